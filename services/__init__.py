@@ -1,0 +1,1 @@
+"""Services of the stack other than the worker: the HTTP API."""

@@ -1,0 +1,1 @@
+"""Code common to the API and the workers: settings, job specs, kernels, aggregation, Redis access."""

@@ -1,0 +1,45 @@
+"""In-node aggregation: pool processes merge their partial Tallies into shared memory under a Lock.
+
+One `Lock` guards a shared count (`Value`) and histogram (`Array`) together, so a reader never sees
+a count that disagrees with its histogram. The memory is raw (lock=False): the objects' own
+per-object locks would be redundant with ours and twice as slow. Each pool process accumulates a
+chunk locally and takes the lock once per chunk: per-item locking costs ~50x more (see
+../ANCHORS in the team notes and `make bench`).
+"""
+
+from multiprocessing.context import BaseContext
+
+from shared.tally import BINS, Tally
+
+
+class SharedTally:
+    """A count and histogram in shared memory, created before the pool and inherited by its processes."""
+
+    def __init__(self, ctx: BaseContext) -> None:
+        self.lock = ctx.Lock()
+        self.count = ctx.Value("q", 0, lock=False)
+        self.histogram = ctx.Array("q", BINS, lock=False)
+        # Chunks merged so far: lets the parent check that every chunk was counted exactly once.
+        self.chunks_merged = ctx.Value("q", 0, lock=False)
+
+    def reset(self) -> None:
+        """Zero everything before a new job (the pool runs one job at a time)."""
+        with self.lock:
+            self.count.value = 0
+            self.chunks_merged.value = 0
+            for i in range(BINS):
+                self.histogram[i] = 0
+
+    def merge(self, part: Tally) -> None:
+        """Add one chunk's partial Tally, atomically with respect to other merges and snapshots."""
+        with self.lock:
+            self.count.value += part.count
+            for i, n in enumerate(part.histogram):
+                if n:
+                    self.histogram[i] += n
+            self.chunks_merged.value += 1
+
+    def snapshot(self) -> tuple[Tally, int]:
+        """A consistent copy of the aggregate and the number of chunks merged into it."""
+        with self.lock:
+            return Tally(self.count.value, list(self.histogram)), self.chunks_merged.value

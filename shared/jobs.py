@@ -1,0 +1,86 @@
+"""What a job asks for: the validated request, and the range of work units it covers."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from shared.settings import get_settings
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PrimesParams(_Strict):
+    """Count primes in [start, stop)."""
+
+    start: int = Field(ge=0, description="first number tested (inclusive)")
+    stop: int = Field(ge=1, description="end of the range (exclusive)")
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> "PrimesParams":
+        limits = get_settings()
+        if self.stop <= self.start:
+            raise ValueError("stop must be greater than start")
+        if self.stop > limits.max_primes_stop:
+            raise ValueError(f"stop must be at most {limits.max_primes_stop}")
+        if self.stop - self.start > limits.max_primes_span:
+            raise ValueError(f"stop - start must be at most {limits.max_primes_span}")
+        return self
+
+
+class PiParams(_Strict):
+    """Estimate pi from `samples` random points, reproducibly for a given seed."""
+
+    samples: int = Field(ge=1, description="number of random points")
+    seed: int = Field(default=0, ge=0, lt=2**63, description="random seed")
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> "PiParams":
+        limit = get_settings().max_pi_samples
+        if self.samples > limit:
+            raise ValueError(f"samples must be at most {limit}")
+        return self
+
+
+class _JobBase(_Strict):
+    chunk_size: int | None = Field(
+        default=None, ge=1, description="work units per pool task; unset: chosen from the pool size"
+    )
+
+    def units(self) -> range:
+        """The half-open range of work units this job covers."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _chunk_count_within_limit(self) -> "_JobBase":
+        limit = get_settings().max_chunks
+        if self.chunk_size is not None and -(-len(self.units()) // self.chunk_size) > limit:
+            raise ValueError(f"chunk_size too small: the job would make more than {limit} chunks")
+        return self
+
+
+class PrimesJob(_JobBase):
+    kernel: Literal["primes"]
+    params: PrimesParams
+
+    def units(self) -> range:
+        return range(self.params.start, self.params.stop)
+
+
+class PiJob(_JobBase):
+    kernel: Literal["pi"]
+    params: PiParams
+
+    def units(self) -> range:
+        return range(0, self.params.samples)
+
+
+JobSpec = Annotated[PrimesJob | PiJob, Field(discriminator="kernel")]
+
+_job_spec = TypeAdapter(JobSpec)
+
+
+def parse_job(data: object) -> PrimesJob | PiJob:
+    """Validate a job request (raises pydantic.ValidationError naming the field and the reason)."""
+    return _job_spec.validate_python(data)

@@ -1,0 +1,43 @@
+"""Every tunable of the stack, read once from the environment (pydantic-settings)."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings shared by the API and the workers; each field is an environment variable."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
+
+    # Where Redis lives; the compose file points it at the `redis` service.
+    redis_url: str = "redis://localhost:6379/0"
+    # How long services keep retrying Redis at start-up before giving up with a clear error.
+    redis_wait_seconds: float = Field(default=30.0, gt=0)
+    # RQ queue that carries whole jobs.
+    queue_name: str = "jobs"
+    # Pool processes per worker container; unset means "from the container's CPU quota".
+    pool_processes: int | None = Field(default=None, ge=1, le=256)
+    # multiprocessing start method for the pool: fork, forkserver or spawn.
+    pool_start_method: str = Field(default="forkserver", pattern="^(fork|forkserver|spawn)$")
+    # Chunks per pool process when a job does not fix its chunk size (load balancing vs overhead).
+    chunks_per_process: int = Field(default=4, ge=1, le=1000)
+    # Largest primes range (stop - start) one job may ask for.
+    max_primes_span: int = Field(default=200_000_000, ge=1)
+    # Largest primes `stop`: bounds the base sieve at sqrt(stop).
+    max_primes_stop: int = Field(default=10**12, ge=2)
+    # Largest number of Monte Carlo samples one job may ask for.
+    max_pi_samples: int = Field(default=100_000_000, ge=1)
+    # Most chunks one job may be split into.
+    max_chunks: int = Field(default=10_000, ge=1)
+    # Seconds a job may run before RQ stops it; keep the worker's stop grace period above it.
+    job_timeout: int = Field(default=300, ge=1)
+    # Seconds a finished job's result is kept in Redis.
+    result_ttl: int = Field(default=24 * 3600, ge=1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,33 @@
+"""The worker process's one WarmPool, started before RQ begins taking jobs."""
+
+from shared.settings import get_settings
+from worker.cpu_quota import usable_cpus
+from worker.pool import WarmPool
+
+_pool: WarmPool | None = None
+
+
+def pool_size() -> int:
+    """Pool processes: the POOL_PROCESSES setting, else the container's CPU quota."""
+    return get_settings().pool_processes or usable_cpus()
+
+
+def start() -> WarmPool:
+    """Create the warm pool (idempotent). Call before any thread starts, and before any job."""
+    global _pool
+    if _pool is None:
+        _pool = WarmPool(pool_size(), get_settings().pool_start_method)
+    return _pool
+
+
+def get() -> WarmPool:
+    """The warm pool; started now if this process never started it (e.g. under plain `rq worker`)."""
+    return _pool if _pool is not None else start()
+
+
+def stop() -> None:
+    """Stop the pool processes."""
+    global _pool
+    if _pool is not None:
+        _pool.close()
+        _pool = None
