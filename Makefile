@@ -1,0 +1,57 @@
+# The user's menu: `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+COMPOSE ?= docker compose
+
+# .env (written by `make offline-images`, or by hand) also configures the Makefile.
+-include .env
+export
+
+.DEFAULT_GOAL := help
+.PHONY: help venv up down logs ps test test-unit test-integration test-e2e offline-images lint
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml requirements-dev.txt services/api/requirements.txt worker/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[api,worker,dev]'
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv on the host with every dependency (tests, load tools)
+
+up: ## Build and start the stack, wait until healthy, print the URLs
+	$(COMPOSE) up -d --wait --build
+	@echo "API:      http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}"
+	@echo "API docs: http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}/docs"
+	@echo "Workers:  $${WORKER_REPLICAS:-2} containers x $${WORKER_CPUS:-1} CPU"
+
+down: ## Stop the stack and remove its containers and volumes
+	$(COMPOSE) down -v --remove-orphans
+
+logs: ## Follow the stack's logs
+	$(COMPOSE) logs -f --tail=100
+
+ps: ## Show the stack's containers and their health
+	$(COMPOSE) ps
+
+test: venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
+	$(PY) -m pytest
+
+test-unit: venv ## Run the unit tests only
+	$(PY) -m pytest tests/unit
+
+test-integration: venv ## Run the integration tests only (needs redis-server)
+	$(PY) -m pytest tests/integration
+
+test-e2e: venv ## Run the end-to-end tests only (needs Docker with Compose v2)
+	$(PY) -m pytest tests/e2e
+
+offline-images: ## Build stand-in base images from Debian packages (no registry needed) into .env
+	bash services/offline-images/build.sh .env
+
+lint: venv ## Lint and check formatting with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
