@@ -5,9 +5,12 @@ import shutil
 import socket
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 
@@ -51,3 +54,13 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str, interval:
             last_error = exc
         time.sleep(interval)
     raise TimeoutError(f"{what} not ready after {timeout:g}s (last error: {last_error!r})")
+
+
+def wait_for_job(client: "httpx.Client", job_id: str, timeout: float = 120) -> dict:
+    """Poll GET /jobs/{id} until the job has ended; return its last view."""
+
+    def ended() -> dict | None:
+        view = client.get(f"/jobs/{job_id}").raise_for_status().json()
+        return view if view["status"] in ("finished", "failed", "stopped", "canceled") else None
+
+    return wait_for(ended, timeout, f"job {job_id}", interval=0.05)

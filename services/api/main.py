@@ -1,12 +1,11 @@
-"""The FastAPI application: routes, start-up (wait for Redis) and the Redis-down handler."""
+"""The FastAPI application: routes, error handlers, and start-up (wait for Redis)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
+from services.api import errors
 from services.api.routes import health, jobs
 from shared.redis_conn import connect
 from shared.settings import get_settings
@@ -28,13 +27,4 @@ app = FastAPI(
 app.include_router(health.router)
 app.include_router(jobs.router)
 
-
-@app.exception_handler(redis.exceptions.ConnectionError)
-@app.exception_handler(redis.exceptions.TimeoutError)
-async def redis_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """Redis away (restarting, unreachable): tell the client to retry rather than fail with 500."""
-    return JSONResponse(
-        status_code=503,
-        content={"detail": f"Redis is unavailable: {exc}"},
-        headers={"Retry-After": "1"},
-    )
+errors.install(app)
