@@ -1,0 +1,92 @@
+"""A real stack from docker-compose.yml: its own compose project, 2 CPU-limited workers, torn down always."""
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import httpx
+import pytest
+
+from tests.helpers import free_port, require, require_tool, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+WORKER_REPLICAS = 2
+WORKER_CPUS = 1
+
+
+@dataclass
+class Stack:
+    project: str
+    api: httpx.Client
+    docker: docker.DockerClient
+
+    def containers(self, service: str) -> list:
+        return self.docker.containers.list(
+            all=True,
+            filters={"label": [f"com.docker.compose.project={self.project}", f"com.docker.compose.service={service}"]},
+        )
+
+
+def compose(project: str, *args: str, env: dict[str, str] | None = None, timeout: float = 900) -> str:
+    """Run `docker compose -p PROJECT ARGS` in the repo; raise with its output if it fails."""
+    result = subprocess.run(
+        ["docker", "compose", "-p", project, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"docker compose {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> docker.DockerClient:
+    require_tool("docker")
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as exc:
+        require(False, f"a Docker engine ({exc})")
+    require(
+        subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0, "Docker Compose v2"
+    )
+    return client
+
+
+@pytest.fixture(scope="session")
+def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
+    project = f"cpu-contrast-e2e-{os.getpid()}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "API_PORT": str(port),
+        "WORKER_REPLICAS": str(WORKER_REPLICAS),
+        "WORKER_CPUS": str(WORKER_CPUS),
+    }
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    try:
+        compose(project, "up", "-d", "--wait", "--build", env=env)
+        wait_for(lambda: client.get("/health").status_code == 200 or None, 30, "API")
+        yield Stack(project=project, api=client, docker=docker_client)
+    except Exception:
+        print(compose(project, "logs", "--no-color", "--tail", "200", env=env))
+        raise
+    finally:
+        client.close()
+        compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env=env)
+        left = docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+        assert not left, f"containers left behind: {[c.name for c in left]}"
+
+
+def official_config() -> str:
+    """`docker compose config` ignoring .env, i.e. what a user without stand-in images gets."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_IMAGE", "REDIS_IMAGE")}
+    return compose("config-check", "--env-file", os.devnull, "config", "--format", "json", env=env, timeout=60)
+
+

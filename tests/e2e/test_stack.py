@@ -1,0 +1,77 @@
+"""The whole stack in real containers: jobs over HTTP finish with exact answers on CPU-limited workers."""
+
+import json
+
+import pytest
+
+from tests.e2e.conftest import WORKER_CPUS, WORKER_REPLICAS, Stack, official_config
+from tests.helpers import wait_for_job
+from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6
+
+pytestmark = pytest.mark.e2e
+
+
+def submit(stack: Stack, body: dict) -> str:
+    response = stack.api.post("/jobs", json=body)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_primes_below_a_million_in_a_worker_container(stack: Stack) -> None:
+    view = wait_for_job(stack.api, submit(stack, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}}))
+    assert view["status"] == "finished", view
+    assert view["result"]["result"]["count"] == PRIMES_BELOW_1E6
+    assert view["result"]["result"]["histogram"] == LAST_DIGITS_BELOW_1E6
+    worker_hosts = {c.attrs["Config"]["Hostname"] for c in stack.containers("worker")}
+    assert view["result"]["host"] in worker_hosts
+    # The pool follows the container's CPU quota (1 CPU), not the host's cores.
+    assert view["result"]["pool"]["processes"] == WORKER_CPUS
+
+
+def test_jobs_are_spread_over_the_worker_containers(stack: Stack) -> None:
+    job_ids = [submit(stack, {"kernel": "primes", "params": {"start": 0, "stop": 400_000}}) for _ in range(6)]
+    views = [wait_for_job(stack.api, job_id) for job_id in job_ids]
+    assert [v["result"]["result"]["count"] for v in views] == [33_860] * 6
+    worker_hosts = {c.attrs["Config"]["Hostname"] for c in stack.containers("worker")}
+    assert len(worker_hosts) == WORKER_REPLICAS
+    assert {v["result"]["host"] for v in views} == worker_hosts
+
+
+def test_pi_in_containers_matches_the_host(stack: Stack) -> None:
+    from shared.kernels.pi import count_hits
+
+    view = wait_for_job(stack.api, submit(stack, {"kernel": "pi", "params": {"samples": 200_000, "seed": 11}}))
+    assert view["result"]["result"]["count"] == count_hits(11, 0, 200_000).count
+
+
+def test_bad_input_is_refused_by_the_containerised_api(stack: Stack) -> None:
+    response = stack.api.post("/jobs", json={"kernel": "primes", "params": {"start": 10, "stop": 1}})
+    assert response.status_code == 422
+    assert "stop must be greater than start" in response.text
+    assert stack.api.get("/jobs/nope").status_code == 404
+
+
+def test_containers_are_limited_unprivileged_and_redis_is_not_published(stack: Stack) -> None:
+    workers = stack.containers("worker")
+    assert len(workers) == WORKER_REPLICAS
+    for container in workers:
+        assert container.attrs["HostConfig"]["NanoCpus"] == WORKER_CPUS * 10**9
+        assert container.attrs["HostConfig"]["Init"] is True
+    for service in ("api", "worker"):
+        for container in stack.containers(service):
+            assert container.attrs["Config"]["User"] == "10001:10001"
+    (redis,) = stack.containers("redis")
+    assert not any(redis.attrs["NetworkSettings"]["Ports"].get("6379/tcp") or [])
+    (api,) = stack.containers("api")
+    assert api.attrs["NetworkSettings"]["Ports"]["8000/tcp"][0]["HostIp"] == "127.0.0.1"
+    for container in workers + [redis, api]:
+        assert not any("docker.sock" in m.get("Source", "") for m in container.attrs["Mounts"])
+
+
+def test_compose_defaults_to_the_official_images(docker_client: object) -> None:
+    config = json.loads(official_config())
+    services = config["services"]
+    assert services["redis"]["image"] == "redis:8"
+    for name in ("api", "worker"):
+        assert services[name]["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim"
+    assert services["redis"].get("ports") is None
