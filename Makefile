@@ -9,8 +9,14 @@ COMPOSE ?= docker compose
 -include .env
 export
 
+# Load-test workload (override on the command line: make load-test JOBS=100 SIZE=1000000).
+KERNEL ?= primes
+SIZE ?= 300000
+JOBS ?= 40
+CONCURRENCY ?= 8
+
 .DEFAULT_GOAL := help
-.PHONY: help venv up down logs ps test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv up down logs ps load-test test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +42,9 @@ logs: ## Follow the stack's logs
 
 ps: ## Show the stack's containers and their health
 	$(COMPOSE) ps
+
+load-test: venv ## Load the running stack: JOBS jobs of SIZE units, CONCURRENCY in flight; table + reports/
+	$(PY) -m services.loadtest --kernel $(KERNEL) --size $(SIZE) --jobs $(JOBS) --concurrency $(CONCURRENCY)
 
 test: venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
 	$(PY) -m pytest

@@ -24,9 +24,9 @@ class Settings(BaseSettings):
     # Chunks per pool process when a job does not fix its chunk size (load balancing vs overhead).
     chunks_per_process: int = Field(default=4, ge=1, le=1000)
     # Largest primes range (stop - start) one job may ask for.
-    max_primes_span: int = Field(default=200_000_000, ge=1)
+    max_primes_span: int = Field(default=10_000_000, ge=1)
     # Largest primes `stop`: bounds the base sieve at sqrt(stop).
-    max_primes_stop: int = Field(default=10**12, ge=2)
+    max_primes_stop: int = Field(default=10**9, ge=2)
     # Largest number of Monte Carlo samples one job may ask for.
     max_pi_samples: int = Field(default=100_000_000, ge=1)
     # Most chunks one job may be split into.
