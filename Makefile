@@ -16,7 +16,7 @@ JOBS ?= 40
 CONCURRENCY ?= 8
 
 .DEFAULT_GOAL := help
-.PHONY: help venv up down logs ps load-test test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv up down logs ps load-test stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,16 @@ ps: ## Show the stack's containers and their health
 
 load-test: venv ## Load the running stack: JOBS jobs of SIZE units, CONCURRENCY in flight; table + reports/
 	$(PY) -m services.loadtest --kernel $(KERNEL) --size $(SIZE) --jobs $(JOBS) --concurrency $(CONCURRENCY)
+
+stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C to quit)
+	$(PY) -m services.monitor.stats
+
+lab: venv ## The multiprocessing lab on the host (LAB_ARGS="--quick --only pool,value")
+	$(PY) -m worker.lab $(LAB_ARGS)
+
+lab-container: ## The lab inside the worker image, limited to WORKER_CPUS CPUs (default 1)
+	$(COMPOSE) build worker
+	docker run --rm --cpus $${WORKER_CPUS:-1} $${WORKER_IMAGE:-cpu-contrast-worker} python -m worker.lab $(LAB_ARGS)
 
 test: venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
 	$(PY) -m pytest

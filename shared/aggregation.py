@@ -3,8 +3,11 @@
 One `Lock` guards a shared count (`Value`) and histogram (`Array`) together, so a reader never sees
 a count that disagrees with its histogram. The memory is raw (lock=False): the objects' own
 per-object locks would be redundant with ours and twice as slow. Each pool process accumulates a
-chunk locally and takes the lock once per chunk: per-item locking costs ~50x more (see
-../ANCHORS in the team notes and `make bench`).
+chunk locally and takes the lock once per chunk: per-item locking costs ~50x more (ANCHORS.md in the
+team notes; `make lab` measures it on your machine).
+
+The pool is reused across jobs, so every merge carries the generation (job run) it belongs to: a late
+chunk of a canceled or timed-out run can never leak into the next job's answer.
 """
 
 from multiprocessing.context import BaseContext
@@ -21,23 +24,28 @@ class SharedTally:
         self.histogram = ctx.Array("q", BINS, lock=False)
         # Chunks merged so far: lets the parent check that every chunk was counted exactly once.
         self.chunks_merged = ctx.Value("q", 0, lock=False)
+        self.generation = ctx.Value("q", 0, lock=False)
 
-    def reset(self) -> None:
-        """Zero everything before a new job (the pool runs one job at a time)."""
+    def reset(self, generation: int = 0) -> None:
+        """Zero everything before a new run; only merges of `generation` count from now on."""
         with self.lock:
             self.count.value = 0
             self.chunks_merged.value = 0
+            self.generation.value = generation
             for i in range(BINS):
                 self.histogram[i] = 0
 
-    def merge(self, part: Tally) -> None:
-        """Add one chunk's partial Tally, atomically with respect to other merges and snapshots."""
+    def merge(self, part: Tally, generation: int = 0) -> bool:
+        """Add one chunk's partial Tally atomically; False (and nothing added) if from another run."""
         with self.lock:
+            if self.generation.value != generation:
+                return False
             self.count.value += part.count
             for i, n in enumerate(part.histogram):
                 if n:
                     self.histogram[i] += n
             self.chunks_merged.value += 1
+            return True
 
     def snapshot(self) -> tuple[Tally, int]:
         """A consistent copy of the aggregate and the number of chunks merged into it."""

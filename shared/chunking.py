@@ -12,3 +12,8 @@ def split(units: range, chunk_size: int) -> list[tuple[int, int]]:
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     return [(lo, min(lo + chunk_size, units.stop)) for lo in range(units.start, units.stop, chunk_size)]
+
+
+def chunk_size_for(units: int, requested: int | None, processes: int, chunks_per_process: int) -> int:
+    """The job's own chunk size if it set one, else one giving each process about n chunks."""
+    return requested or default_chunk_size(units, processes, chunks_per_process)

@@ -43,7 +43,14 @@ class PiParams(_Strict):
         return self
 
 
+# local: one worker container runs the whole job on its Pool.
+# distributed: the job becomes chunk jobs on the queue; any container takes chunks, one process each.
+# hybrid: chunk jobs on the queue, each split again across the taking container's Pool.
+Mode = Literal["local", "distributed", "hybrid"]
+
+
 class _JobBase(_Strict):
+    mode: Mode = Field(default="local", description="local, distributed or hybrid")
     chunk_size: int | None = Field(
         default=None, ge=1, description="work units per pool task; unset: chosen from the pool size"
     )

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     pool_start_method: str = Field(default="forkserver", pattern="^(fork|forkserver|spawn)$")
     # Chunks per pool process when a job does not fix its chunk size (load balancing vs overhead).
     chunks_per_process: int = Field(default=4, ge=1, le=1000)
+    # Queue chunks per distributed or hybrid job when the job does not fix its chunk size.
+    distributed_chunks: int = Field(default=16, ge=1, le=10_000)
     # Largest primes range (stop - start) one job may ask for.
     max_primes_span: int = Field(default=10_000_000, ge=1)
     # Largest primes `stop`: bounds the base sieve at sqrt(stop).

@@ -64,3 +64,12 @@ def wait_for_job(client: "httpx.Client", job_id: str, timeout: float = 120) -> d
         return view if view["status"] in ("finished", "failed", "stopped", "canceled") else None
 
     return wait_for(ended, timeout, f"job {job_id}", interval=0.05)
+
+
+def submit(client: "httpx.Client", body: dict) -> str:
+    """POST /jobs; assert 202 and the Location header; return the job id."""
+    response = client.post("/jobs", json=body)
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    assert response.headers["Location"] == f"/jobs/{job_id}"
+    return job_id

@@ -7,14 +7,13 @@ has none of the pool's threads) and would pay ~24 ms per job for the fork.
 
 import logging
 import os
-import socket
 
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from shared.redis_conn import connect
 from shared.settings import get_settings
-from worker import runtime
+from worker import heartbeat, runtime
 
 log = logging.getLogger("worker")
 
@@ -26,11 +25,12 @@ def main() -> None:
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
     log.info("warm pool: %d processes (%s)", pool.processes, pool.start_method)
+    heartbeat.start(connection, runtime.host(), pool.processes)
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     worker = SimpleWorker(
         [queue],
         connection=connection,
-        name=f"{socket.gethostname()}.{os.getpid()}",
+        name=f"{runtime.host()}.{os.getpid()}",
         serializer=JSONSerializer,
     )
     try:

@@ -2,14 +2,17 @@
 
 Where a job gets split: `WarmPool.run` hands one pool task per chunk; each pool process computes
 its chunk locally and merges it into the SharedTally it inherited from the pool initializer, taking
-the Lock once per chunk.
+the Lock once per chunk. The same initializer hands every process a `Queue`, on which it reports
+each finished chunk (progress), and an `Event` that the parent sets to stop the work early (cancel).
 """
 
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,27 +20,51 @@ from shared.aggregation import SharedTally
 from shared.kernels import run_kernel
 from shared.tally import Tally
 
-# Set in each pool process by the initializer: the parent's SharedTally, inherited, not copied.
-_tally: SharedTally | None = None
+# Units computed between two looks at the cancel Event. A multiple of the pi kernel's block, so that
+# the pieces never start mid-block (which would cost a skip-ahead).
+CANCEL_CHECK_UNITS = 1 << 16
+# Seconds between two looks at whether the job was canceled (and the longest a progress report waits).
+RELAY_INTERVAL = 0.1
 
 
-def _adopt(tally: SharedTally) -> None:
-    """Pool initializer: keep the inherited SharedTally; leave Ctrl-C to the parent."""
-    global _tally
-    _tally = tally
+@dataclass
+class _Shared:
+    """What every pool process inherits through the initializer."""
+
+    tally: SharedTally
+    progress: Any  # multiprocessing.Queue of (generation, pid) per finished chunk
+    cancel: Any  # multiprocessing.Event
+
+
+_shared: _Shared | None = None
+
+
+def _adopt(shared: _Shared) -> None:
+    """Pool initializer: keep the inherited shared objects; leave Ctrl-C to the parent."""
+    global _shared
+    _shared = shared
     # A terminal's Ctrl-C reaches the whole process group; a pool process killed by it mid-task
     # would leave its chunk unanswered. The parent decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_chunk(task: tuple[str, Mapping[str, Any], int, int]) -> tuple[int, float]:
-    """Pool task: compute one chunk, merge it under the lock, report (pid, CPU seconds)."""
-    kernel, params, lo, hi = task
+def _run_chunk(task: tuple[int, str, Mapping[str, Any], int, int]) -> tuple[int, float, bool]:
+    """Pool task: compute one chunk, merge it under the lock, report (pid, CPU seconds, merged)."""
+    generation, kernel, params, lo, hi = task
+    assert _shared is not None, "pool process started without the initializer"
     cpu_start = time.process_time()
-    part = run_kernel(kernel, params, lo, hi)
-    assert _tally is not None, "pool process started without the initializer"
-    _tally.merge(part)
-    return os.getpid(), time.process_time() - cpu_start
+    part = Tally()
+    piece_lo = lo
+    while piece_lo < hi:
+        if _shared.cancel.is_set():
+            return os.getpid(), time.process_time() - cpu_start, False
+        piece_hi = min(hi, (piece_lo // CANCEL_CHECK_UNITS + 1) * CANCEL_CHECK_UNITS)
+        part.merge(run_kernel(kernel, params, piece_lo, piece_hi))
+        piece_lo = piece_hi
+    merged = _shared.tally.merge(part, generation)
+    if merged:
+        _shared.progress.put((generation, os.getpid()))
+    return os.getpid(), time.process_time() - cpu_start, merged
 
 
 @dataclass
@@ -48,33 +75,115 @@ class PoolRun:
     chunks: int
     pids: list[int]
     cpu_seconds: float
+    canceled: bool = False
 
 
 class WarmPool:
-    """A multiprocessing Pool plus the shared aggregate its processes merge into."""
+    """A multiprocessing Pool plus the shared aggregate, progress queue and cancel event of its processes."""
 
     def __init__(self, processes: int, start_method: str) -> None:
         ctx = multiprocessing.get_context(start_method)
         self.processes = processes
         self.start_method = start_method
-        self.tally = SharedTally(ctx)
-        self._pool = ctx.Pool(processes, initializer=_adopt, initargs=(self.tally,))
+        self._shared = _Shared(SharedTally(ctx), ctx.Queue(), ctx.Event())
+        self._generation = 0
+        self._pool = ctx.Pool(processes, initializer=_adopt, initargs=(self._shared,))
 
-    def run(self, kernel: str, params: Mapping[str, Any], chunks: list[tuple[int, int]]) -> PoolRun:
-        """Run every chunk on the pool and return the aggregate. One job at a time."""
-        self.tally.reset()
-        tasks = [(kernel, dict(params), lo, hi) for lo, hi in chunks]
+    @property
+    def tally(self) -> SharedTally:
+        return self._shared.tally
+
+    def cancel(self) -> None:
+        """Stop the current run early: pool processes abandon their chunks at the next check."""
+        self._shared.cancel.set()
+
+    def run(
+        self,
+        kernel: str,
+        params: Mapping[str, Any],
+        chunks: list[tuple[int, int]],
+        on_progress: Callable[[int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> PoolRun:
+        """Run every chunk on the pool and return the aggregate. One run at a time.
+
+        While it runs, a relay thread passes the pool's progress reports to `on_progress(chunks_done)`
+        and, every RELAY_INTERVAL, asks `should_cancel()` whether to stop the pool work early.
+        """
+        self._generation += 1
+        generation = self._generation
+        self._shared.cancel.clear()
+        self.tally.reset(generation)
+        tasks = [(generation, kernel, dict(params), lo, hi) for lo, hi in chunks]
         pids: set[int] = set()
         cpu_seconds = 0.0
-        for pid, cpu in self._pool.imap_unordered(_run_chunk, tasks, chunksize=1):
-            pids.add(pid)
-            cpu_seconds += cpu
+        relay = _Relay(self._shared, generation, on_progress, should_cancel)
+        relay.start()
+        try:
+            for pid, cpu, _merged in self._pool.imap_unordered(_run_chunk, tasks, chunksize=1):
+                pids.add(pid)
+                cpu_seconds += cpu
+        except BaseException:
+            # A timeout or an error in the middle: let the remaining tasks end quickly.
+            self.cancel()
+            raise
+        finally:
+            relay.stop()
         tally, merged = self.tally.snapshot()
-        if merged != len(chunks):
+        canceled = self._shared.cancel.is_set()
+        if merged != len(chunks) and not canceled:
             raise RuntimeError(f"{merged} chunks merged, expected {len(chunks)}")
-        return PoolRun(tally=tally, chunks=len(chunks), pids=sorted(pids), cpu_seconds=cpu_seconds)
+        return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled)
 
     def close(self) -> None:
         """Stop the pool processes."""
         self._pool.terminate()
         self._pool.join()
+
+
+class _Relay(threading.Thread):
+    """For one run: drains the progress Queue into `on_progress`, and turns `should_cancel` into the Event."""
+
+    def __init__(
+        self,
+        shared: _Shared,
+        generation: int,
+        on_progress: Callable[[int], None] | None,
+        should_cancel: Callable[[], bool] | None,
+    ) -> None:
+        super().__init__(name="pool-relay", daemon=True)
+        self._shared = shared
+        self._generation = generation
+        self._on_progress = on_progress
+        self._should_cancel = should_cancel
+        self._stopping = threading.Event()
+        self.done = 0
+
+    def run(self) -> None:
+        next_check = time.monotonic() + RELAY_INTERVAL
+        while not self._stopping.is_set():
+            self._drain(RELAY_INTERVAL)
+            if self._should_cancel and time.monotonic() >= next_check:
+                next_check = time.monotonic() + RELAY_INTERVAL
+                if self._should_cancel():
+                    self._shared.cancel.set()
+        # Reports still in the Queue's pipe when the last task returned.
+        self._drain(0.02)
+
+    def _drain(self, timeout: float) -> None:
+        """Wait up to `timeout` for a report, then take every report already there."""
+        done_before = self.done
+        try:
+            report = self._shared.progress.get(timeout=timeout)
+            while True:
+                if report[0] == self._generation:
+                    self.done += 1
+                report = self._shared.progress.get_nowait()
+        except queue.Empty:
+            pass
+        if self.done != done_before and self._on_progress:
+            self._on_progress(self.done)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join()

@@ -1,36 +1,95 @@
-"""The RQ job function: validate, split into chunks, run on the warm pool, report."""
+"""The RQ job functions: a whole job on this container's pool, or one chunk of a distributed job.
 
-import socket
+Results go to the job's record in Redis (shared.job_store), which the API reads; RQ's own result is
+only a short summary for its registries.
+"""
+
+import os
 import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from shared.chunking import default_chunk_size, split
-from shared.jobs import PiJob, parse_job
+from shared.chunking import chunk_size_for, split
+from shared.jobs import parse_job
+from shared.kernels import run_kernel
 from shared.settings import get_settings
 from worker import runtime
 
+# Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
+completed = {"jobs": 0, "chunks": 0}
 
-def run_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run a whole job on this container's pool; the returned dict is the job's result (JSON)."""
-    wall_start = time.perf_counter()
-    job = parse_job(spec)
-    pool = runtime.get()
-    units = job.units()
-    chunk_size = job.chunk_size or default_chunk_size(
-        len(units), pool.processes, get_settings().chunks_per_process
-    )
-    run = pool.run(job.kernel, job.params.model_dump(), split(units, chunk_size))
-    answer: dict[str, Any] = {"count": run.tally.count, "histogram": run.tally.histogram}
-    if isinstance(job, PiJob):
-        answer["estimate"] = 4 * run.tally.count / job.params.samples
-    return {
-        "kernel": job.kernel,
-        "params": job.params.model_dump(),
-        "result": answer,
-        "host": socket.gethostname(),
-        "pool": {"processes": pool.processes, "start_method": pool.start_method, "pids": run.pids},
-        "chunks": run.chunks,
-        "chunk_size": chunk_size,
-        "wall_seconds": time.perf_counter() - wall_start,
-        "cpu_seconds": run.cpu_seconds,
-    }
+
+@contextmanager
+def _failures_recorded(job_id: str) -> Iterator[None]:
+    """A job that raises is marked failed with its error readable through the API, then re-raised for RQ."""
+    try:
+        yield
+    except Exception as exc:
+        runtime.store().fail(job_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        raise
+
+
+def _cancel_check(job_id: str) -> Callable[[], bool]:
+    return lambda: runtime.store().status(job_id) == "canceled"
+
+
+def run_local(job_id: str) -> dict[str, Any]:
+    """Run a whole job on this container's pool (mode `local`)."""
+    store, pool, host = runtime.store(), runtime.get(), runtime.host()
+    with _failures_recorded(job_id):
+        job = parse_job(store.spec(job_id))
+        if not store.mark_started(job_id, host, pool.processes):
+            return {"skipped": store.status(job_id)}
+        units = job.units()
+        chunk_size = chunk_size_for(
+            len(units), job.chunk_size, pool.processes, get_settings().chunks_per_process
+        )
+        chunks = split(units, chunk_size)
+        store.set_chunking(job_id, len(chunks), chunk_size)
+        run = pool.run(
+            job.kernel,
+            job.params.model_dump(),
+            chunks,
+            on_progress=lambda done: store.set_progress(job_id, done),
+            should_cancel=_cancel_check(job_id),
+        )
+        store.record_pids(job_id, host, run.pids)
+        if run.canceled:
+            return {"canceled": True, "host": host}
+        store.finish_local(job_id, run.tally, run.cpu_seconds, host, run.chunks)
+        completed["jobs"] += 1
+        completed["chunks"] += run.chunks
+        return {"host": host, "count": run.tally.count, "chunks": run.chunks}
+
+
+def run_chunk(job_id: str, index: int, lo: int, hi: int) -> dict[str, Any]:
+    """Run chunk `index` = units [lo, hi) of a distributed job, or of a hybrid one across the pool."""
+    store, host = runtime.store(), runtime.host()
+    with _failures_recorded(job_id):
+        job = parse_job(store.spec(job_id))
+        if job.mode == "hybrid":
+            pool = runtime.get()
+            if not store.mark_started(job_id, host, pool.processes):
+                return {"skipped": store.status(job_id)}
+            sub_size = chunk_size_for(hi - lo, None, pool.processes, get_settings().chunks_per_process)
+            run = pool.run(
+                job.kernel,
+                job.params.model_dump(),
+                split(range(lo, hi), sub_size),
+                should_cancel=_cancel_check(job_id),
+            )
+            if run.canceled:
+                return {"canceled": True, "host": host}
+            tally, cpu_seconds, pids = run.tally, run.cpu_seconds, run.pids
+        else:
+            if not store.mark_started(job_id, host, 1):
+                return {"skipped": store.status(job_id)}
+            cpu_start = time.process_time()
+            tally = run_kernel(job.kernel, job.params.model_dump(), lo, hi)
+            cpu_seconds, pids = time.process_time() - cpu_start, [os.getpid()]
+        store.record_pids(job_id, host, pids)
+        done = store.merge_chunk(job_id, index, tally, cpu_seconds, host)
+        completed["chunks"] += 1
+        return {"host": host, "merged": done >= 0, "chunks_done": done}

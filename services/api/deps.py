@@ -1,4 +1,4 @@
-"""Dependencies injected into routes: the Redis connection and the job queue."""
+"""Dependencies injected into routes: the Redis connection, the job queue and the job store."""
 
 from typing import Annotated
 
@@ -7,6 +7,7 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from shared.job_store import JobStore
 from shared.settings import get_settings
 
 
@@ -16,9 +17,15 @@ def get_redis(request: Request) -> Redis:
 
 
 def get_queue(redis: Annotated[Redis, Depends(get_redis)]) -> Queue:
-    """The RQ queue that whole jobs go to."""
+    """The RQ queue that jobs and chunk jobs go to."""
     return Queue(get_settings().queue_name, connection=redis, serializer=JSONSerializer)
+
+
+def get_store(redis: Annotated[Redis, Depends(get_redis)]) -> JobStore:
+    """Job records: status, progress, answers."""
+    return JobStore(redis, get_settings().result_ttl)
 
 
 RedisDep = Annotated[Redis, Depends(get_redis)]
 QueueDep = Annotated[Queue, Depends(get_queue)]
+StoreDep = Annotated[JobStore, Depends(get_store)]

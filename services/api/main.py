@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.api import errors
-from services.api.routes import health, jobs
+from services.api.routes import health, jobs, workers
 from shared.redis_conn import connect
 from shared.settings import get_settings
 
@@ -26,5 +26,6 @@ app = FastAPI(
 )
 app.include_router(health.router)
 app.include_router(jobs.router)
+app.include_router(workers.router)
 
 errors.install(app)

@@ -22,10 +22,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.loadtest", description=__doc__)
     parser.add_argument("--url", default=default_url, help="the API (default: %(default)s)")
     parser.add_argument("--kernel", choices=("primes", "pi"), default="primes")
-    parser.add_argument("--size", type=int, default=300_000, help="units per job: primes [0, size) or pi samples")
+    parser.add_argument(
+        "--size", type=int, default=300_000, help="units per job: primes [0, size) or pi samples"
+    )
     parser.add_argument("--jobs", type=int, default=40, help="jobs to submit")
     parser.add_argument("--concurrency", type=int, default=8, help="jobs in flight at once")
-    parser.add_argument("--chunk-size", type=int, default=None, help="units per pool task (default: the worker's)")
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="units per pool task (default: the worker's)"
+    )
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for one job")
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="folder for the JSON report")
     args = parser.parse_args(argv)
@@ -41,7 +45,10 @@ def render(report: dict, console: Console) -> None:
     table = Table(title=title, show_header=False)
     lat = report["latency_seconds"]
     rows = [
-        ("jobs submitted / finished / exact", f"{report['submitted']} / {report['finished']} / {report['exact']}"),
+        (
+            "jobs submitted / finished / exact",
+            f"{report['submitted']} / {report['finished']} / {report['exact']}",
+        ),
         ("statuses", ", ".join(f"{k}: {v}" for k, v in report["statuses"].items())),
         ("wall time", f"{report['wall_seconds']:.2f} s"),
         ("throughput", f"{report['jobs_per_second']:.2f} jobs/s, {report['units_per_second']:,.0f} units/s"),
@@ -66,8 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     except httpx.HTTPError as exc:
         console.print(f"[red]The API at {args.url} is not answering ({exc}). Start the stack: make up[/red]")
         return 2
-    with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as progress:
+    with Progress(
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("jobs", total=workload.jobs)
         outcomes, wall = run_all(args.url, workload, args.timeout, lambda _: progress.advance(task))
     report = summarise(workload, outcomes, wall, workload.expected())

@@ -21,13 +21,22 @@ def percentile(values: list[float], q: float) -> float | None:
 def summarise(workload: Workload, outcomes: list[JobOutcome], wall: float, expected: Tally) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     finished = [o for o in outcomes if o.status == "finished"]
-    exact = [o for o in finished if o.view["result"]["result"]["count"] == expected.count
-             and o.view["result"]["result"]["histogram"] == expected.histogram]
+    exact = [
+        o
+        for o in finished
+        if o.view["result"]["result"]["count"] == expected.count
+        and o.view["result"]["result"]["histogram"] == expected.histogram
+    ]
     latencies = sorted(o.latency for o in finished)
     cpu_seconds = sum(o.view["result"]["cpu_seconds"] for o in finished)
     return {
-        "workload": {"kernel": workload.kernel, "size": workload.size, "jobs": workload.jobs,
-                     "concurrency": workload.concurrency, "chunk_size": workload.chunk_size},
+        "workload": {
+            "kernel": workload.kernel,
+            "size": workload.size,
+            "jobs": workload.jobs,
+            "concurrency": workload.concurrency,
+            "chunk_size": workload.chunk_size,
+        },
         "expected": {"count": expected.count, "histogram": expected.histogram},
         "statuses": dict(Counter(o.status for o in outcomes)),
         "submitted": len(outcomes),

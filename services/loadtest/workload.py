@@ -18,7 +18,9 @@ class Workload:
 
     def body(self) -> dict[str, Any]:
         """The job request: primes in [0, size) or `size` pi samples (seed 0)."""
-        params = {"start": 0, "stop": self.size} if self.kernel == "primes" else {"samples": self.size, "seed": 0}
+        params = (
+            {"start": 0, "stop": self.size} if self.kernel == "primes" else {"samples": self.size, "seed": 0}
+        )
         body: dict[str, Any] = {"kernel": self.kernel, "params": params}
         if self.chunk_size:
             body["chunk_size"] = self.chunk_size

@@ -26,7 +26,12 @@ class Stack:
     def containers(self, service: str) -> list:
         return self.docker.containers.list(
             all=True,
-            filters={"label": [f"com.docker.compose.project={self.project}", f"com.docker.compose.service={service}"]},
+            filters={
+                "label": [
+                    f"com.docker.compose.project={self.project}",
+                    f"com.docker.compose.service={service}",
+                ]
+            },
         )
 
 
@@ -54,7 +59,8 @@ def docker_client() -> docker.DockerClient:
     except docker.errors.DockerException as exc:
         require(False, f"a Docker engine ({exc})")
     require(
-        subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0, "Docker Compose v2"
+        subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0,
+        "Docker Compose v2",
     )
     return client
 
@@ -80,13 +86,15 @@ def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
     finally:
         client.close()
         compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env=env)
-        left = docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+        left = docker_client.containers.list(
+            all=True, filters={"label": f"com.docker.compose.project={project}"}
+        )
         assert not left, f"containers left behind: {[c.name for c in left]}"
 
 
 def official_config() -> str:
     """`docker compose config` ignoring .env, i.e. what a user without stand-in images gets."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_IMAGE", "REDIS_IMAGE")}
-    return compose("config-check", "--env-file", os.devnull, "config", "--format", "json", env=env, timeout=60)
-
-
+    return compose(
+        "config-check", "--env-file", os.devnull, "config", "--format", "json", env=env, timeout=60
+    )

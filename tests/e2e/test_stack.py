@@ -5,43 +5,70 @@ import json
 import pytest
 
 from tests.e2e.conftest import WORKER_CPUS, WORKER_REPLICAS, Stack, official_config
-from tests.helpers import wait_for_job
+from tests.helpers import submit, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6
 
 pytestmark = pytest.mark.e2e
 
 
-def submit(stack: Stack, body: dict) -> str:
-    response = stack.api.post("/jobs", json=body)
-    assert response.status_code == 202, response.text
-    return response.json()["id"]
-
-
 def test_primes_below_a_million_in_a_worker_container(stack: Stack) -> None:
-    view = wait_for_job(stack.api, submit(stack, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}}))
+    view = wait_for_job(
+        stack.api, submit(stack.api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})
+    )
     assert view["status"] == "finished", view
-    assert view["result"]["result"]["count"] == PRIMES_BELOW_1E6
-    assert view["result"]["result"]["histogram"] == LAST_DIGITS_BELOW_1E6
+    assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
     worker_hosts = {c.attrs["Config"]["Hostname"] for c in stack.containers("worker")}
-    assert view["result"]["host"] in worker_hosts
-    # The pool follows the container's CPU quota (1 CPU), not the host's cores.
-    assert view["result"]["pool"]["processes"] == WORKER_CPUS
+    ((host, _chunks),) = view["hosts"].items()
+    assert host in worker_hosts
+    # The pool follows the container's CPU quota (1 CPU), not the host's 2 cores.
+    assert view["pool_processes"] == {host: WORKER_CPUS}
 
 
 def test_jobs_are_spread_over_the_worker_containers(stack: Stack) -> None:
-    job_ids = [submit(stack, {"kernel": "primes", "params": {"start": 0, "stop": 400_000}}) for _ in range(6)]
+    job_ids = [
+        submit(stack.api, {"kernel": "primes", "params": {"start": 0, "stop": 400_000}}) for _ in range(6)
+    ]
     views = [wait_for_job(stack.api, job_id) for job_id in job_ids]
-    assert [v["result"]["result"]["count"] for v in views] == [33_860] * 6
+    assert [v["result"]["count"] for v in views] == [33_860] * 6
     worker_hosts = {c.attrs["Config"]["Hostname"] for c in stack.containers("worker")}
     assert len(worker_hosts) == WORKER_REPLICAS
-    assert {v["result"]["host"] for v in views} == worker_hosts
+    assert {host for v in views for host in v["hosts"]} == worker_hosts
+
+
+@pytest.mark.parametrize("mode", ["distributed", "hybrid"])
+def test_chunks_of_one_job_spread_over_the_containers(stack: Stack, mode: str) -> None:
+    body = {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}, "mode": mode, "chunk_size": 50_000}
+    view = wait_for_job(stack.api, submit(stack.api, body))
+    assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
+    worker_hosts = {c.attrs["Config"]["Hostname"] for c in stack.containers("worker")}
+    assert set(view["hosts"]) == worker_hosts
+    assert sum(view["hosts"].values()) == 20
+
+
+def test_workers_report_their_container_cpu(stack: Stack) -> None:
+    from tests.helpers import wait_for
+
+    worker_hosts = {c.attrs["Config"]["Hostname"] for c in stack.containers("worker")}
+    reports = wait_for(
+        lambda: (
+            (r := stack.api.get("/workers").json()) and {x["host"] for x in r} == worker_hosts and r or None
+        ),
+        15,
+        "worker reports",
+    )
+    for report in reports:
+        assert report["cpu_quota"] == WORKER_CPUS
+        assert report["pool_processes"] == WORKER_CPUS
+        assert report["cpu_seconds"] > 0
 
 
 def test_pi_in_containers_matches_the_host(stack: Stack) -> None:
     from shared.kernels.pi import count_hits
 
-    view = wait_for_job(stack.api, submit(stack, {"kernel": "pi", "params": {"samples": 200_000, "seed": 11}}))
-    assert view["result"]["result"]["count"] == count_hits(11, 0, 200_000).count
+    view = wait_for_job(
+        stack.api, submit(stack.api, {"kernel": "pi", "params": {"samples": 200_000, "seed": 11}})
+    )
+    assert view["result"]["count"] == count_hits(11, 0, 200_000).count
 
 
 def test_bad_input_is_refused_by_the_containerised_api(stack: Stack) -> None:

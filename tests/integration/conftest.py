@@ -61,7 +61,9 @@ def stack_env(redis_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def workers(stack_env: dict[str, str], redis_client: redis.Redis) -> Iterator[list[subprocess.Popen]]:
-    procs = [subprocess.Popen([sys.executable, "-m", "worker"], env=stack_env) for _ in range(WORKER_PROCESSES)]
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "worker"], env=stack_env) for _ in range(WORKER_PROCESSES)
+    ]
     try:
         wait_for(
             lambda: len(Worker.all_keys(connection=redis_client)) >= WORKER_PROCESSES or None,
@@ -78,7 +80,16 @@ def workers(stack_env: dict[str, str], redis_client: redis.Redis) -> Iterator[li
 def api(stack_env: dict[str, str], workers: list[subprocess.Popen]) -> Iterator[httpx.Client]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.api.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "services.api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=stack_env,
     )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)

@@ -5,7 +5,9 @@ import pytest
 from shared.chunking import default_chunk_size, split
 
 
-@pytest.mark.parametrize(("start", "stop", "size"), [(0, 10, 3), (5, 6, 1), (0, 100, 100), (7, 1000, 999), (3, 3, 5)])
+@pytest.mark.parametrize(
+    ("start", "stop", "size"), [(0, 10, 3), (5, 6, 1), (0, 100, 100), (7, 1000, 999), (3, 3, 5)]
+)
 def test_split_covers_the_range_exactly(start: int, stop: int, size: int) -> None:
     chunks = split(range(start, stop), size)
     covered = [n for lo, hi in chunks for n in range(lo, hi)]

@@ -13,7 +13,9 @@ def write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-@pytest.mark.parametrize(("content", "cpus"), [("max 100000\n", None), ("150000 100000\n", 1.5), ("50000 100000", 0.5)])
+@pytest.mark.parametrize(
+    ("content", "cpus"), [("max 100000\n", None), ("150000 100000\n", 1.5), ("50000 100000", 0.5)]
+)
 def test_cgroup_v2_cpu_max(tmp_path: Path, content: str, cpus: float | None) -> None:
     write(tmp_path / "cpu.max", content)
     assert cpu_quota.quota_cpus(tmp_path) == cpus

@@ -23,17 +23,29 @@ def test_a_pi_request_covers_its_samples_with_a_default_seed() -> None:
 @pytest.mark.parametrize(
     ("request_body", "field", "reason"),
     [
-        ({"kernel": "primes", "params": {"start": 5, "stop": 5}}, "params", "stop must be greater than start"),
+        (
+            {"kernel": "primes", "params": {"start": 5, "stop": 5}},
+            "params",
+            "stop must be greater than start",
+        ),
         ({"kernel": "primes", "params": {"start": -1, "stop": 5}}, "start", "greater than or equal to 0"),
         ({"kernel": "primes", "params": {"start": 0}}, "stop", "Field required"),
         ({"kernel": "primes", "params": {"start": 0, "stop": "x"}}, "stop", "valid integer"),
         ({"kernel": "primes", "params": {"start": 0, "stop": 10, "step": 2}}, "step", "Extra inputs"),
         ({"kernel": "primes", "params": {"start": 0, "stop": 10**13}}, "params", "stop must be at most"),
-        ({"kernel": "primes", "params": {"start": 0, "stop": 10**9}}, "params", "stop - start must be at most"),
+        (
+            {"kernel": "primes", "params": {"start": 0, "stop": 10**9}},
+            "params",
+            "stop - start must be at most",
+        ),
         ({"kernel": "pi", "params": {"samples": 0}}, "samples", "greater than or equal to 1"),
         ({"kernel": "pi", "params": {"samples": 10**12}}, "params", "samples must be at most"),
         ({"kernel": "pi", "params": {"samples": 10, "seed": -3}}, "seed", "greater than or equal to 0"),
-        ({"kernel": "pi", "params": {"samples": 10**6}, "chunk_size": 1}, "chunk_size", "chunk_size too small"),
+        (
+            {"kernel": "pi", "params": {"samples": 10**6}, "chunk_size": 1},
+            "chunk_size",
+            "chunk_size too small",
+        ),
         ({"kernel": "sort", "params": {}}, "kernel", "does not match any of the expected tags"),
         ({"params": {}}, "kernel", "Unable to extract tag"),
     ],

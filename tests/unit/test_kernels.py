@@ -20,7 +20,19 @@ def test_primes_below_a_million_match_the_known_count_and_last_digits() -> None:
 
 @pytest.mark.parametrize(
     ("lo", "hi"),
-    [(0, 0), (0, 1), (0, 2), (0, 3), (2, 3), (3, 4), (4, 5), (0, 100), (97, 98), (98, 1000), (999_000, 1_010_000)],
+    [
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (2, 3),
+        (3, 4),
+        (4, 5),
+        (0, 100),
+        (97, 98),
+        (98, 1000),
+        (999_000, 1_010_000),
+    ],
 )
 def test_primes_agree_with_an_independent_sieve(lo: int, hi: int) -> None:
     assert count_primes(lo, hi) == sieve_tally(lo, hi)

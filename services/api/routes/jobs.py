@@ -1,66 +1,82 @@
-"""Submit jobs and read their status: POST /jobs, GET /jobs/{id}."""
+"""Submit, read and cancel jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.serializers import JSONSerializer
+from rq import Queue
 
-from services.api.deps import QueueDep, RedisDep
+from services.api.deps import QueueDep, StoreDep
 from services.api.schemas import JobAccepted, JobView
+from shared.chunking import default_chunk_size, split
 from shared.jobs import JobSpec
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-# The worker's job function, named by its import path: the API never imports worker code.
-JOB_FUNCTION = "worker.tasks.run_job"
+# The worker's job functions, named by import path: the API never imports worker code.
+RUN_LOCAL = "worker.tasks.run_local"
+RUN_CHUNK = "worker.tasks.run_chunk"
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
 def submit_job(
-    spec: Annotated[JobSpec, Body()], queue: QueueDep, request: Request, response: Response
+    spec: Annotated[JobSpec, Body()], queue: QueueDep, store: StoreDep, request: Request, response: Response
 ) -> JobAccepted:
-    """Validate and enqueue one job; 202 with its URL in `Location`."""
+    """Validate and enqueue one job; 202 with its URL in `Location`.
+
+    `local` enqueues one job; `distributed` and `hybrid` enqueue one job per chunk. The record and
+    every queue entry are written in one MULTI/EXEC, so a job is either wholly accepted or not at all.
+    """
     settings = get_settings()
-    job = queue.enqueue(
-        JOB_FUNCTION,
-        spec.model_dump(),
-        job_timeout=settings.job_timeout,
-        result_ttl=settings.result_ttl,
-        failure_ttl=settings.result_ttl,
-        description=f"{spec.kernel} {spec.params.model_dump()}",
-    )
-    url = str(request.url_for("get_job", job_id=job.id).path)
+    job_id = uuid.uuid4().hex
+    body = spec.model_dump()
+    units = spec.units()
+    if spec.mode == "local":
+        chunks: list[tuple[int, int]] = []
+        entries = [Queue.prepare_data(RUN_LOCAL, args=[job_id], job_id=job_id, **_job_options())]
+        chunk_size = spec.chunk_size
+    else:
+        chunk_size = spec.chunk_size or default_chunk_size(len(units), settings.distributed_chunks, 1)
+        chunks = split(units, chunk_size)
+        entries = [
+            Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi], job_id=f"{job_id}-{i}", **_job_options())
+            for i, (lo, hi) in enumerate(chunks)
+        ]
+    with store.redis.pipeline() as pipe:
+        store.create(job_id, body, spec.mode, len(chunks), chunk_size, pipeline=pipe)
+        queue.enqueue_many(entries, pipeline=pipe)
+        pipe.execute()
+    url = str(request.url_for("get_job", job_id=job_id).path)
     response.headers["Location"] = url
-    return JobAccepted(id=job.id, status=job.get_status(refresh=False).value, url=url)
+    return JobAccepted(id=job_id, status="queued", mode=spec.mode, url=url, chunks=len(chunks) or None)
+
+
+def _job_options() -> dict:
+    settings = get_settings()
+    return {"timeout": settings.job_timeout, "result_ttl": 600, "failure_ttl": settings.result_ttl}
 
 
 @router.get("/{job_id}", response_model=JobView, name="get_job")
-def get_job(job_id: str, redis: RedisDep) -> JobView:
-    """The job's status, and its result or error once it has ended; 404 if unknown."""
-    try:
-        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
-    except NoSuchJobError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}") from None
-    state = job.get_status(refresh=False)
-    view = JobView(
-        id=job.id,
-        status=state.value,
-        spec=job.args[0] if job.args else None,
-        worker=job.worker_name,
-        enqueued_at=job.enqueued_at,
-        started_at=job.started_at,
-        ended_at=job.ended_at,
-    )
-    if job.enqueued_at and job.started_at:
-        view.queue_seconds = (job.started_at - job.enqueued_at).total_seconds()
-    if job.started_at and job.ended_at:
-        view.run_seconds = (job.ended_at - job.started_at).total_seconds()
-    if state.value == "finished":
-        view.result = job.return_value()
-    elif state.value == "failed":
-        view.traceback = job.exc_info
-        view.error = view.traceback.strip().splitlines()[-1] if view.traceback else "failed"
-    return view
+def get_job(job_id: str, store: StoreDep) -> JobView:
+    """The job's status and progress, and its answer once finished; 404 if unknown."""
+    view = store.read(job_id)
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
+    return JobView(**view)
+
+
+@router.delete("/{job_id}", response_model=JobView)
+def cancel_job(job_id: str, store: StoreDep) -> JobView:
+    """Cancel a queued or running job: running pool work stops early, queued chunks are skipped.
+
+    404 if unknown; 409 if it had already ended (finished, failed or canceled before).
+    """
+    before = store.read(job_id)
+    if before is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
+    if store.cancel(job_id) != "canceled" or before["status"] == "canceled":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id!r} has already ended: {before['status']}")
+    view = store.read(job_id)
+    assert view is not None
+    return JobView(**view)

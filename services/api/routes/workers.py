@@ -1,0 +1,15 @@
+"""GET /workers: what each worker container reports about itself (CPU from its own cgroup)."""
+
+from fastapi import APIRouter
+
+from services.api.deps import RedisDep
+from services.api.schemas import WorkerView
+from shared.worker_reports import read_reports
+
+router = APIRouter(tags=["workers"])
+
+
+@router.get("/workers", response_model=list[WorkerView])
+def list_workers(redis: RedisDep) -> list[WorkerView]:
+    """Live worker containers (those that reported in the last few seconds), by hostname."""
+    return [WorkerView(**report) for report in read_reports(redis)]

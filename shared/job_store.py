@@ -1,0 +1,249 @@
+"""A job's record in Redis: status, progress, the aggregate answer, where it ran. One job, one hash.
+
+Every mode writes the same record, so the API reads one shape whatever ran the job:
+- `local`: the worker sets the progress as its pool reports chunks, then writes the answer once.
+- `distributed` / `hybrid`: each chunk job merges its partial answer with `merge_chunk`, a Lua script
+  that Redis runs atomically: the cross-container analogue of the pool's Lock. A chunk already merged
+  is refused, so a chunk that runs twice (a retry after a crash) is never counted twice.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from shared.tally import BINS, Tally
+
+PREFIX = "cpuc:job:"
+ACTIVE = ("queued", "started")
+
+_MERGE_CHUNK = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == false then return -3 end
+if status == 'canceled' or status == 'failed' then return -2 end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return -1 end
+redis.call('HINCRBY', KEYS[1], 'count', ARGV[2])
+for i = 0, 9 do redis.call('HINCRBY', KEYS[1], 'h' .. i, ARGV[3 + i]) end
+redis.call('HINCRBYFLOAT', KEYS[1], 'cpu_seconds', ARGV[13])
+redis.call('HINCRBY', KEYS[3], ARGV[14], 1)
+local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
+if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
+  redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
+end
+return done
+"""
+
+# Atomic, so that a cancel between the check and the write is never overwritten by "started".
+_MARK_STARTED = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'queued' and status ~= 'started' then return 0 end
+redis.call('HSETNX', KEYS[1], 'started_at', ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'status', 'started')
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class JobKeys:
+    """The Redis keys of one job."""
+
+    record: str
+    merged: str  # set of chunk indexes already merged
+    hosts: str  # hash: container hostname -> chunks it ran
+    pids: str  # set of "hostname:pid" of the processes that ran chunks
+
+    @classmethod
+    def of(cls, job_id: str) -> "JobKeys":
+        base = PREFIX + job_id
+        return cls(base, base + ":merged", base + ":hosts", base + ":pids")
+
+    def all(self) -> tuple[str, ...]:
+        return (self.record, self.merged, self.hosts, self.pids)
+
+
+class JobStore:
+    """Reads and writes job records."""
+
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+        self._merge = redis.register_script(_MERGE_CHUNK)
+        self._start = redis.register_script(_MARK_STARTED)
+
+    def create(
+        self,
+        job_id: str,
+        spec: dict[str, Any],
+        mode: str,
+        chunks_total: int,
+        chunk_size: int | None,
+        pipeline: Any = None,
+    ) -> None:
+        """A new queued job; `chunks_total` is 0 until a local worker has chosen its chunking."""
+        keys = JobKeys.of(job_id)
+        pipe = pipeline if pipeline is not None else self.redis.pipeline()
+        pipe.hset(
+            keys.record,
+            mapping={
+                "id": job_id,
+                "spec": json.dumps(spec),
+                "mode": mode,
+                "status": "queued",
+                "chunks_total": chunks_total,
+                "chunks_done": 0,
+                "chunk_size": chunk_size or 0,
+                "count": 0,
+                **{f"h{i}": 0 for i in range(BINS)},
+                "cpu_seconds": 0.0,
+                "created_at": time.time(),
+            },
+        )
+        # The helper keys exist only once written to; expire them all the same (re-set as they fill).
+        pipe.expire(keys.record, self.ttl)
+        if pipeline is None:
+            pipe.execute()
+
+    def exists(self, job_id: str) -> bool:
+        return bool(self.redis.exists(JobKeys.of(job_id).record))
+
+    def spec(self, job_id: str) -> dict[str, Any]:
+        """The job's request as submitted; LookupError if the record is gone (expired)."""
+        raw = self.redis.hget(JobKeys.of(job_id).record, "spec")
+        if raw is None:
+            raise LookupError(f"job {job_id} has no record (expired or deleted)")
+        return json.loads(raw)
+
+    def status(self, job_id: str) -> str | None:
+        value = self.redis.hget(JobKeys.of(job_id).record, "status")
+        return value.decode() if value is not None else None
+
+    def mark_started(self, job_id: str, host: str, pool_processes: int) -> bool:
+        """Record that a worker began (first start wins); False if the job is no longer active."""
+        keys = JobKeys.of(job_id)
+        return bool(self._start(keys=[keys.record], args=["pool:" + host, pool_processes, time.time()]))
+
+    def set_chunking(self, job_id: str, chunks_total: int, chunk_size: int) -> None:
+        self.redis.hset(
+            JobKeys.of(job_id).record, mapping={"chunks_total": chunks_total, "chunk_size": chunk_size}
+        )
+
+    def set_progress(self, job_id: str, chunks_done: int) -> None:
+        self.redis.hset(JobKeys.of(job_id).record, "chunks_done", chunks_done)
+
+    def record_pids(self, job_id: str, host: str, pids: list[int]) -> None:
+        keys = JobKeys.of(job_id)
+        if pids:
+            pipe = self.redis.pipeline()
+            pipe.sadd(keys.pids, *(f"{host}:{pid}" for pid in pids))
+            pipe.expire(keys.pids, self.ttl)
+            pipe.execute()
+
+    def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> None:
+        """Write a local job's whole answer at once (unless it was canceled meanwhile)."""
+        keys = JobKeys.of(job_id)
+        with self.redis.pipeline() as pipe:
+            pipe.watch(keys.record)
+            if pipe.hget(keys.record, "status") not in (b"queued", b"started"):
+                return
+            pipe.multi()
+            pipe.hset(
+                keys.record,
+                mapping={
+                    "count": tally.count,
+                    **{f"h{i}": n for i, n in enumerate(tally.histogram)},
+                    "cpu_seconds": cpu_seconds,
+                    "chunks_done": chunks,
+                    "status": "finished",
+                    "ended_at": time.time(),
+                },
+            )
+            pipe.hincrby(keys.hosts, host, chunks)
+            pipe.expire(keys.hosts, self.ttl)
+            pipe.execute()
+
+    def merge_chunk(self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str) -> int:
+        """Merge one chunk atomically: chunks done so far, -1 if already merged, -2 if canceled/failed."""
+        keys = JobKeys.of(job_id)
+        result = self._merge(
+            keys=[keys.record, keys.merged, keys.hosts],
+            args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time()],
+        )
+        self.redis.expire(keys.merged, self.ttl)
+        self.redis.expire(keys.hosts, self.ttl)
+        return int(result)
+
+    def fail(self, job_id: str, error: str, traceback: str) -> None:
+        keys = JobKeys.of(job_id)
+        self.redis.hset(
+            keys.record,
+            mapping={"status": "failed", "error": error, "traceback": traceback, "ended_at": time.time()},
+        )
+
+    def cancel(self, job_id: str) -> str | None:
+        """Cancel a queued or started job; returns its status afterwards (None if unknown)."""
+        keys = JobKeys.of(job_id)
+        with self.redis.pipeline() as pipe:
+            pipe.watch(keys.record)
+            status = pipe.hget(keys.record, "status")
+            if status is None:
+                return None
+            if status.decode() not in ACTIVE:
+                return status.decode()
+            pipe.multi()
+            pipe.hset(keys.record, mapping={"status": "canceled", "ended_at": time.time()})
+            pipe.execute()
+        return "canceled"
+
+    def read(self, job_id: str) -> dict[str, Any] | None:
+        """The job as the API shows it, or None if unknown."""
+        keys = JobKeys.of(job_id)
+        pipe = self.redis.pipeline()
+        pipe.hgetall(keys.record)
+        pipe.hgetall(keys.hosts)
+        pipe.smembers(keys.pids)
+        raw, hosts, pids = pipe.execute()
+        if not raw:
+            return None
+        record = {k.decode(): v.decode() for k, v in raw.items()}
+        spec = json.loads(record["spec"])
+        status = record["status"]
+        done, total = int(record["chunks_done"]), int(record["chunks_total"])
+        times = {
+            name: float(record[name]) if name in record else None
+            for name in ("created_at", "started_at", "ended_at")
+        }
+        view: dict[str, Any] = {
+            "id": record["id"],
+            "status": status,
+            "mode": record["mode"],
+            "kernel": spec["kernel"],
+            "params": spec["params"],
+            "chunk_size": int(record["chunk_size"]) or None,
+            "progress": {
+                "chunks_done": done,
+                "chunks_total": total,
+                "percent": round(100 * done / total, 1) if total else 0.0,
+            },
+            "result": None,
+            "hosts": {h.decode(): int(n) for h, n in hosts.items()},
+            "pool_processes": {k[5:]: int(v) for k, v in record.items() if k.startswith("pool:")},
+            "pids": sorted(p.decode() for p in pids),
+            "cpu_seconds": float(record["cpu_seconds"]),
+            **times,
+            "queue_seconds": _span(times["created_at"], times["started_at"]),
+            "run_seconds": _span(times["started_at"], times["ended_at"]),
+            "error": record.get("error"),
+            "traceback": record.get("traceback"),
+        }
+        if status == "finished":
+            histogram = [int(record[f"h{i}"]) for i in range(BINS)]
+            view["result"] = {"count": int(record["count"]), "histogram": histogram}
+            if spec["kernel"] == "pi":
+                view["result"]["estimate"] = 4 * int(record["count"]) / spec["params"]["samples"]
+        return view
+
+
+def _span(start: float | None, end: float | None) -> float | None:
+    return end - start if start is not None and end is not None else None

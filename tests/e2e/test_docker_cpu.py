@@ -1,0 +1,227 @@
+"""CpuSampler and `python -m services.monitor.stats` against real containers: one busy at 0.5 CPU, one idle.
+
+The containers carry compose labels of a project of their own, so the sampler treats them as a
+stack; they are always removed afterwards, and nothing else on the engine is touched.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import docker.errors
+import pytest
+from docker.models.containers import Container
+
+from services.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL, CpuSampler
+from tests.helpers import require, wait_for
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+# The image the stack's Python services build from; the offline stand-in when .env is not loaded.
+IMAGE = os.environ.get("PYTHON_IMAGE") or "cpu-contrast/offline-base:trixie"
+BUSY_NANO_CPUS = 500_000_000
+BUSY = ["python3", "-c", "while True: pass"]
+IDLE = ["python3", "-c", "import time; time.sleep(10**6)"]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[docker.DockerClient]:
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException:
+        require(False, "a Docker engine")
+    try:
+        client.images.get(IMAGE)
+    except docker.errors.ImageNotFound:
+        require(False, f"the image {IMAGE} (`make offline-images`)")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def project(client: docker.DockerClient) -> Iterator[str]:
+    """A compose-labelled project of two containers, busy (0.5 CPU) and idle; removed afterwards."""
+    name = f"cpu-monitor-test-{uuid.uuid4().hex[:8]}"
+    try:
+        start(client, name, "busy", BUSY, nano_cpus=BUSY_NANO_CPUS)
+        start(client, name, "idle", IDLE)
+        yield name
+    finally:
+        remove_project(client, name)
+
+
+def start(
+    client: docker.DockerClient, project: str, service: str, command: list[str], **kwargs: object
+) -> Container:
+    """Run a container labelled as compose would label `service` of `project`."""
+    return client.containers.run(
+        IMAGE,
+        command,
+        name=f"{project}-{service}-1",
+        labels={PROJECT_LABEL: project, SERVICE_LABEL: service},
+        detach=True,
+        **kwargs,
+    )
+
+
+def remove_project(client: docker.DockerClient, project: str) -> None:
+    """Remove every container of the test project, running or not (and only those)."""
+    for container in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+        container.remove(force=True)
+
+
+def hostname(client: docker.DockerClient, project: str, service: str) -> str:
+    return client.containers.get(f"{project}-{service}-1").attrs["Config"]["Hostname"]
+
+
+def stream_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(("cpu-stats-", "cpu-discover-"))]
+
+
+def test_sampler_measures_the_busy_and_the_idle_container(client: docker.DockerClient, project: str) -> None:
+    sampler = CpuSampler(project).start()
+    try:
+        assert sampler.wait_for_samples(3, timeout=15), sampler.series()
+        summary = sampler.summary()
+        series = {s.service: s for s in sampler.series()}
+    finally:
+        began = time.monotonic()
+        sampler.stop()
+        stop_seconds = time.monotonic() - began
+
+    assert set(series) == {"busy", "idle"}
+    busy, idle = series["busy"], series["idle"]
+    assert busy.name == f"{project}-busy-1"
+    assert busy.hostname == hostname(client, project, "busy")
+    assert busy.cpu_limit == pytest.approx(0.5)
+    assert idle.cpu_limit is None
+    for one in (busy, idle):
+        times = [t for t, _ in one.samples]
+        assert len(times) >= 3
+        assert times == sorted(times)
+        assert abs(times[-1] - time.time()) < 10
+
+    assert set(summary.services) == {"busy", "idle"}
+    assert summary.services["busy"].containers == summary.services["idle"].containers == 1
+    busy_mean = summary.services["busy"].mean_percent
+    assert 30 <= busy_mean <= 70, busy.samples
+    assert summary.services["idle"].mean_percent < 10, idle.samples
+    assert 0.3 <= summary.total_cores <= 0.8
+
+    # Every stream notices the stop within about one engine tick.
+    assert stop_seconds < 3
+    assert stream_threads() == []
+
+
+def test_sampler_picks_up_a_late_container_and_lets_go_when_it_exits(
+    client: docker.DockerClient, project: str
+) -> None:
+    late = None
+    with CpuSampler(project, discover_interval=0.5) as sampler:
+        try:
+            assert sampler.wait_for_samples(1, timeout=10)
+            late = start(client, project, "late", IDLE)
+            wait_for(
+                lambda: True if any(s.service == "late" and s.samples for s in sampler.series()) else None,
+                timeout=10,
+                what="a sample of the late container",
+            )
+            late.kill()
+            # A stopped container gets empty frames forever; its stream must end by itself.
+            wait_for(
+                lambda: True if not next(s for s in sampler.series() if s.service == "late").active else None,
+                timeout=10,
+                what="the late container's stream to end",
+            )
+            assert {s.service for s in sampler.series() if s.active} == {"busy", "idle"}
+        finally:
+            if late is not None:
+                late.remove(force=True)
+    assert stream_threads() == []
+
+
+def run_stats(args: list[str], until: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run the CLI until the regex `until` matches its output, then Ctrl-C it; (exit code, stdout, stderr)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.monitor.stats", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out: list[str] = []
+    err: list[str] = []
+    readers = [
+        threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True),
+        threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        wait_for(
+            lambda: True if re.search(until, "".join(out)) or proc.poll() is not None else None,
+            timeout=20,
+            what=f"{until!r} in the output of stats",
+        )
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    return code, "".join(out), "".join(err)
+
+
+def test_stats_shows_the_busy_container_and_quits_on_ctrl_c(
+    client: docker.DockerClient, project: str
+) -> None:
+    busy_host = hostname(client, project, "busy")
+    # The busy row once it has a measurement: "busy  busy-1  <host>  49.8 %  49.8 %  0.50".
+    measured = rf"{busy_host}\s+(\d+\.\d) %\s+\d+\.\d %\s+0\.50"
+    code, out, err = run_stats(["--project", project], until=measured)
+    assert code == 0, err
+    assert "Traceback" not in err + out
+    match = re.search(measured, out)
+    assert match, out
+    assert 20 <= float(match.group(1)) <= 80, out
+    assert hostname(client, project, "idle") in out
+
+
+def test_stats_says_when_the_project_has_no_containers(client: docker.DockerClient) -> None:
+    code, out, err = run_stats(
+        ["--project", f"cpu-monitor-test-empty-{uuid.uuid4().hex[:8]}"], until="Waiting"
+    )
+    assert code == 0, err
+    assert "No running containers" in out
+    assert "Traceback" not in err + out
+
+
+def test_stats_says_when_docker_is_unreachable(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "services.monitor.stats"],
+        cwd=ROOT,
+        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 1
+    assert "Cannot reach the Docker engine" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
