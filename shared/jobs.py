@@ -3,6 +3,7 @@
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.settings import get_settings
 
@@ -63,7 +64,12 @@ class _JobBase(_Strict):
     def _chunk_count_within_limit(self) -> "_JobBase":
         limit = get_settings().max_chunks
         if self.chunk_size is not None and -(-len(self.units()) // self.chunk_size) > limit:
-            raise ValueError(f"chunk_size too small: the job would make more than {limit} chunks")
+            # A rule of the whole job about one field: `field` tells the API's error handler where it is.
+            raise PydanticCustomError(
+                "chunk_size_too_small",
+                "chunk_size too small: the job would make more than {limit} chunks",
+                {"limit": limit, "field": "chunk_size"},
+            )
         return self
 
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_primes_stop: int = Field(default=10**9, ge=2)
     # Largest number of Monte Carlo samples one job may ask for.
     max_pi_samples: int = Field(default=100_000_000, ge=1)
+    # Largest request body the API reads; bigger ones get 413 before anything parses them.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1)
     # Most chunks one job may be split into.
     max_chunks: int = Field(default=10_000, ge=1)
     # Seconds a job may run before RQ stops it; keep the worker's stop grace period above it.

@@ -25,6 +25,8 @@ from shared.tally import Tally
 CANCEL_CHECK_UNITS = 1 << 16
 # Seconds between two looks at whether the job was canceled (and the longest a progress report waits).
 RELAY_INTERVAL = 0.1
+# A progress report with this pid tells the relay thread that its run is over.
+_STOP = -1
 
 
 @dataclass
@@ -167,8 +169,6 @@ class _Relay(threading.Thread):
                 next_check = time.monotonic() + RELAY_INTERVAL
                 if self._should_cancel():
                     self._shared.cancel.set()
-        # Reports still in the Queue's pipe when the last task returned.
-        self._drain(0.02)
 
     def _drain(self, timeout: float) -> None:
         """Wait up to `timeout` for a report, then take every report already there."""
@@ -176,8 +176,12 @@ class _Relay(threading.Thread):
         try:
             report = self._shared.progress.get(timeout=timeout)
             while True:
-                if report[0] == self._generation:
-                    self.done += 1
+                generation, pid = report
+                if generation == self._generation:
+                    if pid == _STOP:
+                        self._stopping.set()
+                    else:
+                        self.done += 1
                 report = self._shared.progress.get_nowait()
         except queue.Empty:
             pass
@@ -185,5 +189,6 @@ class _Relay(threading.Thread):
             self._on_progress(self.done)
 
     def stop(self) -> None:
-        self._stopping.set()
+        """End the thread now: a marker on the Queue wakes it from its wait (no RELAY_INTERVAL delay)."""
+        self._shared.progress.put((self._generation, _STOP))
         self.join()

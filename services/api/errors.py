@@ -1,26 +1,72 @@
 """Error responses: validation errors that always name their field, and 503 while Redis is away."""
 
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.exceptions import HTTPException
 
 # pydantic reports a bad or missing discriminator (`kernel`) at the union itself, with no field.
 _TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
+# What json.loads raises besides JSONDecodeError (which FastAPI already turns into a 422): bytes that
+# are not UTF-8, an integer over Python's digit limit, nesting deeper than the recursion limit.
+_UNDECODABLE = (ValueError, RecursionError)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
-    """FastAPI's 422, with the discriminator's name added to the location of tag errors."""
+    """FastAPI's 422, with the field added to the location of errors pydantic reports at a model.
+
+    That is the discriminator (`kernel`) for tag errors, and the `field` a model-level rule names
+    in its context (shared/jobs.py).
+    """
     assert isinstance(exc, RequestValidationError)
     errors = []
     for error in exc.errors():
+        ctx = error.get("ctx", {})
         if error.get("type") in _TAG_ERRORS:
-            tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
-            error = {**error, "loc": (*error["loc"], tag)}
+            field = str(ctx.get("discriminator", "")).strip("'")
+            error = {**error, "loc": (*error["loc"], field)}
+        elif "field" in ctx:
+            error = {**error, "loc": (*error["loc"], ctx["field"])}
         errors.append(error)
-    return await request_validation_exception_handler(request, RequestValidationError(errors, body=exc.body))
+    # The errors echo the input, which may hold what strict JSON cannot carry (NaN, lone surrogates).
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(errors))})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own, except that a JSON body it could not decode is a 422 at `body`, like bad syntax."""
+    assert isinstance(exc, HTTPException)
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, _UNDECODABLE):
+        position = cause.start if isinstance(cause, UnicodeDecodeError) else None
+        error = {
+            "type": "json_invalid",
+            "loc": ("body",) if position is None else ("body", position),
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": str(cause)},
+        }
+        return await _validation_error(request, RequestValidationError([error]))
+    return await http_exception_handler(request, exc)
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with non-finite floats and unencodable strings (lone surrogates) made printable."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 async def _redis_unavailable(request: Request, exc: Exception) -> Response:
@@ -35,5 +81,6 @@ async def _redis_unavailable(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RedisConnectionError, _redis_unavailable)
     app.add_exception_handler(RedisTimeoutError, _redis_unavailable)

@@ -1,11 +1,11 @@
-"""The FastAPI application: routes, error handlers, and start-up (wait for Redis)."""
+"""The FastAPI application: routes, error handlers, the body size limit, and start-up (wait for Redis)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.api import errors
+from services.api import errors, limits
 from services.api.routes import health, jobs, workers
 from shared.redis_conn import connect
 from shared.settings import get_settings
@@ -29,3 +29,4 @@ app.include_router(jobs.router)
 app.include_router(workers.router)
 
 errors.install(app)
+app.add_middleware(limits.BodySizeLimit, max_bytes=get_settings().max_body_bytes)

@@ -10,9 +10,9 @@ import httpx
 
 from services.loadtest.workload import Workload
 
-# Seconds between polls of one job: small next to job times, light on the API.
-POLL_INTERVAL = 0.02
-ENDED = ("finished", "failed", "stopped", "canceled")
+# Seconds one long poll (GET /jobs/{id}?wait=) may wait for the job to end.
+LONG_POLL = 10.0
+ENDED = ("finished", "failed", "canceled")
 
 
 @dataclass
@@ -20,7 +20,7 @@ class JobOutcome:
     """One submitted job as the client saw it."""
 
     job_id: str | None
-    status: str  # finished, failed, ..., "rejected" (not accepted), "lost" (no end before the timeout)
+    status: str  # finished, failed, canceled, "rejected" (not accepted), "lost" (no end before the timeout)
     latency: float  # seconds from submit to seeing it ended
     view: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -35,10 +35,10 @@ def run_one(client: httpx.Client, workload: Workload, timeout: float) -> JobOutc
     job_id = response.json()["id"]
     deadline = start + timeout
     while time.perf_counter() < deadline:
-        view = client.get(f"/jobs/{job_id}").json()
+        wait = min(LONG_POLL, max(0.0, deadline - time.perf_counter()))
+        view = client.get(f"/jobs/{job_id}", params={"wait": wait}, timeout=wait + 10).json()
         if view["status"] in ENDED:
             return JobOutcome(job_id, view["status"], time.perf_counter() - start, view, view.get("error"))
-        time.sleep(POLL_INTERVAL)
     return JobOutcome(job_id, "lost", time.perf_counter() - start, error=f"not ended after {timeout:g}s")
 
 

@@ -1,14 +1,16 @@
 """Submit, read and cancel jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}."""
 
+import time
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Request, Response, status
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 from rq import Queue
 
 from services.api.deps import QueueDep, StoreDep
 from services.api.schemas import JobAccepted, JobView
 from shared.chunking import default_chunk_size, split
+from shared.job_store import ACTIVE
 from shared.jobs import JobSpec
 from shared.settings import get_settings
 
@@ -17,6 +19,8 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 # The worker's job functions, named by import path: the API never imports worker code.
 RUN_LOCAL = "worker.tasks.run_local"
 RUN_CHUNK = "worker.tasks.run_chunk"
+# How often a long poll (GET ?wait=) looks at the job's status: one HGET, far cheaper than a request.
+WAIT_POLL_SECONDS = 0.01
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
@@ -58,11 +62,24 @@ def _job_options() -> dict:
 
 
 @router.get("/{job_id}", response_model=JobView, name="get_job")
-def get_job(job_id: str, store: StoreDep) -> JobView:
-    """The job's status and progress, and its answer once finished; 404 if unknown."""
+def get_job(
+    job_id: str,
+    store: StoreDep,
+    wait: Annotated[float, Query(ge=0, le=60, description="seconds to wait for the job to end")] = 0,
+) -> JobView:
+    """The job's status and progress, and its answer once finished; 404 if unknown.
+
+    With `wait`, answers as soon as the job has ended or `wait` seconds have passed: one long poll
+    instead of many short ones, so watching a job costs the API almost nothing.
+    """
     view = store.read(job_id)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
+    deadline = time.monotonic() + wait
+    while view["status"] in ACTIVE and time.monotonic() < deadline:
+        time.sleep(WAIT_POLL_SECONDS)
+        if store.status(job_id) not in ACTIVE:
+            view = store.read(job_id) or view
     return JobView(**view)
 
 
