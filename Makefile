@@ -9,14 +9,21 @@ COMPOSE ?= docker compose
 -include .env
 export
 
-# Load-test workload (override on the command line: make load-test JOBS=100 SIZE=1000000).
+# Load-test workload (override on the command line: make load-test MODE=distributed JOBS=100).
 KERNEL ?= primes
-SIZE ?= 300000
+MODE ?= local
+SIZE ?= 1000000
 JOBS ?= 40
 CONCURRENCY ?= 8
+# make compare: topologies (fat, thin, hybrid; default all for the budget) x modes, on BUDGET CPUs.
+BUDGET ?= $(shell nproc)
+TOPOLOGIES ?=
+MODES ?= local,distributed,hybrid
+COMPARE_JOBS ?= 16
+REPORTS ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help venv up down logs ps load-test stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv up down logs ps load-test compare stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,8 +50,13 @@ logs: ## Follow the stack's logs
 ps: ## Show the stack's containers and their health
 	$(COMPOSE) ps
 
-load-test: venv ## Load the running stack: JOBS jobs of SIZE units, CONCURRENCY in flight; table + reports/
-	$(PY) -m services.loadtest --kernel $(KERNEL) --size $(SIZE) --jobs $(JOBS) --concurrency $(CONCURRENCY)
+load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
+	$(PY) -m services.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
+		--concurrency $(CONCURRENCY) --reports $(REPORTS)
+
+compare: venv ## Same workload on fat / thin / hybrid topologies x modes (reconfigures the stack); reports/
+	$(PY) -m services.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
+		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
 
 stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C to quit)
 	$(PY) -m services.monitor.stats

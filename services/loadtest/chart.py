@@ -32,7 +32,8 @@ def load_test_chart(report: dict[str, Any], path: Path) -> Path:
     cpu_ax.set_xlabel("seconds into the run")
     cpu_ax.set_ylabel("CPU % (100 = one core)")
     cpu_ax.set_title("CPU per container")
-    cpu_ax.legend(fontsize=7, loc="upper right")
+    if cpu_ax.get_legend_handles_labels()[0]:
+        cpu_ax.legend(fontsize=7, loc="upper right")
     lat_ax.hist(report["latencies"], bins=min(30, max(5, len(report["latencies"]) // 3)))
     lat_ax.set_xlabel("latency, submit to finished (s)")
     lat_ax.set_ylabel("jobs")

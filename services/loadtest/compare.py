@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             for mode in args.modes:
                 workload = Workload(args.kernel, args.size, args.jobs, args.concurrency, mode)
                 report = run_load_test(
-                    Target(url, args.project), workload, args.reports, label=f"compare-{topology.name}"
+                    Target(url, args.project), workload, args.reports, label=f"loadtest-{topology.name}"
                 )
                 rows.append(row(topology, report))
                 console.print(
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     render(rows, title, console)
     args.reports.mkdir(parents=True, exist_ok=True)
-    stem = args.reports / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
+    stem = args.reports / f"comparison-{time.strftime('%Y%m%d-%H%M%S')}"
     stem.with_suffix(".json").write_text(json.dumps({"title": title, "rows": rows}, indent=2))
     chart.comparison_chart(rows, stem.with_suffix(".png"))
     console.print(f"reports: {stem}.json, {stem}.png")

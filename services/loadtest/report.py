@@ -10,6 +10,9 @@ from services.loadtest.workload import Workload
 from services.monitor.docker_cpu import ContainerSeries, summarize
 from shared.tally import Tally
 
+# Seconds each CPU sample covers (Docker's stats tick; the workers report as often).
+SAMPLE_PERIOD = 1.0
+
 
 def percentile(values: list[float], q: float) -> float | None:
     """The q-th percentile (1-99) by linear interpolation; None for no values."""
@@ -37,16 +40,21 @@ def summarise(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict. `window` is the run's (start, end) in Unix time."""
     start, end = window
+    # A CPU sample is stamped at the end of the second it measures: the one just after the run
+    # still covers it.
+    sampled_until = end + SAMPLE_PERIOD
     wall = end - start
     finished = [o for o in outcomes if o.status == "finished"]
     exact = [o for o in finished if o.view["result"] == {**expected_result(workload, expected)}]
     latencies = sorted(o.latency for o in finished)
     units_per_second = len(finished) * workload.size / wall if wall else 0.0
     ideal = baseline["units_per_second"] * topology["cpu_budget"] if topology["cpu_budget"] else None
-    cpu = summarize(docker_series, start, end)
+    cpu = summarize(docker_series, start, sampled_until)
     containers = []
     for c in cpu.containers:
-        self_mean, self_max = _mean_max([p for p in self_series.get(c.hostname, []) if start <= p[0] <= end])
+        self_mean, self_max = _mean_max(
+            [p for p in self_series.get(c.hostname, []) if start <= p[0] <= sampled_until]
+        )
         containers.append({**asdict(c), "self_mean_percent": self_mean, "self_max_percent": self_max})
     accepted = [o for o in outcomes if o.status != "rejected"]
     return {
@@ -82,9 +90,10 @@ def summarise(
             / 100,
         },
         "series": {
-            "docker": {s.name: s.window(start, end) for s in docker_series},
+            "docker": {s.name: s.window(start, sampled_until) for s in docker_series},
             "self": {
-                host: [p for p in points if start <= p[0] <= end] for host, points in self_series.items()
+                host: [p for p in points if start <= p[0] <= sampled_until]
+                for host, points in self_series.items()
             },
         },
         "window": [start, end],
