@@ -23,7 +23,7 @@ COMPARE_JOBS ?= 16
 REPORTS ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help venv up down logs ps load-test compare stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env up down logs ps workers-up workers-down load-test compare stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,7 +35,10 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt services/api/requirement
 
 venv: $(VENV)/.installed ## Create .venv on the host with every dependency (tests, load tools)
 
-up: ## Build and start the stack, wait until healthy, print the URLs
+env: ## Generate missing secrets (REDIS_PASSWORD) into .env; keeps every other line
+	bash services/secrets/ensure-env.sh .env
+
+up: env ## Build and start the stack, wait until healthy, print the URLs
 	$(COMPOSE) up -d --wait --build
 	@echo "API:      http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}"
 	@echo "API docs: http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}/docs"
@@ -50,13 +53,25 @@ logs: ## Follow the stack's logs
 ps: ## Show the stack's containers and their health
 	$(COMPOSE) ps
 
+workers-up: ## Start workers only, joining the Redis at REDIS_URL (another host's stack; see README)
+	$(COMPOSE) -f docker-compose.workers.yml up -d --wait --build
+
+workers-down: ## Stop and remove the workers started by workers-up
+	$(COMPOSE) -f docker-compose.workers.yml down --remove-orphans
+
 load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
 	$(PY) -m services.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS)
 
-compare: venv ## Same workload on fat / thin / hybrid topologies x modes (reconfigures the stack); reports/
+compare: env venv ## Same workload on fat / thin / hybrid topologies x modes (reconfigures the stack); reports/
 	$(PY) -m services.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
+
+chaos: venv ## Load the running stack with 200 jobs, SIGKILL a worker container mid-load; accepted/finished/lost
+	$(PY) -m services.loadtest.chaos
+
+bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
+	$(PY) -m services.bench --reports $(REPORTS) $(BENCH_ARGS)
 
 stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C to quit)
 	$(PY) -m services.monitor.stats
@@ -64,11 +79,11 @@ stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C t
 lab: venv ## The multiprocessing lab on the host (LAB_ARGS="--quick --only pool,value")
 	$(PY) -m worker.lab $(LAB_ARGS)
 
-lab-container: ## The lab inside the worker image, limited to WORKER_CPUS CPUs (default 1)
+lab-container: env ## The lab inside the worker image, limited to WORKER_CPUS CPUs (default 1)
 	$(COMPOSE) build worker
 	docker run --rm --cpus $${WORKER_CPUS:-1} $${WORKER_IMAGE:-cpu-contrast-worker} python -m worker.lab $(LAB_ARGS)
 
-test: venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
+test: env venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
 	$(PY) -m pytest
 
 test-unit: venv ## Run the unit tests only
@@ -77,7 +92,7 @@ test-unit: venv ## Run the unit tests only
 test-integration: venv ## Run the integration tests only (needs redis-server)
 	$(PY) -m pytest tests/integration
 
-test-e2e: venv ## Run the end-to-end tests only (needs Docker with Compose v2)
+test-e2e: env venv ## Run the end-to-end tests only (needs Docker with Compose v2)
 	$(PY) -m pytest tests/e2e
 
 offline-images: ## Build stand-in base images from Debian packages (no registry needed) into .env

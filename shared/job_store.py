@@ -18,6 +18,10 @@ from shared.tally import BINS, Tally
 
 PREFIX = "cpuc:job:"
 ACTIVE = ("queued", "started")
+# Sorted set of job ids by creation time, newest kept: the dashboard's list of recent jobs.
+RECENT = "cpuc:jobs:recent"
+# Ids kept in RECENT; older ones are trimmed as new jobs arrive (their records live on until TTL).
+RECENT_LENGTH = 500
 
 _MERGE_CHUNK = """
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -41,6 +45,27 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'queued' and status ~= 'started' then return 0 end
 redis.call('HSETNX', KEYS[1], 'started_at', ARGV[3])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'status', 'started')
+return 1
+"""
+
+# A run of the job failed and RQ will run it again (worker.retries): note why; a whole (local) job
+# goes back to queued, with no progress, while a chunk's job stays started (its other chunks run on).
+_REQUEUED = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'queued' and status ~= 'started' then return 0 end
+redis.call('HINCRBY', KEYS[1], 'retries', 1)
+redis.call('HSET', KEYS[1], 'last_error', ARGV[1])
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'status', 'queued', 'chunks_done', 0) end
+return 1
+"""
+
+# Ending a job (finished, failed, canceled) only ever changes an active one, atomically: a late
+# failure never hides an answer, a cancel never loses a race with the answer. -1: no such job.
+_END_IF_ACTIVE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == false then return -1 end
+if status ~= 'queued' and status ~= 'started' then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 """
 
@@ -71,6 +96,8 @@ class JobStore:
         self.ttl = ttl_seconds
         self._merge = redis.register_script(_MERGE_CHUNK)
         self._start = redis.register_script(_MARK_STARTED)
+        self._requeued = redis.register_script(_REQUEUED)
+        self._end = redis.register_script(_END_IF_ACTIVE)
 
     def create(
         self,
@@ -102,8 +129,15 @@ class JobStore:
         )
         # The helper keys exist only once written to; expire them all the same (re-set as they fill).
         pipe.expire(keys.record, self.ttl)
+        pipe.zadd(RECENT, {job_id: time.time()})
+        pipe.zremrangebyrank(RECENT, 0, -RECENT_LENGTH - 1)
+        pipe.expire(RECENT, self.ttl)
         if pipeline is None:
             pipe.execute()
+
+    def recent(self, limit: int = RECENT_LENGTH) -> list[str]:
+        """Ids of the latest `limit` jobs submitted, newest first (records may have expired since)."""
+        return [i.decode() for i in self.redis.zrevrange(RECENT, 0, limit - 1)] if limit > 0 else []
 
     def exists(self, job_id: str) -> bool:
         return bool(self.redis.exists(JobKeys.of(job_id).record))
@@ -140,28 +174,31 @@ class JobStore:
             pipe.expire(keys.pids, self.ttl)
             pipe.execute()
 
-    def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> None:
-        """Write a local job's whole answer at once (unless it was canceled meanwhile)."""
+    def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> bool:
+        """Write a local job's whole answer at once; False (nothing written) if it ended meanwhile."""
         keys = JobKeys.of(job_id)
-        with self.redis.pipeline() as pipe:
-            pipe.watch(keys.record)
-            if pipe.hget(keys.record, "status") not in (b"queued", b"started"):
-                return
-            pipe.multi()
-            pipe.hset(
-                keys.record,
-                mapping={
-                    "count": tally.count,
-                    **{f"h{i}": n for i, n in enumerate(tally.histogram)},
-                    "cpu_seconds": cpu_seconds,
-                    "chunks_done": chunks,
-                    "status": "finished",
-                    "ended_at": time.time(),
-                },
-            )
+        written = self._end_job(
+            job_id,
+            "finished",
+            count=tally.count,
+            **{f"h{i}": n for i, n in enumerate(tally.histogram)},
+            cpu_seconds=cpu_seconds,
+            chunks_done=chunks,
+        )
+        if written:
+            pipe = self.redis.pipeline()
             pipe.hincrby(keys.hosts, host, chunks)
             pipe.expire(keys.hosts, self.ttl)
             pipe.execute()
+        return written
+
+    def _end_job(self, job_id: str, status: str, **fields: Any) -> bool | None:
+        """End an active job with this status and fields: True; False if it had ended; None if unknown."""
+        args: list[Any] = ["status", status, "ended_at", time.time()]
+        for name, value in fields.items():
+            args += [name, value]
+        result = int(self._end(keys=[JobKeys.of(job_id).record], args=args))
+        return None if result < 0 else bool(result)
 
     def merge_chunk(self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str) -> int:
         """Merge one chunk atomically: chunks done so far, -1 if already merged, -2 if canceled/failed."""
@@ -174,27 +211,21 @@ class JobStore:
         self.redis.expire(keys.hosts, self.ttl)
         return int(result)
 
-    def fail(self, job_id: str, error: str, traceback: str) -> None:
+    def fail(self, job_id: str, error: str, traceback: str) -> bool:
+        """Mark an active job failed with its error; False (nothing written) if it had already ended."""
+        return bool(self._end_job(job_id, "failed", error=error, traceback=traceback))
+
+    def requeued(self, job_id: str, error: str, whole_job: bool) -> bool:
+        """Note a failed run that RQ will retry; a whole job goes back to queued. False if it had ended."""
         keys = JobKeys.of(job_id)
-        self.redis.hset(
-            keys.record,
-            mapping={"status": "failed", "error": error, "traceback": traceback, "ended_at": time.time()},
-        )
+        return bool(self._requeued(keys=[keys.record], args=[error, "1" if whole_job else "0"]))
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a queued or started job; returns its status afterwards (None if unknown)."""
-        keys = JobKeys.of(job_id)
-        with self.redis.pipeline() as pipe:
-            pipe.watch(keys.record)
-            status = pipe.hget(keys.record, "status")
-            if status is None:
-                return None
-            if status.decode() not in ACTIVE:
-                return status.decode()
-            pipe.multi()
-            pipe.hset(keys.record, mapping={"status": "canceled", "ended_at": time.time()})
-            pipe.execute()
-        return "canceled"
+        ended = self._end_job(job_id, "canceled")
+        if ended is None:
+            return None
+        return "canceled" if ended else self.status(job_id)
 
     def read(self, job_id: str) -> dict[str, Any] | None:
         """The job as the API shows it, or None if unknown."""
@@ -234,7 +265,8 @@ class JobStore:
             **times,
             "queue_seconds": _span(times["created_at"], times["started_at"]),
             "run_seconds": _span(times["started_at"], times["ended_at"]),
-            "error": record.get("error"),
+            # While a retried job waits or runs again, its error says why the last run failed.
+            "error": record.get("error") or (_retried(record) if status in ACTIVE else None),
             "traceback": record.get("traceback"),
         }
         if status == "finished":
@@ -247,3 +279,10 @@ class JobStore:
 
 def _span(start: float | None, end: float | None) -> float | None:
     return end - start if start is not None and end is not None else None
+
+
+def _retried(record: dict[str, str]) -> str | None:
+    """Why a retried job runs again, or None if it never failed."""
+    if "retries" not in record:
+        return None
+    return f"retried {record['retries']}x after: {record.get('last_error', '?')}"

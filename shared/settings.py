@@ -35,8 +35,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
     # Most chunks one job may be split into.
     max_chunks: int = Field(default=10_000, ge=1)
+    # Most jobs one POST /jobs/batch may carry (its body must also fit in MAX_BODY_BYTES).
+    max_batch: int = Field(default=500, ge=1)
     # Seconds a job may run before RQ stops it; keep the worker's stop grace period above it.
     job_timeout: int = Field(default=300, ge=1)
+    # Re-runs a job gets after a fault that is not its own (a pool process or its whole worker died);
+    # its own errors and timeouts fail it at once. RQ counts them; policy in worker/retries.py.
+    job_retries: int = Field(default=2, ge=0, le=10)
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)
 

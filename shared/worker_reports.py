@@ -25,3 +25,23 @@ def read_reports(redis: Redis) -> list[dict[str, Any]]:
         k for k in redis.scan_iter(match=PREFIX + "*", count=1000) if not k.endswith(SERIES_SUFFIX.encode())
     )
     return [json.loads(raw) for raw in (redis.mget(keys) if keys else []) if raw is not None]
+
+
+def read_series(redis: Redis, since: float = 0.0) -> dict[str, list[tuple[float, float]]]:
+    """Each worker container's CPU points ([unix time, cpu %]) newer than `since`, oldest first, by host.
+
+    Hosts with no point after `since` are left out, so a container gone for longer than the window
+    drops off a chart instead of lingering as a flat line.
+    """
+    keys = sorted(k.decode() for k in redis.scan_iter(match=PREFIX + "*" + SERIES_SUFFIX, count=1000))
+    if not keys:
+        return {}
+    pipe = redis.pipeline(transaction=False)
+    for key in keys:
+        pipe.lrange(key, 0, -1)
+    series = {}
+    for key, items in zip(keys, pipe.execute(), strict=True):
+        points = [(t, cpu) for t, cpu in map(json.loads, items) if t > since]
+        if points:
+            series[key[len(PREFIX) : -len(SERIES_SUFFIX)]] = points
+    return series

@@ -2,6 +2,9 @@
 
 A daemon thread writes `cpuc:worker:<hostname>` every HEARTBEAT_INTERVAL with a short expiry (so a dead
 container disappears from GET /workers) and appends the CPU figure to a bounded time series.
+
+The same beat keeps this process's liveness key `cpuc:alive:<RQ worker name>` (several worker processes
+may share a hostname): when it expires, worker.reaper requeues the jobs that worker was running.
 """
 
 import json
@@ -24,18 +27,28 @@ HEARTBEAT_INTERVAL = 1.0
 RECORD_TTL = 5
 # Points kept in each worker's CPU series (10 minutes at one a second).
 SERIES_LENGTH = 600
+ALIVE_PREFIX = "cpuc:alive:"
 
 
-def start(redis: Redis, host: str, pool_processes: int) -> threading.Thread:
-    """Start reporting in the background; the thread dies with the process."""
+def alive_key(worker_name: str) -> str:
+    """Exists while the RQ worker of that name beats; gone RECORD_TTL seconds after it died."""
+    return ALIVE_PREFIX + worker_name
+
+
+def start(redis: Redis, host: str, worker_name: str, pool_processes: int) -> threading.Thread:
+    """Mark this worker alive now (before it takes a job), then keep reporting in the background."""
+    redis.set(alive_key(worker_name), host, ex=RECORD_TTL)
     thread = threading.Thread(
-        target=_report_forever, args=(redis, host, pool_processes), name="heartbeat", daemon=True
+        target=_report_forever,
+        args=(redis, host, worker_name, pool_processes),
+        name="heartbeat",
+        daemon=True,
     )
     thread.start()
     return thread
 
 
-def _report_forever(redis: Redis, host: str, pool_processes: int) -> None:
+def _report_forever(redis: Redis, host: str, worker_name: str, pool_processes: int) -> None:
     meter = CpuMeter()
     quota = quota_cpus()
     while True:
@@ -55,6 +68,7 @@ def _report_forever(redis: Redis, host: str, pool_processes: int) -> None:
         try:
             pipe = redis.pipeline(transaction=False)
             pipe.set(report_key(host), json.dumps(record), ex=RECORD_TTL)
+            pipe.set(alive_key(worker_name), host, ex=RECORD_TTL)
             if cpu_percent is not None:
                 pipe.rpush(series_key(host), json.dumps([round(now, 3), round(cpu_percent, 2)]))
                 pipe.ltrim(series_key(host), -SERIES_LENGTH, -1)

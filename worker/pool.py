@@ -4,6 +4,10 @@ Where a job gets split: `WarmPool.run` hands one pool task per chunk; each pool 
 its chunk locally and merges it into the SharedTally it inherited from the pool initializer, taking
 the Lock once per chunk. The same initializer hands every process a `Queue`, on which it reports
 each finished chunk (progress), and an `Event` that the parent sets to stop the work early (cancel).
+
+A pool process that dies (killed, out of memory) breaks the Pool for good (worker.pool_health): a run
+notices it while waiting for results, kills the pool and raises `PoolBroken`; the owner
+(worker.runtime) then starts a fresh WarmPool, with fresh shared objects, for the next job.
 """
 
 import multiprocessing
@@ -19,6 +23,7 @@ from typing import Any
 from shared.aggregation import SharedTally
 from shared.kernels import run_kernel
 from shared.tally import Tally
+from worker.pool_health import PoolBroken, PoolWatch, dispose
 
 # Units computed between two looks at the cancel Event. A multiple of the pi kernel's block, so that
 # the pieces never start mid-block (which would cost a skip-ahead).
@@ -27,6 +32,10 @@ CANCEL_CHECK_UNITS = 1 << 16
 RELAY_INTERVAL = 0.1
 # A progress report with this pid tells the relay thread that its run is over.
 _STOP = -1
+# Seconds without a result after which a run checks that none of the pool's processes died.
+HEALTH_CHECK_INTERVAL = 0.5
+# Seconds a run waits for its relay thread to end.
+STOP_WAIT = 2.0
 
 
 @dataclass
@@ -90,6 +99,13 @@ class WarmPool:
         self._shared = _Shared(SharedTally(ctx), ctx.Queue(), ctx.Event())
         self._generation = 0
         self._pool = ctx.Pool(processes, initializer=_adopt, initargs=(self._shared,))
+        self._watch = PoolWatch(self._pool)
+        self._closed = False
+
+    @property
+    def usable(self) -> bool:
+        """False once the pool was closed or lost a process: it must then be replaced."""
+        return not self._closed and not self._watch.lost()
 
     @property
     def tally(self) -> SharedTally:
@@ -112,6 +128,9 @@ class WarmPool:
         While it runs, a relay thread passes the pool's progress reports to `on_progress(chunks_done)`
         and, every RELAY_INTERVAL, asks `should_cancel()` whether to stop the pool work early.
         """
+        if not self.usable:
+            # Checked first: the dead process may hold the locks that clear() and reset() take.
+            raise PoolBroken("the pool lost a process before this run; it must be replaced")
         self._generation += 1
         generation = self._generation
         self._shared.cancel.clear()
@@ -122,25 +141,50 @@ class WarmPool:
         relay = _Relay(self._shared, generation, on_progress, should_cancel)
         relay.start()
         try:
-            for pid, cpu, _merged in self._pool.imap_unordered(_run_chunk, tasks, chunksize=1):
+            results = self._pool.imap_unordered(_run_chunk, tasks, chunksize=1)
+            while True:
+                try:
+                    pid, cpu, _merged = results.next(timeout=HEALTH_CHECK_INTERVAL)
+                except StopIteration:
+                    break
+                except multiprocessing.TimeoutError:
+                    self._check_health()
+                    continue
                 pids.add(pid)
                 cpu_seconds += cpu
         except BaseException:
-            # A timeout or an error in the middle: let the remaining tasks end quickly.
-            self.cancel()
+            if self.usable:
+                # A timeout or an error in the middle: let the remaining tasks end quickly.
+                self.cancel()
+            else:
+                # Not the Event: a dead process may hold its lock. Killing the pool stops every task.
+                self.close()
             raise
         finally:
-            relay.stop()
+            relay.stop(drain=self.usable)
         tally, merged = self.tally.snapshot()
         canceled = self._shared.cancel.is_set()
         if merged != len(chunks) and not canceled:
             raise RuntimeError(f"{merged} chunks merged, expected {len(chunks)}")
         return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled)
 
+    def _check_health(self) -> None:
+        """Raise PoolBroken (after killing the pool) if a pool process died: its chunk will never return."""
+        lost = self._watch.lost()
+        if lost:
+            self.close()
+            raise PoolBroken(
+                f"pool process(es) {lost} died mid-run; the pool was killed, to be replaced"
+            ) from None
+
     def close(self) -> None:
-        """Stop the pool processes."""
-        self._pool.terminate()
-        self._pool.join()
+        """Stop the pool processes, in bounded time even if the pool is broken (no Pool.terminate() hang)."""
+        if not self._closed:
+            self._closed = True
+            dispose(self._pool)
+            # A process killed while reporting progress leaves the Queue's write lock held: our own
+            # last put could then never be flushed, and exit would wait for it forever.
+            self._shared.progress.cancel_join_thread()
 
 
 class _Relay(threading.Thread):
@@ -188,7 +232,15 @@ class _Relay(threading.Thread):
         if self.done != done_before and self._on_progress:
             self._on_progress(self.done)
 
-    def stop(self) -> None:
-        """End the thread now: a marker on the Queue wakes it from its wait (no RELAY_INTERVAL delay)."""
-        self._shared.progress.put((self._generation, _STOP))
-        self.join()
+    def stop(self, drain: bool = True) -> None:
+        """End the thread now: a marker on the Queue wakes it from its wait (no RELAY_INTERVAL delay).
+
+        With `drain`, reports queued before the marker still reach `on_progress`. Without it (the pool
+        died: a dead process may hold the Queue's lock, so the marker may never arrive) the thread
+        ends at its next look. Either way this waits a bounded time.
+        """
+        if drain:
+            self._shared.progress.put((self._generation, _STOP))
+            self.join(STOP_WAIT)
+        self._stopping.set()
+        self.join(STOP_WAIT)

@@ -1,6 +1,12 @@
-"""The worker process's long-lived parts: its warm Pool, started before RQ takes jobs, and its job store."""
+"""The worker process's long-lived parts: its warm Pool, started before RQ takes jobs, and its job store.
 
+A pool that lost a process is never reused (worker.pool_health): `get()` replaces it with a fresh one.
+"""
+
+import logging
+import os
 import socket
+import uuid
 
 from shared.job_store import JobStore
 from shared.redis_conn import connect
@@ -8,8 +14,13 @@ from shared.settings import get_settings
 from worker.cpu_quota import usable_cpus
 from worker.pool import WarmPool
 
+log = logging.getLogger(__name__)
+
 _pool: WarmPool | None = None
 _store: JobStore | None = None
+# Unique per process start: a restarted container has the same hostname and, under tini, the same
+# pid, and must not take the name (and so the liveness) of the worker that died in it.
+_worker_name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
 
 
 def pool_size() -> int:
@@ -26,7 +37,12 @@ def start() -> WarmPool:
 
 
 def get() -> WarmPool:
-    """The warm pool; started now if this process never started it (e.g. under plain `rq worker`)."""
+    """The warm pool, replaced first if it lost a process; started now if this process never started it."""
+    global _pool
+    if _pool is not None and not _pool.usable:
+        log.warning("pool lost a process: replacing it")
+        _pool.close()
+        _pool = None
     return _pool if _pool is not None else start()
 
 
@@ -44,8 +60,13 @@ def host() -> str:
     return socket.gethostname()
 
 
+def worker_name() -> str:
+    """This process's RQ worker name, also the name its liveness key carries (worker.heartbeat)."""
+    return _worker_name
+
+
 def stop() -> None:
-    """Stop the pool processes."""
+    """Stop the pool processes (bounded in time, even for a broken pool)."""
     global _pool
     if _pool is not None:
         _pool.close()

@@ -15,19 +15,24 @@ from shared.chunking import chunk_size_for, split
 from shared.jobs import parse_job
 from shared.kernels import run_kernel
 from shared.settings import get_settings
-from worker import runtime
+from worker import retries, runtime
 
 # Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
 completed = {"jobs": 0, "chunks": 0}
 
 
 @contextmanager
-def _failures_recorded(job_id: str) -> Iterator[None]:
-    """A job that raises is marked failed with its error readable through the API, then re-raised for RQ."""
+def _failures_recorded(job_id: str, whole_job: bool) -> Iterator[None]:
+    """A run that raises is re-raised for RQ; the record says `failed`, with the error readable through
+    the API, unless RQ will retry it (worker.retries): then it says why and waits for the next run."""
     try:
         yield
     except Exception as exc:
-        runtime.store().fail(job_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        error = f"{type(exc).__name__}: {exc}"
+        if retries.will_retry(exc):
+            runtime.store().requeued(job_id, error, whole_job)
+        else:
+            runtime.store().fail(job_id, error, traceback.format_exc())
         raise
 
 
@@ -38,7 +43,7 @@ def _cancel_check(job_id: str) -> Callable[[], bool]:
 def run_local(job_id: str) -> dict[str, Any]:
     """Run a whole job on this container's pool (mode `local`)."""
     store, pool, host = runtime.store(), runtime.get(), runtime.host()
-    with _failures_recorded(job_id):
+    with _failures_recorded(job_id, whole_job=True):
         job = parse_job(store.spec(job_id))
         if not store.mark_started(job_id, host, pool.processes):
             return {"skipped": store.status(job_id)}
@@ -67,7 +72,7 @@ def run_local(job_id: str) -> dict[str, Any]:
 def run_chunk(job_id: str, index: int, lo: int, hi: int) -> dict[str, Any]:
     """Run chunk `index` = units [lo, hi) of a distributed job, or of a hybrid one across the pool."""
     store, host = runtime.store(), runtime.host()
-    with _failures_recorded(job_id):
+    with _failures_recorded(job_id, whole_job=False):
         job = parse_job(store.spec(job_id))
         if job.mode == "hybrid":
             pool = runtime.get()

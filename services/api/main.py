@@ -4,9 +4,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.api import errors, limits
-from services.api.routes import health, jobs, workers
+from services.api.routes import batch, dashboard, health, jobs, workers
 from shared.redis_conn import connect
 from shared.settings import get_settings
 
@@ -26,7 +27,10 @@ app = FastAPI(
 )
 app.include_router(health.router)
 app.include_router(jobs.router)
+app.include_router(batch.router)
 app.include_router(workers.router)
+app.include_router(dashboard.router)
+app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
 
 errors.install(app)
 app.add_middleware(limits.BodySizeLimit, max_bytes=get_settings().max_body_bytes)

@@ -51,3 +51,38 @@ class WorkerView(BaseModel):
     jobs_done: int
     chunks_done: int
     updated_at: float
+
+
+class CpuSeries(BaseModel):
+    host: str  # worker container hostname
+    points: list[tuple[float, float]]  # [unix time, cpu %], oldest first; 100 = one core
+
+
+class SeriesView(BaseModel):
+    now: float  # the server's clock: pass it back as `since` to get only newer points
+    series: list[CpuSeries]  # one per worker container that reported since `since`, by hostname
+
+
+class QueueView(BaseModel):
+    name: str
+    depth: int  # entries waiting in the RQ queue (jobs, or chunk jobs for distributed and hybrid)
+
+
+class LatencyView(BaseModel):
+    jobs: int  # finished jobs the figures are taken over
+    p50: float | None  # seconds from submission to the answer
+    p95: float | None
+    p99: float | None
+
+
+class DashboardView(BaseModel):
+    now: float
+    window_seconds: float  # throughput and latency cover jobs that ended in this window
+    queue: QueueView
+    workers: list[WorkerView]
+    pool_processes: int  # summed over live worker containers
+    cpu_quota: float | None  # CPUs, summed; None if any container is unlimited
+    jobs_per_second: float  # jobs finished in the window, per second
+    latency: LatencyView
+    statuses: dict[str, int]  # status -> jobs, over the jobs the recent index holds
+    recent: list[JobView]  # newest first

@@ -3,6 +3,7 @@
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,20 +63,15 @@ def docker_client() -> docker.DockerClient:
         subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0,
         "Docker Compose v2",
     )
+    # As `make test` does: the compose file refuses to start Redis without REDIS_PASSWORD in .env.
+    subprocess.run(["bash", "services/secrets/ensure-env.sh", ".env"], cwd=REPO, check=True)
     return client
 
 
-@pytest.fixture(scope="session")
-def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
-    project = f"cpu-contrast-e2e-{os.getpid()}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "API_PORT": str(port),
-        "WORKER_REPLICAS": str(WORKER_REPLICAS),
-        "WORKER_CPUS": str(WORKER_CPUS),
-    }
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+@contextmanager
+def running_stack(docker_client: docker.DockerClient, project: str, env: dict[str, str]) -> Iterator[Stack]:
+    """`docker compose up` PROJECT with `env` (API_PORT included); logs on failure; always down."""
+    client = httpx.Client(base_url=f"http://127.0.0.1:{env['API_PORT']}", timeout=10)
     try:
         compose(project, "up", "-d", "--wait", "--build", env=env)
         wait_for(lambda: client.get("/health").status_code == 200 or None, 30, "API")
@@ -92,9 +88,22 @@ def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
         assert not left, f"containers left behind: {[c.name for c in left]}"
 
 
-def official_config() -> str:
+@pytest.fixture(scope="session")
+def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
+    env = {
+        **os.environ,
+        "API_PORT": str(free_port()),
+        "WORKER_REPLICAS": str(WORKER_REPLICAS),
+        "WORKER_CPUS": str(WORKER_CPUS),
+    }
+    with running_stack(docker_client, f"cpu-contrast-e2e-{os.getpid()}", env) as started:
+        yield started
+
+
+def official_config(**env_vars: str) -> str:
     """`docker compose config` ignoring .env, i.e. what a user without stand-in images gets."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_IMAGE", "REDIS_IMAGE")}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_IMAGE", "REDIS_IMAGE", "REDIS_PASSWORD")}
+    env.update(env_vars)
     return compose(
         "config-check", "--env-file", os.devnull, "config", "--format", "json", env=env, timeout=60
     )

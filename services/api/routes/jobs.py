@@ -1,24 +1,18 @@
 """Submit, read and cancel jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}."""
 
 import time
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
-from rq import Queue
 
 from services.api.deps import QueueDep, StoreDep
+from services.api.enqueue import enqueue
 from services.api.schemas import JobAccepted, JobView
-from shared.chunking import default_chunk_size, split
 from shared.job_store import ACTIVE
 from shared.jobs import JobSpec
-from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-# The worker's job functions, named by import path: the API never imports worker code.
-RUN_LOCAL = "worker.tasks.run_local"
-RUN_CHUNK = "worker.tasks.run_chunk"
 # How often a long poll (GET ?wait=) looks at the job's status: one HGET, far cheaper than a request.
 WAIT_POLL_SECONDS = 0.01
 
@@ -32,33 +26,12 @@ def submit_job(
     `local` enqueues one job; `distributed` and `hybrid` enqueue one job per chunk. The record and
     every queue entry are written in one MULTI/EXEC, so a job is either wholly accepted or not at all.
     """
-    settings = get_settings()
-    job_id = uuid.uuid4().hex
-    body = spec.model_dump()
-    units = spec.units()
-    if spec.mode == "local":
-        chunks: list[tuple[int, int]] = []
-        entries = [Queue.prepare_data(RUN_LOCAL, args=[job_id], job_id=job_id, **_job_options())]
-        chunk_size = spec.chunk_size
-    else:
-        chunk_size = spec.chunk_size or default_chunk_size(len(units), settings.distributed_chunks, 1)
-        chunks = split(units, chunk_size)
-        entries = [
-            Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi], job_id=f"{job_id}-{i}", **_job_options())
-            for i, (lo, hi) in enumerate(chunks)
-        ]
-    with store.redis.pipeline() as pipe:
-        store.create(job_id, body, spec.mode, len(chunks), chunk_size, pipeline=pipe)
-        queue.enqueue_many(entries, pipeline=pipe)
-        pipe.execute()
-    url = str(request.url_for("get_job", job_id=job_id).path)
+    job = enqueue(store, queue, [spec])[0]
+    url = str(request.url_for("get_job", job_id=job.job_id).path)
     response.headers["Location"] = url
-    return JobAccepted(id=job_id, status="queued", mode=spec.mode, url=url, chunks=len(chunks) or None)
-
-
-def _job_options() -> dict:
-    settings = get_settings()
-    return {"timeout": settings.job_timeout, "result_ttl": 600, "failure_ttl": settings.result_ttl}
+    return JobAccepted(
+        id=job.job_id, status="queued", mode=spec.mode, url=url, chunks=len(job.chunks) or None
+    )
 
 
 @router.get("/{job_id}", response_model=JobView, name="get_job")

@@ -1,0 +1,70 @@
+"""Submit many jobs in one request: POST /jobs/batch, all accepted or none."""
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from services.api.deps import QueueDep, StoreDep
+from services.api.enqueue import entry_count, job_options, plan, write
+from shared.jobs import JobSpec
+from shared.settings import get_settings
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+class BatchRequest(BaseModel):
+    """Up to MAX_BATCH job requests, each exactly what POST /jobs takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    jobs: list[JobSpec] = Field(min_length=1)
+
+    @field_validator("jobs", mode="before")
+    @classmethod
+    def _at_most_max_batch(cls, value: Any) -> Any:
+        # Counted before any job is validated: an oversized batch costs nothing to refuse.
+        limit = get_settings().max_batch
+        if isinstance(value, list) and len(value) > limit:
+            raise PydanticCustomError(
+                "too_long",
+                "a batch takes at most {limit} jobs, not {count}",
+                {"limit": limit, "count": len(value)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _entries_within_limit(self) -> "BatchRequest":
+        # One MULTI/EXEC carries the whole batch: bound it as one job's chunks are bounded.
+        settings = get_settings()
+        limit = max(settings.max_chunks, settings.max_batch)
+        entries = sum(entry_count(job) for job in self.jobs)
+        if entries > limit:
+            raise PydanticCustomError(
+                "batch_too_large",
+                "the batch would make {entries} queue entries (chunks), more than {limit}",
+                {"entries": entries, "limit": limit, "field": "jobs"},
+            )
+        return self
+
+
+class BatchAccepted(BaseModel):
+    ids: list[str]  # in the order of the request's jobs
+    status: str
+    queue_entries: int  # jobs on the queue: one per local job, one per chunk otherwise
+
+
+@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
+def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> BatchAccepted:
+    """Validate every job, then enqueue them all in one MULTI/EXEC; 202 with their ids.
+
+    One invalid job refuses the whole batch (422, naming it by its index in `jobs`) and nothing is
+    enqueued; so does a batch of more than MAX_BATCH jobs.
+    """
+    options = job_options()
+    jobs = [plan(spec, options) for spec in batch.jobs]
+    write(store, queue, jobs)
+    return BatchAccepted(
+        ids=[job.job_id for job in jobs], status="queued", queue_entries=sum(len(j.entries) for j in jobs)
+    )

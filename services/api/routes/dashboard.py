@@ -1,0 +1,103 @@
+"""The live dashboard: its page at `/`, and the figures it polls (GET /dashboard, GET /workers/series)."""
+
+import math
+import time
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from services.api.deps import QueueDep, RedisDep, StoreDep
+from services.api.schemas import (
+    CpuSeries,
+    DashboardView,
+    JobView,
+    LatencyView,
+    QueueView,
+    SeriesView,
+    WorkerView,
+)
+from shared.job_store import JobKeys
+from shared.worker_reports import read_reports, read_series
+
+router = APIRouter(tags=["dashboard"])
+
+# The page's files (HTML, JS, CSS): served as they are, no build step, nothing fetched from elsewhere.
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+# Throughput and latency cover the jobs that ended in the last WINDOW_SECONDS.
+WINDOW_SECONDS = 60.0
+
+
+@router.get("/", include_in_schema=False)
+def page() -> FileResponse:
+    """The dashboard's page; it loads /static/dashboard.js, which polls the routes below."""
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/workers/series", response_model=SeriesView)
+def cpu_series(
+    redis: RedisDep,
+    since: Annotated[
+        float, Query(ge=0, allow_inf_nan=False, description="Unix time: only points after it")
+    ] = 0,
+) -> SeriesView:
+    """Each worker container's own CPU % over time (cgroup accounting, one point a second).
+
+    Poll with `since` set to the previous answer's `now` to get only the new points.
+    """
+    now = time.time()
+    series = read_series(redis, since)
+    return SeriesView(now=now, series=[CpuSeries(host=h, points=p) for h, p in series.items()])
+
+
+@router.get("/dashboard", response_model=DashboardView)
+def dashboard(
+    redis: RedisDep,
+    queue: QueueDep,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=0, le=200, description="recent jobs to list")] = 20,
+) -> DashboardView:
+    """Everything the dashboard shows but the CPU series: pools, queue, throughput, latency, recent jobs."""
+    now = time.time()
+    workers = [WorkerView(**report) for report in read_reports(redis)]
+    quotas = [w.cpu_quota for w in workers]
+    ids = store.recent()
+    # Only three fields of each recent job for the figures: one round trip for up to RECENT_LENGTH jobs.
+    pipe = redis.pipeline(transaction=False)
+    for job_id in ids:
+        pipe.hmget(JobKeys.of(job_id).record, "status", "created_at", "ended_at")
+    statuses: dict[str, int] = {}
+    latencies = []
+    for status, created, ended in pipe.execute() if ids else []:
+        if status is None:  # expired
+            continue
+        statuses[status.decode()] = statuses.get(status.decode(), 0) + 1
+        if status == b"finished" and ended is not None and now - float(ended) <= WINDOW_SECONDS:
+            latencies.append(float(ended) - float(created))
+    latencies.sort()
+    recent = [JobView(**view) for view in map(store.read, ids[:limit]) if view is not None]
+    return DashboardView(
+        now=now,
+        window_seconds=WINDOW_SECONDS,
+        queue=QueueView(name=queue.name, depth=queue.count),
+        workers=workers,
+        pool_processes=sum(w.pool_processes for w in workers),
+        cpu_quota=None if None in quotas else sum(q for q in quotas if q is not None),
+        jobs_per_second=round(len(latencies) / WINDOW_SECONDS, 3),
+        latency=LatencyView(
+            jobs=len(latencies),
+            p50=_percentile(latencies, 50),
+            p95=_percentile(latencies, 95),
+            p99=_percentile(latencies, 99),
+        ),
+        statuses=statuses,
+        recent=recent,
+    )
+
+
+def _percentile(ordered: list[float], p: float) -> float | None:
+    """Nearest-rank percentile of sorted values (an observed value, never an interpolation)."""
+    if not ordered:
+        return None
+    return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 3)

@@ -1,0 +1,211 @@
+// The live dashboard: polls GET /dashboard and GET /workers/series once a second and redraws.
+"use strict";
+
+const POLL_MS = 1000;
+const WINDOW_S = 120; // seconds of history on the charts
+const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
+
+const $ = (id) => document.getElementById(id);
+const cpu = new Map(); // host -> [[unix time, cpu %], ...], oldest first
+const queueDepth = []; // [[unix time, depth], ...]
+let since = 0; // the server's `now` at the last series poll
+let serverNow = 0;
+
+async function getJson(url, options) {
+  const response = await fetch(url, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(describeError(response.status, body));
+  return body;
+}
+
+function describeError(status, body) {
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) return detail.map((e) => `${e.loc.slice(1).join(".")}: ${e.msg}`).join("; ");
+  return `${status}: ${detail || "error"}`;
+}
+
+// Lines on a canvas: `series` is [{name, color, points: [[t, y], ...]}], x over the last WINDOW_S seconds.
+function drawLines(canvas, series, yMin) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  canvas.width = w * dpr; canvas.height = h * dpr;
+  const ctx = canvas.getContext("2d");
+  ctx.scale(dpr, dpr);
+  const left = 40, right = 8, top = 8, bottom = 20;
+  const peak = Math.max(yMin, ...series.flatMap((s) => s.points.map((p) => p[1])));
+  const step = niceStep(peak / 4);
+  const yMax = Math.ceil(peak / step) * step;
+  const x = (t) => left + ((t - (serverNow - WINDOW_S)) / WINDOW_S) * (w - left - right);
+  const y = (v) => top + (1 - v / yMax) * (h - top - bottom);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = "#6b7385";
+  ctx.strokeStyle = "#e3e6ec";
+  for (let v = 0; v <= yMax; v += step) {
+    ctx.beginPath(); ctx.moveTo(left, y(v)); ctx.lineTo(w - right, y(v)); ctx.stroke();
+    ctx.fillText(String(Math.round(v)), 4, y(v) + 4);
+  }
+  for (let s = 0; s <= WINDOW_S; s += 30) ctx.fillText(`-${WINDOW_S - s}s`, x(serverNow - WINDOW_S + s) - 12, h - 4);
+  ctx.lineWidth = 2;
+  for (const s of series) {
+    ctx.strokeStyle = s.color;
+    ctx.beginPath();
+    s.points.forEach(([t, v], i) => (i ? ctx.lineTo(x(t), y(v)) : ctx.moveTo(x(t), y(v))));
+    ctx.stroke();
+  }
+}
+
+// The smallest of 1, 2, 5, 10, 20, 50... at least `v`: round steps between grid lines.
+function niceStep(v) {
+  const unit = 10 ** Math.floor(Math.log10(Math.max(v, 1)));
+  return [1, 2, 5, 10].map((m) => m * unit).find((s) => s >= v);
+}
+
+async function pollSeries() {
+  const body = await getJson(`/workers/series?since=${since}`);
+  since = serverNow = body.now;
+  for (const { host, points } of body.series) cpu.set(host, (cpu.get(host) || []).concat(points));
+  for (const [host, points] of cpu) {
+    const kept = points.filter(([t]) => t >= serverNow - WINDOW_S);
+    if (kept.length) cpu.set(host, kept); else cpu.delete(host); // a container gone for the whole window
+  }
+}
+
+function renderCpu(workers) {
+  const hosts = [...cpu.keys()].sort();
+  const series = hosts.map((host, i) => ({ name: host, color: COLORS[i % COLORS.length], points: cpu.get(host) }));
+  const quota = Math.max(1, ...workers.map((w) => w.cpu_quota || 1));
+  const canvas = $("cpu-chart");
+  canvas.dataset.seriesCount = String(series.length);
+  canvas.dataset.hosts = hosts.join(",");
+  drawLines(canvas, series, 100 * quota);
+  const byHost = new Map(workers.map((w) => [w.host, w]));
+  $("cpu-legend").replaceChildren(...series.map((s) => {
+    const li = document.createElement("li");
+    const w = byHost.get(s.name);
+    const last = s.points[s.points.length - 1][1];
+    li.dataset.host = s.name;
+    li.innerHTML = `<i style="background:${s.color}"></i>`;
+    li.append(`${s.name}: ${last.toFixed(0)} %` + (w ? ` · pool ${w.pool_processes} · ${w.jobs_done} jobs, ${w.chunks_done} chunks` : " · gone"));
+    return li;
+  }));
+}
+
+function renderTiles(d) {
+  $("workers").textContent = d.workers.length;
+  $("pool").textContent = d.pool_processes;
+  $("quota").textContent = d.cpu_quota === null ? "unlimited" : `${d.cpu_quota} CPU`;
+  $("queue-depth").textContent = d.queue.depth;
+  $("jobs-per-second").textContent = d.jobs_per_second.toFixed(2);
+  const l = d.latency;
+  $("latency").textContent = l.jobs ? [l.p50, l.p95, l.p99].map((s) => s.toFixed(2)).join(" / ") + " s" : "–";
+  queueDepth.push([d.now, d.queue.depth]);
+  while (queueDepth.length && queueDepth[0][0] < d.now - WINDOW_S) queueDepth.shift();
+  drawLines($("queue-chart"), [{ name: "queue", color: "#7c3aed", points: queueDepth }], 4);
+}
+
+const ACTIVE = new Set(["queued", "started"]);
+const CELLS = ["job", "kernel", "params", "mode", "status", "progress", "hosts", "answer", "latency", "actions"];
+
+// Rows are updated in place (never rebuilt), so a cancel button does not vanish under the pointer.
+function renderJobs(jobs) {
+  const tbody = $("jobs").tBodies[0];
+  const rows = new Map([...tbody.rows].map((tr) => [tr.dataset.jobId, tr]));
+  jobs.forEach((job, i) => {
+    const tr = rows.get(job.id) || newRow(job.id);
+    rows.delete(job.id);
+    const c = Object.fromEntries(CELLS.map((name, k) => [name, tr.cells[k]]));
+    tr.dataset.status = job.status;
+    c.kernel.textContent = job.kernel;
+    c.params.textContent = Object.entries(job.params).map(([k, v]) => `${k}=${typeof v === "number" ? v.toLocaleString("en-US") : v}`).join(" ");
+    c.mode.textContent = job.mode;
+    c.status.textContent = job.status;
+    const p = job.progress;
+    c.progress.querySelector("progress").max = p.chunks_total || 1;
+    c.progress.querySelector("progress").value = p.chunks_done;
+    c.progress.querySelector("span").textContent = ` ${p.chunks_done}/${p.chunks_total || "?"}`;
+    // Chunks per container once counted; before that, where the job's pools started.
+    const ran = Object.entries(job.hosts).map(([h, n]) => `${h} (${n})`);
+    c.hosts.textContent = (ran.length ? ran : Object.keys(job.pool_processes).map((h) => `${h} (running)`)).join(", ") || "–";
+    c.answer.dataset.count = job.result ? job.result.count : "";
+    c.answer.textContent = job.result ? job.result.count.toLocaleString("en-US") : "";
+    const latency = job.ended_at && job.created_at ? job.ended_at - job.created_at : null;
+    c.latency.textContent = latency === null ? "" : `${latency.toFixed(2)} s`;
+    c.actions.querySelector("button").hidden = !ACTIVE.has(job.status);
+    if (tbody.rows[i] !== tr) tbody.insertBefore(tr, tbody.rows[i] || null);
+  });
+  for (const tr of rows.values()) tr.remove();
+}
+
+function newRow(id) {
+  const tr = document.createElement("tr");
+  tr.dataset.jobId = id;
+  for (const name of CELLS) tr.insertCell().className = name;
+  tr.cells[0].textContent = id.slice(0, 8);
+  tr.cells[0].title = id;
+  tr.cells[5].innerHTML = "<progress></progress><span></span>";
+  const button = document.createElement("button");
+  button.textContent = "Cancel";
+  button.className = "cancel";
+  button.onclick = () => cancel(id);
+  tr.cells[9].append(button);
+  return tr;
+}
+
+async function cancel(id) {
+  try {
+    await getJson(`/jobs/${id}`, { method: "DELETE" });
+    say(`canceled ${id.slice(0, 8)}`);
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+function say(text, isError = false) {
+  $("message").textContent = text;
+  $("message").className = isError ? "error" : "";
+}
+
+function jobBody() {
+  const kernel = $("kernel").value;
+  const num = (id) => Number($(id).value);
+  const params = kernel === "primes" ? { start: num("start"), stop: num("stop") } : { samples: num("samples"), seed: num("seed") };
+  const body = { kernel, params, mode: $("mode").value };
+  if ($("chunk-size").value) body.chunk_size = num("chunk-size");
+  return body;
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const body = JSON.stringify(jobBody());
+  const count = Math.max(1, Math.min(200, Number($("count").value) || 1));
+  const post = () => getJson("/jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  try {
+    const accepted = await Promise.all(Array.from({ length: count }, post));
+    say(count === 1 ? `submitted ${accepted[0].id}` : `submitted ${count} jobs`);
+    $("message").dataset.jobIds = accepted.map((a) => a.id).join(",");
+  } catch (error) {
+    say(error.message, true);
+  }
+  getJson("/dashboard").then((d) => renderJobs(d.recent), () => {}); // show the new jobs at once
+}
+
+async function poll() {
+  try {
+    const [dashboard] = await Promise.all([getJson("/dashboard"), pollSeries()]);
+    renderTiles(dashboard);
+    renderCpu(dashboard.workers);
+    renderJobs(dashboard.recent);
+    $("live").textContent = `live · ${new Date(dashboard.now * 1000).toLocaleTimeString()}`;
+    $("live").className = "live ok";
+  } catch (error) {
+    $("live").textContent = `no answer (${error.message}); retrying`;
+    $("live").className = "live down";
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+$("kernel").onchange = () => {
+  for (const span of document.querySelectorAll("[data-kernel]")) span.hidden = span.dataset.kernel !== $("kernel").value;
+};
+$("job-form").onsubmit = submit;
+poll();

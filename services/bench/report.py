@@ -1,0 +1,181 @@
+"""The benchmark's one table (every figure, its anchor, the ratio in the same run, the target) and JSON."""
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from services.bench import anchors
+from services.bench.defaults import TARGETS
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def _ns(seconds: float) -> str:
+    return f"{seconds * 1e9:,.0f} ns"
+
+
+def _mark(ok: bool) -> str:
+    return "[green]✓[/]" if ok else "[red]✗[/]"
+
+
+def targets(r: dict[str, Any]) -> dict[str, bool]:
+    """Each target of `make bench`, met or not."""
+    o, e = r["overhead"], r["efficiency"]
+    return {
+        f"distributed per-job overhead <= {TARGETS.overhead_seconds * 1e3:g} ms": o["ours"]["per_job_seconds"]
+        <= TARGETS.overhead_seconds,
+        f">= {TARGETS.below_simple_worker:g}x below stock SimpleWorker": o["simple"]["per_job_seconds"]
+        / o["ours"]["per_job_seconds"]
+        >= TARGETS.below_simple_worker,
+        **{
+            f"efficiency >= {TARGETS.efficiency:.0%}, {t}": e[t]["efficiency"] >= TARGETS.efficiency
+            for t in ("local", "distributed", "hybrid")
+        },
+        f"aggregation <= {TARGETS.aggregation_share:.0%} of job time": r["aggregation"]["share"]["share"]
+        <= TARGETS.aggregation_share,
+        f"batch >= {TARGETS.batch_jobs_per_second:,.0f} jobs/s": r["enqueue"]["batch"]
+        >= TARGETS.batch_jobs_per_second,
+        "no Pool start-up inside a job (pool pids unchanged)": all(
+            e[t]["warm_pool"] for t in ("local", "distributed", "hybrid")
+        ),
+        "every job finished with the exact answer": all(
+            e[t]["exact"] for t in ("local", "distributed", "hybrid")
+        )
+        and r["api"]["exact"] == r["api"]["jobs"],
+    }
+
+
+def render(r: dict[str, Any], console: Console) -> None:
+    o, e, a, en, p, api = r["overhead"], r["efficiency"], r["aggregation"], r["enqueue"], r["pools"], r["api"]
+    table = Table(title=f"make bench ({r['run']}): ours against the peers (ANCHORS.md), ratios from this run")
+    for column in ("figure", "measured", "anchor (peers)", "ratio, same run", "target"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    ours = o["ours"]["per_job_seconds"]
+
+    def runner(key: str) -> str:
+        s = o[key]
+        cpu = _ms(s["redis_cpu_per_job"])
+        return f"{_ms(s['per_job_seconds'])}, {s['commands_per_job']:.0f} cmds, Redis {cpu}"
+
+    table.add_row(f"[b]1. per-job overhead[/b], {o['jobs']} tiny jobs, 1 worker process", "", "", "", "")
+    table.add_row(
+        "  (a) ours: distributed chunk job, `python -m worker` pool 1",
+        runner("ours"),
+        f"Celery solo {_ms(anchors.CELERY_SOLO_PER_JOB)}",
+        f"{ours / anchors.CELERY_SOLO_PER_JOB:.2f}x Celery (anchor)",
+        f"<= {_ms(TARGETS.overhead_seconds)} {_mark(ours <= TARGETS.overhead_seconds)}",
+    )
+    simple_ratio = o["simple"]["per_job_seconds"] / ours
+    table.add_row(
+        "  (b) stock RQ SimpleWorker",
+        runner("simple"),
+        f"{_ms(anchors.RQ_SIMPLE_WORKER_PER_JOB)}, ~{anchors.RQ_COMMANDS_PER_JOB} cmds",
+        f"ours {simple_ratio:.2f}x faster",
+        f">= {TARGETS.below_simple_worker:g}x {_mark(simple_ratio >= TARGETS.below_simple_worker)}",
+    )
+    table.add_row(
+        "  (b) stock RQ Worker (fork per job)",
+        runner("fork"),
+        _ms(anchors.RQ_WORKER_PER_JOB),
+        f"ours {o['fork']['per_job_seconds'] / ours:.2f}x faster",
+        "",
+    )
+    table.add_row(
+        f"  (c) API -> Redis -> worker -> result, {api['concurrency']} in flight, 2 workers",
+        f"p50 {_ms(api['client_p50_seconds'])} (server {_ms(api['server_p50_seconds'])}), "
+        f"{api['jobs_per_second']:.0f} jobs/s",
+        "",
+        f"{api['client_p50_seconds'] / ours:.1f}x the worker's per-job cost",
+        "",
+    )
+    table.rows[-1].end_section = True
+    table.add_row(
+        f"[b]2. parallel efficiency[/b] T1/(2T), {e['jobs']} jobs x {e['chunks_per_job']} chunks of "
+        f"{_ms(e['chunk_seconds'])}",
+        "",
+        "",
+        "",
+        "",
+    )
+    for t in ("local", "distributed", "hybrid"):
+        eff = e[t]["efficiency"]
+        note = " (= distributed on 2 cores, via the pool)" if t == "hybrid" else ""
+        table.add_row(
+            f"  {t}: {e[t]['layout']}{note}",
+            f"{eff:.3f}",
+            f"SimpleWorker {anchors.EFFICIENCY['RQ SimpleWorker']:.2f}, Pool(2).map "
+            f"{anchors.EFFICIENCY['Pool(2).map chunksize 1']:.2f}",
+            f"{eff / anchors.EFFICIENCY['RQ SimpleWorker']:.2f}x SimpleWorker (anchor)",
+            f">= {TARGETS.efficiency:.0%} {_mark(eff >= TARGETS.efficiency)}",
+        )
+    table.rows[-1].end_section = True
+    n = a["in_node"]
+    table.add_row("[b]3. in-node aggregation[/b], per item, 2 processes", "", "", "", "")
+    rows = [
+        ("lock per item", "lock_per_item", anchors.LOCK_PER_ITEM_NS),
+        ("local accumulation + one locked merge", "local_then_merge", anchors.LOCAL_THEN_MERGE_NS),
+        ("partial results returned by map", "partial_results", anchors.PARTIAL_RESULTS_NS),
+        ("Manager Value + Manager Lock", "manager_proxy", anchors.MANAGER_PER_ITEM_NS),
+        ("serial loop, one process", "serial", anchors.SERIAL_NS),
+    ]
+    for label, key, anchor in rows:
+        table.add_row(
+            f"  {label}",
+            _ns(n[key]),
+            f"{anchor:,} ns",
+            f"{n[key] / n['local_then_merge']:.1f}x local+merge",
+            "",
+        )
+    s = a["share"]
+    table.add_row(
+        f"  share of a job: {s['chunks_per_job']} SharedTally merges x {s['merge_seconds'] * 1e6:.1f} µs",
+        f"{s['share']:.3%}",
+        "",
+        f"of {_ms(s['job_kernel_seconds'])} kernel time",
+        f"<= {TARGETS.aggregation_share:.0%} {_mark(s['share'] <= TARGETS.aggregation_share)}",
+    )
+    table.add_row(
+        "  distributed: Redis merge_chunk (Lua + 2 EXPIRE) per chunk",
+        _ms(a["redis_merge_seconds"]),
+        "",
+        f"{a['redis_merge_seconds'] / e['chunk_seconds']:.2%} of a chunk",
+        "",
+    )
+    table.rows[-1].end_section = True
+    table.add_row("[b]4. enqueue throughput through the API[/b], no worker running", "", "", "", "")
+    table.add_row("  POST /jobs, sequential", f"{en['sequential']:,.0f} jobs/s", "", "", "")
+    table.add_row(
+        f"  POST /jobs, {en['concurrency']} concurrent", f"{en['concurrent']:,.0f} jobs/s", "", "", ""
+    )
+    table.add_row(
+        f"  POST /jobs/batch, {en['batch_size']} jobs each",
+        f"{en['batch']:,.0f} jobs/s",
+        "",
+        f"{en['batch'] / en['sequential']:.1f}x sequential",
+        f">= {TARGETS.batch_jobs_per_second:,.0f} {_mark(en['batch'] >= TARGETS.batch_jobs_per_second)}",
+    )
+    table.rows[-1].end_section = True
+    table.add_row(
+        f"[b]5. warm pool vs pool per job[/b], Pool({p['processes']}), small job of {p['chunks']} chunks",
+        "",
+        "",
+        "",
+        "",
+    )
+    for method, anchor in (("fork", anchors.POOL_CYCLE_FORK), ("forkserver", anchors.POOL_CYCLE_FORKSERVER)):
+        m = p[method]
+        table.add_row(
+            f"  {method}: warm / new pool per job",
+            f"{_ms(m['warm_seconds'])} / {_ms(m['per_job_seconds'])}",
+            f"pool cycle {_ms(anchor)}",
+            f"per job {m['ratio']:.1f}x warm",
+            "",
+        )
+    console.print(table)
+    checks = Table(title="targets", show_header=False)
+    for label, ok in r["targets"].items():
+        checks.add_row(_mark(ok), label)
+    console.print(checks)
