@@ -23,7 +23,7 @@ COMPARE_JOBS ?= 16
 REPORTS ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env up down logs ps workers-up workers-down load-test compare stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env up down logs ps workers-up workers-down load-test compare chaos bench stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
