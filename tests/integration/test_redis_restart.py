@@ -1,0 +1,113 @@
+"""Redis restarts under load: the API answers 503 + Retry-After meanwhile, nothing accepted is lost (AOF)."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests.helpers import free_port, require_tool, submit, wait_for, wait_for_job
+from tests.integration.test_faults import _stop
+
+pytestmark = pytest.mark.integration
+
+JOBS = 8
+BODY = {"kernel": "primes", "params": {"start": 0, "stop": 300_000}}
+PRIMES_BELOW_300K = 25_997
+
+
+class RedisServer:
+    """A redis-server with AOF on in its own folder, which can be stopped and started again on its port."""
+
+    def __init__(self, folder: Path) -> None:
+        self.executable = require_tool("redis-server")
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: redis.Redis.from_url(self.url).ping() or None, 10, "redis-server")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)  # SIGTERM: Redis flushes its AOF and exits, as on `docker compose restart`
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[tuple[RedisServer, httpx.Client]]:
+    server = RedisServer(tmp_path)
+    server.start()
+    env = {
+        **os.environ,
+        "REDIS_URL": server.url,
+        "QUEUE_NAME": "restart",
+        "POOL_PROCESSES": "1",
+        "REDIS_WAIT_SECONDS": "10",
+    }
+    port = free_port()
+    api_proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "services.api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+    )
+    worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    try:
+        wait_for(lambda: client.get("/health").status_code == 200 or None, 20, "API")
+        yield server, client
+    finally:
+        client.close()
+        for proc in (worker, api_proc):
+            _stop(proc, timeout=20)
+        server.stop()
+
+
+def test_a_redis_restart_loses_no_accepted_job(stack: tuple[RedisServer, httpx.Client]) -> None:
+    server, api = stack
+    accepted = [submit(api, BODY) for _ in range(JOBS)]
+    server.stop()
+    # While Redis is away: a prompt 503 with Retry-After, not a 500 and not a hang.
+    started = time.monotonic()
+    for response in (api.get("/health"), api.post("/jobs", json=BODY), api.get(f"/jobs/{accepted[0]}")):
+        assert response.status_code == 503, response.text
+        assert response.headers["Retry-After"] == "1"
+        assert "Redis is unavailable" in response.json()["detail"]
+    assert time.monotonic() - started < 15
+    server.start()
+    # Every job accepted before the restart finishes exact; the API and the worker reconnected by themselves.
+    after = submit(api, BODY)
+    views = [wait_for_job(api, job_id, timeout=120) for job_id in [*accepted, after]]
+    assert [v["status"] for v in views] == ["finished"] * (JOBS + 1), [v["error"] for v in views]
+    assert all(v["result"]["count"] == PRIMES_BELOW_300K for v in views)
