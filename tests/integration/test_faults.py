@@ -295,3 +295,17 @@ def test_sigterm_with_a_broken_pool_exits_promptly(start_worker: Callable) -> No
     time.sleep(0.5)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=15) == 0
+
+
+def test_sigterm_mid_job_finishes_the_job_then_exits(
+    api: httpx.Client, start_worker: Callable, long_answer: dict
+) -> None:
+    worker = start_worker()
+    job_id = submit(api, LONG_JOB)
+    wait_started(api, job_id)
+    # As `docker compose stop` does: a warm shutdown lets the running job finish first.
+    worker.send_signal(signal.SIGTERM)
+    view = wait_for_job(api, job_id, timeout=60)
+    assert view["status"] == "finished", view
+    assert view["result"] == long_answer
+    assert worker.wait(timeout=30) == 0
