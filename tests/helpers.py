@@ -1,18 +1,20 @@
-"""Small helpers shared by the test suites: free ports, polling, and the CI rule for missing services."""
+"""Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting.
+
+free_port and wait_for come from services.local_stack, which starts the same processes for `make bench`.
+"""
 
 import os
 import shutil
-import socket
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import pytest
+
+from services.local_stack import free_port, wait_for
 
 if TYPE_CHECKING:
     import httpx
 
-T = TypeVar("T")
+__all__ = ["IN_CI", "free_port", "require", "require_tool", "submit", "wait_for", "wait_for_job"]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -32,28 +34,6 @@ def require_tool(name: str) -> str:
     require(path is not None, f"`{name}`")
     assert path is not None
     return path
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str, interval: float = 0.1) -> T:
-    """Call `probe` until it returns something other than None (exceptions count as not yet)."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-            if value is not None:
-                return value
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
-            last_error = exc
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not ready after {timeout:g}s (last error: {last_error!r})")
 
 
 def wait_for_job(client: "httpx.Client", job_id: str, timeout: float = 120) -> dict:

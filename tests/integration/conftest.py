@@ -1,46 +1,27 @@
 """A real stack on loopback: redis-server, two RQ worker processes (`python -m worker`), the API (uvicorn)."""
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
+from subprocess import Popen
 
 import httpx
 import pytest
 import redis
 from rq import Worker
 
-from tests.helpers import free_port, require_tool, wait_for
+from services.local_stack import api as api_process
+from services.local_stack import our_workers, redis_server, stop
+from tests.helpers import require_tool, wait_for
 
+QUEUE = "integration"
 WORKER_PROCESSES = 2
 POOL_PROCESSES = 2
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    server = require_tool("redis-server")
-    port = free_port()
-    proc = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        wait_for(lambda: redis.Redis.from_url(url).ping() or None, 10, "redis-server")
+    require_tool("redis-server")
+    with redis_server() as url:
         yield url
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -49,21 +30,8 @@ def redis_client(redis_url: str) -> redis.Redis:
 
 
 @pytest.fixture(scope="session")
-def stack_env(redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "QUEUE_NAME": "integration",
-        "POOL_PROCESSES": str(POOL_PROCESSES),
-        "REDIS_WAIT_SECONDS": "10",
-    }
-
-
-@pytest.fixture(scope="session")
-def workers(stack_env: dict[str, str], redis_client: redis.Redis) -> Iterator[list[subprocess.Popen]]:
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "worker"], env=stack_env) for _ in range(WORKER_PROCESSES)
-    ]
+def workers(redis_url: str, redis_client: redis.Redis) -> Iterator[list[Popen]]:
+    procs = our_workers(redis_url, QUEUE, WORKER_PROCESSES, POOL_PROCESSES, quiet=False)
     try:
         wait_for(
             lambda: len(Worker.all_keys(connection=redis_client)) >= WORKER_PROCESSES or None,
@@ -72,30 +40,13 @@ def workers(stack_env: dict[str, str], redis_client: redis.Redis) -> Iterator[li
         )
         yield procs
     finally:
-        for proc in procs:
-            _stop(proc)
+        stop(procs)
 
 
 @pytest.fixture(scope="session")
-def api(stack_env: dict[str, str], workers: list[subprocess.Popen]) -> Iterator[httpx.Client]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "services.api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=stack_env,
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-    try:
-        wait_for(lambda: client.get("/health").status_code == 200 or None, 20, "API")
+def api(redis_url: str, workers: list[Popen]) -> Iterator[httpx.Client]:
+    with (
+        api_process(redis_url, QUEUE, quiet=False) as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        _stop(proc)

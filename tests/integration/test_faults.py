@@ -20,7 +20,9 @@ from rq import Queue
 from rq.executions import Execution
 from rq.serializers import JSONSerializer
 
-from tests.helpers import free_port, require_tool, submit, wait_for, wait_for_job
+from services.local_stack import api as api_process
+from services.local_stack import env, redis_server, stop
+from tests.helpers import require_tool, submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, sieve_tally
 
 pytestmark = pytest.mark.integration
@@ -36,16 +38,6 @@ LONG_JOB = {"kernel": "primes", "params": {"start": 0, "stop": 4_000_000}}
 def long_answer() -> dict:
     tally = sieve_tally(0, 4_000_000)
     return {"count": tally.count, "histogram": tally.histogram}
-
-
-def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def children(pid: int) -> list[int]:
@@ -101,25 +93,9 @@ def running_worker_pid(client: redis.Redis, rq_job_id: str) -> int | None:
 
 @pytest.fixture(scope="module")
 def fault_env() -> Iterator[dict[str, str]]:
-    server = require_tool("redis-server")
-    port = free_port()
-    proc = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        wait_for(lambda: redis.Redis.from_url(url).ping() or None, 10, "redis-server")
-        yield {
-            **os.environ,
-            "REDIS_URL": url,
-            "QUEUE_NAME": QUEUE,
-            "POOL_PROCESSES": "2",
-            "REDIS_WAIT_SECONDS": "10",
-            "JOB_RETRIES": str(RETRIES),
-        }
-    finally:
-        _stop(proc)
+    require_tool("redis-server")
+    with redis_server() as url:
+        yield env(url, QUEUE, pool=2, JOB_RETRIES=str(RETRIES))
 
 
 @pytest.fixture(scope="module")
@@ -129,27 +105,11 @@ def rclient(fault_env: dict[str, str]) -> redis.Redis:
 
 @pytest.fixture(scope="module")
 def api(fault_env: dict[str, str]) -> Iterator[httpx.Client]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "services.api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=fault_env,
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-    try:
-        wait_for(lambda: client.get("/health").status_code == 200 or None, 20, "API")
+    with (
+        api_process(fault_env["REDIS_URL"], QUEUE, JOB_RETRIES=str(RETRIES)) as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        _stop(proc)
 
 
 @pytest.fixture
@@ -159,8 +119,8 @@ def start_worker(
     """Start `python -m worker` processes for one test; all of them and their pools are gone after it."""
     started: list[tuple[subprocess.Popen, list[int]]] = []
 
-    def start(**env: str) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "worker"], env={**fault_env, **env})
+    def start(**overrides: str) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "worker"], env={**fault_env, **overrides})
         # Ready once its liveness key is written (just before it takes jobs) and its pool is up.
         wait_for(
             lambda: (
@@ -175,8 +135,7 @@ def start_worker(
         return proc
 
     yield start
-    for proc, _ in started:
-        _stop(proc, timeout=20)
+    stop([proc for proc, _ in started], grace=20)
     for proc, pids in started:
         for pid in pids + descendants(proc.pid):
             kill(pid)  # pool processes of a worker we SIGKILLed

@@ -4,9 +4,6 @@ A dedicated API process on its own Redis database, with tiny job limits and no w
 is fuzzed, so accepted jobs just sit in the queue and are cheap to enqueue.
 """
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -21,21 +18,18 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.helpers import free_port, wait_for
-from tests.integration.conftest import _stop
+from services.local_stack import api as api_process
 
 pytestmark = pytest.mark.integration
 
 FUZZ_DB = 7  # a database of the session's redis-server that nothing else uses
 FUZZ_QUEUE = "fuzz"
 # Tiny limits: most generated sizes are refused, the accepted ones enqueue at most 16 entries.
-FUZZ_ENV = {
-    "QUEUE_NAME": FUZZ_QUEUE,
+FUZZ_LIMITS = {
     "MAX_PRIMES_SPAN": "1000",
     "MAX_PRIMES_STOP": "100000",
     "MAX_PI_SAMPLES": "1000",
     "MAX_CHUNKS": "16",
-    "REDIS_WAIT_SECONDS": "10",
 }
 # Generated requests per (operation, mode). Hypothesis stops early once an operation has nothing new
 # to vary (GET /health, GET /workers take no input), and an operation may have no invalid input at all
@@ -89,18 +83,10 @@ def fuzz_api(redis_url: str) -> Iterator[tuple[str, redis.Redis]]:
     url = redis_url.rsplit("/", 1)[0] + f"/{FUZZ_DB}"
     db = redis.Redis.from_url(url)
     db.flushdb()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.api.main:app", "--host", "127.0.0.1", "--port", str(port)]
-        + ["--log-level", "warning"],
-        env={**os.environ, **FUZZ_ENV, "REDIS_URL": url},
-    )
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: requests.get(f"{base_url}/health", timeout=2).ok or None, 20, "fuzz API")
-        yield base_url, db
+        with api_process(url, FUZZ_QUEUE, **FUZZ_LIMITS) as base_url:
+            yield base_url, db
     finally:
-        _stop(proc)
         db.flushdb()
         db.close()
 

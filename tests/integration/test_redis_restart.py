@@ -1,8 +1,6 @@
 """Redis restarts under load: the API answers 503 + Retry-After meanwhile, nothing accepted is lost (AOF)."""
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +9,13 @@ import httpx
 import pytest
 import redis
 
+from services.local_stack import api as api_process
+from services.local_stack import our_workers, stop
 from tests.helpers import free_port, require_tool, submit, wait_for, wait_for_job
-from tests.integration.test_faults import _stop
 
 pytestmark = pytest.mark.integration
 
+QUEUE = "restart"
 JOBS = 8
 BODY = {"kernel": "primes", "params": {"start": 0, "stop": 300_000}}
 PRIMES_BELOW_300K = 25_997
@@ -54,43 +54,19 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop(self.proc)  # SIGTERM: Redis flushes its AOF and exits, as on `docker compose restart`
+            stop([self.proc])  # SIGTERM: Redis flushes its AOF and exits, as on `docker compose restart`
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[RedisServer, httpx.Client]]:
     server = RedisServer(tmp_path)
     server.start()
-    env = {
-        **os.environ,
-        "REDIS_URL": server.url,
-        "QUEUE_NAME": "restart",
-        "POOL_PROCESSES": "1",
-        "REDIS_WAIT_SECONDS": "10",
-    }
-    port = free_port()
-    api_proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "services.api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-    )
-    worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    worker = our_workers(server.url, QUEUE, 1, 1, quiet=False)
     try:
-        wait_for(lambda: client.get("/health").status_code == 200 or None, 20, "API")
-        yield server, client
+        with api_process(server.url, QUEUE) as base, httpx.Client(base_url=base, timeout=10) as client:
+            yield server, client
     finally:
-        client.close()
-        for proc in (worker, api_proc):
-            _stop(proc, timeout=20)
+        stop(worker, grace=20)
         server.stop()
 
 
