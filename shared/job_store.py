@@ -61,11 +61,17 @@ return 1
 
 # Ending a job (finished, failed, canceled) only ever changes an active one, atomically: a late
 # failure never hides an answer, a cancel never loses a race with the answer. -1: no such job.
+# A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
+# in the same step, so no reader sees "finished" without "where".
 _END_IF_ACTIVE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
 if status ~= 'queued' and status ~= 'started' then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
+if ARGV[1] ~= '' then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 return 1
 """
 
@@ -176,28 +182,31 @@ class JobStore:
 
     def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> bool:
         """Write a local job's whole answer at once; False (nothing written) if it ended meanwhile."""
-        keys = JobKeys.of(job_id)
-        written = self._end_job(
-            job_id,
-            "finished",
-            count=tally.count,
-            **{f"h{i}": n for i, n in enumerate(tally.histogram)},
-            cpu_seconds=cpu_seconds,
-            chunks_done=chunks,
+        return bool(
+            self._end_job(
+                job_id,
+                "finished",
+                credit=(host, chunks),
+                count=tally.count,
+                **{f"h{i}": n for i, n in enumerate(tally.histogram)},
+                cpu_seconds=cpu_seconds,
+                chunks_done=chunks,
+            )
         )
-        if written:
-            pipe = self.redis.pipeline()
-            pipe.hincrby(keys.hosts, host, chunks)
-            pipe.expire(keys.hosts, self.ttl)
-            pipe.execute()
-        return written
 
-    def _end_job(self, job_id: str, status: str, **fields: Any) -> bool | None:
-        """End an active job with this status and fields: True; False if it had ended; None if unknown."""
-        args: list[Any] = ["status", status, "ended_at", time.time()]
+    def _end_job(
+        self, job_id: str, status: str, credit: tuple[str, int] | None = None, **fields: Any
+    ) -> bool | None:
+        """End an active job with this status and fields: True; False if it had ended; None if unknown.
+
+        `credit` = (hostname, chunks) records where the work ran, in the same atomic step.
+        """
+        keys = JobKeys.of(job_id)
+        host, chunks = credit or ("", 0)
+        args: list[Any] = [host, chunks, self.ttl, "status", status, "ended_at", time.time()]
         for name, value in fields.items():
             args += [name, value]
-        result = int(self._end(keys=[JobKeys.of(job_id).record], args=args))
+        result = int(self._end(keys=[keys.record, keys.hosts], args=args))
         return None if result < 0 else bool(result)
 
     def merge_chunk(self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str) -> int:

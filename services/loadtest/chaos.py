@@ -89,7 +89,10 @@ def run_chaos(
         wait_until = time.monotonic() + 60
         while poll() < kill_after * len(accepted) and time.monotonic() < wait_until:
             time.sleep(0.2)
-        victim = worker_containers(client, project)[0]
+        # The victim: a container with a job in flight right now, so that the kill abandons work.
+        containers = worker_containers(client, project)
+        busy = {host for v in views.values() if v["status"] == "started" for host in v["pool_processes"]}
+        victim = next((c for c in containers if c.attrs["Config"]["Hostname"] in busy), containers[0])
         victim_host = victim.attrs["Config"]["Hostname"]
         killed_at = time.time()
         victim.kill()
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}")
     parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
     parser.add_argument("--jobs", type=int, default=200)
-    parser.add_argument("--stop", type=int, default=20_000, help="each job counts the primes in [0, stop)")
+    parser.add_argument("--stop", type=int, default=100_000, help="each job counts the primes in [0, stop)")
     args = parser.parse_args(argv)
     report = run_chaos(args.url, args.project, args.jobs, args.stop)
     print(report.line())

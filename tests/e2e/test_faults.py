@@ -19,7 +19,7 @@ from tests.helpers import free_port, wait_for
 pytestmark = pytest.mark.e2e
 
 JOBS = 200
-STOP = 20_000
+STOP = 100_000
 
 
 @pytest.fixture(scope="module")
