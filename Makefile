@@ -21,6 +21,8 @@ TOPOLOGIES ?=
 MODES ?= local,distributed,hybrid
 COMPARE_JOBS ?= 16
 REPORTS ?= reports
+# make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
+FAULTS ?= all
 
 .DEFAULT_GOAL := help
 .PHONY: help venv env up down logs ps workers-up workers-down load-test compare chaos bench stats lab lab-container test test-unit test-integration test-e2e offline-images lint
@@ -67,8 +69,8 @@ compare: env venv ## Same workload on fat / thin / hybrid topologies x modes (re
 	$(PY) -m services.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
 
-chaos: venv ## Load the running stack with 200 jobs, SIGKILL a worker container mid-load; accepted/finished/lost
-	$(PY) -m services.loadtest.chaos
+chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
+	$(PY) -m services.loadtest.chaos --faults $(FAULTS)
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
 	$(PY) -m services.bench --reports $(REPORTS) $(BENCH_ARGS)
