@@ -1,9 +1,12 @@
 """Redis connections that wait for Redis at start-up, with a bounded tenacity retry."""
 
 import logging
+from math import ceil
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from tenacity import (
     RetryError,
     before_sleep_log,
@@ -15,6 +18,9 @@ from tenacity import (
 )
 
 log = logging.getLogger(__name__)
+
+# Longest wait between two tries of a command while riding out a Redis restart.
+RIDE_OUT_STEP = 1.0
 
 # Worth waiting for (Redis starting, loading its AOF, or briefly away) ...
 _TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
@@ -35,9 +41,22 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def connect(url: str, wait_seconds: float) -> redis.Redis:
-    """A client for `url` once Redis answers PING; RedisUnavailable after `wait_seconds`."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+def connect(url: str, wait_seconds: float, ride_out_seconds: float = 0) -> redis.Redis:
+    """A client for `url` once Redis answers PING; RedisUnavailable after `wait_seconds`.
+
+    With `ride_out_seconds`, every command that finds Redis away (a restart) is retried for about that
+    long before it raises: a worker in the middle of a job then finishes it instead of failing it.
+    The API passes 0 and answers 503 at once instead (redis-py's own default: 3 quick retries).
+    """
+    options: dict = {}
+    if ride_out_seconds > 0:
+        # redis-py's Retry (a library, as tenacity is) at the connection layer, where every command of
+        # ours and of RQ's passes; backoff up to RIDE_OUT_STEP seconds per try.
+        options["retry"] = Retry(
+            ExponentialBackoff(cap=RIDE_OUT_STEP, base=0.05), ceil(ride_out_seconds / RIDE_OUT_STEP)
+        )
+        options["retry_on_error"] = [redis.exceptions.ConnectionError]
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30, **options)
 
     @retry(
         stop=stop_after_delay(wait_seconds),

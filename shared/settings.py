@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://localhost:6379/0"
     # How long services keep retrying Redis at start-up before giving up with a clear error.
     redis_wait_seconds: float = Field(default=30.0, gt=0)
+    # How long a worker's Redis commands keep retrying while Redis is away (a restart) before a job fails.
+    redis_ride_out_seconds: float = Field(default=30.0, ge=0)
     # RQ queue that carries whole jobs.
     queue_name: str = "jobs"
     # Pool processes per worker container; unset means "from the container's CPU quota".

@@ -24,7 +24,7 @@ log = logging.getLogger("worker")
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
-    connection = connect(settings.redis_url, settings.redis_wait_seconds)
+    connection = connect(settings.redis_url, settings.redis_wait_seconds, settings.redis_ride_out_seconds)
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
     log.info("warm pool: %d processes (%s)", pool.processes, pool.start_method)

@@ -51,7 +51,8 @@ def store() -> JobStore:
     global _store
     if _store is None:
         settings = get_settings()
-        _store = JobStore(connect(settings.redis_url, settings.redis_wait_seconds), settings.result_ttl)
+        redis = connect(settings.redis_url, settings.redis_wait_seconds, settings.redis_ride_out_seconds)
+        _store = JobStore(redis, settings.result_ttl)
     return _store
 
 

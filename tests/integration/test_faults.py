@@ -142,8 +142,16 @@ def start_worker(
 
 
 def wait_started(api: httpx.Client, job_id: str) -> dict:
+    """Until the job is mid-run on a pool (a chunk done): a pool death before the run is healed unseen."""
     return wait_for(
-        lambda: (v := api.get(f"/jobs/{job_id}").json())["status"] == "started" and v or None, 30, "start"
+        lambda: (
+            (v := api.get(f"/jobs/{job_id}").json())["status"] == "started"
+            and v["progress"]["chunks_done"] >= 1
+            and v
+            or None
+        ),
+        30,
+        "start",
     )
 
 
@@ -189,17 +197,25 @@ def test_job_fails_with_its_reason_once_retries_are_used_up(
 ) -> None:
     worker = start_worker()
     job_id = submit(api, LONG_JOB)
+    killed: set[int] = set()
     for attempt in range(RETRIES + 1):
         wait_for(
             lambda n=attempt: (
                 (run := record(rclient, job_id)).get("retries", "0") == str(n)
                 and run["status"] == "started"
+                # Mid-run on the pool: a death before the run starts is healed without a retry.
+                and int(run["chunks_done"]) >= 1
                 or None
             ),
             30,
             f"attempt {attempt + 1}",
         )
-        kill(wait_for(lambda: pool_processes(worker.pid) or None, 10, "pool")[0])
+        # A process of the pool running this attempt: not one killed before (it may linger as a zombie).
+        fresh = wait_for(
+            lambda: [p for p in pool_processes(worker.pid) if p not in killed] or None, 10, "pool"
+        )
+        kill(fresh[0])
+        killed.add(fresh[0])
     view = wait_for_job(api, job_id, 30)
     assert view["status"] == "failed", view
     assert view["error"].startswith("PoolBroken: "), view["error"]
