@@ -41,7 +41,8 @@ def read_series(redis: Redis, since: float = 0.0) -> dict[str, list[tuple[float,
         pipe.lrange(key, 0, -1)
     series = {}
     for key, items in zip(keys, pipe.execute(), strict=True):
-        points = [(t, cpu) for t, cpu in map(json.loads, items) if t > since]
+        # Sorted: several worker processes of one host (one container) may append, milliseconds apart.
+        points = sorted((t, cpu) for t, cpu in map(json.loads, items) if t > since)
         if points:
             series[key[len(PREFIX) : -len(SERIES_SUFFIX)]] = points
     return series
