@@ -21,6 +21,7 @@ from redis import Redis
 from redis.exceptions import LockError, RedisError
 from rq import Queue
 from rq.executions import Execution
+from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 
 from shared.job_store import JobStore
@@ -34,6 +35,16 @@ SWEEP_INTERVAL = 2.0
 LOCK_SECONDS = 10
 # An execution is reaped only once it is older than this: its worker has beaten at least once by then.
 MIN_AGE = RECORD_TTL
+# Seconds a job id may sit in RQ's intermediate list, not started, before it is handed back.
+STUCK_SECONDS = 10
+STUCK_PREFIX = "cpuc:intermediate-seen:"
+_MOVE_BACK = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
 # A score no live execution has (live ones expire in the future): marks the executions to clean now.
 _REAPED = 0
 
@@ -73,11 +84,39 @@ def sweep(redis: Redis, queue: Queue, store: JobStore) -> list[str]:
             redis.zadd(registry.key, {e.composite_key: _REAPED for e in abandoned}, xx=True)
             registry.cleanup(timestamp=_REAPED)
             log.warning("requeued jobs of dead workers: %s", [e.job_id for e in abandoned])
-        return [e.job_id for e in abandoned]
+        return [e.job_id for e in abandoned] + _rescue_intermediate(redis, queue)
     finally:
         # LockError: the lock expired during a very slow sweep; someone else may hold it now.
         with contextlib.suppress(LockError):
             lock.release()
+
+
+def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:
+    """Hand back jobs stuck between dequeue and start: their ids, moved to the front of the queue.
+
+    RQ dequeues by moving a job id into an intermediate list, then starts it. A worker stopped in
+    between (a SIGTERM that lands during the move) leaves the id there; RQ's own clean-up waits for its
+    maintenance, minutes later. A live worker starts a job within milliseconds of taking it, so an id
+    seen there for STUCK_SECONDS, and still not started, was abandoned.
+    """
+    intermediate = IntermediateQueue(queue.key, redis)
+    started = set(queue.started_job_registry.get_job_ids(cleanup=False))
+    rescued = []
+    for job_id in intermediate.get_job_ids():
+        if job_id in started:
+            continue
+        seen_key = f"{STUCK_PREFIX}{job_id}"
+        if redis.set(seen_key, time.time(), nx=True, ex=3600):
+            continue  # first seen now
+        if time.time() - float(redis.get(seen_key) or time.time()) < STUCK_SECONDS:
+            continue
+        redis.delete(seen_key)
+        # Atomic: the id moves only if it is still in the intermediate list (not started meanwhile).
+        if redis.eval(_MOVE_BACK, 2, intermediate.key, queue.key, job_id):
+            rescued.append(job_id)
+    if rescued:
+        log.warning("requeued jobs stuck between dequeue and start: %s", rescued)
+    return rescued
 
 
 def _executions(redis: Redis, registry) -> list[Execution]:

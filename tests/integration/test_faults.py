@@ -284,3 +284,21 @@ def test_sigterm_mid_job_finishes_the_job_then_exits(
     assert view["status"] == "finished", view
     assert view["result"] == long_answer
     assert worker.wait(timeout=30) == 0
+
+
+def test_job_stuck_between_dequeue_and_start_is_handed_back(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable
+) -> None:
+    """A worker stopped during RQ's dequeue leaves the job id in RQ's intermediate list, never started."""
+    job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 100_000}})
+    queue = Queue(QUEUE, connection=rclient, serializer=JSONSerializer)
+    # What the stopped worker's dequeue did (no worker runs yet): the id moved out of the queue.
+    assert rclient.lmove(queue.key, queue.intermediate_queue_key) == job_id.encode()
+    started_at = time.monotonic()
+    start_worker()
+    view = wait_for_job(api, job_id, timeout=60)
+    assert view["status"] == "finished" and view["result"]["count"] == 9_592
+    assert rclient.llen(queue.intermediate_queue_key) == 0
+    print(
+        f"job stuck in the intermediate list ran {time.monotonic() - started_at:.1f}s after a worker started"
+    )
