@@ -10,12 +10,11 @@ import os
 from collections.abc import Iterator
 
 import docker
-import httpx
 import pytest
 
 from services.loadtest.chaos import run_chaos
 from services.loadtest.faults import FAULTS
-from tests.e2e.conftest import Stack, compose
+from tests.e2e.conftest import Stack, running_stack
 from tests.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -26,20 +25,9 @@ STOP = 100_000
 
 @pytest.fixture(scope="module")
 def fault_stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
-    project = f"cpu-contrast-faults-{os.getpid()}"
-    port = free_port()
-    env = {**os.environ, "API_PORT": str(port), "WORKER_REPLICAS": "2", "WORKER_CPUS": "1"}
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-    try:
-        compose(project, "up", "-d", "--wait", "--build", env=env)
-        wait_for(lambda: client.get("/health").status_code == 200 or None, 30, "API")
-        yield Stack(project=project, api=client, docker=docker_client)
-    except Exception:
-        print(compose(project, "logs", "--no-color", "--tail", "200", env=env))
-        raise
-    finally:
-        client.close()
-        compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env=env)
+    env = {**os.environ, "API_PORT": str(free_port()), "WORKER_REPLICAS": "2", "WORKER_CPUS": "1"}
+    with running_stack(docker_client, f"cpu-contrast-faults-{os.getpid()}", env) as started:
+        yield started
 
 
 @pytest.mark.parametrize("fault", ["kill-pool-process", "restart-redis", "stop-worker", "kill-worker"])
