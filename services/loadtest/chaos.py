@@ -53,6 +53,23 @@ class ChaosReport:
         )
 
 
+def _wait_healthy(client: docker.DockerClient, project: str, timeout: float = 120) -> None:
+    """Until every worker container is up and healthy (its RQ worker registered): a container restored
+    after the previous fault must be taking jobs again before the next one is injected."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        containers = client.containers.list(
+            all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=worker"]}
+        )
+        states = [c.attrs["State"] for c in containers]
+        if states and all(
+            s["Status"] == "running" and s.get("Health", {}).get("Status") == "healthy" for s in states
+        ):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"worker containers of {project} not all healthy after {timeout:g}s")
+
+
 def run_chaos(
     url: str,
     project: str,
@@ -78,6 +95,7 @@ def run_chaos(
     (redis,) = client.containers.list(
         filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=redis"]}
     )
+    _wait_healthy(client, project)
     with httpx.Client(base_url=url, timeout=10) as api:
         accepted = []
         for i in range(jobs):
