@@ -11,12 +11,13 @@ Faults: worker.reaper requeues the jobs of workers that died; worker.retries say
 
 import logging
 
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.serializers import JSONSerializer
 
 from shared.redis_conn import connect
 from shared.settings import get_settings
 from worker import heartbeat, reaper, runtime
+from worker.lean import LeanWorker
 
 log = logging.getLogger("worker")
 
@@ -31,7 +32,7 @@ def main() -> None:
     heartbeat.start(connection, runtime.host(), runtime.worker_name(), pool.processes)
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     reaper.start(connection, queue, runtime.store())
-    worker = SimpleWorker(
+    worker = LeanWorker(
         [queue],
         connection=connection,
         name=runtime.worker_name(),
