@@ -32,6 +32,8 @@ redis.call('HINCRBY', KEYS[1], 'count', ARGV[2])
 for i = 0, 9 do redis.call('HINCRBY', KEYS[1], 'h' .. i, ARGV[3 + i]) end
 redis.call('HINCRBYFLOAT', KEYS[1], 'cpu_seconds', ARGV[13])
 redis.call('HINCRBY', KEYS[3], ARGV[14], 1)
+for i = 17, #ARGV do redis.call('SADD', KEYS[4], ARGV[14] .. ':' .. ARGV[i]) end
+for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[16]) end
 local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
   redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
@@ -39,13 +41,15 @@ end
 return done
 """
 
-# Atomic, so that a cancel between the check and the write is never overwritten by "started".
-_MARK_STARTED = """
+# Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
+# {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
+_BEGIN = """
 local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'queued' and status ~= 'started' then return 0 end
+if status == false then return {-1} end
+if status ~= 'queued' and status ~= 'started' then return {0, status} end
 redis.call('HSETNX', KEYS[1], 'started_at', ARGV[3])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'status', 'started')
-return 1
+return {1, redis.call('HGET', KEYS[1], 'spec')}
 """
 
 # A run of the job failed and RQ will run it again (worker.retries): note why; a whole (local) job
@@ -101,7 +105,7 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         self._merge = redis.register_script(_MERGE_CHUNK)
-        self._start = redis.register_script(_MARK_STARTED)
+        self._begin = redis.register_script(_BEGIN)
         self._requeued = redis.register_script(_REQUEUED)
         self._end = redis.register_script(_END_IF_ACTIVE)
 
@@ -148,21 +152,23 @@ class JobStore:
     def exists(self, job_id: str) -> bool:
         return bool(self.redis.exists(JobKeys.of(job_id).record))
 
-    def spec(self, job_id: str) -> dict[str, Any]:
-        """The job's request as submitted; LookupError if the record is gone (expired)."""
-        raw = self.redis.hget(JobKeys.of(job_id).record, "spec")
-        if raw is None:
-            raise LookupError(f"job {job_id} has no record (expired or deleted)")
-        return json.loads(raw)
-
     def status(self, job_id: str) -> str | None:
         value = self.redis.hget(JobKeys.of(job_id).record, "status")
         return value.decode() if value is not None else None
 
-    def mark_started(self, job_id: str, host: str, pool_processes: int) -> bool:
-        """Record that a worker began (first start wins); False if the job is no longer active."""
+    def begin(self, job_id: str, host: str, pool_processes: int) -> tuple[dict[str, Any] | None, str]:
+        """Record that a worker began (first start wins) and read the job's request, in one step.
+
+        Returns (spec, "started"), or (None, status) if the job has ended (canceled, failed, finished);
+        LookupError if the record is gone (expired).
+        """
         keys = JobKeys.of(job_id)
-        return bool(self._start(keys=[keys.record], args=["pool:" + host, pool_processes, time.time()]))
+        reply = self._begin(keys=[keys.record], args=["pool:" + host, pool_processes, time.time()])
+        if reply[0] == -1:
+            raise LookupError(f"job {job_id} has no record (expired or deleted)")
+        if reply[0] == 0:
+            return None, reply[1].decode()
+        return json.loads(reply[1]), "started"
 
     def set_chunking(self, job_id: str, chunks_total: int, chunk_size: int) -> None:
         self.redis.hset(
@@ -209,15 +215,19 @@ class JobStore:
         result = int(self._end(keys=[keys.record, keys.hosts], args=args))
         return None if result < 0 else bool(result)
 
-    def merge_chunk(self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str) -> int:
-        """Merge one chunk atomically: chunks done so far, -1 if already merged, -2 if canceled/failed."""
+    def merge_chunk(
+        self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str, pids: list[int] = ()
+    ) -> int:
+        """Merge one chunk, and note the processes that ran it, in one atomic step.
+
+        Returns the chunks done so far, -1 if this chunk was already merged, -2 if the job was canceled or
+        failed, -3 if its record is gone.
+        """
         keys = JobKeys.of(job_id)
         result = self._merge(
-            keys=[keys.record, keys.merged, keys.hosts],
-            args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time()],
+            keys=[keys.record, keys.merged, keys.hosts, keys.pids],
+            args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time(), self.ttl, *pids],
         )
-        self.redis.expire(keys.merged, self.ttl)
-        self.redis.expire(keys.hosts, self.ttl)
         return int(result)
 
     def fail(self, job_id: str, error: str, traceback: str) -> bool:

@@ -44,9 +44,10 @@ def run_local(job_id: str) -> dict[str, Any]:
     """Run a whole job on this container's pool (mode `local`)."""
     store, pool, host = runtime.store(), runtime.get(), runtime.host()
     with _failures_recorded(job_id, whole_job=True):
-        job = parse_job(store.spec(job_id))
-        if not store.mark_started(job_id, host, pool.processes):
-            return {"skipped": store.status(job_id)}
+        spec, status = store.begin(job_id, host, pool.processes)
+        if spec is None:
+            return {"skipped": status}
+        job = parse_job(spec)
         units = job.units()
         chunk_size = chunk_size_for(
             len(units), job.chunk_size, pool.processes, get_settings().chunks_per_process
@@ -69,15 +70,19 @@ def run_local(job_id: str) -> dict[str, Any]:
         return {"host": host, "count": run.tally.count, "chunks": run.chunks}
 
 
-def run_chunk(job_id: str, index: int, lo: int, hi: int) -> dict[str, Any]:
-    """Run chunk `index` = units [lo, hi) of a distributed job, or of a hybrid one across the pool."""
+def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -> dict[str, Any]:
+    """Run chunk `index` = units [lo, hi) of a distributed job here, or of a hybrid one across the pool.
+
+    Two round trips besides the kernel: `begin` (started + the job's request) and `merge_chunk`.
+    """
     store, host = runtime.store(), runtime.host()
     with _failures_recorded(job_id, whole_job=False):
-        job = parse_job(store.spec(job_id))
-        if job.mode == "hybrid":
-            pool = runtime.get()
-            if not store.mark_started(job_id, host, pool.processes):
-                return {"skipped": store.status(job_id)}
+        pool = runtime.get() if hybrid else None
+        spec, status = store.begin(job_id, host, pool.processes if pool else 1)
+        if spec is None:
+            return {"skipped": status}
+        job = parse_job(spec)
+        if pool is not None:
             sub_size = chunk_size_for(hi - lo, None, pool.processes, get_settings().chunks_per_process)
             run = pool.run(
                 job.kernel,
@@ -89,12 +94,9 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int) -> dict[str, Any]:
                 return {"canceled": True, "host": host}
             tally, cpu_seconds, pids = run.tally, run.cpu_seconds, run.pids
         else:
-            if not store.mark_started(job_id, host, 1):
-                return {"skipped": store.status(job_id)}
             cpu_start = time.process_time()
             tally = run_kernel(job.kernel, job.params.model_dump(), lo, hi)
             cpu_seconds, pids = time.process_time() - cpu_start, [os.getpid()]
-        store.record_pids(job_id, host, pids)
-        done = store.merge_chunk(job_id, index, tally, cpu_seconds, host)
+        done = store.merge_chunk(job_id, index, tally, cpu_seconds, host, pids)
         completed["chunks"] += 1
         return {"host": host, "merged": done >= 0, "chunks_done": done}

@@ -77,8 +77,9 @@ def plan(spec: PrimesJob | PiJob, options: dict[str, Any] | None = None) -> Plan
         entry = Queue.prepare_data(RUN_LOCAL, args=[job_id], job_id=job_id, **options)
         return Planned(job_id, body, spec.mode, chunk_size, [], [entry])
     chunks = split(spec.units(), chunk_size)
+    hybrid = spec.mode == "hybrid"
     entries = [
-        Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi], job_id=f"{job_id}-{i}", **options)
+        Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi, hybrid], job_id=f"{job_id}-{i}", **options)
         for i, (lo, hi) in enumerate(chunks)
     ]
     return Planned(job_id, body, spec.mode, chunk_size, chunks, entries)

@@ -58,13 +58,13 @@ def merge_seconds(merges: int) -> float:
 
 
 def redis_merge_seconds(connection: redis.Redis, merges: int) -> float:
-    """Seconds per JobStore.merge_chunk (the Lua merge of a distributed chunk, with its EXPIREs)."""
+    """Seconds per JobStore.merge_chunk (the Lua merge of a distributed chunk, pids and expiries included)."""
     store = JobStore(connection, 600)
     store.create("bench-merge", {"kernel": "primes", "params": {}}, "distributed", merges + 1, 1)
     part = Tally(1_000, [100] * BINS)
     t0 = time.perf_counter()
     for i in range(merges):
-        store.merge_chunk("bench-merge", i, part, 0.02, "bench")
+        store.merge_chunk("bench-merge", i, part, 0.02, "bench", [4321])
     return (time.perf_counter() - t0) / merges
 
 

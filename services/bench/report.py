@@ -138,7 +138,7 @@ def render(r: dict[str, Any], console: Console) -> None:
         f"<= {TARGETS.aggregation_share:.0%} {_mark(s['share'] <= TARGETS.aggregation_share)}",
     )
     table.add_row(
-        "  distributed: Redis merge_chunk (Lua + 2 EXPIRE) per chunk",
+        "  distributed: Redis merge_chunk (one Lua script) per chunk",
         _ms(a["redis_merge_seconds"]),
         "",
         f"{a['redis_merge_seconds'] / e['chunk_seconds']:.2%} of a chunk",
