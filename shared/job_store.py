@@ -14,6 +14,7 @@ from typing import Any
 
 from redis import Redis
 
+from shared.chunking import ChunkPlan
 from shared.tally import BINS, Tally
 
 PREFIX = "cpuc:job:"
@@ -115,10 +116,10 @@ class JobStore:
         spec: dict[str, Any],
         mode: str,
         chunks_total: int,
-        chunk_size: int | None,
+        chunking: ChunkPlan | None,
         pipeline: Any = None,
     ) -> None:
-        """A new queued job; `chunks_total` is 0 until a local worker has chosen its chunking."""
+        """A new queued job; `chunks_total` is 0 (and `chunking` None) until a local worker has chosen."""
         keys = JobKeys.of(job_id)
         pipe = pipeline if pipeline is not None else self.redis.pipeline()
         pipe.hset(
@@ -130,7 +131,8 @@ class JobStore:
                 "status": "queued",
                 "chunks_total": chunks_total,
                 "chunks_done": 0,
-                "chunk_size": chunk_size or 0,
+                "chunk_size": chunking.size if chunking else 0,
+                "chunking": _chunking_name(chunking),
                 "count": 0,
                 **{f"h{i}": 0 for i in range(BINS)},
                 "cpu_seconds": 0.0,
@@ -170,9 +172,14 @@ class JobStore:
             return None, reply[1].decode()
         return json.loads(reply[1]), "started"
 
-    def set_chunking(self, job_id: str, chunks_total: int, chunk_size: int) -> None:
+    def set_chunking(self, job_id: str, chunks_total: int, chunking: ChunkPlan) -> None:
         self.redis.hset(
-            JobKeys.of(job_id).record, mapping={"chunks_total": chunks_total, "chunk_size": chunk_size}
+            JobKeys.of(job_id).record,
+            mapping={
+                "chunks_total": chunks_total,
+                "chunk_size": chunking.size,
+                "chunking": _chunking_name(chunking),
+            },
         )
 
     def set_progress(self, job_id: str, chunks_done: int) -> None:
@@ -271,6 +278,7 @@ class JobStore:
             "kernel": spec["kernel"],
             "params": spec["params"],
             "chunk_size": int(record["chunk_size"]) or None,
+            "chunking": record.get("chunking") or None,
             "progress": {
                 "chunks_done": done,
                 "chunks_total": total,
@@ -294,6 +302,11 @@ class JobStore:
             if spec["kernel"] == "pi":
                 view["result"]["estimate"] = 4 * int(record["count"]) / spec["params"]["samples"]
         return view
+
+
+def _chunking_name(chunking: ChunkPlan | None) -> str:
+    """How the record says who chose the chunk size: auto, fixed, or '' (not chosen yet)."""
+    return "" if chunking is None else "auto" if chunking.auto else "fixed"
 
 
 def _span(start: float | None, end: float | None) -> float | None:

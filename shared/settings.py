@@ -23,9 +23,14 @@ class Settings(BaseSettings):
     pool_processes: int | None = Field(default=None, ge=1, le=256)
     # multiprocessing start method for the pool: fork, forkserver or spawn.
     pool_start_method: str = Field(default="forkserver", pattern="^(fork|forkserver|spawn)$")
-    # Chunks per pool process when a job does not fix its chunk size (load balancing vs overhead).
+    # Automatic chunk size (a job that does not fix its own; shared/chunking.py): the largest share of the
+    # work that the fixed cost per chunk may take, and those fixed costs (`make bench` measures them).
+    chunk_overhead_share: float = Field(default=0.05, gt=0, le=1)
+    queue_chunk_overhead_seconds: float = Field(default=0.0015, ge=0)
+    pool_task_overhead_seconds: float = Field(default=0.0004, ge=0)
+    # At most this many chunks per pool process, for load balancing (fewer if the work is small).
     chunks_per_process: int = Field(default=4, ge=1, le=1000)
-    # Queue chunks per distributed or hybrid job when the job does not fix its chunk size.
+    # At most this many queue chunks per distributed or hybrid job (fewer if the work is small).
     distributed_chunks: int = Field(default=16, ge=1, le=10_000)
     # Largest primes range (stop - start) one job may ask for.
     max_primes_span: int = Field(default=10_000_000, ge=1)

@@ -10,6 +10,7 @@ notices it while waiting for results, kills the pool and raises `PoolBroken`; th
 (worker.runtime) then starts a fresh WarmPool, with fresh shared objects, for the next job.
 """
 
+import logging
 import multiprocessing
 import os
 import queue
@@ -25,16 +26,17 @@ from shared.kernels import run_kernel
 from shared.tally import Tally
 from worker.pool_health import PoolBroken, PoolWatch, dispose
 
+log = logging.getLogger(__name__)
+
 # Units computed between two looks at the cancel Event. A multiple of the pi kernel's block, so that
 # the pieces never start mid-block (which would cost a skip-ahead).
 CANCEL_CHECK_UNITS = 1 << 16
-# Seconds between two looks at whether the job was canceled (and the longest a progress report waits).
+# Seconds between two passes of the relay thread: it takes the progress reports that arrived meanwhile
+# (one Redis write at most per pass, however many chunks ended) and asks whether the job was canceled.
 RELAY_INTERVAL = 0.1
-# A progress report with this pid tells the relay thread that its run is over.
-_STOP = -1
 # Seconds without a result after which a run checks that none of the pool's processes died.
 HEALTH_CHECK_INTERVAL = 0.5
-# Seconds a run waits for its relay thread to end.
+# Seconds `close` waits for the relay thread to end.
 STOP_WAIT = 2.0
 
 
@@ -101,6 +103,9 @@ class WarmPool:
         self._pool = ctx.Pool(processes, initializer=_adopt, initargs=(self._shared,))
         self._watch = PoolWatch(self._pool)
         self._closed = False
+        # Started after the pool: its processes must not be forked from a process running threads.
+        self._relay = _Relay(self._shared)
+        self._relay.start()
 
     @property
     def usable(self) -> bool:
@@ -125,8 +130,8 @@ class WarmPool:
     ) -> PoolRun:
         """Run every chunk on the pool and return the aggregate. One run at a time.
 
-        While it runs, a relay thread passes the pool's progress reports to `on_progress(chunks_done)`
-        and, every RELAY_INTERVAL, asks `should_cancel()` whether to stop the pool work early.
+        While it runs, the pool's relay thread passes progress to `on_progress(chunks_done)` and,
+        every RELAY_INTERVAL, asks `should_cancel()` whether to stop the pool work early.
         """
         if not self.usable:
             # Checked first: the dead process may hold the locks that clear() and reset() take.
@@ -138,8 +143,7 @@ class WarmPool:
         tasks = [(generation, kernel, dict(params), lo, hi) for lo, hi in chunks]
         pids: set[int] = set()
         cpu_seconds = 0.0
-        relay = _Relay(self._shared, generation, on_progress, should_cancel)
-        relay.start()
+        self._relay.follow(generation, on_progress, should_cancel)
         try:
             results = self._pool.imap_unordered(_run_chunk, tasks, chunksize=1)
             while True:
@@ -161,7 +165,7 @@ class WarmPool:
                 self.close()
             raise
         finally:
-            relay.stop(drain=self.usable)
+            self._relay.follow(None)
         tally, merged = self.tally.snapshot()
         canceled = self._shared.cancel.is_set()
         if merged != len(chunks) and not canceled:
@@ -181,6 +185,7 @@ class WarmPool:
         """Stop the pool processes, in bounded time even if the pool is broken (no Pool.terminate() hang)."""
         if not self._closed:
             self._closed = True
+            self._relay.stop()
             dispose(self._pool)
             # A process killed while reporting progress leaves the Queue's write lock held: our own
             # last put could then never be flushed, and exit would wait for it forever.
@@ -188,59 +193,66 @@ class WarmPool:
 
 
 class _Relay(threading.Thread):
-    """For one run: drains the progress Queue into `on_progress`, and turns `should_cancel` into the Event."""
+    """For the pool's life: passes the current run's progress to `on_progress`, and turns its
+    `should_cancel` into the Event, once per RELAY_INTERVAL.
 
-    def __init__(
-        self,
-        shared: _Shared,
-        generation: int,
-        on_progress: Callable[[int], None] | None,
-        should_cancel: Callable[[], bool] | None,
-    ) -> None:
+    One thread per pool, not per run: starting and joining a thread for every run cost more than a
+    small run's work. Reports of an earlier run (a late one after it ended) are dropped by generation.
+    It never blocks on the progress Queue: a pool process killed mid-report leaves the Queue's lock
+    held, and a non-blocking get only finds it busy.
+    """
+
+    def __init__(self, shared: _Shared) -> None:
         super().__init__(name="pool-relay", daemon=True)
         self._shared = shared
-        self._generation = generation
-        self._on_progress = on_progress
-        self._should_cancel = should_cancel
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._on_progress: Callable[[int], None] | None = None
+        self._should_cancel: Callable[[], bool] | None = None
+        self._done = 0
         self._stopping = threading.Event()
-        self.done = 0
+
+    def follow(
+        self,
+        generation: int | None,
+        on_progress: Callable[[int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> None:
+        """Report for this run from now on (None: for no run)."""
+        with self._lock:
+            self._generation, self._on_progress, self._should_cancel = generation, on_progress, should_cancel
+            self._done = 0
 
     def run(self) -> None:
-        next_check = time.monotonic() + RELAY_INTERVAL
-        while not self._stopping.is_set():
-            self._drain(RELAY_INTERVAL)
-            if self._should_cancel and time.monotonic() >= next_check:
-                next_check = time.monotonic() + RELAY_INTERVAL
-                if self._should_cancel():
-                    self._shared.cancel.set()
+        while not self._stopping.wait(RELAY_INTERVAL):
+            try:
+                self._pass()
+            except Exception:  # noqa: BLE001 - a failed progress write or cancel check must not end it
+                log.exception("pool relay pass failed")
 
-    def _drain(self, timeout: float) -> None:
-        """Wait up to `timeout` for a report, then take every report already there."""
-        done_before = self.done
-        try:
-            report = self._shared.progress.get(timeout=timeout)
-            while True:
-                generation, pid = report
-                if generation == self._generation:
-                    if pid == _STOP:
-                        self._stopping.set()
-                    else:
-                        self.done += 1
-                report = self._shared.progress.get_nowait()
-        except queue.Empty:
-            pass
-        if self.done != done_before and self._on_progress:
-            self._on_progress(self.done)
+    def _pass(self) -> None:
+        with self._lock:
+            generation, on_progress, should_cancel = self._generation, self._on_progress, self._should_cancel
+        arrived = 0
+        while True:
+            try:
+                report_generation, _pid = self._shared.progress.get_nowait()
+            except (queue.Empty, OSError, EOFError):
+                break
+            arrived += report_generation == generation
+        if generation is None:
+            return
+        with self._lock:
+            if self._generation != generation:
+                return  # the run ended meanwhile
+            self._done += arrived
+            done = self._done
+        if arrived and on_progress:
+            on_progress(done)
+        if should_cancel and should_cancel():
+            self._shared.cancel.set()
 
-    def stop(self, drain: bool = True) -> None:
-        """End the thread now: a marker on the Queue wakes it from its wait (no RELAY_INTERVAL delay).
-
-        With `drain`, reports queued before the marker still reach `on_progress`. Without it (the pool
-        died: a dead process may hold the Queue's lock, so the marker may never arrive) the thread
-        ends at its next look. Either way this waits a bounded time.
-        """
-        if drain:
-            self._shared.progress.put((self._generation, _STOP))
-            self.join(STOP_WAIT)
+    def stop(self) -> None:
+        """End the thread (bounded wait)."""
         self._stopping.set()
         self.join(STOP_WAIT)

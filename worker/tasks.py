@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shared.chunking import chunk_size_for, split
+from shared.chunking import ChunkPlan, plan_chunks, split
+from shared.cost import estimate_seconds
 from shared.jobs import parse_job
 from shared.kernels import run_kernel
 from shared.settings import get_settings
@@ -40,6 +41,21 @@ def _cancel_check(job_id: str) -> Callable[[], bool]:
     return lambda: runtime.store().status(job_id) == "canceled"
 
 
+def pool_chunking(kernel: str, units: range, requested: int | None, processes: int) -> ChunkPlan:
+    """How to split `units` into pool tasks: as the job asks, else automatically from its estimated work."""
+    settings = get_settings()
+    seconds = 0.0 if requested else estimate_seconds(kernel, units.start, units.stop)
+    return plan_chunks(
+        len(units),
+        requested,
+        seconds,
+        processes,
+        settings.chunks_per_process,
+        settings.pool_task_overhead_seconds,
+        settings.chunk_overhead_share,
+    )
+
+
 def run_local(job_id: str) -> dict[str, Any]:
     """Run a whole job on this container's pool (mode `local`)."""
     store, pool, host = runtime.store(), runtime.get(), runtime.host()
@@ -49,11 +65,9 @@ def run_local(job_id: str) -> dict[str, Any]:
             return {"skipped": status}
         job = parse_job(spec)
         units = job.units()
-        chunk_size = chunk_size_for(
-            len(units), job.chunk_size, pool.processes, get_settings().chunks_per_process
-        )
-        chunks = split(units, chunk_size)
-        store.set_chunking(job_id, len(chunks), chunk_size)
+        chunking = pool_chunking(job.kernel, units, job.chunk_size, pool.processes)
+        chunks = split(units, chunking.size)
+        store.set_chunking(job_id, len(chunks), chunking)
         run = pool.run(
             job.kernel,
             job.params.model_dump(),
@@ -83,11 +97,10 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -
             return {"skipped": status}
         job = parse_job(spec)
         if pool is not None:
-            sub_size = chunk_size_for(hi - lo, None, pool.processes, get_settings().chunks_per_process)
             run = pool.run(
                 job.kernel,
                 job.params.model_dump(),
-                split(range(lo, hi), sub_size),
+                split(range(lo, hi), pool_chunking(job.kernel, range(lo, hi), None, pool.processes).size),
                 should_cancel=_cancel_check(job_id),
             )
             if run.canceled:

@@ -13,7 +13,8 @@ from typing import Any
 from rq import Queue, Retry
 from rq.queue import EnqueueData
 
-from shared.chunking import default_chunk_size, split
+from shared.chunking import ChunkPlan, plan_chunks, split
+from shared.cost import estimate_seconds
 from shared.job_store import JobStore
 from shared.jobs import PiJob, PrimesJob
 from shared.settings import get_settings
@@ -30,7 +31,7 @@ class Planned:
     job_id: str
     spec: dict[str, Any] = field(repr=False)
     mode: str
-    chunk_size: int | None
+    chunking: ChunkPlan | None  # None for local: the worker chooses its pool chunking
     chunks: list[tuple[int, int]]
     entries: list[EnqueueData] = field(repr=False)
 
@@ -54,17 +55,29 @@ def job_options() -> dict[str, Any]:
     return options
 
 
-def chunk_size_of(spec: PrimesJob | PiJob) -> int | None:
-    """The job's queue chunk size (None for local: the worker chooses its pool chunking)."""
+def chunking_of(spec: PrimesJob | PiJob) -> ChunkPlan | None:
+    """The queue chunking of a distributed or hybrid job (fixed, or automatic from its estimated work);
+    None for local, whose worker chooses its pool chunking."""
     if spec.mode == "local":
-        return spec.chunk_size
-    return spec.chunk_size or default_chunk_size(len(spec.units()), get_settings().distributed_chunks, 1)
+        return None
+    settings = get_settings()
+    units = spec.units()
+    seconds = 0.0 if spec.chunk_size else estimate_seconds(spec.kernel, units.start, units.stop)
+    return plan_chunks(
+        len(units),
+        spec.chunk_size,
+        seconds,
+        1,  # the consumers are whichever workers are free: balance comes from the chunk count
+        settings.distributed_chunks,
+        settings.queue_chunk_overhead_seconds,
+        settings.chunk_overhead_share,
+    )
 
 
 def entry_count(spec: PrimesJob | PiJob) -> int:
     """How many queue entries the job makes: 1 for local, one per chunk otherwise."""
-    size = chunk_size_of(spec)
-    return 1 if spec.mode == "local" or size is None else -(-len(spec.units()) // size)
+    chunking = chunking_of(spec)
+    return 1 if chunking is None else -(-len(spec.units()) // chunking.size)
 
 
 def plan(spec: PrimesJob | PiJob, options: dict[str, Any] | None = None) -> Planned:
@@ -72,24 +85,24 @@ def plan(spec: PrimesJob | PiJob, options: dict[str, Any] | None = None) -> Plan
     options = job_options() if options is None else options
     job_id = uuid.uuid4().hex
     body = spec.model_dump()
-    chunk_size = chunk_size_of(spec)
-    if spec.mode == "local" or chunk_size is None:
+    chunking = chunking_of(spec)
+    if chunking is None:
         entry = Queue.prepare_data(RUN_LOCAL, args=[job_id], job_id=job_id, **options)
-        return Planned(job_id, body, spec.mode, chunk_size, [], [entry])
-    chunks = split(spec.units(), chunk_size)
+        return Planned(job_id, body, spec.mode, None, [], [entry])
+    chunks = split(spec.units(), chunking.size)
     hybrid = spec.mode == "hybrid"
     entries = [
         Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi, hybrid], job_id=f"{job_id}-{i}", **options)
         for i, (lo, hi) in enumerate(chunks)
     ]
-    return Planned(job_id, body, spec.mode, chunk_size, chunks, entries)
+    return Planned(job_id, body, spec.mode, chunking, chunks, entries)
 
 
 def write(store: JobStore, queue: Queue, jobs: list[Planned]) -> None:
     """Create the records and queue entries of every planned job in one MULTI/EXEC."""
     with store.redis.pipeline() as pipe:
         for job in jobs:
-            store.create(job.job_id, job.spec, job.mode, len(job.chunks), job.chunk_size, pipeline=pipe)
+            store.create(job.job_id, job.spec, job.mode, len(job.chunks), job.chunking, pipeline=pipe)
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
         pipe.execute()
 

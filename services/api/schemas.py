@@ -25,7 +25,8 @@ class JobView(BaseModel):
     mode: str
     kernel: str
     params: dict[str, Any]
-    chunk_size: int | None
+    chunk_size: int | None  # units per chunk: queue chunks (distributed, hybrid) or pool tasks (local)
+    chunking: str | None  # "auto": chosen from the job's estimated work; "fixed": set by the job
     progress: Progress
     # Once finished: count and 10-bin histogram (primes: by last digit), plus estimate for pi.
     result: dict[str, Any] | None

@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from shared.aggregation import SharedTally
+from shared.chunking import ChunkPlan
 from shared.job_store import JobStore
 from shared.tally import BINS, Tally
 from worker.lab import manager, shared_value
@@ -60,7 +61,8 @@ def merge_seconds(merges: int) -> float:
 def redis_merge_seconds(connection: redis.Redis, merges: int) -> float:
     """Seconds per JobStore.merge_chunk (the Lua merge of a distributed chunk, pids and expiries included)."""
     store = JobStore(connection, 600)
-    store.create("bench-merge", {"kernel": "primes", "params": {}}, "distributed", merges + 1, 1)
+    spec = {"kernel": "primes", "params": {}}
+    store.create("bench-merge", spec, "distributed", merges + 1, ChunkPlan(1, auto=False))
     part = Tally(1_000, [100] * BINS)
     t0 = time.perf_counter()
     for i in range(merges):

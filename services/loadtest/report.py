@@ -78,7 +78,10 @@ def summarise(
         "latencies": latencies,
         "jobs_cpu_seconds": sum(o.view["cpu_seconds"] for o in finished),
         "jobs_per_host": dict(Counter(h for o in finished for h in o.view["hosts"])),
-        "chunk_sizes": sorted({o.view["chunk_size"] for o in finished if o.view["chunk_size"]}),
+        # Distinct chunk sizes the jobs used, with who chose them: "62500 (auto)", "50000 (fixed)".
+        "chunk_sizes": sorted(
+            {f"{o.view['chunk_size']} ({o.view['chunking']})" for o in finished if o.view["chunk_size"]}
+        ),
         "cpu": {
             "containers": containers,
             "services": {name: asdict(s) for name, s in cpu.services.items()},

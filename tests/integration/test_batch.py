@@ -21,14 +21,19 @@ def _records(redis_client: redis.Redis) -> set[bytes]:
 def test_ids_returned_in_order_and_every_job_finishes_exact(api: httpx.Client) -> None:
     jobs = [
         {"kernel": "primes", "params": {"start": 0, "stop": 20_000}},
-        {"kernel": "primes", "params": {"start": 5_000, "stop": 60_000}, "mode": "distributed"},
+        {
+            "kernel": "primes",
+            "params": {"start": 5_000, "stop": 60_000},
+            "mode": "distributed",
+            "chunk_size": 5_000,
+        },
         {"kernel": "pi", "params": {"samples": 100_000, "seed": 7}, "mode": "hybrid", "chunk_size": 25_000},
     ]
     response = api.post("/jobs/batch", json={"jobs": jobs})
     assert response.status_code == 202, response.text
     body = response.json()
     assert len(body["ids"]) == len(set(body["ids"])) == 3
-    assert body["queue_entries"] == 1 + 16 + 4
+    assert body["queue_entries"] == 1 + 11 + 4
     views = [wait_for_job(api, job_id) for job_id in body["ids"]]
     assert [v["mode"] for v in views] == ["local", "distributed", "hybrid"]
     expected = [count_primes(0, 20_000), count_primes(5_000, 60_000), count_hits(7, 0, 100_000)]

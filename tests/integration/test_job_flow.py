@@ -25,6 +25,7 @@ def test_primes_below_a_million(api: httpx.Client) -> None:
     assert 1 <= len(view["pids"]) <= POOL_PROCESSES
     assert view["progress"] == {"chunks_done": 8, "chunks_total": 8, "percent": 100.0}
     assert view["chunk_size"] == 125_000
+    assert view["chunking"] == "auto"
     assert view["cpu_seconds"] > 0
     assert view["queue_seconds"] >= 0 and view["run_seconds"] > 0
 
@@ -49,7 +50,12 @@ def test_pi_hits_do_not_depend_on_the_chunk_size(api: httpx.Client) -> None:
         assert view["result"]["count"] == expected.count
         assert view["result"]["histogram"] == expected.histogram
         assert view["result"]["estimate"] == 4 * expected.count / samples
-    assert [v["progress"]["chunks_total"] for v in views] == [POOL_PROCESSES * 4, 25, 1]
+    assert [v["progress"]["chunks_total"] for v in views[1:]] == [25, 1]
+    # Automatic: a multiple of the pool size, at most CHUNKS_PER_PROCESS (4) per process.
+    assert views[0]["chunking"] == "auto"
+    assert views[0]["progress"]["chunks_total"] in range(
+        POOL_PROCESSES, POOL_PROCESSES * 4 + 1, POOL_PROCESSES
+    )
 
 
 def test_concurrent_jobs_are_shared_by_the_worker_processes(
@@ -106,3 +112,32 @@ def test_health_and_openapi(api: httpx.Client) -> None:
     assert api.get("/health").json() == {"status": "ok", "redis": "ok"}
     assert api.get("/docs").status_code == 200
     assert {"/jobs", "/jobs/{job_id}", "/workers"} <= set(api.get("/openapi.json").json()["paths"])
+
+
+@pytest.mark.parametrize(
+    ("params", "chunks"),
+    [
+        # ~0.1 ms of work: one queue chunk, since any split would cost more than 5 % of it.
+        ({"start": 0, "stop": 1_000}, 1),
+        # ~1 s: as many chunks as balance asks for (DISTRIBUTED_CHUNKS), each still ~60 ms of work.
+        ({"start": 0, "stop": 2_000_000}, 16),
+    ],
+)
+def test_distributed_chunks_are_sized_from_the_work(api: httpx.Client, params: dict, chunks: int) -> None:
+    view = wait_for_job(api, submit(api, {"kernel": "primes", "params": params, "mode": "distributed"}), 120)
+    assert view["status"] == "finished", view
+    assert view["chunking"] == "auto"
+    assert view["progress"]["chunks_total"] == chunks
+    assert view["chunk_size"] == -(-params["stop"] // chunks)
+
+
+def test_a_chunk_size_set_by_the_job_is_kept(api: httpx.Client) -> None:
+    body = {
+        "kernel": "primes",
+        "params": {"start": 0, "stop": 1_000},
+        "mode": "distributed",
+        "chunk_size": 100,
+    }
+    view = wait_for_job(api, submit(api, body))
+    assert (view["chunking"], view["chunk_size"], view["progress"]["chunks_total"]) == ("fixed", 100, 10)
+    assert view["result"]["count"] == 168

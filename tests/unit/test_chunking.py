@@ -1,8 +1,8 @@
-"""Chunks cover a job's range exactly once, in order, within the chunk size."""
+"""Chunks cover a job's range exactly once, in order; the automatic size bounds the overhead share."""
 
 import pytest
 
-from shared.chunking import default_chunk_size, split
+from shared.chunking import auto_chunk_count, plan_chunks, split
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,32 @@ def test_split_rejects_a_zero_chunk_size() -> None:
         split(range(10), 0)
 
 
-def test_default_chunk_size_gives_each_process_about_n_chunks() -> None:
-    assert default_chunk_size(1_000_000, 4, 4) == 62_500
-    assert len(split(range(1_000_001), default_chunk_size(1_000_001, 4, 4))) == 16
-    assert default_chunk_size(3, 4, 4) == 1
+@pytest.mark.parametrize(
+    ("seconds", "ways", "per_way", "floor", "expected"),
+    [
+        (10.0, 2, 4, 0.02, 8),  # plenty of work: balance decides, ways x per_way
+        (0.1, 2, 4, 0.02, 4),  # 5 chunks affordable: rounded down to a multiple of 2 ways
+        (0.03, 2, 4, 0.02, 1),  # not enough for 2 chunks of 20 ms: one chunk
+        (0.001, 1, 16, 0.03, 1),  # a tiny job is one chunk
+        (1.0, 1, 16, 0.03, 16),  # queue chunks: capped by distributed_chunks
+        (0.25, 1, 16, 0.03, 8),
+        (0.5, 3, 4, 0.0, 12),  # no overhead: balance only
+    ],
+)
+def test_auto_chunk_count(seconds: float, ways: int, per_way: int, floor: float, expected: int) -> None:
+    assert auto_chunk_count(seconds, ways, per_way, floor) == expected
+
+
+@pytest.mark.parametrize("seconds", [0.0005, 0.01, 0.05, 0.2, 1.0, 30.0])
+def test_auto_chunks_keep_the_overhead_within_its_share(seconds: float) -> None:
+    overhead, share, units = 0.0015, 0.05, 1_000_000
+    plan = plan_chunks(units, None, seconds, 1, 16, overhead, share)
+    chunks = len(split(range(units), plan.size))
+    assert plan.auto
+    # Either the overhead is within its share, or the job is a single chunk (nothing to split).
+    assert chunks * overhead <= share * seconds or chunks == 1
+
+
+def test_a_fixed_chunk_size_is_kept() -> None:
+    assert plan_chunks(1000, 7, 5.0, 2, 4, 0.001, 0.05) == (plan_chunks(1000, 7, 0.0, 1, 1, 1.0, 0.05))
+    assert not plan_chunks(1000, 7, 5.0, 2, 4, 0.001, 0.05).auto
