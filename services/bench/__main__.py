@@ -15,7 +15,7 @@ from typing import Any
 import redis
 from rich.console import Console
 
-from services.bench import aggregation, api, efficiency, overhead, pools, report, stack
+from services.bench import aggregation, api, chunk_size, efficiency, overhead, pools, report, stack
 from services.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
 
 
@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         log("1. per-job overhead (RENAME method)")
         result["overhead"] = overhead.run(connection, url, sizes.overhead_jobs, sizes.rounds, log)
+        log("1d. automatic chunk size")
+        result["chunk_size"] = chunk_size.run(result["overhead"]["ours"]["per_job_seconds"])
         log("2. parallel efficiency")
         result["efficiency"] = efficiency.run(
             connection, url, sizes.efficiency_jobs, sizes.efficiency_chunks, sizes.rounds, log

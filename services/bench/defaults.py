@@ -73,6 +73,7 @@ class Targets:
     efficiency: float = 0.95  # T1 / (2 T) for ~20 ms chunks, every topology
     aggregation_share: float = 0.02  # SharedTally merges / the job's kernel time
     batch_jobs_per_second: float = 5_000.0  # POST /jobs/batch acceptance, no worker running
+    chunk_overhead_share: float = 0.05  # automatic chunk size: fixed cost per chunk / the job's work
 
 
 TARGETS = Targets()

@@ -50,6 +50,39 @@ def serial(chunks: list[tuple[int, int]]) -> tuple[float, Tally]:
     return time.perf_counter() - t0, total
 
 
+def _compute(chunks: list[tuple[int, int]]) -> None:
+    for lo, hi in chunks:
+        count_primes(lo, hi)
+
+
+def ceiling(width: int, chunks: int, rounds: int) -> float:
+    """This machine's own limit: the same chunks on 2 bare forked processes, no IPC at all; median T1/(2T).
+
+    ANCHORS.md measured 1.01 on our machines; a virtual machine whose two cores slow each other down
+    shows less, and no runner on it can do better.
+    """
+    import os
+
+    work = split(range(CPU_LO, CPU_LO + width * chunks), width)
+    ratios = []
+    for _ in range(rounds):
+        t1, _tally = serial(work)
+        t0 = time.perf_counter()
+        children = []
+        for half in (work[0::2], work[1::2]):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _compute(half)
+                finally:
+                    os._exit(0)
+            children.append(pid)
+        for pid in children:
+            os.waitpid(pid, 0)
+        ratios.append(t1 / (CORES * (time.perf_counter() - t0)))
+    return statistics.median(ratios)
+
+
 def one_run(
     connection: redis.Redis, url: str, topology: str, width: int, jobs: int, chunks: int, name: str
 ) -> dict[str, Any]:
@@ -103,6 +136,7 @@ def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, 
             )
             log(f"  round {r + 1}: {topology} efficiency {results[topology][-1]['efficiency']:.3f}")
     out: dict[str, Any] = {
+        "ceiling": ceiling(width, chunks * jobs, max(3, rounds)),
         "chunk_width": width,
         "chunk_seconds": chunk_seconds,
         "jobs": jobs,
