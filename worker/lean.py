@@ -18,6 +18,9 @@ the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`
 left), jobs with success callbacks, repeats, dependents or a result TTL of 0/-1 (RQ's `perform_job` and
 `_finalize_success`), warm shutdown, suspension, maintenance, and the clean-up of abandoned executions
 (worker.reaper). Only the per-job heartbeats and suspension checks are rate-limited, to one per second.
+
+The scripts build a job's own keys from its id, which standalone Redis allows and Redis Cluster would
+not: this worker is for a single Redis, as the stack runs.
 """
 
 import sys

@@ -4,6 +4,7 @@ The worker runs in this process (burst mode) on the session's real redis-server,
 queue; the job functions are in tests/integration/lean_jobs.py.
 """
 
+import signal
 import uuid
 
 import pytest
@@ -23,8 +24,16 @@ def queue(redis_client: redis.Redis) -> Queue:
 
 
 def work(queue: Queue) -> LeanWorker:
+    """Run a LeanWorker here until the queue is empty (burst mode)."""
+    # RQ installs its SIGTERM/SIGINT handlers for good: put ours back, or every process this test
+    # session forks later (a Pool's) would run RQ's warm shutdown on SIGTERM instead of exiting.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     worker = LeanWorker([queue], connection=queue.connection, serializer=JSONSerializer)
-    worker.work(burst=True)
+    try:
+        worker.work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     return worker
 
 
