@@ -85,13 +85,18 @@ def run_local(job_id: str) -> dict[str, Any]:
 
 
 def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -> dict[str, Any]:
-    """Run chunk `index` = units [lo, hi) of a distributed job here, or of a hybrid one across the pool.
+    """Run chunk `index` = units [lo, hi) of a distributed job here, or of a hybrid one across the pool
+    (here too when the pool has one process).
 
     Two round trips besides the kernel: `begin` (started + the job's request) and `merge_chunk`.
     """
     store, host = runtime.store(), runtime.host()
     with _failures_recorded(job_id, whole_job=False):
         pool = runtime.get() if hybrid else None
+        if pool is not None and pool.processes == 1:
+            # A pool of one process would add a hop (~1 ms per chunk, `make bench`) and no parallelism:
+            # on a 1-CPU worker a hybrid chunk runs here, as a distributed one does.
+            pool = None
         spec, status = store.begin(job_id, host, pool.processes if pool else 1)
         if spec is None:
             return {"skipped": status}

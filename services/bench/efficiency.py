@@ -23,8 +23,15 @@ from shared.settings import get_settings
 from shared.tally import Tally
 
 # name -> (worker processes, pool processes each, job mode). On 2 cores hybrid has one pool process per
-# worker, so it does distributed's work through the pool: the figure shows what the pool hop costs.
-TOPOLOGIES = {"local": (1, 2, "local"), "distributed": (2, 1, "distributed"), "hybrid": (2, 1, "hybrid")}
+# worker, and a hybrid chunk on a pool of one runs in the worker process: it is distributed's path.
+TOPOLOGIES = {
+    "local": (1, 2, "local"),
+    "distributed": (2, 1, "distributed"),
+    "hybrid": (2, 1, "hybrid"),
+    # Not a topology of ours on 2 cores (no target): hybrid mode on one fat worker, every queue chunk
+    # split again across its pool of 2, to show what that second split costs on 20 ms chunks.
+    "hybrid-fat": (1, 2, "hybrid"),
+}
 CORES = 2
 
 
