@@ -220,6 +220,14 @@ def render(r: dict[str, Any], console: Console) -> None:
             f"per job {m['ratio']:.1f}x warm",
             "",
         )
+    cpu = p["parent_cpu_per_task"]
+    table.add_row(
+        "  parent's CPU per pool task, forkserver: stdlib Pool / our QuietPool",
+        f"{cpu['stdlib'] * 1e6:,.0f} µs / {cpu['quiet'] * 1e6:,.0f} µs",
+        "",
+        f"{cpu['stdlib'] / max(cpu['quiet'], 1e-9):.1f}x less",
+        "",
+    )
     console.print(table)
     checks = Table(title="targets", show_header=False)
     for label, ok in r["targets"].items():
