@@ -7,6 +7,7 @@ balancing wants: `per_way` chunks for each of `ways` consumers, in a multiple of
 left with one chunk more than the others.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -42,14 +43,15 @@ def auto_chunk_count(seconds: float, ways: int, per_way: int, min_chunk_seconds:
 def plan_chunks(
     units: int,
     requested: int | None,
-    seconds: float,
+    estimate_seconds: Callable[[], float],
     ways: int,
     per_way: int,
     chunk_overhead_seconds: float,
     overhead_share: float,
 ) -> ChunkPlan:
-    """The job's own chunk size if it set one; else the automatic one for its estimated `seconds`."""
+    """The job's own chunk size if it set one; else the automatic one for its work in seconds, which
+    `estimate_seconds()` gives (called only then)."""
     if requested:
         return ChunkPlan(requested, auto=False)
-    count = auto_chunk_count(seconds, ways, per_way, chunk_overhead_seconds / overhead_share)
+    count = auto_chunk_count(estimate_seconds(), ways, per_way, chunk_overhead_seconds / overhead_share)
     return ChunkPlan(max(1, -(-units // count)), auto=True)

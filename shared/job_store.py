@@ -9,6 +9,7 @@ Every mode writes the same record, so the API reads one shape whatever ran the j
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,7 +224,7 @@ class JobStore:
         return None if result < 0 else bool(result)
 
     def merge_chunk(
-        self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str, pids: list[int] = ()
+        self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str, pids: Sequence[int] = ()
     ) -> int:
         """Merge one chunk, and note the processes that ran it, in one atomic step.
 

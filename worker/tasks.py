@@ -44,11 +44,10 @@ def _cancel_check(job_id: str) -> Callable[[], bool]:
 def pool_chunking(kernel: str, units: range, requested: int | None, processes: int) -> ChunkPlan:
     """How to split `units` into pool tasks: as the job asks, else automatically from its estimated work."""
     settings = get_settings()
-    seconds = 0.0 if requested else estimate_seconds(kernel, units.start, units.stop)
     return plan_chunks(
         len(units),
         requested,
-        seconds,
+        lambda: estimate_seconds(kernel, units.start, units.stop),
         processes,
         settings.chunks_per_process,
         settings.pool_task_overhead_seconds,

@@ -62,11 +62,10 @@ def chunking_of(spec: PrimesJob | PiJob) -> ChunkPlan | None:
         return None
     settings = get_settings()
     units = spec.units()
-    seconds = 0.0 if spec.chunk_size else estimate_seconds(spec.kernel, units.start, units.stop)
     return plan_chunks(
         len(units),
         spec.chunk_size,
-        seconds,
+        lambda: estimate_seconds(spec.kernel, units.start, units.stop),
         1,  # the consumers are whichever workers are free: balance comes from the chunk count
         settings.distributed_chunks,
         settings.queue_chunk_overhead_seconds,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.chunking import auto_chunk_count, plan_chunks, split
+from shared.chunking import ChunkPlan, auto_chunk_count, plan_chunks, split
 
 
 @pytest.mark.parametrize(
@@ -39,13 +39,15 @@ def test_auto_chunk_count(seconds: float, ways: int, per_way: int, floor: float,
 @pytest.mark.parametrize("seconds", [0.0005, 0.01, 0.05, 0.2, 1.0, 30.0])
 def test_auto_chunks_keep_the_overhead_within_its_share(seconds: float) -> None:
     overhead, share, units = 0.0015, 0.05, 1_000_000
-    plan = plan_chunks(units, None, seconds, 1, 16, overhead, share)
+    plan = plan_chunks(units, None, lambda: seconds, 1, 16, overhead, share)
     chunks = len(split(range(units), plan.size))
     assert plan.auto
     # Either the overhead is within its share, or the job is a single chunk (nothing to split).
     assert chunks * overhead <= share * seconds or chunks == 1
 
 
-def test_a_fixed_chunk_size_is_kept() -> None:
-    assert plan_chunks(1000, 7, 5.0, 2, 4, 0.001, 0.05) == (plan_chunks(1000, 7, 0.0, 1, 1, 1.0, 0.05))
-    assert not plan_chunks(1000, 7, 5.0, 2, 4, 0.001, 0.05).auto
+def test_a_fixed_chunk_size_is_kept_and_nothing_is_estimated() -> None:
+    def never() -> float:
+        raise AssertionError("a fixed chunk size needs no estimate")
+
+    assert plan_chunks(1000, 7, never, 2, 4, 0.001, 0.05) == ChunkPlan(7, auto=False)
