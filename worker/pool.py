@@ -86,7 +86,7 @@ class QuietPool(multiprocessing.pool.Pool):
 
     Since Python 3.8 (bpo-35493) a Pool's worker-handler thread also waits on the result pipe, so every
     task's result wakes it, and it loops (checking every process's exit code) until the result-handler
-    thread has read that result: about 0.5 ms of the parent's CPU per task on our machines, taken from
+    thread has read that result: about 0.4 ms of the parent's CPU per task on our machines, taken from
     the cores the pool computes on (`make bench`, figure 5). It needs to wake only when a process exits
     (it still waits on every process's sentinel) or the pool changes state: ThreadPool does the same.
     """
