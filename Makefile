@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt services/api/requirement
 venv: $(VENV)/.installed ## Create .venv on the host with every dependency (tests, load tools)
 
 env: ## Generate missing secrets (REDIS_PASSWORD) into .env; keeps every other line
-	bash services/secrets/ensure-env.sh .env
+	bash services/tools/secrets/ensure-env.sh .env
 
 up: env ## Build and start the stack, wait until healthy, print the URLs
 	$(COMPOSE) up -d --wait --build
@@ -62,21 +62,21 @@ workers-down: ## Stop and remove the workers started by workers-up
 	$(COMPOSE) -f docker-compose.workers.yml down --remove-orphans
 
 load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
-	$(PY) -m services.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
+	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS)
 
 compare: env venv ## Same workload on fat / thin / hybrid topologies x modes (reconfigures the stack); reports/
-	$(PY) -m services.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
+	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
 
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
-	$(PY) -m services.loadtest.chaos --faults $(FAULTS)
+	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS)
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
-	$(PY) -m services.bench --reports $(REPORTS) $(BENCH_ARGS)
+	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
 
 stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C to quit)
-	$(PY) -m services.monitor.stats
+	$(PY) -m services.tools.monitor.stats
 
 lab: venv ## The multiprocessing lab on the host (LAB_ARGS="--quick --only pool,value")
 	$(PY) -m worker.lab $(LAB_ARGS)
@@ -88,17 +88,17 @@ lab-container: env ## The lab inside the worker image, limited to WORKER_CPUS CP
 test: env venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
 	$(PY) -m pytest
 
-test-unit: venv ## Run the unit tests only
-	$(PY) -m pytest tests/unit
+test-unit: venv ## Run the unit tests only (no Redis, no Docker)
+	$(PY) -m pytest -m 'not integration and not e2e'
 
 test-integration: venv ## Run the integration tests only (needs redis-server)
-	$(PY) -m pytest tests/integration
+	$(PY) -m pytest -m integration
 
 test-e2e: env venv ## Run the end-to-end tests only (needs Docker with Compose v2)
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest -m e2e
 
 offline-images: ## Build stand-in base images from Debian packages (no registry needed) into .env
-	bash services/offline-images/build.sh .env
+	bash services/tools/offline-images/build.sh .env
 
 lint: venv ## Lint and check formatting with ruff
 	$(VENV)/bin/ruff check .

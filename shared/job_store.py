@@ -54,7 +54,7 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'status', 'started')
 return {1, redis.call('HGET', KEYS[1], 'spec')}
 """
 
-# A run of the job failed and RQ will run it again (worker.retries): note why; a whole (local) job
+# A run of the job failed and RQ will run it again (worker.queue.retries): note why; a whole (local) job
 # goes back to queued, with no progress, while a chunk's job stays started (its other chunks run on).
 _REQUEUED = """
 local status = redis.call('HGET', KEYS[1], 'status')

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # Seconds a job may run before RQ stops it; keep the worker's stop grace period above it.
     job_timeout: int = Field(default=300, ge=1)
     # Re-runs a job gets after a fault that is not its own (a pool process or its whole worker died);
-    # its own errors and timeouts fail it at once. RQ counts them; policy in worker/retries.py.
+    # its own errors and timeouts fail it at once. RQ counts them; policy in worker/queue/retries.py.
     job_retries: int = Field(default=2, ge=0, le=10)
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)

@@ -1,6 +1,6 @@
 """Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting.
 
-free_port and wait_for come from services.local_stack, which starts the same processes for `make bench`.
+free_port and wait_for come from services.tools.local_stack, which starts the same processes for `make bench`.
 """
 
 import os
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from services.local_stack import free_port, wait_for
+from services.tools.local_stack import free_port, wait_for
 
 if TYPE_CHECKING:
     import httpx

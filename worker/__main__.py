@@ -5,8 +5,8 @@ default Worker forks a child per job, which could not use this process's pool (a
 has none of the pool's threads) and would pay ~24 ms per job for the fork.
 
 Shutdown: on SIGTERM RQ finishes the current job first (compose's stop_grace_period is longer than
-JOB_TIMEOUT), then the pool is stopped in bounded time even if it is broken (worker.pool_health).
-Faults: worker.reaper requeues the jobs of workers that died; worker.retries says what is retried.
+JOB_TIMEOUT), then the pool is stopped in bounded time even if it is broken (worker.pool.health).
+Faults: worker.queue.reaper requeues the jobs of workers that died; worker.queue.retries says what is retried.
 """
 
 import logging
@@ -16,8 +16,9 @@ from rq.serializers import JSONSerializer
 
 from shared.redis_conn import connect
 from shared.settings import get_settings
-from worker import heartbeat, reaper, runtime
-from worker.lean import LeanWorker
+from worker import runtime
+from worker.queue import heartbeat, reaper
+from worker.queue.lean import LeanWorker
 
 log = logging.getLogger("worker")
 

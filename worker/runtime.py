@@ -1,6 +1,6 @@
 """The worker process's long-lived parts: its warm Pool, started before RQ takes jobs, and its job store.
 
-A pool that lost a process is never reused (worker.pool_health): `get()` replaces it with a fresh one.
+A pool that lost a process is never reused (worker.pool.health): `get()` replaces it with a fresh one.
 """
 
 import logging
@@ -11,8 +11,8 @@ import uuid
 from shared.job_store import JobStore
 from shared.redis_conn import connect
 from shared.settings import get_settings
-from worker.cpu_quota import usable_cpus
-from worker.pool import WarmPool
+from worker.cgroup.quota import usable_cpus
+from worker.pool.warm import WarmPool
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def host() -> str:
 
 
 def worker_name() -> str:
-    """This process's RQ worker name, also the name its liveness key carries (worker.heartbeat)."""
+    """This process's RQ worker name, also the name its liveness key carries (worker.queue.heartbeat)."""
     return _worker_name
 
 

@@ -16,7 +16,8 @@ from shared.cost import estimate_seconds
 from shared.jobs import parse_job
 from shared.kernels import run_kernel
 from shared.settings import get_settings
-from worker import retries, runtime
+from worker import runtime
+from worker.queue import retries
 
 # Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
 completed = {"jobs": 0, "chunks": 0}
@@ -25,7 +26,7 @@ completed = {"jobs": 0, "chunks": 0}
 @contextmanager
 def _failures_recorded(job_id: str, whole_job: bool) -> Iterator[None]:
     """A run that raises is re-raised for RQ; the record says `failed`, with the error readable through
-    the API, unless RQ will retry it (worker.retries): then it says why and waits for the next run."""
+    the API, unless RQ will retry it (worker.queue.retries): then it says why and waits for the next run."""
     try:
         yield
     except Exception as exc:

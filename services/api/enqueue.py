@@ -50,7 +50,7 @@ def job_options() -> dict[str, Any]:
         "failure_ttl": settings.result_ttl,
     }
     if settings.job_retries:
-        # Which failures use these retries is the worker's call: worker/retries.py.
+        # Which failures use these retries is the worker's call: worker/queue/retries.py.
         options["retry"] = Retry(max=settings.job_retries, enqueue_at_front=True)
     return options
 

@@ -64,7 +64,7 @@ def docker_client() -> docker.DockerClient:
         "Docker Compose v2",
     )
     # As `make test` does: the compose file refuses to start Redis without REDIS_PASSWORD in .env.
-    subprocess.run(["bash", "services/secrets/ensure-env.sh", ".env"], cwd=REPO, check=True)
+    subprocess.run(["bash", "services/tools/secrets/ensure-env.sh", ".env"], cwd=REPO, check=True)
     return client
 
 

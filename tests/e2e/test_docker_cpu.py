@@ -1,4 +1,4 @@
-"""CpuSampler and `python -m services.monitor.stats` against real containers: one busy at 0.5 CPU, one idle.
+"""CpuSampler and `python -m services.tools.monitor.stats` on real containers: one busy at 0.5 CPU, one idle.
 
 The containers carry compose labels of a project of their own, so the sampler treats them as a
 stack; they are always removed afterwards, and nothing else on the engine is touched.
@@ -20,7 +20,7 @@ import docker.errors
 import pytest
 from docker.models.containers import Container
 
-from services.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL, CpuSampler
+from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL, CpuSampler
 from tests.helpers import require, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -153,7 +153,7 @@ def test_sampler_picks_up_a_late_container_and_lets_go_when_it_exits(
 def run_stats(args: list[str], until: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run the CLI until the regex `until` matches its output, then Ctrl-C it; (exit code, stdout, stderr)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.monitor.stats", *args],
+        [sys.executable, "-m", "services.tools.monitor.stats", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
@@ -215,7 +215,7 @@ def test_stats_says_when_the_project_has_no_containers(client: docker.DockerClie
 
 def test_stats_says_when_docker_is_unreachable(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "services.monitor.stats"],
+        [sys.executable, "-m", "services.tools.monitor.stats"],
         cwd=ROOT,
         env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
         capture_output=True,

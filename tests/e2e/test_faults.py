@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from services.loadtest.chaos import run_chaos
-from services.loadtest.faults import FAULTS
+from services.tools.loadtest.chaos import run_chaos
+from services.tools.loadtest.faults import FAULTS
 from tests.e2e.conftest import Stack, running_stack
 from tests.helpers import free_port, wait_for
 

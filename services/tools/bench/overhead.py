@@ -1,0 +1,65 @@
+"""Per-job overhead: N tiny jobs through our distributed path, stock RQ Worker and stock SimpleWorker."""
+
+from pathlib import Path
+from typing import Any
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from services.api.enqueue import enqueue
+from services.tools.bench import stack
+from services.tools.bench.defaults import TINY_HI, TINY_LO
+from services.tools.bench.jobs import tiny
+from services.tools.bench.timing import Window, summary, timed_run
+from shared.job_store import JobStore
+from shared.jobs import parse_job
+from shared.settings import get_settings
+
+# Stock runners, by the class `rq worker -w` takes.
+STOCK = {"simple": "rq.worker.SimpleWorker", "fork": "rq.worker.Worker"}
+
+
+def tiny_spec() -> Any:
+    """One distributed job of a single tiny chunk: what the API makes of a tiny distributed request."""
+    return parse_job(
+        {
+            "kernel": "primes",
+            "params": {"start": TINY_LO, "stop": TINY_HI},
+            "mode": "distributed",
+            "chunk_size": TINY_HI - TINY_LO,
+        }
+    )
+
+
+def ours(connection: redis.Redis, url: str, n: int, name: str, profile: Path | None = None) -> Window:
+    """N tiny chunk jobs, records created as the API does, run by one `python -m worker` (pool 1)."""
+    queue = Queue(name, connection=connection, serializer=JSONSerializer)
+    store = JobStore(connection, get_settings().result_ttl)
+    jobs = enqueue(store, queue, [tiny_spec() for _ in range(n)])
+    ids = [entry for job in jobs for entry in job.entry_ids]
+    window = timed_run(connection, queue, ids, lambda: stack.our_workers(url, name, 1, 1, profile), 1)
+    statuses = {store.status(job.job_id) for job in jobs}
+    if statuses != {"finished"}:
+        raise RuntimeError(f"tiny jobs ended {statuses}, expected finished")
+    return window
+
+
+def stock(connection: redis.Redis, url: str, n: int, name: str, worker_class: str) -> Window:
+    """N tiny jobs (`services.tools.bench.jobs.tiny`, pickled as stock RQ does) run by a stock `rq worker`."""
+    queue = Queue(name, connection=connection)
+    entries = [Queue.prepare_data(tiny, args=(TINY_LO, TINY_HI), result_ttl=600) for _ in range(n)]
+    ids = [job.id for job in queue.enqueue_many(entries)]
+    return timed_run(connection, queue, ids, lambda: stack.stock_workers(url, name, 1, worker_class), 1)
+
+
+def run(connection: redis.Redis, url: str, n: int, rounds: int, log: Any) -> dict[str, Any]:
+    """Every runner, `rounds` times, interleaved so that drift hits them alike; medians."""
+    windows: dict[str, list[Window]] = {"ours": [], "simple": [], "fork": []}
+    for r in range(rounds):
+        windows["ours"].append(ours(connection, url, n, f"bench-ours-{r}"))
+        log(f"  round {r + 1}: ours {windows['ours'][-1].per_job * 1e3:.2f} ms/job")
+        for key, cls in STOCK.items():
+            windows[key].append(stock(connection, url, n, f"bench-{key}-{r}", cls))
+            log(f"  round {r + 1}: stock {key} {windows[key][-1].per_job * 1e3:.2f} ms/job")
+    return {"jobs": n, **{key: summary(w) for key, w in windows.items()}}

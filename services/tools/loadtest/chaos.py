@@ -1,0 +1,184 @@
+"""`python -m services.tools.loadtest.chaos`: load the stack, inject a fault mid-load, account for every job.
+
+Submits JOBS jobs at once (local and distributed mixed), waits until a share of them has ended (both
+workers busy, the queue still full), injects the fault (services/tools/loadtest/faults.py: kill a worker
+container, kill a pool process, restart Redis, stop a worker), waits for every job and prints accepted
+/ finished / failed / lost / wrong (a chunk lost or merged twice shows as a wrong answer) and how long
+recovery took; then restores the stack. Exits 1 if any accepted job was lost, failed or wrong.
+"""
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+import httpx
+
+from services.tools.loadtest.faults import FAULTS, Fault
+from services.tools.loadtest.stack_info import worker_containers
+from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from shared.kernels.primes import count_primes
+
+ENDED = ("finished", "failed", "canceled")
+
+
+@dataclass
+class ChaosReport:
+    fault: str = ""
+    accepted: int = 0
+    finished: int = 0
+    failed: int = 0
+    lost: int = 0
+    wrong: int = 0
+    duplicated: int = 0
+    victim: str = ""
+    jobs_hit: int = 0  # jobs the victim container had begun that ended after the fault
+    recovery_seconds: float = 0.0  # fault -> the last of those ended
+    all_ended_seconds: float = 0.0  # fault -> every job ended
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.accepted > 0 and not (self.lost or self.failed or self.wrong)
+
+    def line(self) -> str:
+        return (
+            f"chaos {self.fault}: accepted {self.accepted}, finished {self.finished}, failed {self.failed}, "
+            f"lost {self.lost}, wrong {self.wrong} (duplicated {self.duplicated}); victim {self.victim}: "
+            f"{self.jobs_hit} of its jobs ended after the fault, the last "
+            f"{self.recovery_seconds:.1f} s after it; all jobs ended {self.all_ended_seconds:.1f} s after it"
+        )
+
+
+def _wait_healthy(client: docker.DockerClient, project: str, timeout: float = 120) -> None:
+    """Until every worker container is up and healthy (its RQ worker registered): a container restored
+    after the previous fault must be taking jobs again before the next one is injected."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        containers = client.containers.list(
+            all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=worker"]}
+        )
+        states = [c.attrs["State"] for c in containers]
+        if states and all(
+            s["Status"] == "running" and s.get("Health", {}).get("Status") == "healthy" for s in states
+        ):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"worker containers of {project} not all healthy after {timeout:g}s")
+
+
+def run_chaos(
+    url: str,
+    project: str,
+    fault: Fault = FAULTS["kill-worker"],
+    jobs: int = 200,
+    stop: int = 100_000,
+    inject_after: float = 0.25,
+    deadline: float = 180,
+) -> ChaosReport:
+    """Run one fault scenario against the stack at `url` (compose project `project`)."""
+    bodies = [
+        {"kernel": "primes", "params": {"start": 0, "stop": stop}},
+        {
+            "kernel": "primes",
+            "params": {"start": 0, "stop": stop},
+            "mode": "distributed",
+            "chunk_size": -(-stop // 4),
+        },
+    ]
+    expected = count_primes(0, stop)
+    answer = {"count": expected.count, "histogram": expected.histogram}
+    client = docker.from_env()
+    (redis,) = client.containers.list(
+        filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=redis"]}
+    )
+    _wait_healthy(client, project)
+    with httpx.Client(base_url=url, timeout=10) as api:
+        accepted = []
+        for i in range(jobs):
+            response = api.post("/jobs", json=bodies[i % 2])
+            if response.status_code == 202:
+                accepted.append(response.json()["id"])
+        views: dict[str, dict[str, Any]] = {}
+
+        def poll() -> int:
+            for job_id in accepted:
+                if job_id not in views or views[job_id]["status"] not in ENDED:
+                    try:
+                        response = api.get(f"/jobs/{job_id}")
+                    except httpx.HTTPError:
+                        break  # the API restarting its connection: next round
+                    if response.status_code != 200:
+                        break  # 503 while Redis is away: next round
+                    views[job_id] = response.json()
+            return sum(v["status"] in ENDED for v in views.values())
+
+        wait_until = time.monotonic() + 60
+        while poll() < inject_after * len(accepted) and time.monotonic() < wait_until:
+            time.sleep(0.2)
+        # The victim: a worker container with a job in flight right now, so that the fault hits work.
+        containers = worker_containers(client, project)
+        busy = {host for v in views.values() if v["status"] == "started" for host in v["pool_processes"]}
+        victim = next((c for c in containers if c.attrs["Config"]["Hostname"] in busy), containers[0])
+        victim_host = victim.attrs["Config"]["Hostname"]
+        injected_at = time.time()
+        fault.inject(victim, redis)
+        end_by = time.monotonic() + deadline
+        while poll() < len(accepted) and time.monotonic() < end_by:
+            time.sleep(0.5)
+        all_ended = time.time() - injected_at
+    fault.restore(victim, redis)
+    client.close()
+    finished = [v for v in views.values() if v["status"] == "finished"]
+    wrong = [v for v in finished if v["result"] != answer]
+    hit = [
+        v for v in views.values() if victim_host in v["pool_processes"] and (v["ended_at"] or 0) > injected_at
+    ]
+    return ChaosReport(
+        fault=fault.name,
+        accepted=len(accepted),
+        finished=len(finished),
+        failed=sum(v["status"] == "failed" for v in views.values()),
+        lost=sum(v["status"] not in ENDED for v in views.values()) + len(accepted) - len(views),
+        wrong=len(wrong),
+        duplicated=sum(v["result"]["count"] > answer["count"] for v in wrong),
+        victim=victim.name,
+        jobs_hit=len(hit),
+        recovery_seconds=max((v["ended_at"] - injected_at for v in hit), default=0.0),
+        all_ended_seconds=all_ended,
+        examples=[v for v in views.values() if v["status"] != "finished" or v in wrong][:3],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.tools.loadtest.chaos", description=__doc__)
+    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}")
+    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
+    parser.add_argument(
+        "--faults",
+        default="kill-worker",
+        help=f"comma-separated, run one after another: {', '.join(FAULTS)}, or all",
+    )
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--stop", type=int, default=100_000, help="each job counts the primes in [0, stop)")
+    args = parser.parse_args(argv)
+    names = list(FAULTS) if args.faults == "all" else [n for n in args.faults.split(",") if n]
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown or not names:
+        parser.error(f"--faults takes {', '.join(FAULTS)} or all (not {', '.join(unknown)})")
+    ok = True
+    for name in names:
+        print(f"{name}: {FAULTS[name].what}, with {args.jobs} jobs in flight", flush=True)
+        report = run_chaos(args.url, args.project, FAULTS[name], args.jobs, args.stop)
+        print(report.line(), flush=True)
+        for example in report.examples:
+            print("  not exact:", {k: example.get(k) for k in ("id", "status", "error", "result")})
+        ok = ok and report.ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

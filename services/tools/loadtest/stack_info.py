@@ -1,0 +1,58 @@
+"""What the load test learns from Docker about the stack it loads: workers, CPU limits, a baseline."""
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import docker
+from docker.models.containers import Container
+
+from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+
+
+def worker_containers(client: docker.DockerClient, project: str) -> list[Container]:
+    """The project's running worker containers."""
+    filters = {"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=worker"], "status": "running"}
+    return sorted(client.containers.list(filters=filters), key=lambda c: c.name)
+
+
+def topology(client: docker.DockerClient, project: str) -> dict[str, Any]:
+    """Worker containers, the CPU limit of each, and the CPU budget they share (capped by the host)."""
+    workers = worker_containers(client, project)
+    limits = [(c.attrs["HostConfig"].get("NanoCpus") or 0) / 1e9 or None for c in workers]
+    host_cores = os.cpu_count() or 1
+    budget = sum(limit or host_cores for limit in limits)
+    return {
+        "project": project,
+        "workers": len(workers),
+        "cpus_each": limits,
+        "cpu_budget": min(budget, host_cores) if workers else 0,
+        "host_cores": host_cores,
+    }
+
+
+def measure_baseline(
+    client: docker.DockerClient | None, project: str, kernel: str, size: int
+) -> dict[str, Any]:
+    """Seconds for one job in one process, inside a worker container (same Python as the workers).
+
+    Falls back to the host's Python when there is no worker container to run it in.
+    """
+    command = ["python", "-m", "worker.baseline", kernel, str(size)]
+    workers = worker_containers(client, project) if client else []
+    if workers:
+        exit_code, output = workers[0].exec_run(command)
+        if exit_code != 0:
+            raise RuntimeError(f"baseline failed in {workers[0].name}: {output.decode(errors='replace')}")
+        where = f"container {workers[0].name}"
+    else:
+        output = subprocess.run([sys.executable, *command[1:]], check=True, capture_output=True).stdout
+        where = "host"
+    result = json.loads(output.decode().strip().splitlines()[-1])
+    return {
+        "where": where,
+        "seconds_per_job": result["seconds_per_job"],
+        "units_per_second": size / result["seconds_per_job"],
+    }

@@ -1,0 +1,143 @@
+"""Submit over HTTP, real RQ workers run the job on their warm pools, the API returns the exact answer."""
+
+import socket
+
+import httpx
+import pytest
+import redis
+
+from shared.kernels.pi import count_hits
+from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
+from tests.helpers import submit, wait_for_job
+from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, PRIMES_BELOW_1E7
+
+pytestmark = pytest.mark.integration
+HOST = socket.gethostname()
+
+
+def test_primes_below_a_million(api: httpx.Client) -> None:
+    view = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}}))
+    assert view["status"] == "finished", view
+    assert view["mode"] == "local"
+    assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
+    assert view["hosts"] == {HOST: POOL_PROCESSES * 4}
+    assert view["pool_processes"] == {HOST: POOL_PROCESSES}
+    assert 1 <= len(view["pids"]) <= POOL_PROCESSES
+    assert view["progress"] == {"chunks_done": 8, "chunks_total": 8, "percent": 100.0}
+    assert view["chunk_size"] == 125_000
+    assert view["chunking"] == "auto"
+    assert view["cpu_seconds"] > 0
+    assert view["queue_seconds"] >= 0 and view["run_seconds"] > 0
+
+
+def test_primes_below_ten_million(api: httpx.Client) -> None:
+    view = wait_for_job(
+        api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 10_000_000}}), 300
+    )
+    assert view["result"]["count"] == PRIMES_BELOW_1E7
+
+
+def test_pi_hits_do_not_depend_on_the_chunk_size(api: httpx.Client) -> None:
+    samples, seed = 300_000, 2026
+    views = [
+        wait_for_job(
+            api, submit(api, {"kernel": "pi", "params": {"samples": samples, "seed": seed}, **extra})
+        )
+        for extra in ({}, {"chunk_size": 12_345}, {"chunk_size": samples})
+    ]
+    expected = count_hits(seed, 0, samples)
+    for view in views:
+        assert view["result"]["count"] == expected.count
+        assert view["result"]["histogram"] == expected.histogram
+        assert view["result"]["estimate"] == 4 * expected.count / samples
+    assert [v["progress"]["chunks_total"] for v in views[1:]] == [25, 1]
+    # Automatic: a multiple of the pool size, at most CHUNKS_PER_PROCESS (4) per process.
+    assert views[0]["chunking"] == "auto"
+    assert views[0]["progress"]["chunks_total"] in range(
+        POOL_PROCESSES, POOL_PROCESSES * 4 + 1, POOL_PROCESSES
+    )
+
+
+def test_concurrent_jobs_are_shared_by_the_worker_processes(
+    api: httpx.Client, redis_client: redis.Redis
+) -> None:
+    job_ids = [submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 400_000}}) for _ in range(6)]
+    views = [wait_for_job(api, job_id) for job_id in job_ids]
+    assert all(v["result"]["count"] == 33_860 for v in views)
+    # Two worker processes with a pool of 2 each: between them, more than one pool's processes worked.
+    assert len({pid for v in views for pid in v["pids"]}) > POOL_PROCESSES
+    assert WORKER_PROCESSES == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kernel": "primes", "params": {"start": 9, "stop": 3}}, "params"),
+        ({"kernel": "primes", "params": {"start": 0, "stop": 10**13}}, "params"),
+        ({"kernel": "pi", "params": {"samples": "many"}}, "samples"),
+        ({"kernel": "nope", "params": {}}, "kernel"),
+        ({"kernel": "pi"}, "params"),
+        ({"kernel": "pi", "params": {"samples": 5}, "mode": "everywhere"}, "mode"),
+        ([], "body"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field_and_enqueues_nothing(
+    api: httpx.Client, redis_client: redis.Redis, body: object, field: str
+) -> None:
+    keys_before = sorted(redis_client.scan_iter("cpuc:job:*")), sorted(redis_client.scan_iter("rq:job:*"))
+    response = api.post("/jobs", json=body)
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert any(field in map(str, e["loc"]) for e in errors), errors
+    assert all(e["msg"] for e in errors)
+    assert (
+        sorted(redis_client.scan_iter("cpuc:job:*")),
+        sorted(redis_client.scan_iter("rq:job:*")),
+    ) == keys_before
+
+
+def test_malformed_json_is_422(api: httpx.Client) -> None:
+    response = api.post("/jobs", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_unknown_job_is_404(api: httpx.Client) -> None:
+    response = api.get("/jobs/does-not-exist")
+    assert response.status_code == 404
+    assert "does-not-exist" in response.json()["detail"]
+    assert api.delete("/jobs/does-not-exist").status_code == 404
+
+
+def test_health_and_openapi(api: httpx.Client) -> None:
+    assert api.get("/health").json() == {"status": "ok", "redis": "ok"}
+    assert api.get("/docs").status_code == 200
+    assert {"/jobs", "/jobs/{job_id}", "/workers"} <= set(api.get("/openapi.json").json()["paths"])
+
+
+@pytest.mark.parametrize(
+    ("params", "chunks"),
+    [
+        # ~0.1 ms of work: one queue chunk, since any split would cost more than 5 % of it.
+        ({"start": 0, "stop": 1_000}, 1),
+        # ~1 s: as many chunks as balance asks for (DISTRIBUTED_CHUNKS), each still ~60 ms of work.
+        ({"start": 0, "stop": 2_000_000}, 16),
+    ],
+)
+def test_distributed_chunks_are_sized_from_the_work(api: httpx.Client, params: dict, chunks: int) -> None:
+    view = wait_for_job(api, submit(api, {"kernel": "primes", "params": params, "mode": "distributed"}), 120)
+    assert view["status"] == "finished", view
+    assert view["chunking"] == "auto"
+    assert view["progress"]["chunks_total"] == chunks
+    assert view["chunk_size"] == -(-params["stop"] // chunks)
+
+
+def test_a_chunk_size_set_by_the_job_is_kept(api: httpx.Client) -> None:
+    body = {
+        "kernel": "primes",
+        "params": {"start": 0, "stop": 1_000},
+        "mode": "distributed",
+        "chunk_size": 100,
+    }
+    view = wait_for_job(api, submit(api, body))
+    assert (view["chunking"], view["chunk_size"], view["progress"]["chunks_total"]) == ("fixed", 100, 10)
+    assert view["result"]["count"] == 168

@@ -1,0 +1,304 @@
+"""Faults on real parts: SIGKILL a pool process or a whole worker mid-job; no accepted job is lost.
+
+This module starts its own redis-server, API and `python -m worker` processes, so it can kill them
+without touching the session's workers. Only pids found as descendants of our own workers are killed.
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from rq import Queue
+from rq.executions import Execution
+from rq.serializers import JSONSerializer
+
+from services.tools.local_stack import api as api_process
+from services.tools.local_stack import env, redis_server, stop
+from tests.helpers import require_tool, submit, wait_for, wait_for_job
+from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, sieve_tally
+
+pytestmark = pytest.mark.integration
+
+QUEUE = "faults"
+# One retry: enough to show a job surviving one fault, and failing with its reason after two.
+RETRIES = 1
+# A local job of ~2 s on a Pool(2): long enough to be killed mid-run.
+LONG_JOB = {"kernel": "primes", "params": {"start": 0, "stop": 4_000_000}}
+
+
+@pytest.fixture(scope="module")
+def long_answer() -> dict:
+    tally = sieve_tally(0, 4_000_000)
+    return {"count": tally.count, "histogram": tally.histogram}
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process, from /proc (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    out = []
+    for child in children(pid):
+        out += [child, *descendants(child)]
+    return out
+
+
+def pool_processes(worker_pid: int) -> list[int]:
+    """A worker's pool processes: children of its forkserver (or its own, with the fork method)."""
+    found = []
+    for child in children(worker_pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" in cmdline:
+            continue
+        found += children(child) if b"forkserver" in cmdline else [child]
+    return found
+
+
+def kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def record(client: redis.Redis, job_id: str) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in client.hgetall(f"cpuc:job:{job_id}").items()}
+
+
+def running_worker_pid(client: redis.Redis, rq_job_id: str) -> int | None:
+    """The pid of the worker process running this RQ job now, from RQ's StartedJobRegistry."""
+    registry = Queue(QUEUE, connection=client, serializer=JSONSerializer).started_job_registry
+    for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+        if job_id == rq_job_id:
+            name = Execution.fetch(execution_id, job_id, client).worker_name
+            return int(name.split(".")[-2])  # "<host>.<pid>.<token>"
+    return None
+
+
+@pytest.fixture(scope="module")
+def fault_env() -> Iterator[dict[str, str]]:
+    require_tool("redis-server")
+    with redis_server() as url:
+        yield env(url, QUEUE, pool=2, JOB_RETRIES=str(RETRIES))
+
+
+@pytest.fixture(scope="module")
+def rclient(fault_env: dict[str, str]) -> redis.Redis:
+    return redis.Redis.from_url(fault_env["REDIS_URL"])
+
+
+@pytest.fixture(scope="module")
+def api(fault_env: dict[str, str]) -> Iterator[httpx.Client]:
+    with (
+        api_process(fault_env["REDIS_URL"], QUEUE, JOB_RETRIES=str(RETRIES)) as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def start_worker(
+    fault_env: dict[str, str], rclient: redis.Redis
+) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start `python -m worker` processes for one test; all of them and their pools are gone after it."""
+    started: list[tuple[subprocess.Popen, list[int]]] = []
+
+    def start(**overrides: str) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "worker"], env={**fault_env, **overrides})
+        # Ready once its liveness key is written (just before it takes jobs) and its pool is up.
+        wait_for(
+            lambda: (
+                len(pool_processes(proc.pid)) == 2
+                and any(k.split(b".")[-2] == str(proc.pid).encode() for k in rclient.keys("cpuc:alive:*"))
+                or None
+            ),
+            30,
+            "worker",
+        )
+        started.append((proc, descendants(proc.pid)))
+        return proc
+
+    yield start
+    stop([proc for proc, _ in started], grace=20)
+    for proc, pids in started:
+        for pid in pids + descendants(proc.pid):
+            kill(pid)  # pool processes of a worker we SIGKILLed
+
+
+def wait_started(api: httpx.Client, job_id: str) -> dict:
+    """Until the job is mid-run on a pool (a chunk done): a pool death before the run is healed unseen."""
+    return wait_for(
+        lambda: (
+            (v := api.get(f"/jobs/{job_id}").json())["status"] == "started"
+            and v["progress"]["chunks_done"] >= 1
+            and v
+            or None
+        ),
+        30,
+        "start",
+    )
+
+
+def test_pool_process_killed_mid_job_is_retried_exact_and_the_worker_goes_on(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable, long_answer: dict
+) -> None:
+    worker = start_worker()
+    old_pool = pool_processes(worker.pid)
+    job_id = submit(api, LONG_JOB)
+    wait_started(api, job_id)
+    kill(old_pool[0])
+    killed_at = time.monotonic()
+    view = wait_for_job(api, job_id, timeout=60)
+    recovery = time.monotonic() - killed_at
+    print(f"pool process killed mid-job: job ended {view['status']} {recovery:.1f}s after the kill")
+    assert view["status"] == "finished", view
+    assert view["result"] == long_answer
+    assert record(rclient, job_id)["retries"] == "1"  # it was killed mid-run, then re-run once
+    assert "PoolBroken" in record(rclient, job_id)["last_error"]
+    # The same worker, on a fresh pool, serves the next job.
+    assert worker.poll() is None
+    new_pool = pool_processes(worker.pid)
+    assert len(new_pool) == 2 and not set(new_pool) & set(old_pool)
+    view = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}}), 30)
+    assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
+
+
+def test_idle_pool_process_killed_between_jobs_costs_no_retry(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable
+) -> None:
+    """A process killed while waiting for work holds the task queue's lock: the pool is replaced first."""
+    worker = start_worker()
+    kill(pool_processes(worker.pid)[0])
+    time.sleep(0.5)
+    job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})
+    view = wait_for_job(api, job_id, 30)
+    assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
+    assert "retries" not in record(rclient, job_id)
+
+
+def test_job_fails_with_its_reason_once_retries_are_used_up(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable
+) -> None:
+    worker = start_worker()
+    job_id = submit(api, LONG_JOB)
+    killed: set[int] = set()
+    for attempt in range(RETRIES + 1):
+        wait_for(
+            lambda n=attempt: (
+                (run := record(rclient, job_id)).get("retries", "0") == str(n)
+                and run["status"] == "started"
+                # Mid-run on the pool: a death before the run starts is healed without a retry.
+                and int(run["chunks_done"]) >= 1
+                or None
+            ),
+            30,
+            f"attempt {attempt + 1}",
+        )
+        # A process of the pool running this attempt: not one killed before (it may linger as a zombie).
+        fresh = wait_for(
+            lambda: [p for p in pool_processes(worker.pid) if p not in killed] or None, 10, "pool"
+        )
+        kill(fresh[0])
+        killed.add(fresh[0])
+    view = wait_for_job(api, job_id, 30)
+    assert view["status"] == "failed", view
+    assert view["error"].startswith("PoolBroken: "), view["error"]
+    assert worker.poll() is None
+
+
+def test_job_own_error_fails_at_once_with_its_reason(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable
+) -> None:
+    """The job's own error is never retried. Here: a worker whose limits are stricter than the API's."""
+    start_worker(MAX_PRIMES_SPAN="1000")
+    job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 5000}})
+    view = wait_for_job(api, job_id, 30)
+    assert view["status"] == "failed", view
+    assert view["error"].startswith("ValidationError: "), view["error"]
+    assert "stop - start must be at most 1000" in view["error"]
+    assert view["traceback"]
+    assert "retries" not in record(rclient, job_id)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [LONG_JOB, {**LONG_JOB, "mode": "distributed", "chunk_size": 250_000}],
+    ids=["local", "distributed"],
+)
+def test_worker_killed_mid_job_runs_again_elsewhere(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable, long_answer: dict, body: dict
+) -> None:
+    start_worker()
+    start_worker()
+    job_id = submit(api, body)
+    rq_id = job_id if body.get("mode") != "distributed" else f"{job_id}-0"
+    victim = wait_for(lambda: running_worker_pid(rclient, rq_id), 30, "a worker running the job")
+    time.sleep(0.3)
+    orphans = descendants(victim)
+    kill(victim)
+    killed_at = time.monotonic()
+    for pid in orphans:
+        kill(pid)
+    view = wait_for_job(api, job_id, timeout=60)
+    recovery = time.monotonic() - killed_at
+    print(f"worker killed mid-job ({body.get('mode', 'local')}): {view['status']} after {recovery:.1f}s")
+    assert view["status"] == "finished", view
+    assert view["result"] == long_answer  # exact: no chunk lost, none counted twice
+    assert recovery < 20
+
+
+def test_sigterm_with_a_broken_pool_exits_promptly(start_worker: Callable) -> None:
+    """The worker's shutdown stops its pool in bounded time, even when Pool.terminate() would hang."""
+    worker = start_worker()
+    kill(pool_processes(worker.pid)[0])
+    time.sleep(0.5)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=15) == 0
+
+
+def test_sigterm_mid_job_finishes_the_job_then_exits(
+    api: httpx.Client, start_worker: Callable, long_answer: dict
+) -> None:
+    worker = start_worker()
+    job_id = submit(api, LONG_JOB)
+    wait_started(api, job_id)
+    # As `docker compose stop` does: a warm shutdown lets the running job finish first.
+    worker.send_signal(signal.SIGTERM)
+    view = wait_for_job(api, job_id, timeout=60)
+    assert view["status"] == "finished", view
+    assert view["result"] == long_answer
+    assert worker.wait(timeout=30) == 0
+
+
+def test_job_stuck_between_dequeue_and_start_is_handed_back(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable
+) -> None:
+    """A worker stopped during RQ's dequeue leaves the job id in RQ's intermediate list, never started."""
+    job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 100_000}})
+    queue = Queue(QUEUE, connection=rclient, serializer=JSONSerializer)
+    # What the stopped worker's dequeue did (no worker runs yet): the id moved out of the queue.
+    assert rclient.lmove(queue.key, queue.intermediate_queue_key) == job_id.encode()
+    started_at = time.monotonic()
+    start_worker()
+    view = wait_for_job(api, job_id, timeout=60)
+    assert view["status"] == "finished" and view["result"]["count"] == 9_592
+    assert rclient.llen(queue.intermediate_queue_key) == 0
+    print(
+        f"job stuck in the intermediate list ran {time.monotonic() - started_at:.1f}s after a worker started"
+    )

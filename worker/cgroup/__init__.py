@@ -1,0 +1,1 @@
+"""This container's cgroup, read from inside it: its CPU quota and its CPU use."""

@@ -1,0 +1,273 @@
+"""The warm Pool: created once per worker, before any job, and reused for every job.
+
+Where a job gets split: `WarmPool.run` hands one pool task per chunk; each pool process computes
+its chunk locally and merges it into the SharedTally it inherited from the pool initializer, taking
+the Lock once per chunk. The same initializer hands every process a `Queue`, on which it reports
+each finished chunk (progress), and an `Event` that the parent sets to stop the work early (cancel).
+
+A pool process that dies (killed, out of memory) breaks the Pool for good (worker.pool.health): a run
+notices it while waiting for results, kills the pool and raises `PoolBroken`; the owner
+(worker.runtime) then starts a fresh WarmPool, with fresh shared objects, for the next job.
+"""
+
+import logging
+import multiprocessing
+import multiprocessing.pool
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.kernels import run_kernel
+from shared.tally import Tally
+from worker.pool.aggregation import SharedTally
+from worker.pool.health import PoolBroken, PoolWatch, dispose
+
+log = logging.getLogger(__name__)
+
+# Units computed between two looks at the cancel Event. A multiple of the pi kernel's block, so that
+# the pieces never start mid-block (which would cost a skip-ahead).
+CANCEL_CHECK_UNITS = 1 << 16
+# Seconds between two passes of the relay thread: it takes the progress reports that arrived meanwhile
+# (one Redis write at most per pass, however many chunks ended) and asks whether the job was canceled.
+RELAY_INTERVAL = 0.1
+# Seconds without a result after which a run checks that none of the pool's processes died.
+HEALTH_CHECK_INTERVAL = 0.5
+# Seconds `close` waits for the relay thread to end.
+STOP_WAIT = 2.0
+
+
+@dataclass
+class _Shared:
+    """What every pool process inherits through the initializer."""
+
+    tally: SharedTally
+    progress: Any  # multiprocessing.Queue of (generation, pid) per finished chunk
+    cancel: Any  # multiprocessing.Event
+
+
+_shared: _Shared | None = None
+
+
+def _adopt(shared: _Shared) -> None:
+    """Pool initializer: keep the inherited shared objects; leave Ctrl-C to the parent."""
+    global _shared
+    _shared = shared
+    # A terminal's Ctrl-C reaches the whole process group; a pool process killed by it mid-task
+    # would leave its chunk unanswered. The parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_chunk(task: tuple[int, str, Mapping[str, Any], int, int]) -> tuple[int, float, bool]:
+    """Pool task: compute one chunk, merge it under the lock, report (pid, CPU seconds, merged)."""
+    generation, kernel, params, lo, hi = task
+    assert _shared is not None, "pool process started without the initializer"
+    cpu_start = time.process_time()
+    part = Tally()
+    piece_lo = lo
+    while piece_lo < hi:
+        if _shared.cancel.is_set():
+            return os.getpid(), time.process_time() - cpu_start, False
+        piece_hi = min(hi, (piece_lo // CANCEL_CHECK_UNITS + 1) * CANCEL_CHECK_UNITS)
+        part.merge(run_kernel(kernel, params, piece_lo, piece_hi))
+        piece_lo = piece_hi
+    merged = _shared.tally.merge(part, generation)
+    if merged:
+        _shared.progress.put((generation, os.getpid()))
+    return os.getpid(), time.process_time() - cpu_start, merged
+
+
+class QuietPool(multiprocessing.pool.Pool):
+    """The stdlib Pool, minus a wake-up per result in the parent.
+
+    Since Python 3.8 (bpo-35493) a Pool's worker-handler thread also waits on the result pipe, so every
+    task's result wakes it, and it loops (checking every process's exit code) until the result-handler
+    thread has read that result: about 0.4 ms of the parent's CPU per task on our machines, taken from
+    the cores the pool computes on (`make bench`, figure 5). It needs to wake only when a process exits
+    (it still waits on every process's sentinel) or the pool changes state: ThreadPool does the same.
+    """
+
+    def _get_sentinels(self) -> list[Any]:
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]
+
+
+@dataclass
+class PoolRun:
+    """What one job's run on the pool produced."""
+
+    tally: Tally
+    chunks: int
+    pids: list[int]
+    cpu_seconds: float
+    canceled: bool = False
+
+
+class WarmPool:
+    """A multiprocessing Pool plus the shared aggregate, progress queue and cancel event of its processes."""
+
+    def __init__(self, processes: int, start_method: str) -> None:
+        ctx = multiprocessing.get_context(start_method)
+        self.processes = processes
+        self.start_method = start_method
+        self._shared = _Shared(SharedTally(ctx), ctx.Queue(), ctx.Event())
+        self._generation = 0
+        self._pool = QuietPool(processes, initializer=_adopt, initargs=(self._shared,), context=ctx)
+        self._watch = PoolWatch(self._pool)
+        self._closed = False
+        # Started after the pool: its processes must not be forked from a process running threads.
+        self._relay = _Relay(self._shared)
+        self._relay.start()
+
+    @property
+    def usable(self) -> bool:
+        """False once the pool was closed or lost a process: it must then be replaced."""
+        return not self._closed and not self._watch.lost()
+
+    @property
+    def tally(self) -> SharedTally:
+        return self._shared.tally
+
+    def cancel(self) -> None:
+        """Stop the current run early: pool processes abandon their chunks at the next check."""
+        self._shared.cancel.set()
+
+    def run(
+        self,
+        kernel: str,
+        params: Mapping[str, Any],
+        chunks: list[tuple[int, int]],
+        on_progress: Callable[[int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> PoolRun:
+        """Run every chunk on the pool and return the aggregate. One run at a time.
+
+        While it runs, the pool's relay thread passes progress to `on_progress(chunks_done)` and,
+        every RELAY_INTERVAL, asks `should_cancel()` whether to stop the pool work early.
+        """
+        if not self.usable:
+            # Checked first: the dead process may hold the locks that clear() and reset() take.
+            raise PoolBroken("the pool lost a process before this run; it must be replaced")
+        self._generation += 1
+        generation = self._generation
+        self._shared.cancel.clear()
+        self.tally.reset(generation)
+        tasks = [(generation, kernel, dict(params), lo, hi) for lo, hi in chunks]
+        pids: set[int] = set()
+        cpu_seconds = 0.0
+        self._relay.follow(generation, on_progress, should_cancel)
+        try:
+            results = self._pool.imap_unordered(_run_chunk, tasks, chunksize=1)
+            while True:
+                try:
+                    pid, cpu, _merged = results.next(timeout=HEALTH_CHECK_INTERVAL)
+                except StopIteration:
+                    break
+                except multiprocessing.TimeoutError:
+                    self._check_health()
+                    continue
+                pids.add(pid)
+                cpu_seconds += cpu
+        except BaseException:
+            if self.usable:
+                # A timeout or an error in the middle: let the remaining tasks end quickly.
+                self.cancel()
+            else:
+                # Not the Event: a dead process may hold its lock. Killing the pool stops every task.
+                self.close()
+            raise
+        finally:
+            self._relay.follow(None)
+        tally, merged = self.tally.snapshot()
+        canceled = self._shared.cancel.is_set()
+        if merged != len(chunks) and not canceled:
+            raise RuntimeError(f"{merged} chunks merged, expected {len(chunks)}")
+        return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled)
+
+    def _check_health(self) -> None:
+        """Raise PoolBroken (after killing the pool) if a pool process died: its chunk will never return."""
+        lost = self._watch.lost()
+        if lost:
+            self.close()
+            raise PoolBroken(
+                f"pool process(es) {lost} died mid-run; the pool was killed, to be replaced"
+            ) from None
+
+    def close(self) -> None:
+        """Stop the pool processes, in bounded time even if the pool is broken (no Pool.terminate() hang)."""
+        if not self._closed:
+            self._closed = True
+            self._relay.stop()
+            dispose(self._pool)
+            # A process killed while reporting progress leaves the Queue's write lock held: our own
+            # last put could then never be flushed, and exit would wait for it forever.
+            self._shared.progress.cancel_join_thread()
+
+
+class _Relay(threading.Thread):
+    """For the pool's life: passes the current run's progress to `on_progress`, and turns its
+    `should_cancel` into the Event, once per RELAY_INTERVAL.
+
+    One thread per pool, not per run: starting and joining a thread for every run cost more than a
+    small run's work. Reports of an earlier run (a late one after it ended) are dropped by generation.
+    It never blocks on the progress Queue: a pool process killed mid-report leaves the Queue's lock
+    held, and a non-blocking get only finds it busy.
+    """
+
+    def __init__(self, shared: _Shared) -> None:
+        super().__init__(name="pool-relay", daemon=True)
+        self._shared = shared
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._on_progress: Callable[[int], None] | None = None
+        self._should_cancel: Callable[[], bool] | None = None
+        self._done = 0
+        self._stopping = threading.Event()
+
+    def follow(
+        self,
+        generation: int | None,
+        on_progress: Callable[[int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> None:
+        """Report for this run from now on (None: for no run)."""
+        with self._lock:
+            self._generation, self._on_progress, self._should_cancel = generation, on_progress, should_cancel
+            self._done = 0
+
+    def run(self) -> None:
+        while not self._stopping.wait(RELAY_INTERVAL):
+            try:
+                self._pass()
+            except Exception:  # noqa: BLE001 - a failed progress write or cancel check must not end it
+                log.exception("pool relay pass failed")
+
+    def _pass(self) -> None:
+        with self._lock:
+            generation, on_progress, should_cancel = self._generation, self._on_progress, self._should_cancel
+        arrived = 0
+        while True:
+            try:
+                report_generation, _pid = self._shared.progress.get_nowait()
+            except (queue.Empty, OSError, EOFError):
+                break
+            arrived += report_generation == generation
+        if generation is None:
+            return
+        with self._lock:
+            if self._generation != generation:
+                return  # the run ended meanwhile
+            self._done += arrived
+            done = self._done
+        if arrived and on_progress:
+            on_progress(done)
+        if should_cancel and should_cancel():
+            self._shared.cancel.set()
+
+    def stop(self) -> None:
+        """End the thread (bounded wait)."""
+        self._stopping.set()
+        self.join(STOP_WAIT)

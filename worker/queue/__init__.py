@@ -1,0 +1,1 @@
+"""RQ integration: the lean worker, heartbeat, reaper of dead workers' jobs, retry policy, healthcheck."""

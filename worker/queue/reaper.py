@@ -1,0 +1,145 @@
+"""Requeue the jobs of a worker that died mid-job, within seconds instead of RQ's minutes.
+
+RQ notices an abandoned job only once its execution's TTL has run out: the job timeout plus 60 s for a
+SimpleWorker. Here every worker keeps a liveness key that expires RECORD_TTL seconds after its last
+beat (worker.queue.heartbeat); a job in the StartedJobRegistry whose worker has no liveness key was abandoned.
+The reaper, a thread in every worker, expires such executions at once and hands them to RQ's own
+clean-up of abandoned jobs, which retries each one (or fails it once its retries are used up: the
+policy is worker/queue/retries.py); our job record follows. A re-run chunk is never counted twice (the
+merge refuses a chunk already merged) and a re-run local job writes the same answer.
+
+Every worker runs a reaper: a sweep holds RQ's registry-cleaning lock, with a short expiry, so that only
+one reaper, or RQ's own maintenance, cleans the registry at a time.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+
+from redis import Redis
+from redis.exceptions import LockError, RedisError
+from rq import Queue
+from rq.executions import Execution
+from rq.intermediate_queue import IntermediateQueue
+from rq.job import Job, JobStatus
+
+from shared.job_store import JobStore
+from worker.queue.heartbeat import RECORD_TTL, alive_key
+
+log = logging.getLogger(__name__)
+
+# Seconds between two sweeps: with RECORD_TTL, bounds how long a dead worker's job waits.
+SWEEP_INTERVAL = 2.0
+# Seconds a sweep may hold the registry-cleaning lock (a reaper killed mid-sweep frees it this late).
+LOCK_SECONDS = 10
+# An execution is reaped only once it is older than this: its worker has beaten at least once by then.
+MIN_AGE = RECORD_TTL
+# Seconds a job id may sit in RQ's intermediate list, not started, before it is handed back.
+STUCK_SECONDS = 10
+STUCK_PREFIX = "cpuc:intermediate-seen:"
+_MOVE_BACK = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+# A score no live execution has (live ones expire in the future): marks the executions to clean now.
+_REAPED = 0
+
+
+def start(redis: Redis, queue: Queue, store: JobStore) -> threading.Thread:
+    """Sweep every SWEEP_INTERVAL in the background; the thread dies with the process."""
+    thread = threading.Thread(target=_sweep_forever, args=(redis, queue, store), name="reaper", daemon=True)
+    thread.start()
+    return thread
+
+
+def _sweep_forever(redis: Redis, queue: Queue, store: JobStore) -> None:
+    while True:
+        time.sleep(SWEEP_INTERVAL)
+        try:
+            sweep(redis, queue, store)
+        except RedisError as exc:
+            log.warning("reaper sweep skipped: %s", exc)
+        except Exception:
+            log.exception("reaper sweep failed")
+
+
+def sweep(redis: Redis, queue: Queue, store: JobStore) -> list[str]:
+    """Requeue (or fail, with no retries left) the jobs whose worker is dead; their RQ job ids."""
+    lock = redis.lock(queue.registry_cleaning_key, timeout=LOCK_SECONDS, blocking=False)
+    if not lock.acquire():
+        return []
+    try:
+        registry = queue.started_job_registry
+        abandoned = [e for e in _executions(redis, registry) if _abandoned(redis, e)]
+        jobs = Job.fetch_many([e.job_id for e in abandoned], connection=redis, serializer=queue.serializer)
+        for execution, job in zip(abandoned, jobs, strict=True):
+            if job is not None and job.get_status(refresh=False) == JobStatus.STARTED:
+                _record(store, execution, job)
+        if abandoned:
+            # RQ's clean-up takes the executions that expired by `timestamp`: expire ours now.
+            redis.zadd(registry.key, {e.composite_key: _REAPED for e in abandoned}, xx=True)
+            registry.cleanup(timestamp=_REAPED)
+            log.warning("requeued jobs of dead workers: %s", [e.job_id for e in abandoned])
+        return [e.job_id for e in abandoned] + _rescue_intermediate(redis, queue)
+    finally:
+        # LockError: the lock expired during a very slow sweep; someone else may hold it now.
+        with contextlib.suppress(LockError):
+            lock.release()
+
+
+def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:
+    """Hand back jobs stuck between dequeue and start: their ids, moved to the front of the queue.
+
+    RQ dequeues by moving a job id into an intermediate list, then starts it. A worker stopped in
+    between (a SIGTERM that lands during the move) leaves the id there; RQ's own clean-up waits for its
+    maintenance, minutes later. A live worker starts a job within milliseconds of taking it, so an id
+    seen there for STUCK_SECONDS, and still not started, was abandoned.
+    """
+    intermediate = IntermediateQueue(queue.key, redis)
+    started = set(queue.started_job_registry.get_job_ids(cleanup=False))
+    rescued = []
+    for job_id in intermediate.get_job_ids():
+        if job_id in started:
+            continue
+        seen_key = f"{STUCK_PREFIX}{job_id}"
+        if redis.set(seen_key, time.time(), nx=True, ex=3600):
+            continue  # first seen now
+        if time.time() - float(redis.get(seen_key) or time.time()) < STUCK_SECONDS:
+            continue
+        redis.delete(seen_key)
+        # Atomic: the id moves only if it is still in the intermediate list (not started meanwhile).
+        if redis.eval(_MOVE_BACK, 2, intermediate.key, queue.key, job_id):
+            rescued.append(job_id)
+    if rescued:
+        log.warning("requeued jobs stuck between dequeue and start: %s", rescued)
+    return rescued
+
+
+def _executions(redis: Redis, registry) -> list[Execution]:
+    """The executions the registry lists, skipping those that ended while we looked."""
+    found = []
+    for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+        try:
+            found.append(Execution.fetch(execution_id, job_id, redis))
+        except ValueError:
+            continue  # ended meanwhile, or expired (then RQ's own clean-up handles it)
+    return found
+
+
+def _abandoned(redis: Redis, execution: Execution) -> bool:
+    old_enough = time.time() - execution.created_at.timestamp() >= MIN_AGE
+    return old_enough and bool(execution.worker_name) and not redis.exists(alive_key(execution.worker_name))
+
+
+def _record(store: JobStore, execution: Execution, job: Job) -> None:
+    """Bring our job record along, before RQ's clean-up requeues the job (so a new run finds it queued)."""
+    job_id = str(job.args[0])  # local jobs: the job's own id; chunks: "<job id>-<index>"
+    error = f"WorkerLost: worker {execution.worker_name} stopped beating while running {job.id}"
+    if job.retries_left:
+        store.requeued(job_id, error, whole_job=job.id == job_id)
+    else:
+        store.fail(job_id, error + " (no retries left)", "")
