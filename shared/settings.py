@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Re-runs a job gets after a fault that is not its own (a pool process or its whole worker died);
     # its own errors and timeouts fail it at once. RQ counts them; policy in worker/queue/retries.py.
     job_retries: int = Field(default=2, ge=0, le=10)
+    # Where each worker process keeps its ready file, which the container's healthcheck reads
+    # (worker/queue/readiness.py); worker/queue/healthcheck.sh has the same default.
+    ready_dir: str = "/tmp/cpu-contrast-ready"
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)
 

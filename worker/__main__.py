@@ -19,6 +19,7 @@ from shared.settings import get_settings
 from worker import runtime
 from worker.queue import heartbeat, reaper
 from worker.queue.lean import LeanWorker
+from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger("worker")
 
@@ -30,7 +31,10 @@ def main() -> None:
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
     log.info("warm pool: %d processes (%s)", pool.processes, pool.start_method)
-    heartbeat.start(connection, runtime.host(), runtime.worker_name(), pool.processes)
+    ready = ReadyFile(settings.ready_dir, runtime.worker_name())
+    heartbeat.start(
+        connection, runtime.host(), runtime.worker_name(), pool.processes, ready, runtime.pool_whole
+    )
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     reaper.start(connection, queue, runtime.store())
     worker = LeanWorker(
@@ -42,6 +46,7 @@ def main() -> None:
     try:
         worker.work(with_scheduler=False)
     finally:
+        ready.remove()
         runtime.stop()
 
 

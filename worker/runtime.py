@@ -46,6 +46,11 @@ def get() -> WarmPool:
     return _pool if _pool is not None else start()
 
 
+def pool_whole() -> bool:
+    """Whether the warm pool exists and has every process it started with (for readiness)."""
+    return _pool is not None and _pool.usable
+
+
 def store() -> JobStore:
     """The job store, on this process's own Redis connection."""
     global _store

@@ -11,14 +11,17 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Worker
 
 from shared.worker_reports import report_key, series_key
 from worker import tasks
 from worker.cgroup.quota import quota_cpus
 from worker.cgroup.usage import CpuMeter
+from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,19 @@ def alive_key(worker_name: str) -> str:
     return ALIVE_PREFIX + worker_name
 
 
-def start(redis: Redis, host: str, worker_name: str, pool_processes: int) -> threading.Thread:
+def start(
+    redis: Redis,
+    host: str,
+    worker_name: str,
+    pool_processes: int,
+    ready: ReadyFile,
+    pool_whole: Callable[[], bool],
+) -> threading.Thread:
     """Mark this worker alive now (before it takes a job), then keep reporting in the background."""
     redis.set(alive_key(worker_name), host, ex=RECORD_TTL)
     thread = threading.Thread(
         target=_report_forever,
-        args=(redis, host, worker_name, pool_processes),
+        args=(redis, host, worker_name, pool_processes, ready, pool_whole),
         name="heartbeat",
         daemon=True,
     )
@@ -48,8 +58,16 @@ def start(redis: Redis, host: str, worker_name: str, pool_processes: int) -> thr
     return thread
 
 
-def _report_forever(redis: Redis, host: str, worker_name: str, pool_processes: int) -> None:
+def _report_forever(
+    redis: Redis,
+    host: str,
+    worker_name: str,
+    pool_processes: int,
+    ready: ReadyFile,
+    pool_whole: Callable[[], bool],
+) -> None:
     meter = CpuMeter()
+    rq_key = Worker.redis_worker_namespace_prefix + worker_name
     quota = quota_cpus()
     while True:
         time.sleep(HEARTBEAT_INTERVAL)
@@ -73,7 +91,11 @@ def _report_forever(redis: Redis, host: str, worker_name: str, pool_processes: i
                 pipe.rpush(series_key(host), json.dumps([round(now, 3), round(cpu_percent, 2)]))
                 pipe.ltrim(series_key(host), -SERIES_LENGTH, -1)
                 pipe.expire(series_key(host), 3600)
-            pipe.execute()
+            # RQ's record of this worker, as `register_birth` wrote it (a heartbeat alone recreates
+            # the hash without `birth`).
+            pipe.hexists(rq_key, "birth")
+            registered = pipe.execute()[-1]
+            ready.mark(bool(registered) and pool_whole(), now)
         except RedisError as exc:
-            # Redis away for a moment: the next beat tries again.
+            # Redis away for a moment: the next beat tries again; the ready file ages meanwhile.
             log.warning("heartbeat not written: %s", exc)

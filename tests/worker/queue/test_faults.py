@@ -302,3 +302,50 @@ def test_job_stuck_between_dequeue_and_start_is_handed_back(
     print(
         f"job stuck in the intermediate list ran {time.monotonic() - started_at:.1f}s after a worker started"
     )
+
+
+HEALTHCHECK = Path(__file__).resolve().parents[3] / "worker" / "queue" / "healthcheck.sh"
+
+
+def healthcheck(ready_dir: Path) -> bool:
+    """The container's healthcheck script, run as Docker runs it, against this worker's ready files."""
+    env = {**os.environ, "READY_DIR": str(ready_dir)}
+    return subprocess.run(["bash", str(HEALTHCHECK)], env=env, capture_output=True).returncode == 0
+
+
+def rq_key(rclient: redis.Redis, worker_pid: int) -> bytes:
+    """RQ's hash for the worker process with this pid (its name is `<host>.<pid>.<token>`)."""
+    keys = [k for k in rclient.keys("rq:worker:*") if k.split(b".")[-2:-1] == [str(worker_pid).encode()]]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def test_healthcheck_turns_unhealthy_when_the_pool_loses_a_process_and_healthy_once_replaced(
+    api: httpx.Client, start_worker: Callable, tmp_path: Path
+) -> None:
+    assert not healthcheck(tmp_path), "healthy with no worker at all"
+    worker = start_worker(READY_DIR=str(tmp_path))
+    wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy worker")
+    kill(pool_processes(worker.pid)[0])
+    wait_for(lambda: not healthcheck(tmp_path) or None, 30, "unhealthy after a pool process died")
+    # The next job replaces the pool first; the worker is then whole, and healthy, again.
+    job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})
+    assert wait_for_job(api, job_id, 30)["result"]["count"] == PRIMES_BELOW_1E6
+    wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy with a fresh pool")
+
+
+def test_healthcheck_turns_unhealthy_when_the_rq_registration_is_gone(
+    rclient: redis.Redis, start_worker: Callable, tmp_path: Path
+) -> None:
+    worker = start_worker(READY_DIR=str(tmp_path))
+    wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy worker")
+    rclient.delete(rq_key(rclient, worker.pid))
+    wait_for(lambda: not healthcheck(tmp_path) or None, 30, "unhealthy without its RQ registration")
+
+
+def test_healthcheck_fails_on_a_stale_ready_file(tmp_path: Path) -> None:
+    """A worker that stopped beating (hung, or Redis away) turns unhealthy once its file is 5 s old."""
+    (tmp_path / "host.1.abc").write_text(f"{int(time.time())}\n")
+    assert healthcheck(tmp_path)
+    (tmp_path / "host.2.def").write_text(f"{int(time.time()) - 6}\n")
+    assert not healthcheck(tmp_path)
