@@ -25,7 +25,7 @@ class ReadyFile:
         self._staging = self.path.with_name(f".{worker_name}.tmp")  # dotfiles escape the check's glob
 
     def mark(self, ready: bool, now: float) -> None:
-        """Refresh the file when ready (an atomic rename: the check never reads half a write); else remove it."""
+        """Refresh the file when ready (atomic rename: never half a write seen); else remove it."""
         if not ready:
             self.remove()
             return
