@@ -7,17 +7,32 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 def cpu_seconds_used(root: Path = CGROUP_ROOT) -> float | None:
-    """CPU seconds used so far by every process of this cgroup (container), or None if unreadable."""
-    v2 = root / "cpu.stat"
+    """CPU seconds used so far by every process of this cgroup (container), or None if unreadable.
+
+    `root` is the cgroup filesystem as a container sees it: its own cgroup at the top (v2), or under
+    each controller's folder (v1).
+    """
+    for directory in (root, root / "cpuacct", root / "cpu,cpuacct", root / "cpu"):
+        used = group_cpu_seconds(directory)
+        if used is not None:
+            return used
+    return None
+
+
+def group_cpu_seconds(directory: Path) -> float | None:
+    """CPU seconds used by the cgroup at `directory`: `usage_usec` in cpu.stat (v2), cpuacct.usage (v1).
+
+    The host's tools read a container's cgroup through the same function (services/tools/monitor).
+    """
+    v2 = directory / "cpu.stat"
     if v2.is_file():
         for line in v2.read_text().splitlines():
             name, _, value = line.partition(" ")
             if name == "usage_usec":
                 return int(value) / 1e6
-    for controller in ("cpuacct", "cpu,cpuacct", "cpu"):
-        usage = root / controller / "cpuacct.usage"
-        if usage.is_file():
-            return int(usage.read_text()) / 1e9
+    usage = directory / "cpuacct.usage"
+    if usage.is_file():
+        return int(usage.read_text()) / 1e9
     return None
 
 
