@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from services.tools.loadtest.accounting import LABELS, LINES
 from services.tools.loadtest.session import Target, run_load_test
 from services.tools.loadtest.workload import Workload
+from services.tools.monitor.stats import PIPED_WIDTH
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -113,13 +115,29 @@ def render(report: dict[str, Any], console: Console) -> None:
         cpu.rows[-1].end_section = True
     cpu.add_row("[b]total[/b]", "", "", f"[b]{report['cpu']['total_cores'] * 100:.1f}[/b]")
     console.print(cpu)
+    console.print(accounting_table(report["accounting"]))
     for error in report["errors"]:
         console.print(f"[red]error:[/red] {error}")
 
 
+def accounting_table(accounting: dict[str, Any]) -> Table:
+    """Where the host's cores went during the run: the work, our apparatus, the rest, idle."""
+    table = Table(
+        title=f"Where the {accounting['host_cores']} cores went during the run "
+        f"({accounting['wall_seconds']:.1f} s; from cgroups and /proc)"
+    )
+    table.add_column("", no_wrap=True)
+    table.add_column("core-seconds", justify="right", no_wrap=True)
+    table.add_column("share", justify="right", no_wrap=True)
+    for line in LINES:
+        seconds, share = accounting["core_seconds"][line], accounting["share"][line]
+        table.add_row(LABELS[line], f"{seconds:.2f}", f"{100 * share:.1f} %")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     workload = Workload(args.kernel, args.size, args.jobs, args.concurrency, args.mode, args.chunk_size)
     try:
         httpx.get(f"{args.url}/health", timeout=5).raise_for_status()

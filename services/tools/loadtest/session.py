@@ -10,6 +10,7 @@ from typing import Any
 import docker
 
 from services.tools.loadtest import chart
+from services.tools.loadtest.accounting import Ledger
 from services.tools.loadtest.report import summarise
 from services.tools.loadtest.runner import JobOutcome, run_all
 from services.tools.loadtest.self_reports import SelfReportWatcher
@@ -33,19 +34,27 @@ def run_load_test(
     timeout: float = 300,
     on_done: Callable[[JobOutcome], None] = lambda _: None,
     label: str = "loadtest",
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the workload, sampling CPU all along; write JSON and PNG under reports_dir; return the report."""
+    """Run the workload, sampling CPU all along; write JSON and PNG under reports_dir; return the report.
+
+    `baseline` (one job in one process) is measured in a worker container unless given.
+    """
     client = docker.from_env()
     try:
         stack = topology(client, target.project)
-        baseline = measure_baseline(client, target.project, workload.kernel, workload.size)
+        if baseline is None:
+            baseline = measure_baseline(client, target.project, workload.kernel, workload.size)
         sampler = CpuSampler(target.project, client=client).start()
         watcher = SelfReportWatcher(target.url).start()
+        ledger = Ledger(client, target.project)
         try:
             sampler.wait_for_samples(1, timeout=5)
+            ledger.open()
             start = time.time()
             outcomes, _ = run_all(target.url, workload, timeout, on_done)
             end = time.time()
+            ledger.close()
             # One more engine tick, so the last second of the run has its sample.
             time.sleep(1.2)
         finally:
@@ -61,6 +70,7 @@ def run_load_test(
             sampler.series(),
             watcher.series(),
         )
+        report["accounting"] = ledger.account(report["jobs_cpu_seconds"])
     finally:
         client.close()
     reports_dir.mkdir(parents=True, exist_ok=True)

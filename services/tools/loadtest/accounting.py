@@ -1,0 +1,115 @@
+"""Where the cores went during a run: the jobs' own work, and everything else, from the kernel's counters.
+
+A run's loss from the ideal is accounted for, not guessed. Between the first job's submission and the
+last job's end, the host's cores offered `host cores x wall` core-seconds; they went to:
+
+- the jobs' kernels (the CPU seconds the pool processes report per job: the useful work);
+- the worker containers besides those kernels (RQ, the pool's dispatch and merge, heartbeat,
+  healthchecks), from their cgroups;
+- the API and Redis containers, from their cgroups;
+- the engine (dockerd, containerd, the shims: Docker's stats streams and healthcheck execs);
+- this process: the load generator and its CPU samplers;
+- the rest of the host's processes (busy time in /proc/stat not counted above);
+- nothing: idle cores.
+"""
+
+import os
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+
+from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, used_between
+from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+
+PROC_STAT = Path("/proc/stat")
+TICKS = os.sysconf("SC_CLK_TCK")
+# The lines of the account, in the order they are shown.
+LINES = ("kernels", "workers_other", "api", "redis", "engine", "load_generator", "host_other", "idle")
+LABELS = {
+    "kernels": "jobs' kernels (the work)",
+    "workers_other": "workers besides kernels",
+    "api": "API",
+    "redis": "Redis",
+    "engine": "Docker engine",
+    "load_generator": "load generator + sampling",
+    "host_other": "rest of the host",
+    "idle": "idle cores",
+}
+
+
+def host_busy_seconds(path: Path = PROC_STAT) -> float:
+    """CPU seconds every core of the host spent busy since boot (all but idle and iowait)."""
+    fields = [int(f) for f in path.read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICKS
+
+
+def _self_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class _Reading:
+    counters: CpuCounters
+    host_busy: float
+    own: float
+
+
+class Ledger:
+    """Opened at a run's start and closed at its end; `account()` then splits the cores' time."""
+
+    def __init__(self, client: docker.DockerClient, project: str) -> None:
+        filters = {"label": f"{PROJECT_LABEL}={project}", "status": "running"}
+        containers = client.containers.list(filters=filters)
+        self._services = {c.name: c.labels.get(SERVICE_LABEL, "?") for c in containers}
+        self._meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in containers})
+        self._start: _Reading | None = None
+        self._end: _Reading | None = None
+
+    def _read(self) -> _Reading:
+        return _Reading(self._meter.read(time.monotonic()), host_busy_seconds(), _self_seconds())
+
+    def open(self) -> "Ledger":
+        self._start = self._read()
+        return self
+
+    def close(self) -> None:
+        self._end = self._read()
+
+    def account(self, kernels_seconds: float) -> dict[str, Any]:
+        """Core-seconds per line, and each as a share of the host's cores x wall (they add up to 1)."""
+        assert self._start and self._end, "open() and close() first"
+        start, end = self._start, self._end
+        wall = end.counters.at - start.counters.at
+        per_container, engine = used_between(start.counters, end.counters)
+        by_service: dict[str, float] = {}
+        for name, used in per_container.items():
+            service = self._services.get(name, "?")
+            by_service[service] = by_service.get(service, 0.0) + used
+        own = end.own - start.own
+        busy = end.host_busy - start.host_busy
+        capacity = (os.cpu_count() or 1) * wall
+        workers, api, redis = (by_service.pop(name, 0.0) for name in ("worker", "api", "redis"))
+        # Any other service of the project (none by default) counts with the rest of the host.
+        shown = workers + api + redis + engine + own
+        seconds = {
+            "kernels": kernels_seconds,
+            "workers_other": workers - kernels_seconds,
+            "api": api,
+            "redis": redis,
+            "engine": engine,
+            "load_generator": own,
+            "host_other": busy - shown,
+            "idle": capacity - busy,
+        }
+        return {
+            "wall_seconds": wall,
+            "host_cores": os.cpu_count() or 1,
+            "core_seconds": {k: round(v, 4) for k, v in seconds.items()},
+            "share": {k: round(v / capacity, 4) if capacity else None for k, v in seconds.items()},
+            "unreadable": self._meter.unreadable,
+        }
