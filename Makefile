@@ -20,6 +20,8 @@ BUDGET ?= $(shell nproc)
 TOPOLOGIES ?=
 MODES ?= local,distributed,hybrid
 COMPARE_JOBS ?= 16
+# Rounds of every cell in make compare, interleaved; the table shows the median and the range.
+ROUNDS ?= 3
 REPORTS ?= reports
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
@@ -65,9 +67,9 @@ load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); C
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS)
 
-compare: env venv ## Same workload on fat / thin / hybrid topologies x modes (reconfigures the stack); reports/
+compare: env venv ## Same workload on each topology x mode, beside a bare-Pool ceiling and stock RQ, ROUNDS rounds; reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
-		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
+		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
 
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS)

@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import REPO, Stack, compose
@@ -59,8 +60,10 @@ def test_make_load_test(stack: Stack, tmp_path: Path) -> None:
 
 
 def test_make_compare(docker_client, tmp_path: Path) -> None:
+    """Every cell beside the ceiling and the stock peer, in one round: exact answers, readable tables."""
     project = f"cpu-contrast-compare-{os.getpid()}"
-    env = {"API_PORT": str(free_port()), "COMPOSE_PROJECT_NAME": project}
+    port = free_port()
+    env = {"API_PORT": str(port), "COMPOSE_PROJECT_NAME": project}
     try:
         result = make(
             "compare",
@@ -68,25 +71,45 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
             "COMPARE_JOBS=4",
             "SIZE=1000000",
             "CONCURRENCY=2",
-            "MODES=local,hybrid",
+            "MODES=local,distributed",
             "BUDGET=2",
+            "ROUNDS=1",
             f"REPORTS={tmp_path}",
         )
         assert result.returncode == 0
+        # The stack is left as the last group: the peer, on stock RQ.
+        workers = httpx.get(f"http://127.0.0.1:{port}/workers", timeout=10).json()
+        assert [w["worker_class"] for w in workers] == ["simple", "simple"]
     finally:
         compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env={**os.environ, **env})
     (compare_file,) = tmp_path.glob("comparison-*.json")
     assert (tmp_path / compare_file.name.replace(".json", ".png")).read_bytes()[:8] == PNG_MAGIC
-    rows = json.loads(compare_file.read_text())["rows"]
-    assert [(r["topology"], r["mode"]) for r in rows] == [
-        ("fat", "local"),
-        ("fat", "hybrid"),
-        ("thin", "local"),
-        ("thin", "hybrid"),
+    comparison = json.loads(compare_file.read_text())
+    cells = comparison["cells"]
+    assert [(c["topology"], c["layout"], c["mode"], c["note"]) for c in cells] == [
+        ("fat", "1 x 2 CPU, pool 2", "local", ""),
+        ("fat", "1 x 2 CPU, pool 2", "distributed", "counter-example: one consumer on 2 CPUs"),
+        ("fat", "1 x 2 CPU, 2 consumers, pool 1", "distributed", ""),
+        ("thin", "2 x 1 CPU, pool 1", "local", ""),
+        ("thin", "2 x 1 CPU, pool 1", "distributed", ""),
+        ("thin", "2 x 1 CPU, pool 1, stock RQ SimpleWorker", "distributed", "peer: stock RQ"),
     ]
-    assert all(r["exact"] == r["jobs"] == 4 and r["lost"] == 0 for r in rows)
-    for r in rows:
-        report = json.loads(Path(r["report"]).read_text())
-        workers = [c for c in report["cpu"]["containers"] if c["service"] == "worker"]
-        assert len(workers) == (1 if r["topology"] == "fat" else 2)
-        assert_report_covers_workers(report, {c["name"] for c in workers}, {c["hostname"] for c in workers})
+    assert comparison["ceiling"]["rounds"] == comparison["ceiling"]["exact_rounds"] == 1
+    assert comparison["ceiling"]["jobs_per_second"]["median"] > 0
+    for c in cells:
+        assert c["exact"] == c["jobs"] == 4 and c["lost"] == 0, c
+        (only,) = c["rounds"]
+        assert (
+            only["of_ceiling"]
+            == only["jobs_per_second"] / comparison["ceiling"]["every_round"][0]["jobs_per_second"]
+        )
+        assert abs(sum(only["accounting"].values()) - 1) < 0.01, only["accounting"]
+        report = json.loads(Path(only["report"]).read_text())
+        containers = [w for w in report["cpu"]["containers"] if w["service"] == "worker"]
+        assert len(containers) == (1 if c["topology"] == "fat" else 2)
+        assert_report_covers_workers(
+            report, {w["name"] for w in containers}, {w["hostname"] for w in containers}
+        )
+    # Piped output keeps whole headers (no "topol…").
+    for header in ("% of ceiling", "ceiling", "bare Pool(2)", "Where the host's cores went", "idle cores"):
+        assert header in result.stdout, header

@@ -69,6 +69,8 @@ def _sweep_forever(redis: Redis, queue: Queue, store: JobStore) -> None:
 
 def sweep(redis: Redis, queue: Queue, store: JobStore) -> list[str]:
     """Requeue (or fail, with no retries left) the jobs whose worker is dead; their RQ job ids."""
+    if not _anything_started(redis, queue):
+        return []
     lock = redis.lock(queue.registry_cleaning_key, timeout=LOCK_SECONDS, blocking=False)
     if not lock.acquire():
         return []
@@ -89,6 +91,14 @@ def sweep(redis: Redis, queue: Queue, store: JobStore) -> list[str]:
         # LockError: the lock expired during a very slow sweep; someone else may hold it now.
         with contextlib.suppress(LockError):
             lock.release()
+
+
+def _anything_started(redis: Redis, queue: Queue) -> bool:
+    """Whether any job is started or taken: one round trip, so an idle stack's sweeps cost ~nothing."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.zcard(queue.started_job_registry.key)
+    pipe.llen(queue.intermediate_queue_key)
+    return any(pipe.execute())
 
 
 def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:

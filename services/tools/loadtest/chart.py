@@ -49,27 +49,34 @@ def load_test_chart(report: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def comparison_chart(rows: list[dict[str, Any]], path: Path) -> Path:
-    """Throughput and parallel efficiency per topology x mode, as grouped bars."""
-    topologies = list(dict.fromkeys(r["topology"] for r in rows))
-    modes = list(dict.fromkeys(r["mode"] for r in rows))
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    width = 0.8 / len(modes)
-    for i, mode in enumerate(modes):
-        xs = [t + i * width for t in range(len(topologies))]
-        by_topology = {r["topology"]: r for r in rows if r["mode"] == mode}
-        axes[0].bar(
-            xs, [by_topology.get(t, {}).get("jobs_per_second") or 0 for t in topologies], width, label=mode
-        )
-        axes[1].bar(
-            xs, [100 * (by_topology.get(t, {}).get("efficiency") or 0) for t in topologies], width, label=mode
-        )
-    for ax, label in zip(axes, ("jobs/s", "parallel efficiency %"), strict=True):
-        ax.set_xticks([t + width * (len(modes) - 1) / 2 for t in range(len(topologies))], topologies)
-        ax.set_ylabel(label)
-        ax.legend()
-    axes[1].axhline(100, color="grey", lw=0.8, ls="--")
-    fig.suptitle("same workload, same CPU budget: topology x mode")
+def comparison_chart(result: dict[str, Any], path: Path) -> Path:
+    """Jobs/s per cell (median, error bars min–max) under the ceiling's line, and each as % of it."""
+    cells = result["cells"]
+    labels = [
+        f"{c['topology']}{' stock RQ' if c['worker_class'] == 'simple' else ''}\n{c['mode']}"
+        + ("\n(counter-example)" if c["note"].startswith("counter") else "")
+        for c in cells
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(cells) + 2), 4.8))
+    xs = list(range(len(cells)))
+    for ax, name, scale, unit in (
+        (axes[0], "jobs_per_second", 1, "jobs/s"),
+        (axes[1], "of_ceiling", 100, "% of the ceiling"),
+    ):
+        medians = [(c[name] or {}).get("median", 0) * scale for c in cells]
+        low = [m - (c[name] or {}).get("min", 0) * scale for m, c in zip(medians, cells, strict=True)]
+        high = [(c[name] or {}).get("max", 0) * scale - m for m, c in zip(medians, cells, strict=True)]
+        colors = ["tab:grey" if c["worker_class"] == "simple" or c["note"] else "tab:blue" for c in cells]
+        ax.bar(xs, medians, 0.6, yerr=[low, high], capsize=4, color=colors)
+        ax.set_xticks(xs, labels, fontsize=8)
+        ax.set_ylabel(unit)
+    ceiling = result["ceiling"]["jobs_per_second"]
+    if ceiling:
+        axes[0].axhline(ceiling["median"], color="tab:red", lw=1.2, label="ceiling: bare Pool, same budget")
+        axes[0].axhspan(ceiling["min"], ceiling["max"], color="tab:red", alpha=0.12)
+        axes[0].legend(fontsize=8, loc="lower right")
+    axes[1].axhline(100, color="tab:red", lw=1.2)
+    fig.suptitle(result["title"] + " (median, min–max)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

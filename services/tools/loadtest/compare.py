@@ -1,8 +1,15 @@
 """`python -m services.tools.loadtest.compare`: one workload across topologies x modes, on one CPU budget.
 
-For each topology it reconfigures the compose stack itself (worker replicas, CPU limit, pool size),
-waits until exactly those workers report, then runs one load test per mode. Prints one comparison
-table and writes reports/compare-*.json and .png.
+Every cell stands beside its ceiling and a peer, measured in the same run:
+- the ceiling: the same jobs on a bare `multiprocessing.Pool` of the whole budget, in the worker image
+  under the same CPU limit, with no queue and no API (worker/ceiling.py);
+- the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks.
+
+Each round runs the ceiling, a one-process baseline, then every cell, reconfiguring the stack itself
+(worker replicas, CPU limit, pool size, consumers, worker class) between groups of cells; rounds are
+interleaved, so a machine that drifts drifts for every cell alike. The table gives each cell's median
+and range over the rounds and its share of the same round's ceiling; a second table says where the
+cores went. Writes reports/comparison-*.json (every round) and .png.
 """
 
 import argparse
@@ -20,13 +27,16 @@ from rich.console import Console
 from rich.table import Table
 
 from services.tools.loadtest import chart
+from services.tools.loadtest.accounting import LABELS, LINES
 from services.tools.loadtest.session import Target, run_load_test
-from services.tools.loadtest.stack_info import worker_containers
-from services.tools.loadtest.topologies import Topology, by_name, topologies
+from services.tools.loadtest.spread import show, spread
+from services.tools.loadtest.stack_info import run_in_image, worker_containers, worker_image
+from services.tools.loadtest.topologies import MODES, Cell, Topology, by_name, plan, topologies
 from services.tools.loadtest.workload import Workload
+from services.tools.monitor.stats import PIPED_WIDTH
+from shared.tally import Tally
 
-REPO = Path(__file__).resolve().parents[2]
-MODES = ("local", "distributed", "hybrid")
+REPO = Path(__file__).resolve().parents[3]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,18 +52,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=12)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
+    parser.add_argument("--no-peer", action="store_true", help="leave out the stock RQ peer")
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--down", action="store_true", help="remove the stack at the end")
     args = parser.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
     if not modes or set(modes) - set(MODES):
         parser.error(f"--modes takes a comma-separated subset of {', '.join(MODES)}")
+    if args.rounds < 1 or args.jobs < 1 or args.size < 1 or args.concurrency < 1:
+        parser.error("--rounds, --jobs, --size and --concurrency must be at least 1")
     args.modes = modes
     try:
         names = [n for n in args.topologies.split(",") if n]
-        args.topologies = by_name(args.budget, names) if names else topologies(args.budget)
+        chosen = by_name(args.budget, names) if names else topologies(args.budget)
     except ValueError as exc:
         parser.error(str(exc))
+    args.groups = plan(chosen, modes, peer=not args.no_peer)
     return args
 
 
@@ -69,91 +84,200 @@ def compose(project: str, env: dict[str, str], *args: str) -> None:
 def reconfigure(project: str, port: int, topology: Topology, client: docker.DockerClient, url: str) -> None:
     """Bring the stack to this topology and wait until exactly its workers report, with their pool size."""
     env = {**os.environ, **topology.env(), "API_PORT": str(port)}
-    compose(project, env, "up", "-d", "--wait", "--build", "--remove-orphans")
+    compose(project, env, "up", "-d", "--wait", "--remove-orphans")
     hosts = {c.attrs["Config"]["Hostname"] for c in worker_containers(client, project)}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             reports = httpx.get(f"{url}/workers", timeout=5).json()
             if {r["host"] for r in reports} == hosts and all(
-                r["pool_processes"] == topology.pool for r in reports
+                r["pool_processes"] == topology.pool * topology.consumers for r in reports
             ):
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"workers of topology {topology.name} did not all report within 60 s")
+    raise RuntimeError(f"workers of {topology.describe()} did not all report within 60 s")
 
 
-def row(topology: Topology, report: dict[str, Any]) -> dict[str, Any]:
-    """The comparison's line for one load test."""
+def measure_references(
+    client: docker.DockerClient, project: str, workload: Workload, budget: int, expected: Tally
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """This round's ceiling (bare Pool of the budget) and baseline (one process), in the worker image."""
+    image = worker_image(client, project)
+    ceiling = run_in_image(
+        client,
+        image,
+        budget,
+        [
+            "python",
+            "-m",
+            "worker.ceiling",
+            workload.kernel,
+            str(workload.size),
+            str(workload.jobs),
+            str(budget),
+        ],
+    )
+    ceiling["exact"] = ceiling.pop("all_equal") and Tally(ceiling["count"], ceiling["histogram"]) == expected
+    one = run_in_image(
+        client, image, 1, ["python", "-m", "worker.baseline", workload.kernel, str(workload.size)]
+    )
+    baseline = {
+        "where": "worker image, 1 CPU",
+        "seconds_per_job": one["seconds_per_job"],
+        "units_per_second": workload.size / one["seconds_per_job"],
+    }
+    return ceiling, baseline
+
+
+def round_row(report: dict[str, Any], ceiling: dict[str, Any], index: int) -> dict[str, Any]:
+    """One cell's figures in one round, with its share of that round's ceiling."""
     return {
-        "topology": topology.name,
-        "layout": topology.describe(),
-        "mode": report["workload"]["mode"],
+        "round": index,
         "jobs": report["submitted"],
         "exact": report["exact"],
         "lost": report["lost"],
         "jobs_per_second": report["jobs_per_second"],
+        "of_ceiling": report["jobs_per_second"] / ceiling["jobs_per_second"],
+        "efficiency": report["efficiency"],
         "latency_p50": report["latency_seconds"]["p50"],
         "latency_p95": report["latency_seconds"]["p95"],
-        "efficiency": report["efficiency"],
         "worker_cores": report["cpu"]["worker_cores"],
-        "worker_cores_self": report["cpu"]["worker_cores_self"],
-        "baseline_seconds": report["baseline"]["seconds_per_job"],
+        "chunk_sizes": report["chunk_sizes"],
+        "accounting": report["accounting"]["share"],
         "report": report["files"]["json"],
     }
 
 
-def render(rows: list[dict[str, Any]], title: str, console: Console) -> None:
-    table = Table(title=title)
+def summarise_cell(cell: Cell, rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """A cell over its rounds: medians and ranges, totals of exact and lost, and every round kept."""
+    return {
+        "key": cell.key,
+        "topology": cell.topology.name,
+        "layout": cell.topology.describe(),
+        "mode": cell.mode,
+        "note": cell.note,
+        "worker_class": cell.topology.worker_class,
+        "jobs": sum(r["jobs"] for r in rounds),
+        "exact": sum(r["exact"] for r in rounds),
+        "lost": sum(r["lost"] for r in rounds),
+        **{
+            name: spread([r[name] for r in rounds])
+            for name in ("jobs_per_second", "of_ceiling", "efficiency", "latency_p50", "worker_cores")
+        },
+        "accounting": {line: spread([r["accounting"][line] for r in rounds]) for line in LINES},
+        "rounds": rounds,
+    }
+
+
+def render(result: dict[str, Any], console: Console) -> None:
+    """The comparison table, the ceiling first; then where the cores went, per cell."""
+    table = Table(title=result["title"], caption="median (min–max) over the rounds")
     for column in (
-        "topology",
+        "cell",
         "workers",
         "mode",
         "exact",
         "jobs/s",
-        "p50 s",
-        "p95 s",
+        "% of ceiling",
         "efficiency",
-        "cores used",
+        "p50 s",
+        "cores",
     ):
-        table.add_column(column, justify="left" if column in ("topology", "workers", "mode") else "right")
-    for r in rows:
+        left = column in ("cell", "workers", "mode")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    ceiling = result["ceiling"]
+    table.add_row(
+        "ceiling",
+        f"bare Pool({result['budget']}), --cpus {result['budget']}",
+        "no queue",
+        f"{ceiling['exact_rounds']}/{ceiling['rounds']} rounds",
+        show(ceiling["jobs_per_second"]),
+        "100",
+        show(ceiling["efficiency"], ".0f", 100),
+        "",
+        "",
+        end_section=True,
+    )
+    for c in result["cells"]:
+        name = c["topology"] + (f" ({c['note']})" if c["note"] else "")
         table.add_row(
-            r["topology"],
-            r["layout"],
-            r["mode"],
-            f"{r['exact']}/{r['jobs']}",
-            f"{r['jobs_per_second']:.2f}",
-            f"{r['latency_p50']:.2f}",
-            f"{r['latency_p95']:.2f}",
-            f"{100 * r['efficiency']:.0f} %" if r["efficiency"] else "-",
-            f"{r['worker_cores'] or 0:.2f}",
+            name,
+            c["layout"],
+            c["mode"],
+            f"{c['exact']}/{c['jobs']}",
+            show(c["jobs_per_second"]),
+            show(c["of_ceiling"], ".0f", 100),
+            show(c["efficiency"], ".0f", 100),
+            show(c["latency_p50"]),
+            show(c["worker_cores"]),
         )
     console.print(table)
+    where = Table(
+        title="Where the host's cores went in each cell (% of cores x wall, median over the rounds)"
+    )
+    where.add_column("cell", no_wrap=True)
+    where.add_column("mode", no_wrap=True)
+    for line in LINES:
+        where.add_column(LABELS[line], justify="right")
+    for c in result["cells"]:
+        shares = [c["accounting"][line] for line in LINES]
+        where.add_row(
+            c["topology"] + (" (stock RQ)" if c["worker_class"] == "simple" else ""),
+            c["mode"],
+            *(show(s, ".1f", 100) if s else "-" for s in shares),
+        )
+    console.print(where)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    console = Console()
+def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    """Every round of every cell; the comparison as a JSON-ready dict."""
     url = f"http://127.0.0.1:{args.port}"
     client = docker.from_env()
-    rows = []
+    workload_of = {m: Workload(args.kernel, args.size, args.jobs, args.concurrency, m) for m in MODES}
+    expected = workload_of["local"].expected()
+    cells: list[Cell] = [cell for group in args.groups for cell in group.cells]
+    rounds: dict[str, list[dict[str, Any]]] = {cell.key: [] for cell in cells}
+    ceilings, baselines = [], []
+    current: Topology | None = None
     try:
-        for topology in args.topologies:
-            console.print(f"[b]{topology.name}[/b]: {topology.describe()} (reconfiguring the stack)")
-            reconfigure(args.project, args.port, topology, client, url)
-            for mode in args.modes:
-                workload = Workload(args.kernel, args.size, args.jobs, args.concurrency, mode)
-                report = run_load_test(
-                    Target(url, args.project), workload, args.reports, label=f"loadtest-{topology.name}"
-                )
-                rows.append(row(topology, report))
-                console.print(
-                    f"  {mode}: {report['exact']}/{report['submitted']} exact, "
-                    f"{report['jobs_per_second']:.2f} jobs/s"
-                )
+        compose(args.project, {**os.environ, "API_PORT": str(args.port)}, "build")
+        for index in range(args.rounds):
+            console.print(f"[b]round {index + 1} of {args.rounds}[/b]")
+            for position, group in enumerate(args.groups):
+                if group.topology != current:
+                    console.print(f"  {group.topology.describe()} (reconfiguring the stack)")
+                    reconfigure(args.project, args.port, group.topology, client, url)
+                    current = group.topology
+                if position == 0:
+                    ceiling, baseline = measure_references(
+                        client, args.project, workload_of["local"], args.budget, expected
+                    )
+                    ceiling["efficiency"] = (
+                        ceiling["jobs_per_second"] * baseline["seconds_per_job"] / args.budget
+                    )
+                    ceilings.append(ceiling)
+                    baselines.append(baseline)
+                    console.print(
+                        f"  ceiling: {ceiling['jobs_per_second']:.2f} jobs/s; "
+                        f"one process: {baseline['seconds_per_job']:.3f} s/job"
+                    )
+                for cell in group.cells:
+                    report = run_load_test(
+                        Target(url, args.project),
+                        workload_of[cell.mode],
+                        args.reports,
+                        label=f"loadtest-{cell.topology.name}",
+                        baseline=baseline,
+                    )
+                    row = round_row(report, ceiling, index)
+                    rounds[cell.key].append(row)
+                    console.print(
+                        f"  {cell.topology.name} {cell.mode}{' (' + cell.note + ')' if cell.note else ''}: "
+                        f"{row['exact']}/{row['jobs']} exact, {row['jobs_per_second']:.2f} jobs/s, "
+                        f"{100 * row['of_ceiling']:.0f} % of the ceiling"
+                    )
     finally:
         if args.down:
             compose(
@@ -162,19 +286,46 @@ def main(argv: list[str] | None = None) -> int:
         client.close()
     title = (
         f"{args.jobs} {args.kernel} jobs of {args.size:,} units, {args.concurrency} in flight, "
-        f"CPU budget {args.budget}"
+        f"CPU budget {args.budget}, {args.rounds} rounds"
     )
-    render(rows, title, console)
+    return {
+        "title": title,
+        "budget": args.budget,
+        "workload": {
+            "kernel": args.kernel,
+            "size": args.size,
+            "jobs": args.jobs,
+            "concurrency": args.concurrency,
+        },
+        "ceiling": {
+            "rounds": len(ceilings),
+            "exact_rounds": sum(c["exact"] for c in ceilings),
+            "jobs_per_second": spread([c["jobs_per_second"] for c in ceilings]),
+            "efficiency": spread([c["efficiency"] for c in ceilings]),
+            "every_round": ceilings,
+        },
+        "baseline": {"every_round": baselines},
+        "cells": [summarise_cell(cell, rounds[cell.key]) for cell in cells],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    result = run(args, console)
+    render(result, console)
     args.reports.mkdir(parents=True, exist_ok=True)
     stem = args.reports / f"comparison-{time.strftime('%Y%m%d-%H%M%S')}"
-    stem.with_suffix(".json").write_text(json.dumps({"title": title, "rows": rows}, indent=2))
-    chart.comparison_chart(rows, stem.with_suffix(".png"))
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
+    chart.comparison_chart(result, stem.with_suffix(".png"))
     console.print(f"reports: {stem}.json, {stem}.png")
     if not args.down:
         console.print(
-            f"The stack is left as [b]{args.topologies[-1].name}[/b]; `make up` restores your settings."
+            f"The stack is left as [b]{args.groups[-1].topology.describe()}[/b]; "
+            "`make up` restores your settings."
         )
-    return 0 if all(r["exact"] == r["jobs"] for r in rows) else 1
+    exact = all(c["exact"] == c["jobs"] and c["lost"] == 0 for c in result["cells"])
+    return 0 if exact and result["ceiling"]["exact_rounds"] == result["ceiling"]["rounds"] else 1
 
 
 if __name__ == "__main__":

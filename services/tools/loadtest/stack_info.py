@@ -56,3 +56,31 @@ def measure_baseline(
         "seconds_per_job": result["seconds_per_job"],
         "units_per_second": size / result["seconds_per_job"],
     }
+
+
+def worker_image(client: docker.DockerClient, project: str) -> str:
+    """The image the project's workers run (its id): the ceiling and the baseline run in it too."""
+    workers = worker_containers(client, project)
+    if not workers:
+        raise RuntimeError(f"no running worker container in project {project!r}")
+    return workers[0].attrs["Image"]
+
+
+def run_in_image(client: docker.DockerClient, image: str, cpus: float, command: list[str]) -> dict[str, Any]:
+    """Run `command` in a throwaway container of `image` limited to `cpus` CPUs; its last line as JSON.
+
+    No network, a read-only root and the workers' unprivileged user: as a worker container runs.
+    """
+    output = client.containers.run(
+        image,
+        command,
+        nano_cpus=int(cpus * 1e9),
+        network_disabled=True,
+        read_only=True,
+        tmpfs={"/tmp": "size=64m"},
+        user="10001:10001",
+        remove=True,
+        stdout=True,
+        stderr=True,
+    )
+    return json.loads(output.decode().strip().splitlines()[-1])
