@@ -5,9 +5,14 @@ Every mode writes the same record, so the API reads one shape whatever ran the j
 - `distributed` / `hybrid`: each chunk job merges its partial answer with `merge_chunk`, a Lua script
   that Redis runs atomically: the cross-container analogue of the pool's Lock. A chunk already merged
   is refused, so a chunk that runs twice (a retry after a crash) is never counted twice.
+
+A job ends (finished, failed, canceled) only inside a Lua script here, which in the same atomic step
+adds one entry to the job's `ended` stream: `wait_ended` blocks on that stream (one XREAD BLOCK)
+instead of polling the record, and every reader blocked on it is woken at once.
 """
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +29,8 @@ ACTIVE = ("queued", "started")
 RECENT = "cpuc:jobs:recent"
 # Ids kept in RECENT; older ones are trimmed as new jobs arrive (their records live on until TTL).
 RECENT_LENGTH = 500
+# Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
+WAIT_MAX_SECONDS = 60
 
 _MERGE_CHUNK = """
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -39,6 +46,8 @@ for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[16]) end
 local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
   redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
+  redis.call('XADD', KEYS[5], 'MAXLEN', 1, '*', 'status', 'finished')
+  redis.call('EXPIRE', KEYS[5], ARGV[16])
 end
 return done
 """
@@ -68,7 +77,8 @@ return 1
 # Ending a job (finished, failed, canceled) only ever changes an active one, atomically: a late
 # failure never hides an answer, a cancel never loses a race with the answer. -1: no such job.
 # A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
-# in the same step, so no reader sees "finished" without "where".
+# in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
+# the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set.
 _END_IF_ACTIVE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
@@ -77,7 +87,9 @@ if ARGV[1] ~= '' then
   redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'status', ARGV[4], unpack(ARGV, 5))
+redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'status', ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1
 """
 
@@ -90,22 +102,28 @@ class JobKeys:
     merged: str  # set of chunk indexes already merged
     hosts: str  # hash: container hostname -> chunks it ran
     pids: str  # set of "hostname:pid" of the processes that ran chunks
+    ended: str  # stream of one entry, {status}, added in the step that ends the job (wait_ended)
 
     @classmethod
     def of(cls, job_id: str) -> "JobKeys":
         base = PREFIX + job_id
-        return cls(base, base + ":merged", base + ":hosts", base + ":pids")
+        return cls(base, base + ":merged", base + ":hosts", base + ":pids", base + ":ended")
 
     def all(self) -> tuple[str, ...]:
-        return (self.record, self.merged, self.hosts, self.pids)
+        return (self.record, self.merged, self.hosts, self.pids, self.ended)
 
 
 class JobStore:
-    """Reads and writes job records."""
+    """Reads and writes job records.
 
-    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+    `blocking` is the client that `wait_ended` blocks on: one whose socket timeout outlasts
+    WAIT_MAX_SECONDS and that never retries (shared.redis_conn.connect_blocking). Only waiters need it.
+    """
+
+    def __init__(self, redis: Redis, ttl_seconds: int, blocking: Redis | None = None) -> None:
         self.redis = redis
         self.ttl = ttl_seconds
+        self.blocking = blocking
         self._merge = redis.register_script(_MERGE_CHUNK)
         self._begin = redis.register_script(_BEGIN)
         self._requeued = redis.register_script(_REQUEUED)
@@ -217,10 +235,10 @@ class JobStore:
         """
         keys = JobKeys.of(job_id)
         host, chunks = credit or ("", 0)
-        args: list[Any] = [host, chunks, self.ttl, "status", status, "ended_at", time.time()]
+        args: list[Any] = [host, chunks, self.ttl, status, "ended_at", time.time()]
         for name, value in fields.items():
             args += [name, value]
-        result = int(self._end(keys=[keys.record, keys.hosts], args=args))
+        result = int(self._end(keys=[keys.record, keys.hosts, keys.ended], args=args))
         return None if result < 0 else bool(result)
 
     def merge_chunk(
@@ -233,7 +251,7 @@ class JobStore:
         """
         keys = JobKeys.of(job_id)
         result = self._merge(
-            keys=[keys.record, keys.merged, keys.hosts, keys.pids],
+            keys=[keys.record, keys.merged, keys.hosts, keys.pids, keys.ended],
             args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time(), self.ttl, *pids],
         )
         return int(result)
@@ -253,6 +271,27 @@ class JobStore:
         if ended is None:
             return None
         return "canceled" if ended else self.status(job_id)
+
+    def wait_ended(self, job_id: str, seconds: float) -> dict[str, Any] | None:
+        """The job as `read` shows it, once it has ended or after `seconds` (at most WAIT_MAX_SECONDS).
+
+        No polling: one read, then (if the job is still active) one XREAD BLOCK on its ended stream,
+        then one more read. The stream is read from id 0, so an end signalled between the first read
+        and the block returns at once: no end is missed.
+        """
+        if not 0 <= seconds <= WAIT_MAX_SECONDS:
+            raise ValueError(f"wait {seconds!r}s: allowed 0 to {WAIT_MAX_SECONDS}s")
+        view = self.read(job_id)
+        if view is None or view["status"] not in ACTIVE or seconds == 0:
+            return view
+        if self.blocking is None:
+            raise RuntimeError(
+                "JobStore.wait_ended needs a blocking client (shared.redis_conn.connect_blocking)"
+            )
+        # BLOCK 0 would mean forever: any wait above 0 blocks at least 1 ms.
+        self.blocking.xread({JobKeys.of(job_id).ended: 0}, count=1, block=max(1, math.ceil(seconds * 1000)))
+        # The record may have expired during the wait (TTL): then the view read before stands.
+        return self.read(job_id) or view
 
     def read(self, job_id: str) -> dict[str, Any] | None:
         """The job as the API shows it, or None if unknown."""

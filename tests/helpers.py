@@ -5,16 +5,32 @@ free_port and wait_for come from services.tools.local_stack, which starts the sa
 
 import os
 import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
 
 from services.tools.local_stack import free_port, wait_for
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["IN_CI", "free_port", "require", "require_tool", "submit", "wait_for", "wait_for_job"]
+__all__ = [
+    "IN_CI",
+    "blocked_readers",
+    "client_address",
+    "free_port",
+    "monitored",
+    "require",
+    "require_tool",
+    "submit",
+    "wait_for",
+    "wait_for_job",
+]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -53,3 +69,44 @@ def submit(client: "httpx.Client", body: dict) -> str:
     job_id = response.json()["id"]
     assert response.headers["Location"] == f"/jobs/{job_id}"
     return job_id
+
+
+def blocked_readers(client: redis.Redis) -> int:
+    """Connections of this redis-server blocked in an XREAD right now."""
+    return sum(1 for c in client.client_list() if c["cmd"] == "xread" and "b" in c["flags"])
+
+
+@contextmanager
+def monitored(url: str) -> Iterator[list[dict]]:
+    """The commands that the redis-server at `url` runs while inside, from MONITOR (filled on exit).
+
+    Each is redis-py's parse: `command` ("XREAD BLOCK 100 ..."), `client_address` and `client_port`
+    ("lua" for the commands of a script).
+    """
+    listener = redis.Redis.from_url(url, socket_timeout=None)
+    control = redis.Redis.from_url(url)
+    control.ping()  # connected now, so that none of its handshake is seen
+    sentinel = f"end-of-monitor-{uuid.uuid4().hex}"
+    seen: list[dict] = []
+
+    with listener.monitor() as monitor:
+
+        def listen() -> None:
+            while (command := monitor.next_command())["command"] != f"ECHO {sentinel}":
+                seen.append(command)
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        try:
+            yield seen
+        finally:
+            control.echo(sentinel)
+            thread.join(30)
+            control.close()
+    assert not thread.is_alive(), "MONITOR never saw the end of its watch"
+
+
+def client_address(client: redis.Redis) -> tuple[str, str]:
+    """(address, port) of the one connection `client` uses, as MONITOR names it."""
+    address, port = client.client_info()["addr"].rsplit(":", 1)
+    return address, port

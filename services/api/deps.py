@@ -21,9 +21,9 @@ def get_queue(redis: Annotated[Redis, Depends(get_redis)]) -> Queue:
     return Queue(get_settings().queue_name, connection=redis, serializer=JSONSerializer)
 
 
-def get_store(redis: Annotated[Redis, Depends(get_redis)]) -> JobStore:
-    """Job records: status, progress, answers."""
-    return JobStore(redis, get_settings().result_ttl)
+def get_store(redis: Annotated[Redis, Depends(get_redis)], request: Request) -> JobStore:
+    """Job records: status, progress, answers; long polls block on the connection pool kept for them."""
+    return JobStore(redis, get_settings().result_ttl, blocking=request.app.state.blocking_redis)
 
 
 RedisDep = Annotated[Redis, Depends(get_redis)]

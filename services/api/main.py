@@ -8,7 +8,8 @@ from fastapi.staticfiles import StaticFiles
 
 from services.api import errors, limits
 from services.api.routes import batch, dashboard, health, jobs, workers
-from shared.redis_conn import connect
+from shared.job_store import WAIT_MAX_SECONDS
+from shared.redis_conn import connect, connect_blocking
 from shared.settings import get_settings
 
 
@@ -16,7 +17,12 @@ from shared.settings import get_settings
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     app.state.redis = connect(settings.redis_url, settings.redis_wait_seconds)
+    # Long polls (GET /jobs/{id}?wait=) block on their own pool, with a socket timeout that outlasts them.
+    app.state.blocking_redis = connect_blocking(
+        settings.redis_url, settings.redis_wait_seconds, WAIT_MAX_SECONDS
+    )
     yield
+    app.state.blocking_redis.close()
     app.state.redis.close()
 
 

@@ -92,7 +92,9 @@ def fuzz_api(redis_url: str) -> Iterator[tuple[str, redis.Redis]]:
 
 
 def _snapshot(db: redis.Redis) -> tuple[int, int]:
-    return sum(1 for _ in db.scan_iter(RECORDS, count=1000)), db.llen(f"rq:queue:{FUZZ_QUEUE}")
+    """(job records, queue entries); a record's helper keys (`cpuc:job:<id>:ended`, ...) are not counted."""
+    records = sum(1 for key in db.scan_iter(RECORDS, count=1000) if key.count(b":") == 2)
+    return records, db.llen(f"rq:queue:{FUZZ_QUEUE}")
 
 
 def _job_kinds(base_url: str) -> set[str]:

@@ -1,6 +1,5 @@
 """Submit, read and cancel jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}."""
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
@@ -8,13 +7,10 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, st
 from services.api.deps import QueueDep, StoreDep
 from services.api.enqueue import enqueue
 from services.api.schemas import JobAccepted, JobView
-from shared.job_store import ACTIVE
+from shared.job_store import WAIT_MAX_SECONDS
 from shared.jobs import JobSpec
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-
-# How often a long poll (GET ?wait=) looks at the job's status: one HGET, far cheaper than a request.
-WAIT_POLL_SECONDS = 0.01
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
@@ -38,21 +34,19 @@ def submit_job(
 def get_job(
     job_id: str,
     store: StoreDep,
-    wait: Annotated[float, Query(ge=0, le=60, description="seconds to wait for the job to end")] = 0,
+    wait: Annotated[
+        float, Query(ge=0, le=WAIT_MAX_SECONDS, description="seconds to wait for the job to end")
+    ] = 0,
 ) -> JobView:
     """The job's status and progress, and its answer once finished; 404 if unknown.
 
     With `wait`, answers as soon as the job has ended or `wait` seconds have passed: one long poll
-    instead of many short ones, so watching a job costs the API almost nothing.
+    instead of many short ones. The wait is one blocking Redis read that the job's end wakes
+    (JobStore.wait_ended), not a loop: while it waits, a watcher costs the API and Redis nothing.
     """
-    view = store.read(job_id)
+    view = store.wait_ended(job_id, wait)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
-    deadline = time.monotonic() + wait
-    while view["status"] in ACTIVE and time.monotonic() < deadline:
-        time.sleep(WAIT_POLL_SECONDS)
-        if store.status(job_id) not in ACTIVE:
-            view = store.read(job_id) or view
     return JobView(**view)
 
 
