@@ -1,5 +1,8 @@
 """Worker entry point: wait for Redis, start the warm pool, then take jobs with an RQ SimpleWorker.
 
+WORKER_CLASS picks which: ours (`lean`, worker.queue.lean.LeanWorker) or stock RQ (`simple`,
+rq.SimpleWorker unmodified), on the same queue, serializer, worker name and job functions.
+
 SimpleWorker runs each job in this process, so every job reuses the pool created here; RQ's
 default Worker forks a child per job, which could not use this process's pool (a forked child
 has none of the pool's threads) and would pay ~24 ms per job for the fork.
@@ -11,7 +14,7 @@ Faults: worker.queue.reaper requeues the jobs of workers that died; worker.queue
 
 import logging
 
-from rq import Queue
+from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from shared.redis_conn import connect
@@ -22,6 +25,9 @@ from worker.queue.lean import LeanWorker
 
 log = logging.getLogger("worker")
 
+# WORKER_CLASS -> the RQ worker class that takes jobs.
+WORKER_CLASSES: dict[str, type[SimpleWorker]] = {"lean": LeanWorker, "simple": SimpleWorker}
+
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -30,10 +36,13 @@ def main() -> None:
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
     log.info("warm pool: %d processes (%s)", pool.processes, pool.start_method)
-    heartbeat.start(connection, runtime.host(), runtime.worker_name(), pool.processes)
+    worker_class = WORKER_CLASSES[settings.worker_class]
+    class_path = f"{worker_class.__module__}.{worker_class.__qualname__}"
+    log.info("RQ worker class: %s", class_path)
+    heartbeat.start(connection, runtime.host(), runtime.worker_name(), pool.processes, class_path)
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     reaper.start(connection, queue, runtime.store())
-    worker = LeanWorker(
+    worker = worker_class(
         [queue],
         connection=connection,
         name=runtime.worker_name(),

@@ -52,6 +52,7 @@ class WorkerView(BaseModel):
     jobs_done: int
     chunks_done: int
     updated_at: float
+    worker_class: str | None = None  # the RQ worker class taking jobs (module.name); None from older workers
 
 
 class CpuSeries(BaseModel):

@@ -35,12 +35,17 @@ def alive_key(worker_name: str) -> str:
     return ALIVE_PREFIX + worker_name
 
 
-def start(redis: Redis, host: str, worker_name: str, pool_processes: int) -> threading.Thread:
-    """Mark this worker alive now (before it takes a job), then keep reporting in the background."""
+def start(
+    redis: Redis, host: str, worker_name: str, pool_processes: int, worker_class: str
+) -> threading.Thread:
+    """Mark this worker alive now (before it takes a job), then keep reporting in the background.
+
+    `worker_class`: the RQ worker class taking jobs here (module.name), shown in GET /workers.
+    """
     redis.set(alive_key(worker_name), host, ex=RECORD_TTL)
     thread = threading.Thread(
         target=_report_forever,
-        args=(redis, host, worker_name, pool_processes),
+        args=(redis, host, worker_name, pool_processes, worker_class),
         name="heartbeat",
         daemon=True,
     )
@@ -48,7 +53,9 @@ def start(redis: Redis, host: str, worker_name: str, pool_processes: int) -> thr
     return thread
 
 
-def _report_forever(redis: Redis, host: str, worker_name: str, pool_processes: int) -> None:
+def _report_forever(
+    redis: Redis, host: str, worker_name: str, pool_processes: int, worker_class: str
+) -> None:
     meter = CpuMeter()
     quota = quota_cpus()
     while True:
@@ -58,6 +65,7 @@ def _report_forever(redis: Redis, host: str, worker_name: str, pool_processes: i
         record = {
             "host": host,
             "pool_processes": pool_processes,
+            "worker_class": worker_class,
             "cpu_quota": quota,
             "cpu_percent": cpu_percent,
             "cpu_seconds": cpu_seconds,
