@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # The RQ worker class that takes jobs: `lean` (worker.queue.lean.LeanWorker, its Lua fast path) or
     # `simple` (stock rq.SimpleWorker, unmodified), so the same stack can run stock RQ as a benchmark peer.
     worker_class: Literal["lean", "simple"] = "lean"
+    # RQ worker processes (consumers) per worker container, each with its own pool of POOL_PROCESSES;
+    # unset means 1. Above 1, `python -m worker` supervises them (worker/consumers.py).
+    worker_consumers: int | None = Field(default=None, ge=1, le=64)
     # Automatic chunk size (a job that does not fix its own; shared/chunking.py): the largest share of the
     # work that the fixed cost per chunk may take, and those fixed costs (`make bench` measures them).
     chunk_overhead_share: float = Field(default=0.05, gt=0, le=1)

@@ -1,10 +1,14 @@
-"""Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting.
+"""Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting,
+the processes under one of ours (from /proc) and killing them.
 
 free_port and wait_for come from services.tools.local_stack, which starts the same processes for `make bench`.
 """
 
+import contextlib
 import os
 import shutil
+import signal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,7 +18,18 @@ from services.tools.local_stack import free_port, wait_for
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["IN_CI", "free_port", "require", "require_tool", "submit", "wait_for", "wait_for_job"]
+__all__ = [
+    "IN_CI",
+    "children",
+    "descendants",
+    "free_port",
+    "kill",
+    "require",
+    "require_tool",
+    "submit",
+    "wait_for",
+    "wait_for_job",
+]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -53,3 +68,27 @@ def submit(client: "httpx.Client", body: dict) -> str:
     job_id = response.json()["id"]
     assert response.headers["Location"] == f"/jobs/{job_id}"
     return job_id
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process, from /proc (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Children, grandchildren and so on of a process."""
+    out = []
+    for child in children(pid):
+        out += [child, *descendants(child)]
+    return out
+
+
+def kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

@@ -9,17 +9,21 @@ has none of the pool's threads) and would pay ~24 ms per job for the fork.
 
 Shutdown: on SIGTERM RQ finishes the current job first (compose's stop_grace_period is longer than
 JOB_TIMEOUT), then the pool is stopped in bounded time even if it is broken (worker.pool.health).
+
+WORKER_CONSUMERS > 1: this process only supervises that many such workers (worker.consumers).
+
 Faults: worker.queue.reaper requeues the jobs of workers that died; worker.queue.retries says what is retried.
 """
 
 import logging
+import sys
 
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from shared.redis_conn import connect
 from shared.settings import get_settings
-from worker import runtime
+from worker import consumers, runtime
 from worker.queue import heartbeat, reaper
 from worker.queue.lean import LeanWorker
 
@@ -32,6 +36,9 @@ WORKER_CLASSES: dict[str, type[SimpleWorker]] = {"lean": LeanWorker, "simple": S
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    count = settings.worker_consumers or 1
+    if count > 1 and not consumers.is_consumer():
+        sys.exit(consumers.supervise(count))
     connection = connect(settings.redis_url, settings.redis_wait_seconds, settings.redis_ride_out_seconds)
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()

@@ -1,4 +1,4 @@
-"""Container healthcheck: healthy once this container's worker is registered with RQ in Redis."""
+"""Container healthcheck: healthy once this container's workers are registered with RQ in Redis."""
 
 import socket
 import sys
@@ -14,7 +14,8 @@ def main() -> int:
     connection = connect(settings.redis_url, wait_seconds=2)
     prefix = f"{Worker.redis_worker_namespace_prefix}{socket.gethostname()}."
     registered = [key for key in Worker.all_keys(connection=connection) if key.startswith(prefix)]
-    return 0 if registered else 1
+    # Every consumer of the container (WORKER_CONSUMERS) registered.
+    return 0 if len(registered) >= (settings.worker_consumers or 1) else 1
 
 
 if __name__ == "__main__":
