@@ -35,7 +35,8 @@ def supervise(count: int) -> int:
     """Start `count` consumers and wait until they have all ended; the supervisor's exit status."""
     watched = STOP_SIGNALS | {signal.SIGCHLD}
     # Blocked before the first consumer starts: a signal or a death from now on waits for sigwaitinfo.
-    # Default dispositions first: one ignored on arrival (SIGINT, from a background shell) is not kept.
+    # Default dispositions first: POSIX may discard a blocked signal that is ignored (SIGINT, when a
+    # background shell started us) instead of keeping it pending; Linux keeps it, others need not.
     for signum in watched:
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_BLOCK, watched)

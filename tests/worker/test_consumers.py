@@ -85,14 +85,16 @@ def queue(rclient: redis.Redis) -> Queue:
 
 
 @pytest.fixture
-def start_supervisor(url: str, rclient: redis.Redis) -> Iterator[Callable[[], Supervisor]]:
+def start_supervisor(url: str, rclient: redis.Redis) -> Iterator[Callable[..., Supervisor]]:
     """Start `python -m worker` with WORKER_CONSUMERS=2; every process under it is gone after the test."""
     started: list[tuple[subprocess.Popen, list[int]]] = []
 
-    def start() -> Supervisor:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "worker"], env=env(url, QUEUE, pool=1, WORKER_CONSUMERS="2"), cwd=REPO
-        )
+    def start(ignore_sigint: bool = False) -> Supervisor:
+        command = [sys.executable, "-m", "worker"]
+        if ignore_sigint:
+            # As a background shell starts it: SIGINT ignored (exec keeps that, and the pid).
+            command = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]
+        proc = subprocess.Popen(command, env=env(url, QUEUE, pool=1, WORKER_CONSUMERS="2"), cwd=REPO)
         started.append((proc, []))
 
         def registered() -> list[Worker] | None:
@@ -232,8 +234,10 @@ def test_sigterm_lets_both_busy_consumers_finish_their_chunks_then_exits_0(
     assert view["result"] == answer
 
 
-def test_sigint_stops_idle_consumers_and_exits_0(start_supervisor: Callable[[], Supervisor]) -> None:
-    sup = start_supervisor()
+def test_sigint_stops_idle_consumers_and_exits_0(start_supervisor: Callable[..., Supervisor]) -> None:
+    """Even when the supervisor was started with SIGINT ignored: it sets its own handling."""
+    sup = start_supervisor(ignore_sigint=True)
+    assert Path(f"/proc/{sup.proc.pid}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"worker"]
     processes = descendants(sup.proc.pid)
     sup.proc.send_signal(signal.SIGINT)
     assert sup.proc.wait(timeout=30) == 0
