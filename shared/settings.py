@@ -1,6 +1,7 @@
 """Every tunable of the stack, read once from the environment (pydantic-settings)."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,12 @@ class Settings(BaseSettings):
     pool_processes: int | None = Field(default=None, ge=1, le=256)
     # multiprocessing start method for the pool: fork, forkserver or spawn.
     pool_start_method: str = Field(default="forkserver", pattern="^(fork|forkserver|spawn)$")
+    # The RQ worker class that takes jobs: `lean` (worker.queue.lean.LeanWorker, its Lua fast path) or
+    # `simple` (stock rq.SimpleWorker, unmodified), so the same stack can run stock RQ as a benchmark peer.
+    worker_class: Literal["lean", "simple"] = "lean"
+    # RQ worker processes (consumers) per worker container, each with its own pool of POOL_PROCESSES;
+    # unset means 1. Above 1, `python -m worker` supervises them (worker/consumers.py).
+    worker_consumers: int | None = Field(default=None, ge=1, le=64)
     # Automatic chunk size (a job that does not fix its own; shared/chunking.py): the largest share of the
     # work that the fixed cost per chunk may take, and those fixed costs (`make bench` measures them).
     chunk_overhead_share: float = Field(default=0.05, gt=0, le=1)

@@ -1,4 +1,9 @@
-"""Where workers publish their self-reports in Redis, and how readers get them back."""
+"""Where workers publish their self-reports in Redis, and how readers get them back.
+
+Every worker process (an RQ worker: one per container, or WORKER_CONSUMERS of them) writes its own
+report; readers get one entry per container (hostname), merged from the reports of its live processes.
+Only one process per container appends to the container's CPU series (heartbeat: a lease per host).
+"""
 
 import json
 from typing import Any
@@ -7,11 +12,15 @@ from redis import Redis
 
 PREFIX = "cpuc:worker:"
 SERIES_SUFFIX = ":series"
+# Container-wide figures, the same whichever of its processes reads them: taken from the newest report.
+_CONTAINER_FIELDS = ("cpu_quota", "cpu_percent", "cpu_seconds", "updated_at")
+# Per-process figures: summed over the container's live processes.
+_SUMMED_FIELDS = ("pool_processes", "jobs_done", "chunks_done")
 
 
-def report_key(host: str) -> str:
-    """The latest report of one worker container."""
-    return PREFIX + host
+def report_key(worker_name: str) -> str:
+    """The latest report of one worker process, by its RQ worker name ("<hostname>.<pid>.<token>")."""
+    return PREFIX + worker_name
 
 
 def series_key(host: str) -> str:
@@ -20,11 +29,38 @@ def series_key(host: str) -> str:
 
 
 def read_reports(redis: Redis) -> list[dict[str, Any]]:
-    """The latest report of every live worker container, by hostname."""
+    """One report per live worker container, by hostname (see merge_by_host)."""
     keys = sorted(
         k for k in redis.scan_iter(match=PREFIX + "*", count=1000) if not k.endswith(SERIES_SUFFIX.encode())
     )
-    return [json.loads(raw) for raw in (redis.mget(keys) if keys else []) if raw is not None]
+    return merge_by_host([json.loads(raw) for raw in (redis.mget(keys) if keys else []) if raw is not None])
+
+
+def merge_by_host(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reports of each host's processes as one per host, by hostname.
+
+    CPU use, quota and time are the container's (cgroup): the newest report's. Pool processes, jobs and
+    chunks done are each process's own: summed. `consumers` counts the processes that reported;
+    `worker_class` lists their RQ worker classes (one, unless processes of one host differ).
+    """
+    by_host: dict[str, list[dict[str, Any]]] = {}
+    for report in reports:
+        by_host.setdefault(report["host"], []).append(report)
+    merged = []
+    for host in sorted(by_host):
+        group = by_host[host]
+        newest = max(group, key=lambda r: r["updated_at"])
+        classes = sorted({r["worker_class"] for r in group if r.get("worker_class")})
+        merged.append(
+            {
+                "host": host,
+                **{field: newest.get(field) for field in _CONTAINER_FIELDS},
+                **{field: sum(r[field] for r in group) for field in _SUMMED_FIELDS},
+                "consumers": len(group),
+                "worker_class": ", ".join(classes) or None,
+            }
+        )
+    return merged
 
 
 def read_series(redis: Redis, since: float = 0.0) -> dict[str, list[tuple[float, float]]]:
@@ -41,7 +77,7 @@ def read_series(redis: Redis, since: float = 0.0) -> dict[str, list[tuple[float,
         pipe.lrange(key, 0, -1)
     series = {}
     for key, items in zip(keys, pipe.execute(), strict=True):
-        # Sorted: several worker processes of one host (one container) may append, milliseconds apart.
+        # Sorted: when the appending process hands over (it stopped), the next one's clock may differ.
         points = sorted((t, cpu) for t, cpu in map(json.loads, items) if t > since)
         if points:
             series[key[len(PREFIX) : -len(SERIES_SUFFIX)]] = points

@@ -1,14 +1,18 @@
-"""Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting.
+"""Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting,
+the processes under one of ours (from /proc) and killing them.
 
 free_port and wait_for come from services.tools.local_stack, which starts the same processes for `make bench`.
 """
 
+import contextlib
 import os
 import shutil
+import signal
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,6 +29,10 @@ __all__ = [
     "client_address",
     "free_port",
     "monitored",
+    "children",
+    "descendants",
+    "free_port",
+    "kill",
     "require",
     "require_tool",
     "submit",
@@ -110,3 +118,27 @@ def client_address(client: redis.Redis) -> tuple[str, str]:
     """(address, port) of the one connection `client` uses, as MONITOR names it."""
     address, port = client.client_info()["addr"].rsplit(":", 1)
     return address, port
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process, from /proc (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Children, grandchildren and so on of a process."""
+    out = []
+    for child in children(pid):
+        out += [child, *descendants(child)]
+    return out
+
+
+def kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

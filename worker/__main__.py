@@ -1,43 +1,65 @@
 """Worker entry point: wait for Redis, start the warm pool, then take jobs with an RQ SimpleWorker.
 
+WORKER_CLASS picks which: ours (`lean`, worker.queue.lean.LeanWorker) or stock RQ (`simple`,
+rq.SimpleWorker unmodified), on the same queue, serializer, worker name and job functions.
+
 SimpleWorker runs each job in this process, so every job reuses the pool created here; RQ's
 default Worker forks a child per job, which could not use this process's pool (a forked child
 has none of the pool's threads) and would pay ~24 ms per job for the fork.
 
 Shutdown: on SIGTERM RQ finishes the current job first (compose's stop_grace_period is longer than
 JOB_TIMEOUT), then the pool is stopped in bounded time even if it is broken (worker.pool.health).
+
+WORKER_CONSUMERS > 1: this process only supervises that many such workers (worker.consumers).
+
 Faults: worker.queue.reaper requeues the jobs of workers that died; worker.queue.retries says what is retried.
 """
 
 import logging
+import sys
 
-from rq import Queue
+from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from shared.redis_conn import connect
 from shared.settings import get_settings
-from worker import runtime
+from worker import consumers, runtime
 from worker.queue import heartbeat, reaper
 from worker.queue.lean import LeanWorker
 from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger("worker")
 
+# WORKER_CLASS -> the RQ worker class that takes jobs.
+WORKER_CLASSES: dict[str, type[SimpleWorker]] = {"lean": LeanWorker, "simple": SimpleWorker}
+
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    count = settings.worker_consumers or 1
+    if count > 1 and not consumers.is_consumer():
+        sys.exit(consumers.supervise(count))
     connection = connect(settings.redis_url, settings.redis_wait_seconds, settings.redis_ride_out_seconds)
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
     log.info("warm pool: %d processes (%s)", pool.processes, pool.start_method)
+    worker_class = WORKER_CLASSES[settings.worker_class]
+    class_path = f"{worker_class.__module__}.{worker_class.__qualname__}"
+    log.info("RQ worker class: %s", class_path)
     ready = ReadyFile(settings.ready_dir, runtime.worker_name())
     heartbeat.start(
-        connection, runtime.host(), runtime.worker_name(), pool.processes, ready, runtime.pool_whole
+        connection,
+        runtime.host(),
+        runtime.worker_name(),
+        pool.processes,
+        class_path,
+        ready,
+        runtime.pool_whole,
     )
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     reaper.start(connection, queue, runtime.store())
-    worker = LeanWorker(
+    worker = worker_class(
         [queue],
         connection=connection,
         name=runtime.worker_name(),

@@ -44,14 +44,19 @@ class JobView(BaseModel):
 
 
 class WorkerView(BaseModel):
+    """One worker container (hostname), merged from the self-reports of its RQ worker processes."""
+
     host: str
-    pool_processes: int
+    pool_processes: int  # summed over the container's worker processes
     cpu_quota: float | None  # CPUs, from the container's cgroup; None if unlimited
     cpu_percent: float | None  # over the last second; 100 = one core
     cpu_seconds: float | None  # since the container started
-    jobs_done: int
+    jobs_done: int  # summed over the container's worker processes, since each started
     chunks_done: int
-    updated_at: float
+    updated_at: float  # the newest report's time
+    consumers: int  # RQ worker processes reporting from this host (WORKER_CONSUMERS)
+    # The RQ worker class taking jobs (module.name); comma-separated if the processes differ.
+    worker_class: str | None
 
 
 class CpuSeries(BaseModel):

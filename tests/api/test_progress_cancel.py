@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import POOL_PROCESSES
+from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
 from tests.helpers import submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.integration
@@ -70,7 +70,9 @@ def test_cancel_a_queued_job(api: httpx.Client) -> None:
 def test_workers_report_their_own_cpu(api: httpx.Client) -> None:
     reports = wait_for(lambda: api.get("/workers").json() or None, 10, "worker reports")
     (report,) = [r for r in reports if r["host"] == socket.gethostname()]
-    assert report["pool_processes"] == POOL_PROCESSES
+    # The session's worker processes share this host: one entry, their pools summed.
+    assert report["consumers"] == WORKER_PROCESSES
+    assert report["pool_processes"] == WORKER_PROCESSES * POOL_PROCESSES
     assert report["cpu_seconds"] is not None and report["cpu_seconds"] > 0
     assert report["cpu_percent"] is not None and report["cpu_percent"] >= 0
     assert report["jobs_done"] >= 0 and report["chunks_done"] >= 0

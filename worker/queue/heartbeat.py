@@ -1,7 +1,9 @@
 """The worker's self-report: its container's CPU use (cgroup accounting), pool size and work done.
 
-A daemon thread writes `cpuc:worker:<hostname>` every HEARTBEAT_INTERVAL with a short expiry (so a dead
-container disappears from GET /workers) and appends the CPU figure to a bounded time series.
+A daemon thread in each worker process writes `cpuc:worker:<RQ worker name>` every HEARTBEAT_INTERVAL
+with a short expiry (so a dead process disappears from GET /workers); shared.worker_reports merges the
+reports of one container's processes (WORKER_CONSUMERS may run several). One process per container, the
+holder of a short lease, appends the container's CPU figure to its bounded time series.
 
 The same beat keeps this process's liveness key `cpuc:alive:<RQ worker name>` (several worker processes
 may share a hostname): when it expires, worker.queue.reaper requeues the jobs that worker was running.
@@ -31,6 +33,18 @@ RECORD_TTL = 5
 # Points kept in each worker's CPU series (10 minutes at one a second).
 SERIES_LENGTH = 600
 ALIVE_PREFIX = "cpuc:alive:"
+# Which process of a host appends to its CPU series: the lease holder, replaced RECORD_TTL after it stops.
+SERIES_WRITER_PREFIX = "cpuc:series-writer:"
+_APPEND = """
+-- KEYS: the host's series writer lease, its series; ARGV: worker name, lease TTL, point, length, series TTL
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return 1
+"""
 
 
 def alive_key(worker_name: str) -> str:
@@ -43,14 +57,19 @@ def start(
     host: str,
     worker_name: str,
     pool_processes: int,
+    worker_class: str,
     ready: ReadyFile,
     pool_whole: Callable[[], bool],
 ) -> threading.Thread:
-    """Mark this worker alive now (before it takes a job), then keep reporting in the background."""
+    """Mark this worker alive now (before it takes a job), then keep reporting in the background.
+
+    `worker_class`: the RQ worker class taking jobs here (module.name), shown in GET /workers.
+    `ready` is refreshed while RQ knows this worker and `pool_whole()` holds (worker.queue.readiness).
+    """
     redis.set(alive_key(worker_name), host, ex=RECORD_TTL)
     thread = threading.Thread(
         target=_report_forever,
-        args=(redis, host, worker_name, pool_processes, ready, pool_whole),
+        args=(redis, host, worker_name, pool_processes, worker_class, ready, pool_whole),
         name="heartbeat",
         daemon=True,
     )
@@ -63,18 +82,22 @@ def _report_forever(
     host: str,
     worker_name: str,
     pool_processes: int,
+    worker_class: str,
     ready: ReadyFile,
     pool_whole: Callable[[], bool],
 ) -> None:
     meter = CpuMeter()
     rq_key = Worker.redis_worker_namespace_prefix + worker_name
     quota = quota_cpus()
+    append = redis.register_script(_APPEND)
     while True:
         time.sleep(HEARTBEAT_INTERVAL)
         cpu_percent, cpu_seconds = meter.read()
         now = time.time()
         record = {
             "host": host,
+            "worker": worker_name,
+            "worker_class": worker_class,
             "pool_processes": pool_processes,
             "cpu_quota": quota,
             "cpu_percent": cpu_percent,
@@ -85,12 +108,15 @@ def _report_forever(
         }
         try:
             pipe = redis.pipeline(transaction=False)
-            pipe.set(report_key(host), json.dumps(record), ex=RECORD_TTL)
+            pipe.set(report_key(worker_name), json.dumps(record), ex=RECORD_TTL)
             pipe.set(alive_key(worker_name), host, ex=RECORD_TTL)
             if cpu_percent is not None:
-                pipe.rpush(series_key(host), json.dumps([round(now, 3), round(cpu_percent, 2)]))
-                pipe.ltrim(series_key(host), -SERIES_LENGTH, -1)
-                pipe.expire(series_key(host), 3600)
+                point = json.dumps([round(now, 3), round(cpu_percent, 2)])
+                append(
+                    keys=[SERIES_WRITER_PREFIX + host, series_key(host)],
+                    args=[worker_name, RECORD_TTL, point, SERIES_LENGTH, 3600],
+                    client=pipe,
+                )
             # RQ's record of this worker, as `register_birth` wrote it (a heartbeat alone recreates
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")

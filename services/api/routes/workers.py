@@ -11,5 +11,6 @@ router = APIRouter(tags=["workers"])
 
 @router.get("/workers", response_model=list[WorkerView])
 def list_workers(redis: RedisDep) -> list[WorkerView]:
-    """Live worker containers (those that reported in the last few seconds), by hostname."""
+    """Live worker containers (those that reported in the last few seconds), by hostname; a container
+    running several worker processes (WORKER_CONSUMERS) is one entry, their reports merged."""
     return [WorkerView(**report) for report in read_reports(redis)]

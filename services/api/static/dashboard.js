@@ -85,7 +85,7 @@ function renderCpu(workers) {
     const last = s.points[s.points.length - 1][1];
     li.dataset.host = s.name;
     li.innerHTML = `<i style="background:${s.color}"></i>`;
-    li.append(`${s.name}: ${last.toFixed(0)} %` + (w ? ` · pool ${w.pool_processes} · ${w.jobs_done} jobs, ${w.chunks_done} chunks` : " · gone"));
+    li.append(`${s.name}: ${last.toFixed(0)} %` + (w ? `${w.consumers > 1 ? ` · ${w.consumers} consumers` : ""} · pool ${w.pool_processes} · ${w.jobs_done} jobs, ${w.chunks_done} chunks` : " · gone"));
     return li;
   }));
 }

@@ -86,12 +86,15 @@ def reconfigure(project: str, port: int, topology: Topology, client: docker.Dock
     env = {**os.environ, **topology.env(), "API_PORT": str(port)}
     compose(project, env, "up", "-d", "--wait", "--remove-orphans")
     hosts = {c.attrs["Config"]["Hostname"] for c in worker_containers(client, project)}
+    # Each container's report sums its consumers' pools (WORKER_CONSUMERS, as compose gets it from here).
+    consumers = int(env.get("WORKER_CONSUMERS") or 1)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             reports = httpx.get(f"{url}/workers", timeout=5).json()
             if {r["host"] for r in reports} == hosts and all(
-                r["pool_processes"] == topology.pool * topology.consumers for r in reports
+                (r["consumers"], r["pool_processes"]) == (consumers, topology.pool * consumers)
+                for r in reports
             ):
                 return
         except httpx.HTTPError:

@@ -4,7 +4,6 @@ This module starts its own redis-server, API and `python -m worker` processes, s
 without touching the session's workers. Only pids found as descendants of our own workers are killed.
 """
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from rq.serializers import JSONSerializer
 
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, redis_server, stop
-from tests.helpers import require_tool, submit, wait_for, wait_for_job
+from tests.helpers import children, descendants, kill, require_tool, submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, sieve_tally
 
 pytestmark = pytest.mark.integration
@@ -40,24 +39,6 @@ def long_answer() -> dict:
     return {"count": tally.count, "histogram": tally.histogram}
 
 
-def children(pid: int) -> list[int]:
-    """Direct children of a process, from /proc (Linux)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def descendants(pid: int) -> list[int]:
-    out = []
-    for child in children(pid):
-        out += [child, *descendants(child)]
-    return out
-
-
 def pool_processes(worker_pid: int) -> list[int]:
     """A worker's pool processes: children of its forkserver (or its own, with the fork method)."""
     found = []
@@ -70,11 +51,6 @@ def pool_processes(worker_pid: int) -> list[int]:
             continue
         found += children(child) if b"forkserver" in cmdline else [child]
     return found
-
-
-def kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
 
 
 def record(client: redis.Redis, job_id: str) -> dict[str, str]:
