@@ -41,7 +41,8 @@ def merge_by_host(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     CPU use, quota and time are the container's (cgroup): the newest report's. Pool processes, jobs and
     chunks done are each process's own: summed. `consumers` counts the processes that reported;
-    `worker_class` lists their RQ worker classes (one, unless processes of one host differ).
+    `worker_class` lists their RQ worker classes (one, unless processes of one host differ); `ready`
+    holds when every one of them is ready (registered with RQ, its pool whole).
     """
     by_host: dict[str, list[dict[str, Any]]] = {}
     for report in reports:
@@ -57,6 +58,7 @@ def merge_by_host(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 **{field: newest.get(field) for field in _CONTAINER_FIELDS},
                 **{field: sum(r[field] for r in group) for field in _SUMMED_FIELDS},
                 "consumers": len(group),
+                "ready": all(r.get("ready", False) for r in group),
                 "worker_class": ", ".join(classes) or None,
             }
         )

@@ -57,6 +57,8 @@ class WorkerView(BaseModel):
     consumers: int  # RQ worker processes reporting from this host (WORKER_CONSUMERS)
     # The RQ worker class taking jobs (module.name); comma-separated if the processes differ.
     worker_class: str | None
+    # Every process of the container registered with RQ and its pool whole (what its healthcheck reads).
+    ready: bool
 
 
 class CpuSeries(BaseModel):

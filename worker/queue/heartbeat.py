@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 # Seconds between reports; the record expires after a few missed ones.
 HEARTBEAT_INTERVAL = 1.0
 RECORD_TTL = 5
+# Seconds between reports while the container is at rest (below BUSY_PERCENT of a core): the apparatus
+# must cost next to nothing when there is nothing to measure. Two beats fit in RECORD_TTL.
+IDLE_HEARTBEAT_INTERVAL = 2.5
+BUSY_PERCENT = 5.0
 # Points kept in each worker's CPU series (10 minutes at one a second).
 SERIES_LENGTH = 600
 ALIVE_PREFIX = "cpuc:alive:"
@@ -90,10 +94,15 @@ def _report_forever(
     rq_key = Worker.redis_worker_namespace_prefix + worker_name
     quota = quota_cpus()
     append = redis.register_script(_APPEND)
+    is_ready = False
+    interval = HEARTBEAT_INTERVAL
     while True:
-        time.sleep(HEARTBEAT_INTERVAL)
+        time.sleep(interval)
         cpu_percent, cpu_seconds = meter.read()
         now = time.time()
+        # Each second while the container computes; at rest less often, still well within RECORD_TTL.
+        busy = cpu_percent is None or cpu_percent >= BUSY_PERCENT
+        interval = HEARTBEAT_INTERVAL if busy else IDLE_HEARTBEAT_INTERVAL
         record = {
             "host": host,
             "worker": worker_name,
@@ -105,6 +114,8 @@ def _report_forever(
             "jobs_done": tasks.completed["jobs"],
             "chunks_done": tasks.completed["chunks"],
             "updated_at": now,
+            # As of the previous beat: registered with RQ and the pool whole (what the healthcheck reads).
+            "ready": is_ready,
         }
         try:
             pipe = redis.pipeline(transaction=False)
@@ -121,7 +132,8 @@ def _report_forever(
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")
             registered = pipe.execute()[-1]
-            ready.mark(bool(registered) and pool_whole(), now)
+            is_ready = bool(registered) and pool_whole()
+            ready.mark(is_ready, now)
         except RedisError as exc:
             # Redis away for a moment: the next beat tries again; the ready file ages meanwhile.
             log.warning("heartbeat not written: %s", exc)

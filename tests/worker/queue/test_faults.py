@@ -302,8 +302,11 @@ def test_healthcheck_turns_unhealthy_when_the_pool_loses_a_process_and_healthy_o
     assert not healthcheck(tmp_path), "healthy with no worker at all"
     worker = start_worker(READY_DIR=str(tmp_path))
     wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy worker")
+    wait_for(lambda: [w["ready"] for w in api.get("/workers").json()] == [True] or None, 30, "ready")
     kill(pool_processes(worker.pid)[0])
     wait_for(lambda: not healthcheck(tmp_path) or None, 30, "unhealthy after a pool process died")
+    # GET /workers says the same (one beat later), for tools that wait on the workers' own word.
+    wait_for(lambda: [w["ready"] for w in api.get("/workers").json()] == [False] or None, 30, "not ready")
     # The next job replaces the pool first; the worker is then whole, and healthy, again.
     job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})
     assert wait_for_job(api, job_id, 30)["result"]["count"] == PRIMES_BELOW_1E6
