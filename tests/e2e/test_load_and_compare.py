@@ -88,7 +88,7 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
     cells = comparison["cells"]
     assert [(c["topology"], c["layout"], c["mode"], c["note"]) for c in cells] == [
         ("fat", "1 x 2 CPU, pool 2", "local", ""),
-        ("fat", "1 x 2 CPU, pool 2", "distributed", "counter-example: one consumer on 2 CPUs"),
+        ("fat", "1 x 2 CPU, pool 2", "distributed", "counter-example: 1 consumer, 2 CPUs"),
         ("fat", "1 x 2 CPU, 2 consumers, pool 1", "distributed", ""),
         ("thin", "2 x 1 CPU, pool 1", "local", ""),
         ("thin", "2 x 1 CPU, pool 1", "distributed", ""),
@@ -111,5 +111,11 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
             report, {w["name"] for w in containers}, {w["hostname"] for w in containers}
         )
     # Piped output keeps whole headers (no "topol…").
-    for header in ("% of ceiling", "ceiling", "bare Pool(2)", "Where the host's cores went", "idle cores"):
+    for header in (
+        "% of ceiling",
+        "vs 1 process",
+        "bare Pool(2)",
+        "Where the host's cores went",
+        "rest of host",
+    ):
         assert header in result.stdout, header

@@ -41,6 +41,19 @@ LABELS = {
 }
 
 
+# Column headers for tables with a column per line.
+SHORT = {
+    "kernels": "kernels",
+    "workers_other": "workers, rest",
+    "api": "API",
+    "redis": "Redis",
+    "engine": "engine",
+    "load_generator": "load gen.",
+    "host_other": "rest of host",
+    "idle": "idle",
+}
+
+
 def host_busy_seconds(path: Path = PROC_STAT) -> float:
     """CPU seconds every core of the host spent busy since boot (all but idle and iowait)."""
     fields = [int(f) for f in path.read_text().splitlines()[0].split()[1:]]

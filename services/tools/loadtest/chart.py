@@ -54,6 +54,7 @@ def comparison_chart(result: dict[str, Any], path: Path) -> Path:
     cells = result["cells"]
     labels = [
         f"{c['topology']}{' stock RQ' if c['worker_class'] == 'simple' else ''}\n{c['mode']}"
+        + (f"\n{c['consumers']} consumers" if c["consumers"] > 1 else "")
         + ("\n(counter-example)" if c["note"].startswith("counter") else "")
         for c in cells
     ]

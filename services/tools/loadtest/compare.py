@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.tools.loadtest import chart
-from services.tools.loadtest.accounting import LABELS, LINES
+from services.tools.loadtest.accounting import LINES, SHORT
 from services.tools.loadtest.session import Target, run_load_test
 from services.tools.loadtest.spread import show, spread
 from services.tools.loadtest.stack_info import run_in_image, worker_containers, worker_image
@@ -166,6 +166,7 @@ def summarise_cell(cell: Cell, rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "mode": cell.mode,
         "note": cell.note,
         "worker_class": cell.topology.worker_class,
+        "consumers": cell.topology.consumers,
         "jobs": sum(r["jobs"] for r in rounds),
         "exact": sum(r["exact"] for r in rounds),
         "lost": sum(r["lost"] for r in rounds),
@@ -180,7 +181,7 @@ def summarise_cell(cell: Cell, rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 def render(result: dict[str, Any], console: Console) -> None:
     """The comparison table, the ceiling first; then where the cores went, per cell."""
-    table = Table(title=result["title"], caption="median (min–max) over the rounds")
+    table = Table(title=result["title"], caption="median (min–max) over the rounds; % of ceiling per round")
     for column in (
         "cell",
         "workers",
@@ -188,54 +189,67 @@ def render(result: dict[str, Any], console: Console) -> None:
         "exact",
         "jobs/s",
         "% of ceiling",
-        "efficiency",
+        "vs 1 process",
         "p50 s",
         "cores",
     ):
         left = column in ("cell", "workers", "mode")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    table.add_column("note")
     ceiling = result["ceiling"]
     table.add_row(
         "ceiling",
         f"bare Pool({result['budget']}), --cpus {result['budget']}",
-        "no queue",
-        f"{ceiling['exact_rounds']}/{ceiling['rounds']} rounds",
+        "-",
+        f"{ceiling['exact_rounds']}/{ceiling['rounds']}",
         show(ceiling["jobs_per_second"]),
         "100",
         show(ceiling["efficiency"], ".0f", 100),
         "",
         "",
+        "no queue, no API",
         end_section=True,
     )
     for c in result["cells"]:
-        name = c["topology"] + (f" ({c['note']})" if c["note"] else "")
         table.add_row(
-            name,
+            c["topology"],
             c["layout"],
             c["mode"],
             f"{c['exact']}/{c['jobs']}",
             show(c["jobs_per_second"]),
             show(c["of_ceiling"], ".0f", 100),
             show(c["efficiency"], ".0f", 100),
-            show(c["latency_p50"]),
-            show(c["worker_cores"]),
+            show(median_only(c["latency_p50"])),
+            show(median_only(c["worker_cores"])),
+            c["note"],
         )
     console.print(table)
     where = Table(
-        title="Where the host's cores went in each cell (% of cores x wall, median over the rounds)"
+        title="Where the host's cores went in each cell: % of cores x wall, median over the rounds",
+        caption="from cgroups and /proc; `rest of the host` is the difference, within about ±1 %",
     )
-    where.add_column("cell", no_wrap=True)
-    where.add_column("mode", no_wrap=True)
-    for line in LINES:
-        where.add_column(LABELS[line], justify="right")
+    for column in ("cell", "mode", *(SHORT[line] for line in LINES)):
+        where.add_column(column, justify="left" if column in ("cell", "mode") else "right", no_wrap=True)
     for c in result["cells"]:
         shares = [c["accounting"][line] for line in LINES]
         where.add_row(
-            c["topology"] + (" (stock RQ)" if c["worker_class"] == "simple" else ""),
-            c["mode"],
-            *(show(s, ".1f", 100) if s else "-" for s in shares),
+            c["topology"] + cell_variant(c), c["mode"], *(show(median_only(s), ".1f", 100) for s in shares)
         )
     console.print(where)
+
+
+def median_only(summary: dict[str, float] | None) -> dict[str, float] | None:
+    """Just the median of a spread (for columns where the range would only crowd the table)."""
+    return None if summary is None else {**summary, "n": 1}
+
+
+def cell_variant(cell: dict[str, Any]) -> str:
+    """What tells cells of one topology apart beside their mode: consumers, stock RQ, counter-example."""
+    if cell["worker_class"] == "simple":
+        return " stock RQ"
+    if cell["note"].startswith("counter-example"):
+        return " 1 consumer"
+    return f" {cell['consumers']} consumers" if cell["consumers"] > 1 else ""
 
 
 def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def plan(chosen: list[Topology], modes: list[str], peer: bool = True) -> list[Gr
         if "distributed" in modes and best == topology:
             cells.append(Cell(topology, "distributed"))
         elif "distributed" in modes and topology.name == "fat":
-            note = f"counter-example: one consumer on {topology.cpus:g} CPUs"
+            note = f"counter-example: 1 consumer, {topology.cpus:g} CPUs"
             cells.append(Cell(topology, "distributed", note))
         if cells:
             groups.append(Group(topology, tuple(cells)))
