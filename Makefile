@@ -27,7 +27,7 @@ REPORTS ?= reports
 FAULTS ?= all
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env up down logs ps workers-up workers-down load-test compare chaos bench idle stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env up down logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,6 +76,9 @@ chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
+
+results: venv ## Regenerate docs/RESULTS.md and the README's summary from the newest reports/
+	$(PY) -m services.tools.results --reports $(REPORTS)
 
 idle: venv ## What the running stack costs at rest: CPU per container and of the engine, from cgroups
 	$(PY) -m services.tools.monitor.idle --reports $(REPORTS)

@@ -1,0 +1,210 @@
+"""`python -m services.tools.results`: the measured results page, regenerated from reports/.
+
+Figures are never copied by hand: this renders the newest report of each kind (make compare, make
+load-test, make idle, make bench) with the very tables those commands print, into docs/RESULTS.md,
+copies their charts into docs/, and rewrites the short summary between the markers in README.md.
+"""
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from services.tools.bench import report as bench_report
+from services.tools.loadtest import __main__ as loadtest
+from services.tools.loadtest import compare
+from services.tools.monitor import idle
+
+REPO = Path(__file__).resolve().parents[2]
+BEGIN, END = "<!-- results:begin (make results) -->", "<!-- results:end -->"
+WIDTH = 160
+
+
+def newest(reports: Path, pattern: str) -> Path | None:
+    """The newest report matching `pattern` (names carry their time, so the last in order)."""
+    found = sorted(reports.glob(pattern))
+    return found[-1] if found else None
+
+
+def as_text(render: Callable[[dict[str, Any], Console], None], data: dict[str, Any]) -> str:
+    """What the command printed for this report, as plain text."""
+    console = Console(record=True, width=WIDTH, file=io.StringIO(), color_system=None)
+    render(data, console)
+    return console.export_text().rstrip()
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f} %"
+
+
+def compare_summary(result: dict[str, Any]) -> list[str]:
+    """The comparison in a few sentences, every figure from this run."""
+    cells = result["cells"]
+    ours = [c for c in cells if c["worker_class"] != "simple" and not c["note"]]
+    peer = next((c for c in cells if c["worker_class"] == "simple"), None)
+
+    def best(mode: str) -> dict[str, Any] | None:
+        found = [c for c in ours if c["mode"] == mode and c["of_ceiling"]]
+        return max(found, key=lambda c: c["of_ceiling"]["median"]) if found else None
+
+    def name(c: dict[str, Any]) -> str:
+        return f"{c['topology']} {c['mode']} ({c['layout']})"
+
+    ceiling = result["ceiling"]
+    lines = [
+        f"- **Ceiling**: the same jobs on a bare `multiprocessing.Pool({result['budget']})` in the worker "
+        f"image under `--cpus {result['budget']}` ran at {ceiling['jobs_per_second']['median']:.2f} jobs/s, "
+        f"{_pct(ceiling['efficiency']['median'])} of one process's speed times {result['budget']}.",
+    ]
+    for mode in ("local", "distributed", "hybrid"):
+        top = best(mode)
+        if top:
+            spread = top["of_ceiling"]
+            lines.append(
+                f"- **Best {mode}**: {name(top)}, {_pct(spread['median'])} of the ceiling "
+                f"({_pct(spread['min'])}–{_pct(spread['max'])} over {spread['n']} rounds)."
+            )
+    if peer and peer["of_ceiling"]:
+        lines.append(
+            f"- **Stock RQ** (`SimpleWorker`, {peer['layout'].split(', stock')[0]}, the same chunks): "
+            f"{_pct(peer['of_ceiling']['median'])} of the ceiling."
+        )
+    counter = next((c for c in cells if c["note"].startswith("counter")), None)
+    if counter and counter["of_ceiling"]:
+        lines.append(
+            f"- **Counter-example**: {name(counter)} with one consumer, "
+            f"{_pct(counter['of_ceiling']['median'])}: one process takes one chunk at a time."
+        )
+    return lines
+
+
+def readme_block(result: dict[str, Any] | None, idle_result: dict[str, Any] | None, source: str) -> str:
+    """The short summary the README carries: one table and where the full page is."""
+    lines = [BEGIN]
+    if result:
+        lines += [
+            f"`make compare` on {source} ({result['title']}; median over the rounds):",
+            "",
+            "| cell | workers | mode | jobs/s | % of ceiling |",
+            "|---|---|---|---|---|",
+            f"| ceiling | bare Pool({result['budget']}) | - | "
+            f"{result['ceiling']['jobs_per_second']['median']:.2f} | 100 |",
+        ]
+        for c in result["cells"]:
+            label = c["topology"] + (f" ({c['note']})" if c["note"] else "")
+            lines.append(
+                f"| {label} | {c['layout']} | {c['mode']} | {c['jobs_per_second']['median']:.2f} "
+                f"| {100 * c['of_ceiling']['median']:.0f} |"
+            )
+        lines.append("")
+    if idle_result:
+        lines.append(
+            f"At rest the whole stack used {idle_result['containers_percent_of_core']:.2f} % of one core "
+            f"in its containers, and the Docker engine {idle_result['engine_percent_of_core']:.2f} % "
+            "(`make idle`)."
+        )
+        lines.append("")
+    lines += ["Every figure, its spread and where the cores went: [docs/RESULTS.md](docs/RESULTS.md).", END]
+    return "\n".join(lines)
+
+
+def build(reports: Path, docs: Path, readme: Path) -> list[str]:
+    """Write docs/RESULTS.md and the README block from the newest reports; the sections written."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    source = f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()} on the host"
+    page = [
+        "# Measured results",
+        "",
+        f"Generated by `make results` from the newest reports in `{reports}/` on "
+        f"{time.strftime('%Y-%m-%d')}, {source}. Machines differ: compare ratios within one run, "
+        "never absolute times across runs. Re-run the commands, then `make results`.",
+    ]
+    written = []
+    comparison = newest(reports, "comparison-*.json")
+    result = json.loads(comparison.read_text()) if comparison else None
+    if result:
+        shutil.copyfile(comparison.with_suffix(".png"), docs / "compare.png")
+        page += [
+            "",
+            "## `make compare`: every cell beside its ceiling and stock RQ, in one run",
+            "",
+            *compare_summary(result),
+            "",
+            "```",
+            as_text(compare.render, result),
+            "```",
+            "",
+            "![jobs/s and % of the ceiling per cell](compare.png)",
+        ]
+        written.append(comparison.name)
+    load = newest(reports, "loadtest-2*.json")
+    if load:
+        report = json.loads(load.read_text())
+        shutil.copyfile(Path(report["files"]["png"]), docs / "loadtest.png")
+        page += [
+            "",
+            "## `make load-test`",
+            "",
+            "```",
+            as_text(loadtest.render, report),
+            "```",
+            "",
+            "![CPU per container during a load test](loadtest.png)",
+        ]
+        written.append(load.name)
+    idle_file = newest(reports, "idle-*.json")
+    idle_result = json.loads(idle_file.read_text()) if idle_file else None
+    if idle_result:
+        page += ["", "## `make idle`: the stack at rest", "", "```", as_text(idle.render, idle_result), "```"]
+        written.append(idle_file.name)
+    bench = newest(reports, "bench-*.json")
+    if bench:
+        page += [
+            "",
+            "## `make bench`",
+            "",
+            "```",
+            as_text(bench_report.render, json.loads(bench.read_text())),
+            "```",
+        ]
+        written.append(bench.name)
+    (docs / "RESULTS.md").write_text("\n".join(page) + "\n")
+    text = readme.read_text()
+    if BEGIN in text and END in text:
+        start, end = text.index(BEGIN), text.index(END) + len(END)
+        readme.write_text(text[:start] + readme_block(result, idle_result, source) + text[end:])
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.tools.results", description=__doc__)
+    parser.add_argument("--reports", type=Path, default=Path("reports"))
+    parser.add_argument("--docs", type=Path, default=REPO / "docs")
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md")
+    args = parser.parse_args(argv)
+    written = build(args.reports, args.docs, args.readme)
+    if not written:
+        print(f"no report in {args.reports}/: run make compare, load-test, idle or bench first")
+        return 1
+    print(f"{args.docs / 'RESULTS.md'} and {args.readme} from {', '.join(written)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
