@@ -23,6 +23,8 @@ COMPARE_JOBS ?= 16
 # Rounds of every cell in make compare, interleaved; the table shows the median and the range.
 ROUNDS ?= 3
 REPORTS ?= reports
+# make idle: seconds to watch the stack at rest.
+IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
 
@@ -78,10 +80,10 @@ bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, effic
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
 
 results: venv ## Regenerate docs/RESULTS.md and the README's summary from the newest reports/
-	$(PY) -m services.tools.results --reports $(REPORTS)
+	$(PY) -m services.tools.results --reports $(REPORTS) $(RESULTS_ARGS)
 
 idle: venv ## What the running stack costs at rest: CPU per container and of the engine, from cgroups
-	$(PY) -m services.tools.monitor.idle --reports $(REPORTS)
+	$(PY) -m services.tools.monitor.idle --seconds $(IDLE_SECONDS) --reports $(REPORTS)
 
 stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C to quit)
 	$(PY) -m services.tools.monitor.stats

@@ -71,7 +71,7 @@ def compare_summary(result: dict[str, Any]) -> list[str]:
             spread = top["of_ceiling"]
             lines.append(
                 f"- **Best {mode}**: {name(top)}, {_pct(spread['median'])} of the ceiling "
-                f"({_pct(spread['min'])}–{_pct(spread['max'])} over {spread['n']} rounds)."
+                f"({100 * spread['min']:.0f}–{_pct(spread['max'])} over {spread['n']} rounds)."
             )
     if peer and peer["of_ceiling"]:
         lines.append(

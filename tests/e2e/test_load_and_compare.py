@@ -110,6 +110,23 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
         assert_report_covers_workers(
             report, {w["name"] for w in containers}, {w["hostname"] for w in containers}
         )
+    # make results turns this run into the results page and the README's summary, every cell in it.
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results:begin (make results) -->\nold\n<!-- results:end -->\nrest\n")
+    (tmp_path / "docs").mkdir()
+    results = make(
+        "results", env, f"REPORTS={tmp_path}", f"RESULTS_ARGS=--docs {tmp_path / 'docs'} --readme {readme}"
+    )
+    assert results.returncode == 0
+    page = (tmp_path / "docs" / "RESULTS.md").read_text()
+    assert "**Ceiling**" in page and "**Stock RQ**" in page and "bare Pool(2)" in page
+    block = readme.read_text()
+    assert block.startswith("intro\n") and block.endswith("rest\n") and "old" not in block
+    assert [
+        line.split(" | ")[2]
+        for line in block.splitlines()
+        if line.startswith("| fat") or line.startswith("| thin")
+    ] == [c["mode"] for c in cells]
     # Piped output keeps whole headers (no "topol…").
     for header in (
         "% of ceiling",
@@ -119,3 +136,19 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
         "rest of host",
     ):
         assert header in result.stdout, header
+
+
+def test_make_idle(stack: Stack, tmp_path: Path) -> None:
+    """The stack at rest: CPU per container from its cgroup, the engine on its own line."""
+    env = {"COMPOSE_PROJECT_NAME": stack.project}
+    result = make("idle", env, "IDLE_SECONDS=3", f"REPORTS={tmp_path}")
+    assert result.returncode == 0
+    (report_file,) = tmp_path.glob("idle-*.json")
+    report = json.loads(report_file.read_text())
+    names = {c.name for service in ("api", "redis", "worker") for c in stack.containers(service)}
+    assert {r["container"] for r in report["containers"]} == names
+    assert all(r["cpu_seconds"] >= 0 for r in report["containers"])
+    total = sum(r["percent_of_core"] for r in report["containers"])
+    assert abs(report["containers_percent_of_core"] - total) < 0.01
+    assert report["engine_percent_of_core"] > 0  # healthchecks every 2 s in tests: the engine works
+    assert "all containers" in result.stdout and "engine" in result.stdout
