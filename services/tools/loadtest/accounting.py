@@ -124,5 +124,6 @@ class Ledger:
             "host_cores": os.cpu_count() or 1,
             "core_seconds": {k: round(v, 4) for k, v in seconds.items()},
             "share": {k: round(v / capacity, 4) if capacity else None for k, v in seconds.items()},
+            "containers": {name: round(used, 4) for name, used in sorted(per_container.items())},
             "unreadable": self._meter.unreadable,
         }

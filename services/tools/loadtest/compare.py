@@ -291,6 +291,7 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                         args.reports,
                         label=f"loadtest-{cell.topology.name}",
                         baseline=baseline,
+                        watch=False,
                     )
                     row = round_row(report, ceiling, index)
                     rounds[cell.key].append(row)
