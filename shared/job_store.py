@@ -25,6 +25,8 @@ from shared.tally import BINS, Tally
 
 PREFIX = "cpuc:job:"
 ACTIVE = ("queued", "started")
+# Where a job ends: the one list of terminal statuses.
+ENDED = ("finished", "failed", "canceled")
 # Sorted set of job ids by creation time, newest kept: the dashboard's list of recent jobs.
 RECENT = "cpuc:jobs:recent"
 # Ids kept in RECENT; older ones are trimmed as new jobs arrive (their records live on until TTL).
@@ -169,9 +171,6 @@ class JobStore:
     def recent(self, limit: int = RECENT_LENGTH) -> list[str]:
         """Ids of the latest `limit` jobs submitted, newest first (records may have expired since)."""
         return [i.decode() for i in self.redis.zrevrange(RECENT, 0, limit - 1)] if limit > 0 else []
-
-    def exists(self, job_id: str) -> bool:
-        return bool(self.redis.exists(JobKeys.of(job_id).record))
 
     def status(self, job_id: str) -> str | None:
         value = self.redis.hget(JobKeys.of(job_id).record, "status")

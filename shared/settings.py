@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # Where each worker process keeps its ready file, which the container's healthcheck reads
     # (worker/queue/readiness.py); worker/queue/healthcheck.sh has the same default.
     ready_dir: str = "/tmp/cpu-contrast-ready"
+    # Seconds RQ keeps its own record of a finished queue job (our job record holds the answer).
+    queue_result_ttl: int = Field(default=600, ge=1)
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)
 

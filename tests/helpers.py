@@ -19,6 +19,7 @@ import pytest
 import redis
 
 from services.tools.local_stack import free_port, wait_for
+from shared.job_store import ENDED
 
 if TYPE_CHECKING:
     import httpx
@@ -65,7 +66,7 @@ def wait_for_job(client: "httpx.Client", job_id: str, timeout: float = 120) -> d
 
     def ended() -> dict | None:
         view = client.get(f"/jobs/{job_id}").raise_for_status().json()
-        return view if view["status"] in ("finished", "failed", "stopped", "canceled") else None
+        return view if view["status"] in ENDED else None
 
     return wait_for(ended, timeout, f"job {job_id}", interval=0.05)
 

@@ -46,7 +46,7 @@ def job_options() -> dict[str, Any]:
     settings = get_settings()
     options: dict[str, Any] = {
         "timeout": settings.job_timeout,
-        "result_ttl": 600,
+        "result_ttl": settings.queue_result_ttl,
         "failure_ttl": settings.result_ttl,
     }
     if settings.job_retries:

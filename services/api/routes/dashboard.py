@@ -1,6 +1,5 @@
 """The live dashboard: its page at `/`, and the figures it polls (GET /dashboard, GET /workers/series)."""
 
-import math
 import time
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +18,7 @@ from services.api.schemas import (
     WorkerView,
 )
 from shared.job_store import JobKeys
+from shared.percentiles import percentile
 from shared.worker_reports import read_reports, read_series
 
 router = APIRouter(tags=["dashboard"])
@@ -87,17 +87,14 @@ def dashboard(
         jobs_per_second=round(len(latencies) / WINDOW_SECONDS, 3),
         latency=LatencyView(
             jobs=len(latencies),
-            p50=_percentile(latencies, 50),
-            p95=_percentile(latencies, 95),
-            p99=_percentile(latencies, 99),
+            p50=_rounded(percentile(latencies, 50)),
+            p95=_rounded(percentile(latencies, 95)),
+            p99=_rounded(percentile(latencies, 99)),
         ),
         statuses=statuses,
         recent=recent,
     )
 
 
-def _percentile(ordered: list[float], p: float) -> float | None:
-    """Nearest-rank percentile of sorted values (an observed value, never an interpolation)."""
-    if not ordered:
-        return None
-    return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 3)
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)

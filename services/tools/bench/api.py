@@ -9,9 +9,10 @@ import httpx
 import redis
 
 from services.tools.bench.defaults import TINY_HI
-from services.tools.loadtest.report import expected_result, percentile
+from services.tools.loadtest.report import expected_result
 from services.tools.loadtest.runner import run_all
 from services.tools.loadtest.workload import Workload
+from shared.percentiles import percentile
 from shared.settings import get_settings
 
 # One tiny distributed job of one chunk: primes in [0, TINY_HI).

@@ -8,19 +8,11 @@ from typing import Any
 from services.tools.loadtest.runner import JobOutcome
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.docker_cpu import ContainerSeries, summarize
+from shared.percentiles import percentile
 from shared.tally import Tally
 
 # Seconds each CPU sample covers (Docker's stats tick; the workers report as often).
 SAMPLE_PERIOD = 1.0
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (1-99) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
 def _mean_max(points: list[tuple[float, float]]) -> tuple[float | None, float | None]:

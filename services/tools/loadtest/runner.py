@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 
 from services.tools.loadtest.workload import Workload
+from shared.job_store import ENDED
 
 # Seconds one long poll (GET /jobs/{id}?wait=) may wait for the job to end.
 LONG_POLL = 10.0
-ENDED = ("finished", "failed", "canceled")
 
 
 @dataclass

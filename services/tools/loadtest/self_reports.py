@@ -15,7 +15,6 @@ class SelfReportWatcher:
     def __init__(self, base_url: str) -> None:
         self._client = httpx.Client(base_url=base_url, timeout=5)
         self._series: dict[str, list[tuple[float, float]]] = {}
-        self._pool_processes: dict[str, int] = {}
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="self-reports", daemon=True)
 
@@ -31,16 +30,12 @@ class SelfReportWatcher:
     def series(self) -> dict[str, list[tuple[float, float]]]:
         return {host: list(points) for host, points in self._series.items()}
 
-    def pool_processes(self) -> dict[str, int]:
-        return dict(self._pool_processes)
-
     def _poll(self) -> None:
         seen: dict[str, float] = {}
         while not self._stopping.is_set():
             try:
                 for report in self._client.get("/workers").json():
                     host, at = report["host"], report["updated_at"]
-                    self._pool_processes[host] = report["pool_processes"]
                     if report["cpu_percent"] is not None and seen.get(host) != at:
                         seen[host] = at
                         self._series.setdefault(host, []).append((at, report["cpu_percent"]))
