@@ -33,3 +33,9 @@ def test_an_empty_variable_means_the_default(monkeypatch: pytest.MonkeyPatch) ->
     for name in Settings.model_fields:
         monkeypatch.setenv(name.upper(), "")
     assert Settings() == Settings.model_construct()
+
+
+def test_the_readme_documents_every_setting() -> None:
+    settings_section = (REPO / "README.md").read_text().split("## Settings", 1)[1]
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in settings_section]
+    assert not missing, f"README's Settings table lacks {missing}"
