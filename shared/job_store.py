@@ -21,6 +21,7 @@ from typing import Any
 from redis import Redis
 
 from shared.chunking import ChunkPlan
+from shared.settings import get_settings
 from shared.tally import BINS, Tally
 
 PREFIX = "cpuc:job:"
@@ -29,8 +30,8 @@ ACTIVE = ("queued", "started")
 ENDED = ("finished", "failed", "canceled")
 # Sorted set of job ids by creation time, newest kept: the dashboard's list of recent jobs.
 RECENT = "cpuc:jobs:recent"
-# Ids kept in RECENT; older ones are trimmed as new jobs arrive (their records live on until TTL).
-RECENT_LENGTH = 500
+# RECENT_JOBS (a setting) ids are kept in RECENT; older ones are trimmed as new jobs arrive (their
+# records live on until their TTL).
 # Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
 WAIT_MAX_SECONDS = 60
 
@@ -163,13 +164,14 @@ class JobStore:
         # The helper keys exist only once written to; expire them all the same (re-set as they fill).
         pipe.expire(keys.record, self.ttl)
         pipe.zadd(RECENT, {job_id: time.time()})
-        pipe.zremrangebyrank(RECENT, 0, -RECENT_LENGTH - 1)
+        pipe.zremrangebyrank(RECENT, 0, -get_settings().recent_jobs - 1)
         pipe.expire(RECENT, self.ttl)
         if pipeline is None:
             pipe.execute()
 
-    def recent(self, limit: int = RECENT_LENGTH) -> list[str]:
-        """Ids of the latest `limit` jobs submitted, newest first (records may have expired since)."""
+    def recent(self, limit: int | None = None) -> list[str]:
+        """Ids of the latest `limit` (RECENT_JOBS) jobs submitted, newest first (records may have expired)."""
+        limit = get_settings().recent_jobs if limit is None else limit
         return [i.decode() for i in self.redis.zrevrange(RECENT, 0, limit - 1)] if limit > 0 else []
 
     def status(self, job_id: str) -> str | None:

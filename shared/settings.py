@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,26 @@ class Settings(BaseSettings):
     # Re-runs a job gets after a fault that is not its own (a pool process or its whole worker died);
     # its own errors and timeouts fail it at once. RQ counts them; policy in worker/queue/retries.py.
     job_retries: int = Field(default=2, ge=0, le=10)
+    # Seconds between a worker process's self-reports (CPU, liveness, readiness) while its container
+    # computes; at rest (below HEARTBEAT_BUSY_PERCENT of a core) every IDLE_HEARTBEAT_SECONDS instead.
+    heartbeat_seconds: float = Field(default=1.0, gt=0)
+    idle_heartbeat_seconds: float = Field(default=2.5, gt=0)
+    heartbeat_busy_percent: float = Field(default=5.0, ge=0)
+    # Seconds a worker's liveness and report outlive its last beat: how soon the reaper hands back a
+    # dead worker's jobs, and how stale a ready file may get before the container's healthcheck fails.
+    liveness_ttl: int = Field(default=5, ge=2)
+    # Points kept in each worker container's CPU series (10 minutes at one a second).
+    cpu_series_length: int = Field(default=600, ge=1)
+    # Seconds between two sweeps of each worker's reaper (jobs of dead workers handed back).
+    reaper_sweep_seconds: float = Field(default=2.0, gt=0)
+    # Seconds a job id may sit in RQ's intermediate list, not started, before the reaper hands it back.
+    stuck_seconds: float = Field(default=10.0, gt=0)
+    # Seconds between two passes of the pool's relay: progress written, cancel checked, while a job runs.
+    progress_relay_seconds: float = Field(default=0.1, gt=0)
+    # The dashboard's throughput and latency cover the jobs that ended in this many last seconds.
+    dashboard_window_seconds: float = Field(default=60.0, gt=0)
+    # Recent jobs kept in the index the dashboard lists.
+    recent_jobs: int = Field(default=500, ge=1)
     # Where each worker process keeps its ready file, which the container's healthcheck reads
     # (worker/queue/readiness.py); worker/queue/healthcheck.sh has the same default.
     ready_dir: str = "/tmp/cpu-contrast-ready"
@@ -63,6 +83,14 @@ class Settings(BaseSettings):
     queue_result_ttl: int = Field(default=600, ge=1)
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)
+
+    @model_validator(mode="after")
+    def _beats_fit_the_liveness(self) -> "Settings":
+        if max(self.heartbeat_seconds, self.idle_heartbeat_seconds) * 2 > self.liveness_ttl:
+            raise ValueError(
+                "LIVENESS_TTL must hold two heartbeats (HEARTBEAT_SECONDS, IDLE_HEARTBEAT_SECONDS)"
+            )
+        return self
 
 
 @lru_cache

@@ -39,3 +39,11 @@ def test_the_readme_documents_every_setting() -> None:
     settings_section = (REPO / "README.md").read_text().split("## Settings", 1)[1]
     missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in settings_section]
     assert not missing, f"README's Settings table lacks {missing}"
+
+
+def test_the_healthcheck_script_defaults_are_the_settings_defaults() -> None:
+    """worker/queue/healthcheck.sh runs without Python: its fallbacks must equal Settings' defaults."""
+    script = (REPO / "worker" / "queue" / "healthcheck.sh").read_text()
+    defaults = Settings.model_construct()
+    assert f"${{READY_DIR:-{defaults.ready_dir}}}" in script
+    assert f"${{LIVENESS_TTL:-{defaults.liveness_ttl}}}" in script

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.kernels import run_kernel
+from shared.settings import get_settings
 from shared.tally import Tally
 from worker.pool.aggregation import SharedTally
 from worker.pool.health import PoolBroken, PoolWatch, dispose
@@ -32,9 +33,6 @@ log = logging.getLogger(__name__)
 # Units computed between two looks at the cancel Event. A multiple of the pi kernel's block, so that
 # the pieces never start mid-block (which would cost a skip-ahead).
 CANCEL_CHECK_UNITS = 1 << 16
-# Seconds between two passes of the relay thread: it takes the progress reports that arrived meanwhile
-# (one Redis write at most per pass, however many chunks ended) and asks whether the job was canceled.
-RELAY_INTERVAL = 0.1
 # Seconds without a result after which a run checks that none of the pool's processes died.
 HEALTH_CHECK_INTERVAL = 0.5
 # Seconds `close` waits for the relay thread to end.
@@ -146,7 +144,7 @@ class WarmPool:
         """Run every chunk on the pool and return the aggregate. One run at a time.
 
         While it runs, the pool's relay thread passes progress to `on_progress(chunks_done)` and,
-        every RELAY_INTERVAL, asks `should_cancel()` whether to stop the pool work early.
+        every PROGRESS_RELAY_SECONDS (a setting), asks `should_cancel()` whether to stop the pool work early.
         """
         if not self.usable:
             # Checked first: the dead process may hold the locks that clear() and reset() take.
@@ -209,7 +207,8 @@ class WarmPool:
 
 class _Relay(threading.Thread):
     """For the pool's life: passes the current run's progress to `on_progress`, and turns its
-    `should_cancel` into the Event, once per RELAY_INTERVAL.
+    `should_cancel` into the Event, once per PROGRESS_RELAY_SECONDS (one Redis write at most per pass,
+    however many chunks ended).
 
     One thread per pool, not per run: starting and joining a thread for every run cost more than a
     small run's work. Reports of an earlier run (a late one after it ended) are dropped by generation.
@@ -246,7 +245,8 @@ class _Relay(threading.Thread):
             self._following.set()
 
     def run(self) -> None:
-        while self._following.wait() and not self._stopping.wait(RELAY_INTERVAL):
+        interval = get_settings().progress_relay_seconds
+        while self._following.wait() and not self._stopping.wait(interval):
             try:
                 self._pass()
             except Exception:  # noqa: BLE001 - a failed progress write or cancel check must not end it

@@ -1,6 +1,6 @@
 """The worker's self-report: its container's CPU use (cgroup accounting), pool size and work done.
 
-A daemon thread in each worker process writes `cpuc:worker:<RQ worker name>` every HEARTBEAT_INTERVAL
+A daemon thread in each worker process writes `cpuc:worker:<RQ worker name>` every HEARTBEAT_SECONDS
 with a short expiry (so a dead process disappears from GET /workers); shared.worker_reports merges the
 reports of one container's processes (WORKER_CONSUMERS may run several). One process per container, the
 holder of a short lease, appends the container's CPU figure to its bounded time series.
@@ -19,6 +19,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker
 
+from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
 from worker import tasks
 from worker.cgroup.quota import quota_cpus
@@ -27,17 +28,11 @@ from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger(__name__)
 
-# Seconds between reports; the record expires after a few missed ones.
-HEARTBEAT_INTERVAL = 1.0
-RECORD_TTL = 5
-# Seconds between reports while the container is at rest (below BUSY_PERCENT of a core): the apparatus
-# must cost next to nothing when there is nothing to measure. Two beats fit in RECORD_TTL.
-IDLE_HEARTBEAT_INTERVAL = 2.5
-BUSY_PERCENT = 5.0
-# Points kept in each worker's CPU series (10 minutes at one a second).
-SERIES_LENGTH = 600
+# Intervals, the liveness TTL and the series length are settings (shared/settings.py): a beat every
+# second while the container computes, less often at rest, since the apparatus must cost next to
+# nothing when there is nothing to measure.
 ALIVE_PREFIX = "cpuc:alive:"
-# Which process of a host appends to its CPU series: the lease holder, replaced RECORD_TTL after it stops.
+# Which process of a host appends to its CPU series: the lease holder, replaced LIVENESS_TTL after it stops.
 SERIES_WRITER_PREFIX = "cpuc:series-writer:"
 _APPEND = """
 -- KEYS: the host's series writer lease, its series; ARGV: worker name, lease TTL, point, length, series TTL
@@ -52,7 +47,7 @@ return 1
 
 
 def alive_key(worker_name: str) -> str:
-    """Exists while the RQ worker of that name beats; gone RECORD_TTL seconds after it died."""
+    """Exists while the RQ worker of that name beats; gone LIVENESS_TTL seconds after it died."""
     return ALIVE_PREFIX + worker_name
 
 
@@ -70,7 +65,7 @@ def start(
     `worker_class`: the RQ worker class taking jobs here (module.name), shown in GET /workers.
     `ready` is refreshed while RQ knows this worker and `pool_whole()` holds (worker.queue.readiness).
     """
-    redis.set(alive_key(worker_name), host, ex=RECORD_TTL)
+    redis.set(alive_key(worker_name), host, ex=get_settings().liveness_ttl)
     thread = threading.Thread(
         target=_report_forever,
         args=(redis, host, worker_name, pool_processes, worker_class, ready, pool_whole),
@@ -94,15 +89,17 @@ def _report_forever(
     rq_key = Worker.redis_worker_namespace_prefix + worker_name
     quota = quota_cpus()
     append = redis.register_script(_APPEND)
+    settings = get_settings()
+    ttl = settings.liveness_ttl
     is_ready = False
-    interval = HEARTBEAT_INTERVAL
+    interval = settings.heartbeat_seconds
     while True:
         time.sleep(interval)
         cpu_percent, cpu_seconds = meter.read()
         now = time.time()
-        # Each second while the container computes; at rest less often, still well within RECORD_TTL.
-        busy = cpu_percent is None or cpu_percent >= BUSY_PERCENT
-        interval = HEARTBEAT_INTERVAL if busy else IDLE_HEARTBEAT_INTERVAL
+        # Each second while the container computes; at rest less often, still twice within the TTL.
+        busy = cpu_percent is None or cpu_percent >= settings.heartbeat_busy_percent
+        interval = settings.heartbeat_seconds if busy else settings.idle_heartbeat_seconds
         record = {
             "host": host,
             "worker": worker_name,
@@ -119,13 +116,13 @@ def _report_forever(
         }
         try:
             pipe = redis.pipeline(transaction=False)
-            pipe.set(report_key(worker_name), json.dumps(record), ex=RECORD_TTL)
-            pipe.set(alive_key(worker_name), host, ex=RECORD_TTL)
+            pipe.set(report_key(worker_name), json.dumps(record), ex=ttl)
+            pipe.set(alive_key(worker_name), host, ex=ttl)
             if cpu_percent is not None:
                 point = json.dumps([round(now, 3), round(cpu_percent, 2)])
                 append(
                     keys=[SERIES_WRITER_PREFIX + host, series_key(host)],
-                    args=[worker_name, RECORD_TTL, point, SERIES_LENGTH, 3600],
+                    args=[worker_name, ttl, point, settings.cpu_series_length, 3600],
                     client=pipe,
                 )
             # RQ's record of this worker, as `register_birth` wrote it (a heartbeat alone recreates

@@ -1,7 +1,7 @@
 """Requeue the jobs of a worker that died mid-job, within seconds instead of RQ's minutes.
 
 RQ notices an abandoned job only once its execution's TTL has run out: the job timeout plus 60 s for a
-SimpleWorker. Here every worker keeps a liveness key that expires RECORD_TTL seconds after its last
+SimpleWorker. Here every worker keeps a liveness key that expires LIVENESS_TTL seconds after its last
 beat (worker.queue.heartbeat); a job in the StartedJobRegistry whose worker has no liveness key was abandoned.
 The reaper, a thread in every worker, expires such executions at once and hands them to RQ's own
 clean-up of abandoned jobs, which retries each one (or fails it once its retries are used up: the
@@ -25,18 +25,14 @@ from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 
 from shared.job_store import JobStore
-from worker.queue.heartbeat import RECORD_TTL, alive_key
+from shared.settings import get_settings
+from worker.queue.heartbeat import alive_key
 
 log = logging.getLogger(__name__)
 
-# Seconds between two sweeps: with RECORD_TTL, bounds how long a dead worker's job waits.
-SWEEP_INTERVAL = 2.0
+# REAPER_SWEEP_SECONDS with LIVENESS_TTL bounds how long a dead worker's job waits (shared/settings.py).
 # Seconds a sweep may hold the registry-cleaning lock (a reaper killed mid-sweep frees it this late).
 LOCK_SECONDS = 10
-# An execution is reaped only once it is older than this: its worker has beaten at least once by then.
-MIN_AGE = RECORD_TTL
-# Seconds a job id may sit in RQ's intermediate list, not started, before it is handed back.
-STUCK_SECONDS = 10
 STUCK_PREFIX = "cpuc:intermediate-seen:"
 _MOVE_BACK = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
@@ -50,7 +46,7 @@ _REAPED = 0
 
 
 def start(redis: Redis, queue: Queue, store: JobStore) -> threading.Thread:
-    """Sweep every SWEEP_INTERVAL in the background; the thread dies with the process."""
+    """Sweep every REAPER_SWEEP_SECONDS in the background; the thread dies with the process."""
     thread = threading.Thread(target=_sweep_forever, args=(redis, queue, store), name="reaper", daemon=True)
     thread.start()
     return thread
@@ -58,7 +54,7 @@ def start(redis: Redis, queue: Queue, store: JobStore) -> threading.Thread:
 
 def _sweep_forever(redis: Redis, queue: Queue, store: JobStore) -> None:
     while True:
-        time.sleep(SWEEP_INTERVAL)
+        time.sleep(get_settings().reaper_sweep_seconds)
         try:
             sweep(redis, queue, store)
         except RedisError as exc:
@@ -107,7 +103,7 @@ def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:
     RQ dequeues by moving a job id into an intermediate list, then starts it. A worker stopped in
     between (a SIGTERM that lands during the move) leaves the id there; RQ's own clean-up waits for its
     maintenance, minutes later. A live worker starts a job within milliseconds of taking it, so an id
-    seen there for STUCK_SECONDS, and still not started, was abandoned.
+    seen there for STUCK_SECONDS (a setting), and still not started, was abandoned.
     """
     intermediate = IntermediateQueue(queue.key, redis)
     started = set(queue.started_job_registry.get_job_ids(cleanup=False))
@@ -118,7 +114,7 @@ def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:
         seen_key = f"{STUCK_PREFIX}{job_id}"
         if redis.set(seen_key, time.time(), nx=True, ex=3600):
             continue  # first seen now
-        if time.time() - float(redis.get(seen_key) or time.time()) < STUCK_SECONDS:
+        if time.time() - float(redis.get(seen_key) or time.time()) < get_settings().stuck_seconds:
             continue
         redis.delete(seen_key)
         # Atomic: the id moves only if it is still in the intermediate list (not started meanwhile).
@@ -141,7 +137,8 @@ def _executions(redis: Redis, registry) -> list[Execution]:
 
 
 def _abandoned(redis: Redis, execution: Execution) -> bool:
-    old_enough = time.time() - execution.created_at.timestamp() >= MIN_AGE
+    # Only once older than the liveness TTL: its worker has beaten at least once by then.
+    old_enough = time.time() - execution.created_at.timestamp() >= get_settings().liveness_ttl
     return old_enough and bool(execution.worker_name) and not redis.exists(alive_key(execution.worker_name))
 
 

@@ -19,14 +19,13 @@ from services.api.schemas import (
 )
 from shared.job_store import JobKeys
 from shared.percentiles import percentile
+from shared.settings import get_settings
 from shared.worker_reports import read_reports, read_series
 
 router = APIRouter(tags=["dashboard"])
 
 # The page's files (HTML, JS, CSS): served as they are, no build step, nothing fetched from elsewhere.
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-# Throughput and latency cover the jobs that ended in the last WINDOW_SECONDS.
-WINDOW_SECONDS = 60.0
 
 
 @router.get("/", include_in_schema=False)
@@ -62,8 +61,10 @@ def dashboard(
     now = time.time()
     workers = [WorkerView(**report) for report in read_reports(redis)]
     quotas = [w.cpu_quota for w in workers]
+    # Throughput and latency cover the jobs that ended in the last DASHBOARD_WINDOW_SECONDS.
+    window = get_settings().dashboard_window_seconds
     ids = store.recent()
-    # Only three fields of each recent job for the figures: one round trip for up to RECENT_LENGTH jobs.
+    # Only three fields of each recent job for the figures: one round trip for up to RECENT_JOBS jobs.
     pipe = redis.pipeline(transaction=False)
     for job_id in ids:
         pipe.hmget(JobKeys.of(job_id).record, "status", "created_at", "ended_at")
@@ -73,18 +74,18 @@ def dashboard(
         if status is None:  # expired
             continue
         statuses[status.decode()] = statuses.get(status.decode(), 0) + 1
-        if status == b"finished" and ended is not None and now - float(ended) <= WINDOW_SECONDS:
+        if status == b"finished" and ended is not None and now - float(ended) <= window:
             latencies.append(float(ended) - float(created))
     latencies.sort()
     recent = [JobView(**view) for view in map(store.read, ids[:limit]) if view is not None]
     return DashboardView(
         now=now,
-        window_seconds=WINDOW_SECONDS,
+        window_seconds=window,
         queue=QueueView(name=queue.name, depth=queue.count),
         workers=workers,
         pool_processes=sum(w.pool_processes for w in workers),
         cpu_quota=None if None in quotas else sum(q for q in quotas if q is not None),
-        jobs_per_second=round(len(latencies) / WINDOW_SECONDS, 3),
+        jobs_per_second=round(len(latencies) / window, 3),
         latency=LatencyView(
             jobs=len(latencies),
             p50=_rounded(percentile(latencies, 50)),
