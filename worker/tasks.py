@@ -5,6 +5,7 @@ only a short summary for its registries.
 """
 
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -21,6 +22,9 @@ from worker.queue import retries
 
 # Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
 completed = {"jobs": 0, "chunks": 0}
+# Set when a job function starts: wakes a heartbeat that rests between beats of an idle container, so
+# even a short run has its CPU reported from its first second.
+work_started = threading.Event()
 
 
 @contextmanager
@@ -58,6 +62,7 @@ def pool_chunking(kernel: str, units: range, requested: int | None, processes: i
 
 def run_local(job_id: str) -> dict[str, Any]:
     """Run a whole job on this container's pool (mode `local`)."""
+    work_started.set()
     store, pool, host = runtime.store(), runtime.get(), runtime.host()
     with _failures_recorded(job_id, whole_job=True):
         spec, status = store.begin(job_id, host, pool.processes)
@@ -90,6 +95,7 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -
 
     Two round trips besides the kernel: `begin` (started + the job's request) and `merge_chunk`.
     """
+    work_started.set()
     store, host = runtime.store(), runtime.host()
     with _failures_recorded(job_id, whole_job=False):
         pool = runtime.get() if hybrid else None

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Intervals, the liveness TTL and the series length are settings (shared/settings.py): a beat every
 # second while the container computes, less often at rest, since the apparatus must cost next to
-# nothing when there is nothing to measure.
+# nothing when there is nothing to measure; a job's start wakes a resting heartbeat at once.
 ALIVE_PREFIX = "cpuc:alive:"
 # Which process of a host appends to its CPU series: the lease holder, replaced LIVENESS_TTL after it stops.
 SERIES_WRITER_PREFIX = "cpuc:series-writer:"
@@ -93,12 +93,18 @@ def _report_forever(
     ttl = settings.liveness_ttl
     is_ready = False
     interval = settings.heartbeat_seconds
+    last_beat = time.monotonic()
     while True:
-        time.sleep(interval)
+        woken = tasks.work_started.wait(interval)
+        tasks.work_started.clear()
+        if woken:
+            # Never two beats within HEARTBEAT_SECONDS, however often jobs start.
+            time.sleep(max(0.0, last_beat + settings.heartbeat_seconds - time.monotonic()))
+        last_beat = time.monotonic()
         cpu_percent, cpu_seconds = meter.read()
         now = time.time()
         # Each second while the container computes; at rest less often, still twice within the TTL.
-        busy = cpu_percent is None or cpu_percent >= settings.heartbeat_busy_percent
+        busy = woken or cpu_percent is None or cpu_percent >= settings.heartbeat_busy_percent
         interval = settings.heartbeat_seconds if busy else settings.idle_heartbeat_seconds
         record = {
             "host": host,
