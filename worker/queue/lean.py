@@ -12,14 +12,15 @@ records, in the same RQ keys, with two round trips:
   blocks as RQ's `Queue.dequeue_any` does (BLMOVE into the intermediate list of a single queue, BLPOP on
   several), then starts the id it got with the same script.
 - finish (`_FINISH`): what RQ's `handle_job_success` does for a job without dependents: `finished`
-  status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL, the execution
-  cleaned up, the worker's counters.
+  status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL (on the job and
+  its dependencies set, as RQ's `Job.cleanup`), the execution cleaned up, the worker's counters.
 
 Everything else stays RQ's own code, on these same records: the job timeout (RQ's death penalty around
 the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`, the job's retries
-left), jobs with success callbacks, repeats, dependents or a result TTL of 0/-1 (RQ's `perform_job` and
-`_finalize_success`), warm shutdown, suspension, maintenance, and the clean-up of abandoned executions
-(worker.queue.reaper). Only the per-job heartbeats and suspension checks are rate-limited, to one per second.
+left), jobs with success callbacks, repeats, dependents, webhooks, a rate limit or a result TTL of 0/-1
+(RQ's `perform_job` and `_finalize_success`), warm shutdown, suspension, maintenance, and the clean-up of
+abandoned executions (worker.queue.reaper). Only the per-job heartbeats and suspension checks are
+rate-limited, to one per second.
 
 The scripts build a job's own keys from its id, which standalone Redis allows and Redis Cluster would
 not: this worker is for a single Redis, as the stack runs.
@@ -102,7 +103,7 @@ return raw
 """
 
 _FINISH = """
--- KEYS: finished registry, started registry, worker hash, worker execution index
+-- KEYS: finished registry, started registry, worker hash, worker execution index, the job's dependencies set
 -- ARGV: job id, execution id, now (s), now (RQ's text format), result TTL, job key prefix,
 --       execution key prefix, execution registry prefix, result stream prefix, working seconds,
 --       then the Result's fields
@@ -117,6 +118,7 @@ redis.call('XADD', result_key, 'MAXLEN', 10, '*', unpack(ARGV, 11))
 redis.call('EXPIRE', result_key, ttl)
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + ttl, id)
 redis.call('EXPIRE', job_key, ttl)
+redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('DEL', ARGV[7] .. composite)
 redis.call('ZREM', KEYS[2], composite)
 redis.call('ZREM', ARGV[8] .. id, ARGV[2])
@@ -301,6 +303,9 @@ class LeanWorker(SimpleWorker):
             job._success_callback_name is None
             and not job.repeats_left
             and job.get_result_ttl(self.default_result_ttl) > 0
+            # RQ's success path frees a rate limit slot and sends the job's webhooks; ours does neither.
+            and not job.has_rate_limit
+            and not job.webhooks
         )
 
     def _finish_lean(self, job: Job, queue: Queue, execution: Execution, return_value: Any) -> bool:
@@ -320,7 +325,7 @@ class LeanWorker(SimpleWorker):
         ttl = job.get_result_ttl(self.default_result_ttl)
         registries = [queue.finished_job_registry.key, queue.started_job_registry.key]
         done = self._finish(
-            keys=[*registries, self.key, self.executions_key],
+            keys=[*registries, self.key, self.executions_key, job.dependencies_key],
             args=[
                 job.id,
                 execution.id,

@@ -8,11 +8,13 @@ import signal
 import threading
 import time
 import uuid
+from unittest import mock
 
 import pytest
 import redis
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
+from rq.rate_limit import RateLimit, RateLimitRegistry
 from rq.serializers import JSONSerializer
 
 from tests.helpers import monitored
@@ -104,6 +106,21 @@ def test_dependents_and_callbacks_go_through_rqs_own_code(queue: Queue) -> None:
     # the dependent; the second job finishes on the lean path.
     assert worker.lean_jobs == 1
     assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
+    # As RQ's Job.cleanup: the finished job's set of dependencies expires with the job.
+    assert 0 < queue.connection.ttl(second.dependencies_key) <= queue.connection.ttl(second.key)
+
+
+def test_a_rate_limited_job_frees_its_slot_through_rqs_own_code(queue: Queue) -> None:
+    limit = RateLimit(f"lean-limit-{uuid.uuid4().hex[:8]}", concurrency=1)
+    first = queue.enqueue("tests.worker.queue.lean_jobs.add", 1, 1, rate_limit=limit)
+    second = queue.enqueue("tests.worker.queue.lean_jobs.add", 2, 2, rate_limit=limit)
+    assert second.get_status(refresh=True) == JobStatus.RATE_LIMITED  # waits for the first one's slot
+    worker = work(queue)
+    assert first.return_value(refresh=True) == {"sum": 2}
+    assert second.return_value(refresh=True) == {"sum": 4}, "the first job never freed its slot"
+    assert worker.lean_jobs == 0
+    registry = RateLimitRegistry.from_job(second)
+    assert (registry.get_allowed_job_ids(), registry.get_rate_limited_job_ids()) == ([], [])
 
 
 def test_an_id_whose_job_hash_expired_is_skipped(queue: Queue) -> None:
@@ -182,3 +199,18 @@ def test_one_take_script_call_per_job(redis_url: str, redis_client: redis.Redis,
     assert len(takes) == 4 + 1  # one per job, and the one that finds every queue empty (burst mode)
     pops = [c for c in ours if c.split()[0] in ("LMOVE", "BLMOVE", "LPOP", "BLPOP", "RPOPLPUSH")]
     assert pops == []
+
+
+def test_a_taken_job_that_never_runs_is_failed_by_rqs_started_registry_cleanup(queue: Queue) -> None:
+    """The take script dequeues and starts in one step: a job taken by a worker that never runs it is in
+    the StartedJobRegistry (not left `queued` in the intermediate list, as between RQ's two steps), and
+    RQ's clean-up of that registry fails it once its execution has expired."""
+    job = queue.enqueue("tests.worker.queue.lean_jobs.add", 1, 2)
+    with mock.patch.object(LeanWorker, "execute_job"):
+        work(queue)
+    assert job.get_status(refresh=True) == JobStatus.STARTED
+    assert leftovers(queue) == {"started": 1, "intermediate": 0, "queued": 0}
+    queue.started_job_registry.cleanup(timestamp=time.time() + 3600)  # an hour on: its execution expired
+    assert job.get_status(refresh=True) == JobStatus.FAILED
+    assert queue.failed_job_registry.get_job_ids() == [job.id]
+    assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
