@@ -9,8 +9,8 @@ it is ours and reports the jobs the class ran. LeanWorker must pass every test t
 passes.
 
 Not run: RQ's slow tests (RUN_SLOW_TESTS_TOO: warm/cold shutdown of a busy worker, long jobs) and its SSL
-tests; the files for the CLI, the scheduler, cron, groups, the worker pool, the spawn worker, rate limits,
-and the job and queue APIs, which use a worker only here and there.
+tests; the files for the CLI, the scheduler, cron, groups, the decorator, the worker pool, the spawn
+worker, and the job and queue APIs, which use a worker only here and there.
 """
 
 import importlib.metadata
@@ -38,7 +38,8 @@ CACHE = ROOT / ".cache" / "rq-suite"
 PLUGIN = Path(__file__).with_name("rq_suite_plugin.py")
 SITE = Path(__file__).with_name("rq_suite_site.py")
 
-# RQ's test files that drive a worker through its job lifecycle.
+# RQ's test files that drive a worker through a job's life: taken, run, finished, failed, retried, repeated,
+# its dependents enqueued, its rate limit slot freed, its webhooks sent, commands to the worker.
 FILES = [
     "tests/test_worker.py",
     "tests/test_registry.py",
@@ -51,6 +52,10 @@ FILES = [
     "tests/test_job_lifecycle.py",
     "tests/test_intermediate_queue.py",
     "tests/test_dependencies.py",
+    "tests/test_job_dependency.py",
+    "tests/test_rate_limit.py",
+    "tests/test_webhooks.py",
+    "tests/test_commands.py",
 ]
 
 # Left out of both runs (--deselect): tests of the forking Worker's work horse (fork it, kill it, monitor it).
@@ -65,10 +70,27 @@ FORK_ONLY = {
     # fork_work_horse, then the horse killed from outside (slow: RQ skips them without RUN_SLOW_TESTS_TOO).
     "tests/test_worker.py::WorkerShutdownTestCase::test_work_horse_death_sets_job_failed",
     "tests/test_worker.py::WorkerShutdownTestCase::test_work_horse_force_death",
+    # The kill-horse, stop-job and stop-execution commands: the worker kills the job's horse.
+    "tests/test_commands.py::TestCommands::test_kill_horse_command",
+    "tests/test_commands.py::TestCommands::test_stop_job_command",
+    "tests/test_commands.py::TestCommands::test_stop_execution_command",
+}
+
+# Pass with stock SimpleWorker and fail with LeanWorker by design. RQ dequeues in one step (the id moved into
+# the queue's intermediate list, the job still `queued`) and starts the job in another (prepare_execution,
+# then perform_job's prepare_job_execution); LeanWorker's take script does both at once, one round trip.
+# These tests mock execute_job or perform_job and expect the job still `queued` in the intermediate list
+# (the intermediate-queue clean-up then fails it): with LeanWorker it is already `started` in the
+# StartedJobRegistry, whose clean-up fails it instead (test_lean_worker.py checks that). Making them pass
+# would cost LeanWorker a second round trip before every job.
+BY_DESIGN = {
+    "tests.test_intermediate_queue.TestIntermediateQueue::test_cleanup_intermediate_queue",
+    "tests.test_intermediate_queue.TestIntermediateQueue::test_cleanup_intermediate_queue_in_maintenance",
+    "tests.test_intermediate_queue.TestIntermediateQueue::test_no_cleanup_while_in_started_queue",
 }
 
 # At least this many tests pass with stock SimpleWorker, or the harness itself is broken.
-MIN_PASSED = 100
+MIN_PASSED = 300
 SUBPROCESS_TIMEOUT = 600
 
 
@@ -170,7 +192,10 @@ def test_lean_worker_passes_every_rq_test_that_simple_worker_passes(tmp_path: Pa
     assert stock_report["class"] == "rq.worker.worker_classes.SimpleWorker" and stock_report["executed"] > 0
     assert lean_report["class"] == "worker.queue.lean.LeanWorker" and lean_report["executed"] > 0
     assert len(stock) >= MIN_PASSED, f"only {len(stock)} of RQ's tests passed with stock SimpleWorker"
-    regressions = sorted(stock - lean)
-    assert not regressions, f"{len(regressions)} pass with SimpleWorker, fail with LeanWorker:\n" + "\n".join(
-        regressions
+    regressions = stock - lean
+    unexpected = sorted(regressions - BY_DESIGN)
+    assert not unexpected, f"{len(unexpected)} pass with SimpleWorker, fail with LeanWorker:\n" + "\n".join(
+        unexpected
     )
+    # The list of differences by design stays exact: one that LeanWorker now passes leaves it.
+    assert regressions >= BY_DESIGN, f"no longer failing with LeanWorker: {sorted(BY_DESIGN - regressions)}"
