@@ -4,20 +4,23 @@ Stock SimpleWorker spends about 57 Redis commands, a dozen round trips and 4 MUL
 bookkeeping (ANCHORS.md: ~3-5 ms per job, more than a small chunk's work). LeanWorker writes the same
 records, in the same RQ keys, with two round trips:
 
-- take (`_TAKE`): LMOVE the next id from the queue to RQ's intermediate list, then do everything RQ's
-  `prepare_execution` + `prepare_job_execution` do: the Execution hash, its entries in the job's
-  execution registry, the StartedJobRegistry and the worker's execution index, the job's `started`
-  status and heartbeat, the worker's heartbeat; and return the job's hash. An empty queue falls back to a
-  blocking BLMOVE, then the same script.
+- take (`_TAKE`): LMOVE the next id from the first non-empty of the worker's queues (in RQ's order and
+  dequeue strategy) to that queue's intermediate list, then do everything RQ's `prepare_execution` +
+  `prepare_job_execution` do: the Execution hash, its entries in the job's execution registry, the
+  queue's StartedJobRegistry and the worker's execution index, the job's `started` status and
+  heartbeat, the worker's heartbeat; and return the job's hash. When every queue is empty the worker
+  blocks as RQ's `Queue.dequeue_any` does (BLMOVE into the intermediate list of a single queue, BLPOP on
+  several), then starts the id it got with the same script.
 - finish (`_FINISH`): what RQ's `handle_job_success` does for a job without dependents: `finished`
-  status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL, the execution
-  cleaned up, the worker's counters.
+  status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL (on the job and
+  its dependencies set, as RQ's `Job.cleanup`), the execution cleaned up, the worker's counters.
 
 Everything else stays RQ's own code, on these same records: the job timeout (RQ's death penalty around
 the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`, the job's retries
-left), jobs with success callbacks, repeats, dependents or a result TTL of 0/-1 (RQ's `perform_job` and
-`_finalize_success`), warm shutdown, suspension, maintenance, and the clean-up of abandoned executions
-(worker.queue.reaper). Only the per-job heartbeats and suspension checks are rate-limited, to one per second.
+left), jobs with success callbacks, repeats, dependents, webhooks, a rate limit or a result TTL of 0/-1
+(RQ's `perform_job` and `_finalize_success`), warm shutdown, suspension, maintenance, and the clean-up of
+abandoned executions (worker.queue.reaper). Only the per-job heartbeats and suspension checks are
+rate-limited, to one per second.
 
 The scripts build a job's own keys from its id, which standalone Redis allows and Redis Cluster would
 not: this worker is for a single Redis, as the stack runs.
@@ -34,6 +37,7 @@ from rq import Retry, SimpleWorker
 from rq.defaults import DEFAULT_WORKER_TTL, RQ_KEY_PREFIX
 from rq.executions import Execution, ExecutionRegistry
 from rq.job import Job, JobStatus
+from rq.logutils import blue, green
 from rq.queue import Queue
 from rq.results import Result
 from rq.timeouts import JobTimeoutException
@@ -45,20 +49,33 @@ from rq.worker import WorkerStatus
 BEAT_INTERVAL = 1.0
 
 _TAKE = """
--- KEYS: queue, intermediate list, started registry, worker hash, worker execution index
+-- KEYS: worker hash, worker execution index, then per queue in the worker's order: the queue, its
+--       intermediate list, its started registry
 -- ARGV: job id ('' = take the next one), execution id, now (s), now (RQ's text format), worker name,
---       job key prefix, execution key prefix, execution registry prefix, default timeout
+--       job key prefix, execution key prefix, execution registry prefix, default timeout, worker TTL,
+--       the queue of the given job id (its 1-based place in KEYS' queues)
 local id = ARGV[1]
-if id == '' then
-  id = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
-  if not id then return false end
+local q = tonumber(ARGV[11])
+local raw
+while true do
+  if id == '' then
+    q = 0
+    for i = 1, (#KEYS - 2) / 3 do
+      local popped = redis.call('LMOVE', KEYS[3 * i], KEYS[3 * i + 1], 'LEFT', 'RIGHT')
+      if popped then
+        id, q = popped, i
+        break
+      end
+    end
+    if q == 0 then return false end
+  end
+  raw = redis.call('HGETALL', ARGV[6] .. id)
+  if #raw > 0 then break end
+  -- Its hash expired: skip the id, as RQ does, and take the next one.
+  redis.call('LREM', KEYS[3 * q + 1], 1, id)
+  id = ''
 end
 local job_key = ARGV[6] .. id
-local raw = redis.call('HGETALL', job_key)
-if #raw == 0 then
-  redis.call('LREM', KEYS[2], 1, id)
-  return {id}
-end
 local now = tonumber(ARGV[3])
 local timeout = tonumber(redis.call('HGET', job_key, 'timeout') or ARGV[9])
 local ttl = timeout + 60
@@ -71,21 +88,22 @@ redis.call('HSET', execution_key, 'id', ARGV[2], 'job_id', id, 'created_at', ARG
 redis.call('EXPIRE', execution_key, ttl)
 redis.call('ZADD', registry_key, now + ttl + 60, ARGV[2])
 redis.call('EXPIRE', registry_key, ttl + 60)
-redis.call('ZADD', KEYS[3], now + ttl, composite)
-redis.call('SADD', KEYS[5], composite)
-redis.call('EXPIRE', KEYS[5], ttl + 60)
-redis.call('HSET', KEYS[4], 'state', 'busy', 'last_heartbeat', ARGV[4])
-redis.call('EXPIRE', KEYS[4], ttl)
+redis.call('ZADD', KEYS[3 * q + 2], now + ttl, composite)
+redis.call('SADD', KEYS[2], composite)
+redis.call('EXPIRE', KEYS[2], ttl + 60)
+redis.call('HSET', KEYS[1], 'state', 'busy', 'last_heartbeat', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('HSET', job_key, 'last_heartbeat', ARGV[4], 'status', 'started', 'started_at', ARGV[4],
            'worker_name', ARGV[5])
 redis.call('PERSIST', job_key)
-redis.call('LREM', KEYS[2], 1, id)
+redis.call('LREM', KEYS[3 * q + 1], 1, id)
 table.insert(raw, 1, id)
+table.insert(raw, 1, q)
 return raw
 """
 
 _FINISH = """
--- KEYS: finished registry, started registry, worker hash, worker execution index
+-- KEYS: finished registry, started registry, worker hash, worker execution index, the job's dependencies set
 -- ARGV: job id, execution id, now (s), now (RQ's text format), result TTL, job key prefix,
 --       execution key prefix, execution registry prefix, result stream prefix, working seconds,
 --       then the Result's fields
@@ -100,6 +118,7 @@ redis.call('XADD', result_key, 'MAXLEN', 10, '*', unpack(ARGV, 11))
 redis.call('EXPIRE', result_key, ttl)
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + ttl, id)
 redis.call('EXPIRE', job_key, ttl)
+redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('DEL', ARGV[7] .. composite)
 redis.call('ZREM', KEYS[2], composite)
 redis.call('ZREM', ARGV[8] .. id, ARGV[2])
@@ -116,8 +135,6 @@ class LeanWorker(SimpleWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if len(self.queues) != 1:
-            raise ValueError("LeanWorker takes jobs from exactly one queue")
         self._take = self.connection.register_script(_TAKE)
         self._finish = self.connection.register_script(_FINISH)
         # Key prefixes of a job's own records, from RQ's own key functions (RQ_KEY_PREFIX is followed).
@@ -128,6 +145,7 @@ class LeanWorker(SimpleWorker):
             "results": Result.get_key(""),
         }
         self._taken: dict[str, Execution] = {}
+        self._keys_of: dict[str, list[str]] = {}
         self._last_beat = 0.0
         self._last_suspension_check = 0.0
         self.lean_jobs = 0
@@ -152,71 +170,104 @@ class LeanWorker(SimpleWorker):
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
     ) -> tuple[Job, Queue] | None:
-        """The next job, already started (one script); blocks up to `timeout` on an empty queue."""
-        queue = self.queues[0]
+        """The next job, already started (one script), from the first non-empty queue in the worker's order;
+        blocks up to `timeout` while they are all empty."""
         self.heartbeat()
         idle_since = time.monotonic()
         while True:
+            queues = self._ordered_queues
             # Busy while the script may take a job: a SIGTERM now waits for that job to finish.
             self._state = WorkerStatus.BUSY
-            taken = self._start(queue, "")
+            taken = self._start(queues)
             if taken is not None:
                 return taken
-            if timeout is None or self._stop_requested:
-                return None  # burst mode on an empty queue, as RQ; or stopping
+            if timeout is None or self._stop_requested or not queues:
+                return None  # burst mode on empty queues, as RQ; or stopping
             self.set_state(WorkerStatus.IDLE)
+            if self.should_run_maintenance_tasks:
+                self.run_maintenance_tasks()  # as RQ's loop, between two waits for a job
             wait = timeout
             if max_idle_time is not None:
                 wait = max(1, int(max_idle_time - (time.monotonic() - idle_since)))
-            job_id = self.connection.blmove(queue.key, queue.intermediate_queue_key, wait or 1)
-            if job_id is None:
+            popped = self._wait_for_job(queues, wait or 1)
+            if popped is None:
                 if max_idle_time is not None and time.monotonic() - idle_since >= max_idle_time:
                     return None
                 self.heartbeat()
                 continue
             self._state = WorkerStatus.BUSY
-            taken = self._start(queue, job_id.decode())
+            taken = self._start(queues, *popped)
             if taken is not None:
                 return taken
 
-    def _start(self, queue: Queue, job_id: str) -> tuple[Job, Queue] | None:
-        """Run the take script (for `job_id`, or the queue's next job): the started job, or None."""
-        registry = queue.started_job_registry
-        while True:
-            execution_id = uuid.uuid4().hex
-            now = datetime.now(UTC)
-            raw = self._take(
-                keys=[queue.key, queue.intermediate_queue_key, registry.key, self.key, self.executions_key],
-                args=[
-                    job_id,
-                    execution_id,
-                    now.timestamp(),
-                    utcformat(now),
-                    self.name,
-                    self._prefixes["job"],
-                    self._prefixes["execution"],
-                    self._prefixes["executions"],
-                    self.queue_class.DEFAULT_TIMEOUT,
-                    DEFAULT_WORKER_TTL,
-                ],
-            )
-            if not raw:
-                return None
-            if len(raw) > 1:
-                break
-            job_id = ""  # its hash had expired (RQ skips such ids too): take the next one
-        job_id = raw[0].decode()
+    def _wait_for_job(self, queues: list[Queue], timeout: int) -> tuple[str, int] | None:
+        """Block until a job id arrives on one of the queues, as RQ's `Queue.dequeue_any` does: BLMOVE into
+        the intermediate list of a single queue, BLPOP on several (the first non-empty in the worker's order;
+        Redis has no blocking move from several lists). The id and its queue's place in `queues`."""
+        if len(queues) == 1:
+            job_id = self.connection.blmove(queues[0].key, queues[0].intermediate_queue_key, timeout)
+            return None if job_id is None else (job_id.decode(), 0)
+        popped = self.connection.blpop([queue.key for queue in queues], timeout)
+        if popped is None:
+            return None
+        key = popped[0].decode()
+        return popped[1].decode(), next(i for i, queue in enumerate(queues) if queue.key == key)
+
+    def _start(self, queues: list[Queue], job_id: str = "", place: int = 0) -> tuple[Job, Queue] | None:
+        """Run the take script: start `job_id` (popped from queues[place]), or else the next job of the first
+        non-empty queue; the started job and its queue, or None if they are all empty."""
+        keys = [self.key, self.executions_key]
+        for queue in queues:
+            keys += self._queue_keys(queue)
+        execution_id = uuid.uuid4().hex
+        now = datetime.now(UTC)
+        raw = self._take(
+            keys=keys,
+            args=[
+                job_id,
+                execution_id,
+                now.timestamp(),
+                utcformat(now),
+                self.name,
+                self._prefixes["job"],
+                self._prefixes["execution"],
+                self._prefixes["executions"],
+                self.queue_class.DEFAULT_TIMEOUT,
+                DEFAULT_WORKER_TTL,
+                place + 1 if job_id else 0,
+            ],
+        )
+        if not raw:
+            return None
+        queue = queues[raw[0] - 1]
+        job_id = raw[1].decode()
         job = self.job_class(job_id, connection=self.connection, serializer=self.serializer)
-        job.restore(dict(zip(raw[1::2], raw[2::2], strict=True)))
+        job.restore(dict(zip(raw[2::2], raw[3::2], strict=True)))
         job.worker_name, job.started_at, job.last_heartbeat = self.name, now, now
         job._status = JobStatus.STARTED
+        job.redis_server_version = self.get_redis_server_version()
         execution = Execution(execution_id, job_id, connection=self.connection, worker_name=self.name)
         execution.created_at = execution.last_heartbeat = now
         execution._job = job
         self.executions[execution_id] = execution
         self._taken[job_id] = execution
-        self.log.debug("Worker %s: %s: %s", self.name, queue.name, job_id)
+        self.reorder_queues(reference_queue=queue)
+        # RQ's own log line for a dequeued job, with or without its description.
+        if self.log_job_description:
+            self.log.info(
+                "Worker %s: %s: %s (%s)", self.name, green(queue.name), blue(job.description), job.id
+            )
+        else:
+            self.log.info("Worker %s: %s: %s", self.name, green(queue.name), job.id)
         return job, queue
+
+    def _queue_keys(self, queue: Queue) -> list[str]:
+        """A queue's keys for the take script: the queue, its intermediate list, its started registry."""
+        keys = self._keys_of.get(queue.key)
+        if keys is None:
+            keys = [queue.key, queue.intermediate_queue_key, queue.started_job_registry.key]
+            self._keys_of[queue.key] = keys
+        return keys
 
     # --- run and finish -------------------------------------------------------------------------
 
@@ -252,6 +303,9 @@ class LeanWorker(SimpleWorker):
             job._success_callback_name is None
             and not job.repeats_left
             and job.get_result_ttl(self.default_result_ttl) > 0
+            # RQ's success path frees a rate limit slot and sends the job's webhooks; ours does neither.
+            and not job.has_rate_limit
+            and not job.webhooks
         )
 
     def _finish_lean(self, job: Job, queue: Queue, execution: Execution, return_value: Any) -> bool:
@@ -271,7 +325,7 @@ class LeanWorker(SimpleWorker):
         ttl = job.get_result_ttl(self.default_result_ttl)
         registries = [queue.finished_job_registry.key, queue.started_job_registry.key]
         done = self._finish(
-            keys=[*registries, self.key, self.executions_key],
+            keys=[*registries, self.key, self.executions_key, job.dependencies_key],
             args=[
                 job.id,
                 execution.id,

@@ -20,3 +20,11 @@ def count_runs_then_fail(counter_key: str) -> None:
 def sleep(seconds: float) -> str:
     time.sleep(seconds)
     return "slept"
+
+
+def record(key: str, label: str) -> str:
+    """Append `label` to the Redis list `key`: the order in which jobs ran."""
+    job = get_current_job()
+    assert job is not None
+    job.connection.rpush(key, label)
+    return label

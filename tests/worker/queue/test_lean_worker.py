@@ -5,30 +5,39 @@ queue; the job functions are in tests/worker/queue/lean_jobs.py.
 """
 
 import signal
+import threading
+import time
 import uuid
+from unittest import mock
 
 import pytest
 import redis
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
+from rq.rate_limit import RateLimit, RateLimitRegistry
 from rq.serializers import JSONSerializer
 
+from tests.helpers import monitored
 from worker.queue.lean import LeanWorker
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def queue(redis_client: redis.Redis) -> Queue:
+def new_queue(redis_client: redis.Redis) -> Queue:
     return Queue(f"lean-{uuid.uuid4().hex[:8]}", connection=redis_client, serializer=JSONSerializer)
 
 
-def work(queue: Queue) -> LeanWorker:
-    """Run a LeanWorker here until the queue is empty (burst mode)."""
+@pytest.fixture
+def queue(redis_client: redis.Redis) -> Queue:
+    return new_queue(redis_client)
+
+
+def work(*queues: Queue) -> LeanWorker:
+    """Run a LeanWorker on the queues here until they are empty (burst mode)."""
     # RQ installs its SIGTERM/SIGINT handlers for good: put ours back, or every process this test
     # session forks later (a Pool's) would run RQ's warm shutdown on SIGTERM instead of exiting.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    worker = LeanWorker([queue], connection=queue.connection, serializer=JSONSerializer)
+    worker = LeanWorker(list(queues), connection=queues[0].connection, serializer=JSONSerializer)
     try:
         worker.work(burst=True)
     finally:
@@ -97,6 +106,21 @@ def test_dependents_and_callbacks_go_through_rqs_own_code(queue: Queue) -> None:
     # the dependent; the second job finishes on the lean path.
     assert worker.lean_jobs == 1
     assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
+    # As RQ's Job.cleanup: the finished job's set of dependencies expires with the job.
+    assert 0 < queue.connection.ttl(second.dependencies_key) <= queue.connection.ttl(second.key)
+
+
+def test_a_rate_limited_job_frees_its_slot_through_rqs_own_code(queue: Queue) -> None:
+    limit = RateLimit(f"lean-limit-{uuid.uuid4().hex[:8]}", concurrency=1)
+    first = queue.enqueue("tests.worker.queue.lean_jobs.add", 1, 1, rate_limit=limit)
+    second = queue.enqueue("tests.worker.queue.lean_jobs.add", 2, 2, rate_limit=limit)
+    assert second.get_status(refresh=True) == JobStatus.RATE_LIMITED  # waits for the first one's slot
+    worker = work(queue)
+    assert first.return_value(refresh=True) == {"sum": 2}
+    assert second.return_value(refresh=True) == {"sum": 4}, "the first job never freed its slot"
+    assert worker.lean_jobs == 0
+    registry = RateLimitRegistry.from_job(second)
+    assert (registry.get_allowed_job_ids(), registry.get_rate_limited_job_ids()) == ([], [])
 
 
 def test_an_id_whose_job_hash_expired_is_skipped(queue: Queue) -> None:
@@ -106,4 +130,87 @@ def test_an_id_whose_job_hash_expired_is_skipped(queue: Queue) -> None:
     worker = work(queue)
     assert worker.lean_jobs == 1
     assert kept.return_value(refresh=True) == {"sum": 4}
+    assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
+
+
+def test_several_queues_are_taken_in_priority_order(redis_client: redis.Redis) -> None:
+    high, low = new_queue(redis_client), new_queue(redis_client)
+    ran = f"lean-order-{uuid.uuid4().hex}"
+    # Enqueued low first: the worker's order of queues decides, not the order of arrival.
+    jobs = [low.enqueue("tests.worker.queue.lean_jobs.record", ran, f"low-{i}") for i in range(2)]
+    jobs += [high.enqueue("tests.worker.queue.lean_jobs.record", ran, f"high-{i}") for i in range(2)]
+    worker = work(high, low)
+    assert [label.decode() for label in redis_client.lrange(ran, 0, -1)] == [
+        "high-0",
+        "high-1",
+        "low-0",
+        "low-1",
+    ]
+    assert worker.lean_jobs == 4
+    for job in jobs:
+        assert job.get_status(refresh=True) == JobStatus.FINISHED
+        assert job.id in Queue(job.origin, connection=redis_client).finished_job_registry.get_job_ids()
+    for queue in (high, low):
+        assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
+
+
+@pytest.mark.parametrize("arrives_on", [0, 1], ids=["first-queue", "second-queue"])
+def test_a_blocking_worker_wakes_for_a_job_in_either_queue(
+    redis_client: redis.Redis, arrives_on: int
+) -> None:
+    queues = [new_queue(redis_client), new_queue(redis_client)]
+    worker = LeanWorker(queues, connection=redis_client, serializer=JSONSerializer)
+    enqueued: list[Job] = []
+    late = threading.Timer(
+        0.5, lambda: enqueued.append(queues[arrives_on].enqueue("tests.worker.queue.lean_jobs.add", 1, 2))
+    )
+    started = time.monotonic()
+    late.start()
+    try:
+        taken = worker.dequeue_job_and_maintain_ttl(timeout=10)
+    finally:
+        late.join()
+    waited = time.monotonic() - started
+    assert taken is not None, "the worker never woke up"
+    job, queue = taken
+    assert 0.4 < waited < 5, waited
+    assert (job.id, queue.name) == (enqueued[0].id, queues[arrives_on].name)
+    # Started by the take script, as RQ would have it before the job runs.
+    assert job.get_status(refresh=True) == JobStatus.STARTED
+    assert job.id in queue.started_job_registry.get_job_ids()
+    worker.execute_job(job, queue)
+    assert job.return_value(refresh=True) == {"sum": 3}
+    for each in queues:
+        assert leftovers(each) == {"started": 0, "intermediate": 0, "queued": 0}
+
+
+@pytest.mark.parametrize("queue_count", [1, 3])
+def test_one_take_script_call_per_job(redis_url: str, redis_client: redis.Redis, queue_count: int) -> None:
+    """The take is one script call per job however many queues; nothing pops a queue outside it."""
+    queues = [new_queue(redis_client) for _ in range(queue_count)]
+    for i in range(4):
+        queues[-1].enqueue("tests.worker.queue.lean_jobs.add", i, 0)
+    sha = LeanWorker(queues, connection=redis_client)._take.sha
+    with monitored(redis_url) as seen:
+        worker = work(*queues)
+    assert worker.lean_jobs == 4
+    ours = [c["command"] for c in seen if c["client_address"] != "lua"]
+    takes = [c for c in ours if c.startswith(f"EVALSHA {sha} ")]
+    assert len(takes) == 4 + 1  # one per job, and the one that finds every queue empty (burst mode)
+    pops = [c for c in ours if c.split()[0] in ("LMOVE", "BLMOVE", "LPOP", "BLPOP", "RPOPLPUSH")]
+    assert pops == []
+
+
+def test_a_taken_job_that_never_runs_is_failed_by_rqs_started_registry_cleanup(queue: Queue) -> None:
+    """The take script dequeues and starts in one step: a job taken by a worker that never runs it is in
+    the StartedJobRegistry (not left `queued` in the intermediate list, as between RQ's two steps), and
+    RQ's clean-up of that registry fails it once its execution has expired."""
+    job = queue.enqueue("tests.worker.queue.lean_jobs.add", 1, 2)
+    with mock.patch.object(LeanWorker, "execute_job"):
+        work(queue)
+    assert job.get_status(refresh=True) == JobStatus.STARTED
+    assert leftovers(queue) == {"started": 1, "intermediate": 0, "queued": 0}
+    queue.started_job_registry.cleanup(timestamp=time.time() + 3600)  # an hour on: its execution expired
+    assert job.get_status(refresh=True) == JobStatus.FAILED
+    assert queue.failed_job_registry.get_job_ids() == [job.id]
     assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
