@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     dashboard_window_seconds: float = Field(default=60.0, gt=0)
     # Recent jobs kept in the index the dashboard lists.
     recent_jobs: int = Field(default=500, ge=1)
+    # Level of RQ's own worker log, which has a line or two per job at INFO (a cost on the measured cores).
+    job_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     # Where each worker process keeps its ready file, which the container's healthcheck reads
     # (worker/queue/readiness.py); worker/queue/healthcheck.sh has the same default.
     ready_dir: str = "/tmp/cpu-contrast-ready"

@@ -36,6 +36,9 @@ WORKER_CLASSES: dict[str, type[SimpleWorker]] = {"lean": LeanWorker, "simple": S
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # RQ logs a line or two per job at INFO: written, and shipped by the engine's log driver, on the
+    # cores the jobs compute on. Off unless asked for, for our worker and stock RQ's alike.
+    logging.getLogger("rq.worker").setLevel(get_settings().job_log_level)
     settings = get_settings()
     count = settings.worker_consumers or 1
     if count > 1 and not consumers.is_consumer():
