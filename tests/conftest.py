@@ -9,8 +9,8 @@ import redis
 from rq import Worker
 
 from services.tools.local_stack import api as api_process
-from services.tools.local_stack import our_workers, redis_server, stop
-from tests.helpers import require_tool, wait_for
+from services.tools.local_stack import our_workers, stop
+from tests.helpers import own_redis_server, wait_for
 
 QUEUE = "integration"
 WORKER_PROCESSES = 2
@@ -19,9 +19,7 @@ POOL_PROCESSES = 2
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    require_tool("redis-server")
-    with redis_server() as url:
-        yield url
+    yield from own_redis_server()
 
 
 @pytest.fixture(scope="session")

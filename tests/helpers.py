@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from services.tools.local_stack import free_port, wait_for
+from services.tools.local_stack import free_port, redis_server, wait_for
 from shared.job_store import ENDED
 
 if TYPE_CHECKING:
@@ -51,6 +51,13 @@ def require(condition: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI", pytrace=False)
     pytest.skip(f"{what} is not available")
+
+
+def own_redis_server() -> Iterator[str]:
+    """A redis-server of our own on a free loopback port, for a fixture to yield from; stopped after."""
+    require_tool("redis-server")
+    with redis_server() as url:
+        yield url
 
 
 def require_tool(name: str) -> str:

@@ -52,13 +52,15 @@ def main() -> None:
     log.info("RQ worker class: %s", class_path)
     ready = ReadyFile(settings.ready_dir, runtime.worker_name())
     heartbeat.start(
-        connection,
-        runtime.host(),
-        runtime.worker_name(),
-        pool.processes,
-        class_path,
-        ready,
-        runtime.pool_whole,
+        heartbeat.Worker(
+            connection,
+            runtime.host(),
+            runtime.worker_name(),
+            pool.processes,
+            class_path,
+            ready,
+            runtime.pool_whole,
+        )
     )
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     reaper.start(connection, queue, runtime.store())

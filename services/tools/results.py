@@ -87,6 +87,15 @@ def compare_summary(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def section(title: str, text: str, image: str = "", lead: list[str] | None = None) -> list[str]:
+    """A page section: its title, a few lines, the command's own output verbatim, its chart."""
+    lines = ["", f"## {title}", ""]
+    if lead:
+        lines += [*lead, ""]
+    lines += ["```", text, "```"]
+    return lines + (["", image] if image else [])
+
+
 def readme_block(result: dict[str, Any] | None, idle_result: dict[str, Any] | None, source: str) -> str:
     """The short summary the README carries: one table and where the full page is."""
     lines = [BEGIN]
@@ -140,49 +149,29 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     result = json.loads(comparison.read_text()) if comparison else None
     if result:
         shutil.copyfile(comparison.with_suffix(".png"), docs / "compare.png")
-        page += [
-            "",
-            "## `make compare`: every cell beside its ceiling and stock RQ, in one run",
-            "",
-            *compare_summary(result),
-            "",
-            "```",
+        page += section(
+            "`make compare`: every cell beside its ceiling and stock RQ, in one run",
             as_text(compare.render, result),
-            "```",
-            "",
             "![jobs/s and % of the ceiling per cell](compare.png)",
-        ]
+            compare_summary(result),
+        )
         written.append(comparison.name)
     load = newest(reports, "loadtest-2*.json")
     if load:
         report = json.loads(load.read_text())
         shutil.copyfile(Path(report["files"]["png"]), docs / "loadtest.png")
-        page += [
-            "",
-            "## `make load-test`",
-            "",
-            "```",
-            as_text(loadtest.render, report),
-            "```",
-            "",
-            "![CPU per container during a load test](loadtest.png)",
-        ]
+        page += section(
+            "`make load-test`", as_text(loadtest.render, report), "![CPU per container](loadtest.png)"
+        )
         written.append(load.name)
     idle_file = newest(reports, "idle-*.json")
     idle_result = json.loads(idle_file.read_text()) if idle_file else None
     if idle_result:
-        page += ["", "## `make idle`: the stack at rest", "", "```", as_text(idle.render, idle_result), "```"]
+        page += section("`make idle`: the stack at rest", as_text(idle.render, idle_result))
         written.append(idle_file.name)
     bench = newest(reports, "bench-*.json")
     if bench:
-        page += [
-            "",
-            "## `make bench`",
-            "",
-            "```",
-            as_text(bench_report.render, json.loads(bench.read_text())),
-            "```",
-        ]
+        page += section("`make bench`", as_text(bench_report.render, json.loads(bench.read_text())))
         written.append(bench.name)
     (docs / "RESULTS.md").write_text("\n".join(page) + "\n")
     text = readme.read_text()

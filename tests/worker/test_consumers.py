@@ -24,9 +24,9 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from services.tools.local_stack import api as api_process
-from services.tools.local_stack import env, redis_server, stop
+from services.tools.local_stack import env, stop
 from shared.worker_reports import read_series, report_key
-from tests.helpers import children, descendants, kill, require_tool, submit, wait_for, wait_for_job
+from tests.helpers import children, descendants, kill, submit, wait_for, wait_for_job
 from tests.reference import sieve_tally
 from worker.queue.lean import LeanWorker
 
@@ -53,18 +53,6 @@ class Supervisor:
     @property
     def pids(self) -> list[int]:
         return [w.pid for w in self.workers]
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    require_tool("redis-server")
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def rclient(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import Worker as RQWorker
 
 from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
@@ -51,42 +52,31 @@ def alive_key(worker_name: str) -> str:
     return ALIVE_PREFIX + worker_name
 
 
-def start(
-    redis: Redis,
-    host: str,
-    worker_name: str,
-    pool_processes: int,
-    worker_class: str,
-    ready: ReadyFile,
-    pool_whole: Callable[[], bool],
-) -> threading.Thread:
-    """Mark this worker alive now (before it takes a job), then keep reporting in the background.
+@dataclass(frozen=True)
+class Worker:
+    """The worker process a heartbeat reports on."""
 
-    `worker_class`: the RQ worker class taking jobs here (module.name), shown in GET /workers.
-    `ready` is refreshed while RQ knows this worker and `pool_whole()` holds (worker.queue.readiness).
-    """
-    redis.set(alive_key(worker_name), host, ex=get_settings().liveness_ttl)
-    thread = threading.Thread(
-        target=_report_forever,
-        args=(redis, host, worker_name, pool_processes, worker_class, ready, pool_whole),
-        name="heartbeat",
-        daemon=True,
-    )
+    redis: Redis
+    host: str  # its container's hostname
+    name: str  # its RQ worker name
+    pool_processes: int
+    worker_class: str  # the RQ worker class taking jobs here (module.name), shown in GET /workers
+    ready: ReadyFile  # refreshed while RQ knows this worker and `pool_whole()` holds
+    pool_whole: Callable[[], bool]
+
+
+def start(worker: Worker) -> threading.Thread:
+    """Mark this worker alive now (before it takes a job), then keep reporting in the background."""
+    worker.redis.set(alive_key(worker.name), worker.host, ex=get_settings().liveness_ttl)
+    thread = threading.Thread(target=_report_forever, args=(worker,), name="heartbeat", daemon=True)
     thread.start()
     return thread
 
 
-def _report_forever(
-    redis: Redis,
-    host: str,
-    worker_name: str,
-    pool_processes: int,
-    worker_class: str,
-    ready: ReadyFile,
-    pool_whole: Callable[[], bool],
-) -> None:
+def _report_forever(worker: Worker) -> None:
+    redis, host, worker_name, ready = worker.redis, worker.host, worker.name, worker.ready
     meter = CpuMeter()
-    rq_key = Worker.redis_worker_namespace_prefix + worker_name
+    rq_key = RQWorker.redis_worker_namespace_prefix + worker_name
     quota = quota_cpus()
     append = redis.register_script(_APPEND)
     settings = get_settings()
@@ -109,8 +99,8 @@ def _report_forever(
         record = {
             "host": host,
             "worker": worker_name,
-            "worker_class": worker_class,
-            "pool_processes": pool_processes,
+            "worker_class": worker.worker_class,
+            "pool_processes": worker.pool_processes,
             "cpu_quota": quota,
             "cpu_percent": cpu_percent,
             "cpu_seconds": cpu_seconds,
@@ -135,7 +125,7 @@ def _report_forever(
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")
             registered = pipe.execute()[-1]
-            is_ready = bool(registered) and pool_whole()
+            is_ready = bool(registered) and worker.pool_whole()
             ready.mark(is_ready, now)
         except RedisError as exc:
             # Redis away for a moment: the next beat tries again; the ready file ages meanwhile.

@@ -16,8 +16,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from services.tools.local_stack import api as api_process
-from services.tools.local_stack import our_workers, redis_server, stop
-from tests.helpers import require_tool, submit, wait_for, wait_for_job
+from services.tools.local_stack import our_workers, stop
+from tests.helpers import submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6
 
 pytestmark = pytest.mark.integration
@@ -26,18 +26,6 @@ QUEUE = "stock"
 HOST = socket.gethostname()
 STOCK = f"{SimpleWorker.__module__}.{SimpleWorker.__qualname__}"
 PRIMES_1E6 = {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    require_tool("redis-server")
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def rclient(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
 
 
 @pytest.fixture(scope="module")
