@@ -27,6 +27,8 @@ REPORTS ?= reports
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
+# make load-test and make chaos: seconds to wait, saying so, for a ready worker before giving up.
+WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
 .PHONY: help venv env redis-password up down logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
@@ -70,14 +72,14 @@ workers-down: ## Stop and remove the workers started by workers-up
 
 load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
-		--concurrency $(CONCURRENCY) --reports $(REPORTS)
+		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
 compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling and stock RQ, ROUNDS rounds; reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
 
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
-	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS)
+	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
