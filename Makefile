@@ -27,9 +27,11 @@ REPORTS ?= reports
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
+# make load-test and make chaos: seconds to wait, saying so, for a ready worker before giving up.
+WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env up down logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,10 +43,13 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt services/api/requirement
 
 venv: $(VENV)/.installed ## Create .venv on the host with every dependency (tests, load tools)
 
-env: ## Generate missing secrets (REDIS_PASSWORD) into .env; keeps every other line
+env: ## Optional: a Redis password of your own in .env (the stack generates one otherwise); keeps other lines
 	bash services/tools/secrets/ensure-env.sh .env
 
-up: env ## Build and start the stack, wait until healthy, print the URLs
+redis-password: ## Print the running stack's Redis password, on purpose (for workers on other hosts)
+	@$(COMPOSE) exec -T redis cat /secrets/redis-password
+
+up: ## Build and start the stack (it generates its Redis password), wait until healthy, print the URLs
 	$(COMPOSE) up -d --wait --build
 	@echo "API:      http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}"
 	@echo "API docs: http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}/docs"
@@ -67,14 +72,14 @@ workers-down: ## Stop and remove the workers started by workers-up
 
 load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
-		--concurrency $(CONCURRENCY) --reports $(REPORTS)
+		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-compare: env venv ## Same workload on each topology x mode, beside a bare-Pool ceiling and stock RQ, ROUNDS rounds; reports/
+compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling and stock RQ, ROUNDS rounds; reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
 
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
-	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS)
+	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
@@ -91,11 +96,11 @@ stats: venv ## Live CPU per container of the stack, grouped by service (Ctrl-C t
 lab: venv ## The multiprocessing lab on the host (LAB_ARGS="--quick --only pool,value")
 	$(PY) -m worker.lab $(LAB_ARGS)
 
-lab-container: env ## The lab inside the worker image, limited to WORKER_CPUS CPUs (default 1)
+lab-container: ## The lab inside the worker image, limited to WORKER_CPUS CPUs (default 1)
 	$(COMPOSE) build worker
 	docker run --rm --cpus $${WORKER_CPUS:-1} $${WORKER_IMAGE:-cpu-contrast-worker} python -m worker.lab $(LAB_ARGS)
 
-test: env venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
+test: venv ## Run every test: unit, integration (redis-server) and end to end (docker compose)
 	$(PY) -m pytest
 
 test-unit: venv ## Run the unit tests only (no Redis, no Docker)
@@ -104,7 +109,7 @@ test-unit: venv ## Run the unit tests only (no Redis, no Docker)
 test-integration: venv ## Run the integration tests only (needs redis-server)
 	$(PY) -m pytest -m integration
 
-test-e2e: env venv ## Run the end-to-end tests only (needs Docker with Compose v2)
+test-e2e: venv ## Run the end-to-end tests only (needs Docker with Compose v2)
 	$(PY) -m pytest -m e2e
 
 offline-images: ## Build stand-in base images from Debian packages (no registry needed) into .env

@@ -1,7 +1,9 @@
 """Every tunable of the stack, read once from the environment (pydantic-settings)."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +16,10 @@ class Settings(BaseSettings):
 
     # Where Redis lives; the compose file points it at the `redis` service.
     redis_url: str = "redis://localhost:6379/0"
+    # A file holding Redis's password (its first line), the convention of official images: the stack's
+    # one-shot `redis-secret` service writes it to a volume. When set, its password replaces any in
+    # REDIS_URL, so the password is in no container's environment.
+    redis_password_file: str | None = None
     # How long services keep retrying Redis at start-up before giving up with a clear error.
     redis_wait_seconds: float = Field(default=30.0, gt=0)
     # How long a worker's Redis commands keep retrying while Redis is away (a restart) before a job fails.
@@ -85,6 +91,24 @@ class Settings(BaseSettings):
     queue_result_ttl: int = Field(default=600, ge=1)
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)
+    # Where the API is published on the host (compose's port mapping); the API names the dashboard's
+    # and the docs' URLs from them in its start-up line.
+    api_bind: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    def redis_connection_url(self) -> str:
+        """REDIS_URL with the password from REDIS_PASSWORD_FILE, if set, in it (log it only redacted)."""
+        if not self.redis_password_file:
+            return self.redis_url
+        password = Path(self.redis_password_file).read_text().splitlines()[0].strip()
+        parts = urlsplit(self.redis_url)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f":{quote(password, safe='')}@{host}"))
+
+    def public_url(self) -> str:
+        """The API's address as the Docker host reaches it (a bind to every address: 127.0.0.1)."""
+        host = "127.0.0.1" if self.api_bind in ("", "0.0.0.0", "::") else self.api_bind
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.api_port}"
 
     @model_validator(mode="after")
     def _beats_fit_the_liveness(self) -> "Settings":

@@ -43,7 +43,9 @@ def main() -> None:
     count = settings.worker_consumers or 1
     if count > 1 and not consumers.is_consumer():
         sys.exit(consumers.supervise(count))
-    connection = connect(settings.redis_url, settings.redis_wait_seconds, settings.redis_ride_out_seconds)
+    connection = connect(
+        settings.redis_connection_url(), settings.redis_wait_seconds, settings.redis_ride_out_seconds
+    )
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
     log.info("warm pool: %d processes (%s)", pool.processes, pool.start_method)

@@ -56,7 +56,9 @@ def store() -> JobStore:
     global _store
     if _store is None:
         settings = get_settings()
-        redis = connect(settings.redis_url, settings.redis_wait_seconds, settings.redis_ride_out_seconds)
+        redis = connect(
+            settings.redis_connection_url(), settings.redis_wait_seconds, settings.redis_ride_out_seconds
+        )
         _store = JobStore(redis, settings.result_ttl)
     return _store
 

@@ -1,5 +1,6 @@
 """The FastAPI application: routes, error handlers, the body size limit, and start-up (wait for Redis)."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,15 +13,20 @@ from shared.job_store import WAIT_MAX_SECONDS
 from shared.redis_conn import connect, connect_blocking
 from shared.settings import get_settings
 
+# uvicorn's own logger: the one its command line configures, so the line shows beside uvicorn's.
+log = logging.getLogger("uvicorn.error")
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    app.state.redis = connect(settings.redis_url, settings.redis_wait_seconds)
+    url = settings.redis_connection_url()
+    app.state.redis = connect(url, settings.redis_wait_seconds)
     # Long polls (GET /jobs/{id}?wait=) block on their own pool, with a socket timeout that outlasts them.
-    app.state.blocking_redis = connect_blocking(
-        settings.redis_url, settings.redis_wait_seconds, WAIT_MAX_SECONDS
-    )
+    app.state.blocking_redis = connect_blocking(url, settings.redis_wait_seconds, WAIT_MAX_SECONDS)
+    # Where to go, as the Docker host reaches it (uvicorn's own line names the port inside the container).
+    public = settings.public_url()
+    log.info("cpu-contrast is up: the dashboard at %s/ and the API docs at %s/docs", public, public)
     yield
     app.state.blocking_redis.close()
     app.state.redis.close()

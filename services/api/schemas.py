@@ -43,6 +43,13 @@ class JobView(BaseModel):
     traceback: str | None
 
 
+class HealthView(BaseModel):
+    status: str  # "ok": the API answers and Redis with it
+    redis: str
+    workers: int  # live worker containers (reported in the last few seconds)
+    workers_ready: int  # of them, ready to take jobs; 0: jobs wait in the queue
+
+
 class WorkerView(BaseModel):
     """One worker container (hostname), merged from the self-reports of its RQ worker processes."""
 

@@ -8,7 +8,7 @@ import redis
 
 from shared.kernels.pi import count_hits
 from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
-from tests.helpers import submit, wait_for_job
+from tests.helpers import submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, PRIMES_BELOW_1E7
 
 pytestmark = pytest.mark.integration
@@ -109,7 +109,11 @@ def test_unknown_job_is_404(api: httpx.Client) -> None:
 
 
 def test_health_and_openapi(api: httpx.Client) -> None:
-    assert api.get("/health").json() == {"status": "ok", "redis": "ok"}
+    # The fixture's worker processes all run on this host: one "container", ready once both report so.
+    health = wait_for(
+        lambda: (h := api.get("/health").json())["workers_ready"] == 1 and h or None, 15, "ready"
+    )
+    assert health == {"status": "ok", "redis": "ok", "workers": 1, "workers_ready": 1}
     assert api.get("/docs").status_code == 200
     assert {"/jobs", "/jobs/{job_id}", "/workers"} <= set(api.get("/openapi.json").json()["paths"])
 

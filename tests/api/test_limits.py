@@ -62,5 +62,5 @@ def test_a_chunked_body_is_counted_as_it_streams(api: httpx.Client, redis_client
 
 def test_the_api_answers_normally_after_a_413(api: httpx.Client) -> None:
     _assert_too_large(api.post("/jobs", content=_padded(2 * LIMIT)))
-    assert api.get("/health").json() == {"status": "ok", "redis": "ok"}
+    assert api.get("/health").json()["status"] == "ok"
     assert api.post("/jobs", json={"kernel": "nope"}).status_code == 422

@@ -6,11 +6,12 @@ import json
 import os
 import secrets
 import socket
+import subprocess
 
 import docker
 import pytest
 
-from tests.e2e.conftest import Stack, compose, running_stack
+from tests.e2e.conftest import REPO, Stack, compose, running_stack
 from tests.helpers import free_port, submit, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6
 
@@ -47,7 +48,7 @@ def test_workers_file_needs_redis_url_and_defaults_to_the_official_image(docker_
 
 def test_workers_of_a_second_project_take_every_job(docker_client: docker.DockerClient) -> None:
     # Published on the bridge gateway, in this test only: 127.0.0.1 would not be reachable from
-    # containers through host-gateway. A password of its own shows REDIS_PASSWORD overrides .env.
+    # containers through host-gateway. A password of its own: REDIS_PASSWORD wins over a generated one.
     gateway = bridge_gateway(docker_client)
     redis_port = free_port_on(gateway)
     password = secrets.token_urlsafe(24)
@@ -71,6 +72,16 @@ def test_workers_of_a_second_project_take_every_job(docker_client: docker.Docker
     with running_stack(docker_client, f"cpu-contrast-e2e-main-{os.getpid()}", main_env) as stack:
         try:
             assert stack.containers("worker") == []
+            # What the stack's host gives the other hosts' operator, on purpose: the password in use.
+            printed = subprocess.run(
+                ["make", "-s", "redis-password"],
+                cwd=REPO,
+                env={**main_env, "COMPOSE_PROJECT_NAME": stack.project},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            assert printed == password + "\n"
             compose(remote, "up", "-d", "--wait", "--build", env=remote_env)
             workers = Stack(project=remote, api=stack.api, docker=docker_client).containers("worker")
             assert len(workers) == REMOTE_WORKERS

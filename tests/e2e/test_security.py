@@ -1,6 +1,9 @@
 """The stack's security settings in real containers: Redis wants its password even on the compose
 network, the password stays out of the logs, and every container is locked down."""
 
+import json
+import re
+
 import pytest
 
 from tests.e2e.conftest import Stack, compose, official_config
@@ -13,10 +16,16 @@ REDIS_ENTRYPOINT_CAPS = {"CHOWN", "SETUID", "SETGID", "SETPCAP"}
 
 
 def redis_password(stack: Stack) -> str:
-    """The password the stack's Redis was started with (from its container's environment)."""
-    (container,) = stack.containers("redis")
-    env = dict(line.split("=", 1) for line in container.attrs["Config"]["Env"])
-    return env["REDISCLI_AUTH"]
+    """The password the stack's Redis was started with: the one redis-secret generated into its volume."""
+    code, output = exec_in(stack, "redis", "cat", "/secrets/redis-password")
+    assert code == 0, output
+    return output.strip()
+
+
+def redis_cli(stack: Stack, *args: str) -> tuple[int, str]:
+    """redis-cli in the Redis container, authenticated as its healthcheck is (bash reads the file)."""
+    script = 'REDISCLI_AUTH=$(</secrets/redis-password) && export REDISCLI_AUTH && exec redis-cli "$@"'
+    return exec_in(stack, "redis", "bash", "-c", script, "redis-cli", *args)
 
 
 def exec_in(stack: Stack, service: str, *command: str) -> tuple[int, str]:
@@ -27,12 +36,13 @@ def exec_in(stack: Stack, service: str, *command: str) -> tuple[int, str]:
 
 
 def test_redis_refuses_clients_without_the_password_inside_the_network(stack: Stack) -> None:
-    # redis-cli in the Redis container itself, once without the password its environment gives it.
-    code, output = exec_in(stack, "redis", "env", "-u", "REDISCLI_AUTH", "redis-cli", "ping")
+    # redis-cli in the Redis container itself: nothing in its environment authenticates it ...
+    code, output = exec_in(stack, "redis", "redis-cli", "ping")
     assert "NOAUTH" in output, (code, output)
     code, output = exec_in(stack, "redis", "env", "REDISCLI_AUTH=wrong", "redis-cli", "ping")
     assert "WRONGPASS" in output, (code, output)
-    assert exec_in(stack, "redis", "redis-cli", "ping") == (0, "PONG\n")
+    # ... the password file does, as in the healthcheck.
+    assert redis_cli(stack, "ping") == (0, "PONG\n")
     # A neighbour on the compose network (the API container) that knows the address but not the password.
     probe = (
         "import redis\n"
@@ -61,7 +71,8 @@ def test_no_container_logs_the_redis_password(stack: Stack) -> None:
 
 
 def test_containers_are_read_only_without_capabilities_and_limited(stack: Stack) -> None:
-    for service in ("redis", "api", "worker"):
+    for service in ("redis-secret", "redis", "api", "worker"):
+        assert stack.containers(service), service
         for container in stack.containers(service):
             host = container.attrs["HostConfig"]
             assert host["ReadonlyRootfs"] is True, service
@@ -77,19 +88,46 @@ def test_containers_are_read_only_without_capabilities_and_limited(stack: Stack)
     assert code != 0 and "Read-only file system" in output, output
     assert exec_in(stack, "worker", "touch", "/tmp/probe")[0] == 0
     # Redis still persists to its volume.
-    assert exec_in(stack, "redis", "redis-cli", "bgrewriteaof")[0] == 0
+    assert redis_cli(stack, "bgrewriteaof")[0] == 0
+    # The secret's volume is read-only to all but its one-shot writer.
+    for service in ("redis", "api", "worker"):
+        code, output = exec_in(stack, service, "touch", "/secrets/probe")
+        assert code != 0 and "Read-only file system" in output, (service, output)
 
 
-def test_compose_refuses_to_start_without_a_redis_password(docker_client: object) -> None:
-    with pytest.raises(RuntimeError, match="REDIS_PASSWORD is not set: run `make env`"):
-        official_config()
+def test_compose_needs_no_password_and_its_config_holds_none(docker_client: object) -> None:
+    """What a fresh clone's `docker compose up` gets (no .env): a valid stack with no password in it."""
+    config = json.loads(official_config())
+    services = config["services"]
+    assert services["redis"]["depends_on"]["redis-secret"]["condition"] == "service_completed_successfully"
+    for name in ("api", "worker"):
+        environment = services[name]["environment"]
+        assert environment["REDIS_URL"] == "redis://redis:6379/0"
+        assert environment["REDIS_PASSWORD_FILE"] == "/secrets/redis-password"
+        assert services[name]["depends_on"]["redis-secret"]["condition"] == "service_completed_successfully"
+    assert "REDISCLI_AUTH" not in (services["redis"].get("environment") or {})
+    assert not any("requirepass" in arg for arg in services["redis"]["command"])
+    assert services["redis-secret"]["environment"]["REDIS_PASSWORD"] == ""
 
 
-def test_api_and_workers_get_the_password_in_their_redis_url(stack: Stack) -> None:
+def test_the_password_is_in_no_container_environment_or_command_line(stack: Stack) -> None:
     password = redis_password(stack)
-    for service in ("api", "worker"):
-        env = dict(line.split("=", 1) for line in stack.containers(service)[0].attrs["Config"]["Env"])
-        assert env["REDIS_URL"] == f"redis://:{password}@redis:6379/0"
+    # Generated: 43 letters and digits, from the kernel's generator.
+    assert re.fullmatch(r"[A-Za-z0-9]{43}", password), len(password)
+    containers = stack.docker.containers.list(
+        all=True, filters={"label": f"com.docker.compose.project={stack.project}"}
+    )
+    assert {c.labels["com.docker.compose.service"] for c in containers} == {
+        "redis-secret",
+        "redis",
+        "api",
+        "worker",
+    }
+    for container in containers:
+        config = container.attrs["Config"]
+        shown = [*(config["Env"] or []), *(config["Cmd"] or []), *(config["Entrypoint"] or [])]
+        shown += [container.attrs["Path"], *container.attrs["Args"]]
+        assert not any(password in item for item in shown), container.name
     # The password really is the one: an authenticated client from the API container gets PONG.
     probe = f"import redis; print(redis.Redis(host='redis', password='{password}').ping())"
     assert exec_in(stack, "api", "python", "-c", probe) == (0, "True\n")

@@ -96,9 +96,9 @@ def test_containers_are_limited_unprivileged_and_redis_is_not_published(stack: S
 
 
 def test_compose_defaults_to_the_official_images(docker_client: object) -> None:
-    config = json.loads(official_config(REDIS_PASSWORD="placeholder"))
+    config = json.loads(official_config())
     services = config["services"]
-    assert services["redis"]["image"] == "redis:8"
+    assert services["redis"]["image"] == services["redis-secret"]["image"] == "redis:8"
     for name in ("api", "worker"):
         assert services[name]["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim"
     assert services["redis"].get("ports") is None

@@ -91,7 +91,10 @@ function renderCpu(workers) {
 }
 
 function renderTiles(d) {
-  $("workers").textContent = d.workers.length;
+  // Ready: registered with RQ, pool whole (GET /workers `ready`; GET /health `workers_ready`).
+  const ready = d.workers.filter((w) => w.ready).length;
+  $("workers").textContent = ready === d.workers.length ? `${ready}` : `${ready} of ${d.workers.length}`;
+  $("workers-note").textContent = ready ? "" : "none: jobs wait in the queue until a worker starts (make up)";
   $("pool").textContent = d.pool_processes;
   $("quota").textContent = d.cpu_quota === null ? "unlimited" : `${d.cpu_quota} CPU`;
   $("queue-depth").textContent = d.queue.depth;

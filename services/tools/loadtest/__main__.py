@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from services.tools import preflight
 from services.tools.loadtest.accounting import LABELS, LINES
 from services.tools.loadtest.session import Target, run_load_test
 from services.tools.loadtest.workload import Workload
@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="jobs in flight at once")
     parser.add_argument("--chunk-size", type=int, default=None, help="units per chunk (default: the stack's)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for one job")
+    parser.add_argument(
+        "--wait-workers",
+        type=float,
+        default=60,
+        help="seconds to wait, saying so, for a ready worker before giving up (default: %(default)s)",
+    )
     parser.add_argument(
         "--reports", type=Path, default=Path("reports"), help="folder for JSON and PNG reports"
     )
@@ -140,10 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     workload = Workload(args.kernel, args.size, args.jobs, args.concurrency, args.mode, args.chunk_size)
     try:
-        httpx.get(f"{args.url}/health", timeout=5).raise_for_status()
-    except httpx.HTTPError as exc:
-        console.print(f"[red]The API at {args.url} is not answering ({exc}). Start the stack: make up[/red]")
-        return 2
+        preflight.require_api(args.url)
+        preflight.wait_for_workers(
+            args.url, args.wait_workers, lambda line: print(f"load-test: {line}", flush=True)
+        )
+        preflight.docker_client().close()
+    except preflight.NotReady as exc:
+        return preflight.refuse("load-test", exc)
     columns = (TextColumn("jobs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("jobs", total=workload.jobs)

@@ -17,6 +17,7 @@ from typing import Any
 import docker
 import httpx
 
+from services.tools import preflight
 from services.tools.loadtest.faults import FAULTS, Fault
 from services.tools.loadtest.stack_info import worker_containers
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
@@ -163,11 +164,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--stop", type=int, default=100_000, help="each job counts the primes in [0, stop)")
+    parser.add_argument(
+        "--wait-workers",
+        type=float,
+        default=60,
+        help="seconds to wait for a ready worker (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     names = list(FAULTS) if args.faults == "all" else [n for n in args.faults.split(",") if n]
     unknown = [n for n in names if n not in FAULTS]
     if unknown or not names:
         parser.error(f"--faults takes {', '.join(FAULTS)} or all (not {', '.join(unknown)})")
+    try:
+        preflight.require_api(args.url)
+        client = preflight.docker_client()
+        try:
+            preflight.require_containers(client, args.project)
+        finally:
+            client.close()
+        preflight.wait_for_workers(
+            args.url, args.wait_workers, lambda line: print(f"chaos: {line}", flush=True)
+        )
+    except preflight.NotReady as exc:
+        return preflight.refuse("chaos", exc)
     ok = True
     for name in names:
         print(f"{name}: {FAULTS[name].what}, with {args.jobs} jobs in flight", flush=True)

@@ -26,6 +26,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from services.tools import preflight
 from services.tools.loadtest import chart
 from services.tools.loadtest.accounting import LINES, SHORT
 from services.tools.loadtest.session import Target, run_load_test
@@ -334,6 +335,11 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    # It starts and reconfigures the stack itself: Docker is all it needs running.
+    try:
+        preflight.docker_client().close()
+    except preflight.NotReady as exc:
+        return preflight.refuse("compare", exc)
     result = run(args, console)
     render(result, console)
     args.reports.mkdir(parents=True, exist_ok=True)

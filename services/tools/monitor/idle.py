@@ -19,6 +19,7 @@ import docker
 from rich.console import Console
 from rich.table import Table
 
+from services.tools import preflight
 from services.tools.monitor.cgroups import CgroupMeter, used_between
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
 from services.tools.monitor.stats import DEFAULT_PROJECT, PIPED_WIDTH
@@ -102,11 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     try:
-        client = docker.from_env()
-    except docker.errors.DockerException as exc:
-        console.print(f"Docker is not reachable ({exc}): start it, then `make up`")
-        return 2
+        client = preflight.docker_client()
+    except preflight.NotReady as exc:
+        return preflight.refuse("idle", exc)
     try:
+        try:
+            preflight.require_containers(client, args.project)
+        except preflight.NotReady as exc:
+            return preflight.refuse("idle", exc)
         console.print(f"measuring the idle stack for {args.seconds:g} s (queue nothing meanwhile)…")
         result = measure(client, args.project, args.seconds)
     finally:

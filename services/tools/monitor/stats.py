@@ -17,6 +17,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from services.tools import preflight
 from services.tools.monitor.docker_cpu import ENGINE_TICK, ContainerSeries, CpuSampler
 
 # The project compose names the stack after (the `name:` in docker-compose.yml).
@@ -159,22 +160,27 @@ def watch(sampler: CpuSampler, console: Console, interval: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the live view; 0 on Ctrl-C, 1 when the Docker engine cannot be reached."""
+    """Run the live view; 0 on Ctrl-C, 2 when the Docker engine or the stack is not running."""
     args = parse_args(argv)
     console = Console()
     if not console.is_terminal and console.width < PIPED_WIDTH:
         # Piped into a file or a test: no screen to fit, so keep full names on one line.
         console = Console(width=PIPED_WIDTH)
+    # Before any thread starts: no engine, or no stack to watch, is one line and exit status 2.
+    try:
+        client = preflight.docker_client()
+        try:
+            preflight.require_containers(client, args.project)
+        finally:
+            client.close()
+    except preflight.NotReady as exc:
+        return preflight.refuse("stats", exc)
     sampler = CpuSampler(args.project, args.interval, max_samples=MAX_SAMPLES)
     try:
         try:
             sampler.start()
         except docker.errors.DockerException as exc:
-            host = os.environ.get("DOCKER_HOST", "the default socket")
-            Console(stderr=True).print(
-                f"[red]Cannot reach the Docker engine ({host}):[/red] {exc}", highlight=False
-            )
-            return 1
+            return preflight.refuse("stats", preflight.NotReady(f"Docker stopped answering ({exc})"))
         watch(sampler, console, sampler.interval)
     except KeyboardInterrupt:
         pass

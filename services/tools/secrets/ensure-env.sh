@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure ENV_FILE (default .env, which docker compose reads) holds the stack's secrets:
+# Optional (`make env`): the stack generates its Redis password itself; this puts one on the host
+# instead, in ENV_FILE (default .env, which docker compose reads), and the stack then uses it:
 # REDIS_PASSWORD, taken from the environment if set there, else generated. Idempotent: a password
 # already in the file is kept, and no other line of the file is touched (`make offline-images`
 # records image names in the same file).
