@@ -126,8 +126,16 @@ def extract_tests(tarball: Path, into: Path) -> Path:
     return suite
 
 
-def run_suite(suite: Path, worker: str) -> tuple[set[str], dict, float]:
-    """Run FILES with `worker` in place of RQ's worker classes: the passed test ids, the plugin's report."""
+def node_id(test: str) -> str:
+    """pytest's id for a test named as the JUnit report names it (`tests.test_x.Class::name`)."""
+    module, _, name = test.partition("::")
+    path, _, cls = module.rpartition(".")
+    return f"{path.replace('.', '/')}.py::{cls}::{name}"
+
+
+def run_suite(suite: Path, worker: str, only: list[str] | None = None) -> tuple[set[str], dict, float]:
+    """Run FILES (or `only` these tests) with `worker` in place of RQ's worker classes: the passed test
+    ids, the plugin's report."""
     junit = suite / f"junit-{worker}.xml"
     report = suite / f"report-{worker}.json"
     started = time.monotonic()
@@ -156,7 +164,7 @@ def run_suite(suite: Path, worker: str) -> tuple[set[str], dict, float]:
                 "-p",
                 "no:cacheprovider",
             ]
-            + ["-q", "--no-header", "-rfE", f"--junitxml={junit}", *deselect, *FILES],
+            + ["-q", "--no-header", "-rfE", f"--junitxml={junit}", *deselect, *(only or FILES)],
             cwd=suite,
             env=env,
             capture_output=True,
@@ -194,6 +202,11 @@ def test_lean_worker_passes_every_rq_test_that_simple_worker_passes(tmp_path: Pa
     assert len(stock) >= MIN_PASSED, f"only {len(stock)} of RQ's tests passed with stock SimpleWorker"
     regressions = stock - lean
     unexpected = sorted(regressions - BY_DESIGN)
+    if unexpected:
+        # Some of RQ's tests time two workers against sleeps: on a loaded machine one can fail by chance.
+        # A real regression fails again when run alone.
+        again, _, _ = run_suite(suite, "lean", only=[node_id(t) for t in unexpected])
+        unexpected = sorted(set(unexpected) - again)
     assert not unexpected, f"{len(unexpected)} pass with SimpleWorker, fail with LeanWorker:\n" + "\n".join(
         unexpected
     )
