@@ -204,24 +204,5 @@ def test_stats_shows_the_busy_container_and_quits_on_ctrl_c(
     assert hostname(client, project, "idle") in out
 
 
-def test_stats_says_when_the_project_has_no_containers(client: docker.DockerClient) -> None:
-    code, out, err = run_stats(
-        ["--project", f"cpu-monitor-test-empty-{uuid.uuid4().hex[:8]}"], until="Waiting"
-    )
-    assert code == 0, err
-    assert "No running containers" in out
-    assert "Traceback" not in err + out
-
-
-def test_stats_says_when_docker_is_unreachable(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "services.tools.monitor.stats"],
-        cwd=ROOT,
-        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert proc.returncode == 1
-    assert "Cannot reach the Docker engine" in proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
+# A project with no running container, and an unreachable Docker, are said in one line before stats
+# starts: tests/tools/test_not_running.py.
