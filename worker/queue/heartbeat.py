@@ -78,7 +78,6 @@ def _report_forever(worker: Worker) -> None:
     meter = CpuMeter()
     rq_key = RQWorker.redis_worker_namespace_prefix + worker_name
     quota = quota_cpus()
-    append = redis.register_script(_APPEND)
     settings = get_settings()
     ttl = settings.liveness_ttl
     is_ready = False
@@ -116,11 +115,10 @@ def _report_forever(worker: Worker) -> None:
             pipe.set(alive_key(worker_name), host, ex=ttl)
             if cpu_percent is not None:
                 point = json.dumps([round(now, 3), round(cpu_percent, 2)])
-                append(
-                    keys=[SERIES_WRITER_PREFIX + host, series_key(host)],
-                    args=[worker_name, ttl, point, settings.cpu_series_length, 3600],
-                    client=pipe,
-                )
+                # EVAL, not a registered Script: in a pipeline redis-py checks a Script with an extra
+                # round trip (SCRIPT EXISTS) on every execute; Redis caches the body's compiled form.
+                keys = [SERIES_WRITER_PREFIX + host, series_key(host)]
+                pipe.eval(_APPEND, 2, *keys, worker_name, ttl, point, settings.cpu_series_length, 3600)
             # RQ's record of this worker, as `register_birth` wrote it (a heartbeat alone recreates
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")
