@@ -117,8 +117,7 @@ def api(url: str, queue: str, quiet: bool = True, **extra: str) -> Iterator[str]
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "services.api.main:app",
+            "services.api",
             "--host",
             "127.0.0.1",
             "--port",
