@@ -21,7 +21,7 @@ from rich.console import Console
 
 from services.tools.bench import report as bench_report
 from services.tools.loadtest import __main__ as loadtest
-from services.tools.loadtest import compare
+from services.tools.loadtest import chart, compare
 from services.tools.monitor import idle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -148,7 +148,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     comparison = newest(reports, "comparison-*.json")
     result = json.loads(comparison.read_text()) if comparison else None
     if result:
-        shutil.copyfile(comparison.with_suffix(".png"), docs / "compare.png")
+        chart.comparison_chart(result, docs / "compare.png")  # drawn again: the chart's code as it is now
         page += section(
             "`make compare`: every cell beside its ceiling and stock RQ, in one run",
             as_text(compare.render, result),

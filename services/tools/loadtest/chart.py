@@ -58,7 +58,7 @@ def comparison_chart(result: dict[str, Any], path: Path) -> Path:
         + ("\n(counter-example)" if c["note"].startswith("counter") else "")
         for c in cells
     ]
-    fig, axes = plt.subplots(1, 2, figsize=(max(10, 1.6 * len(cells) + 2), 4.8))
+    fig, axes = plt.subplots(1, 2, figsize=(max(10, 2.0 * len(cells) + 2), 5))
     xs = list(range(len(cells)))
     for ax, name, scale, unit in (
         (axes[0], "jobs_per_second", 1, "jobs/s"),
