@@ -5,6 +5,7 @@ containers), each refusal in one line that names the command that fixes it.
 catches NotReady, prints its message with `refuse` and exits with NOT_READY.
 """
 
+import argparse
 import os
 import sys
 import time
@@ -68,6 +69,16 @@ def require_api(url: str) -> None:
 def ready_workers(url: str) -> int:
     """Worker containers ready to take jobs (GET /workers `ready`: registered with RQ, pool whole)."""
     return sum(w["ready"] for w in httpx.get(f"{url}/workers", timeout=5).raise_for_status().json())
+
+
+def add_wait_workers_option(parser: argparse.ArgumentParser) -> None:
+    """--wait-workers, as every tool that needs a consuming worker takes it."""
+    parser.add_argument(
+        "--wait-workers",
+        type=float,
+        default=60,
+        help="seconds to wait, saying so, for a ready worker before giving up (default: %(default)s)",
+    )
 
 
 def wait_for_workers(url: str, seconds: float, say: Callable[[str], None]) -> int:

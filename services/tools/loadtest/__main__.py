@@ -39,12 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="jobs in flight at once")
     parser.add_argument("--chunk-size", type=int, default=None, help="units per chunk (default: the stack's)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for one job")
-    parser.add_argument(
-        "--wait-workers",
-        type=float,
-        default=60,
-        help="seconds to wait, saying so, for a ready worker before giving up (default: %(default)s)",
-    )
+    preflight.add_wait_workers_option(parser)
     parser.add_argument(
         "--reports", type=Path, default=Path("reports"), help="folder for JSON and PNG reports"
     )

@@ -164,12 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--stop", type=int, default=100_000, help="each job counts the primes in [0, stop)")
-    parser.add_argument(
-        "--wait-workers",
-        type=float,
-        default=60,
-        help="seconds to wait for a ready worker (default: %(default)s)",
-    )
+    preflight.add_wait_workers_option(parser)
     args = parser.parse_args(argv)
     names = list(FAULTS) if args.faults == "all" else [n for n in args.faults.split(",") if n]
     unknown = [n for n in names if n not in FAULTS]
