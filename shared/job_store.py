@@ -20,6 +20,7 @@ from typing import Any
 
 from redis import Redis
 
+from shared import job_metrics
 from shared.chunking import ChunkPlan
 from shared.settings import get_settings
 from shared.tally import BINS, Tally
@@ -35,7 +36,9 @@ RECENT = "cpuc:jobs:recent"
 # Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
 WAIT_MAX_SECONDS = 60
 
-_MERGE_CHUNK = """
+_MERGE_CHUNK = (
+    job_metrics.LUA
+    + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -3 end
 if status == 'canceled' or status == 'failed' then return -2 end
@@ -50,10 +53,12 @@ local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
   redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
   redis.call('XADD', KEYS[5], 'MAXLEN', 1, '*', 'status', 'finished')
+  count_ended(KEYS[1], KEYS[6])
   redis.call('EXPIRE', KEYS[5], ARGV[16])
 end
 return done
 """
+)
 
 # Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
 # {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
@@ -81,8 +86,11 @@ return 1
 # failure never hides an answer, a cancel never loses a race with the answer. -1: no such job.
 # A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
 # in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
-# the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set.
-_END_IF_ACTIVE = """
+# the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set;
+# KEYS[4] counts the ended job (shared.job_metrics).
+_END_IF_ACTIVE = (
+    job_metrics.LUA
+    + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
 if status ~= 'queued' and status ~= 'started' then return 0 end
@@ -93,8 +101,10 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[4], unpack(ARGV, 5))
 redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
+count_ended(KEYS[1], KEYS[4])
 return 1
 """
+)
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,7 @@ class JobStore:
         pipe.zadd(RECENT, {job_id: time.time()})
         pipe.zremrangebyrank(RECENT, 0, -get_settings().recent_jobs - 1)
         pipe.expire(RECENT, self.ttl)
+        job_metrics.count_accepted(pipe, mode, spec["kernel"])
         if pipeline is None:
             pipe.execute()
 
@@ -239,7 +250,7 @@ class JobStore:
         args: list[Any] = [host, chunks, self.ttl, status, "ended_at", time.time()]
         for name, value in fields.items():
             args += [name, value]
-        result = int(self._end(keys=[keys.record, keys.hosts, keys.ended], args=args))
+        result = int(self._end(keys=[keys.record, keys.hosts, keys.ended, job_metrics.KEY], args=args))
         return None if result < 0 else bool(result)
 
     def merge_chunk(
@@ -252,7 +263,7 @@ class JobStore:
         """
         keys = JobKeys.of(job_id)
         result = self._merge(
-            keys=[keys.record, keys.merged, keys.hosts, keys.pids, keys.ended],
+            keys=[keys.record, keys.merged, keys.hosts, keys.pids, keys.ended, job_metrics.KEY],
             args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time(), self.ttl, *pids],
         )
         return int(result)
