@@ -16,7 +16,7 @@ from prometheus_client.samples import Sample
 
 from services.api.metrics import registry
 from shared.worker_reports import report_key
-from tests.helpers import submit, wait_for, wait_for_job
+from tests.helpers import client_address, monitored, submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.integration
 
@@ -168,3 +168,33 @@ def test_throttling_and_per_container_series_from_the_self_reports(reports_db: r
     assert value(found, "cpu_contrast_worker_ready", **d) == 0.0
     # Nothing was counted in this empty database: the job families are there, with no series.
     assert not [k for k in found if k[0].startswith("cpu_contrast_jobs_")]
+
+
+def test_a_scrape_is_a_few_reads_and_no_write(redis_url: str, reports_db: redis.Redis) -> None:
+    """What one scrape asks of Redis, from MONITOR: a fixed handful of reads, however many jobs ran."""
+    reports_db.set(
+        report_key("a1b2c3.7.x"),
+        json.dumps(
+            {
+                "host": "a1b2c3",
+                "pool_processes": 1,
+                "cpu_seconds": 1.0,
+                "jobs_done": 0,
+                "chunks_done": 0,
+                "updated_at": time.time(),
+            }
+        ),
+        ex=60,
+    )
+    reports_db.sadd("rq:queues", "rq:queue:jobs")
+    reports_db.rpush("rq:queue:jobs", "entry")
+    reports_db.hincrby("cpuc:metrics:jobs", "accepted|local|primes", 1000)
+    scraped = registry(reports_db)
+    ours = client_address(reports_db)
+    with monitored(redis_url) as seen:
+        generate_latest(scraped)
+    commands = [
+        c["command"].split()[0].upper() for c in seen if (c["client_address"], c["client_port"]) == ours
+    ]
+    # Job counters; the queues, then per queue its depth and two registries' sizes; the workers' reports.
+    assert sorted(commands) == sorted(["HGETALL", "SMEMBERS", "LLEN", "ZCARD", "ZCARD", "SCAN", "MGET"])
