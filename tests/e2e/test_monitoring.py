@@ -6,6 +6,7 @@ and the jobs' own records: job counts exactly, each container's CPU seconds betw
 GET /workers showed just before and just after the scrape.
 """
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import docker
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, running_stack
+from tests.e2e.conftest import Stack, official_config, running_stack
 from tests.helpers import free_port, submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.e2e
@@ -177,3 +178,13 @@ def test_rq_dashboard_lists_our_workers_and_queue(monitored: Monitored) -> None:
     container = stack.containers("rq-dashboard")[0]
     shown = [*(container.attrs["Config"]["Env"] or []), *(container.attrs["Config"]["Cmd"] or [])]
     assert password and not any(password in item for item in shown)
+
+
+def test_the_profiles_are_off_by_default_and_use_the_official_images(docker_client: object) -> None:
+    assert not {"prometheus", "rq-dashboard"} & set(json.loads(official_config())["services"])
+    services = json.loads(official_config(COMPOSE_PROFILES="monitoring,rq-dashboard"))["services"]
+    assert services["prometheus"]["image"] == "prom/prometheus:v3.5.0"
+    assert services["rq-dashboard"]["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim"
+    for name in ("prometheus", "rq-dashboard"):
+        assert services[name]["read_only"] and services[name]["cap_drop"] == ["ALL"], name
+        assert all(port["host_ip"] == "127.0.0.1" for port in services[name]["ports"]), name
