@@ -36,9 +36,7 @@ RECENT = "cpuc:jobs:recent"
 # Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
 WAIT_MAX_SECONDS = 60
 
-_MERGE_CHUNK = (
-    job_metrics.LUA
-    + """
+_MERGE_CHUNK = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -3 end
 if status == 'canceled' or status == 'failed' then return -2 end
@@ -58,7 +56,6 @@ if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
 end
 return done
 """
-)
 
 # Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
 # {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
@@ -88,9 +85,7 @@ return 1
 # in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
 # the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set;
 # KEYS[4] counts the ended job (shared.job_metrics).
-_END_IF_ACTIVE = (
-    job_metrics.LUA
-    + """
+_END_IF_ACTIVE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
 if status ~= 'queued' and status ~= 'started' then return 0 end
@@ -104,7 +99,6 @@ redis.call('EXPIRE', KEYS[3], ARGV[3])
 count_ended(KEYS[1], KEYS[4])
 return 1
 """
-)
 
 
 @dataclass(frozen=True)
@@ -137,10 +131,11 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         self.blocking = blocking
-        self._merge = redis.register_script(_MERGE_CHUNK)
+        # The scripts that end a job also count it (count_ended, shared.job_metrics).
+        self._merge = redis.register_script(job_metrics.LUA + _MERGE_CHUNK)
         self._begin = redis.register_script(_BEGIN)
         self._requeued = redis.register_script(_REQUEUED)
-        self._end = redis.register_script(_END_IF_ACTIVE)
+        self._end = redis.register_script(job_metrics.LUA + _END_IF_ACTIVE)
 
     def create(
         self,
