@@ -31,7 +31,7 @@ FAULTS ?= all
 WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env redis-password up down logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,8 +55,16 @@ up: ## Build and start the stack (it generates its Redis password), wait until h
 	@echo "API docs: http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}/docs"
 	@echo "Workers:  $${WORKER_REPLICAS:-2} containers x $${WORKER_CPUS:-1} CPU"
 
-down: ## Stop the stack and remove its containers and volumes
-	$(COMPOSE) down -v --remove-orphans
+down: ## Stop the stack (with the optional profiles' services) and remove its containers and volumes
+	$(COMPOSE) --profile monitoring --profile rq-dashboard down -v --remove-orphans
+
+monitoring: ## Start the stack with Prometheus scraping GET /metrics every 15 s (profile monitoring)
+	$(COMPOSE) --profile monitoring up -d --wait --build
+	@echo "Prometheus: http://$${PROMETHEUS_BIND:-127.0.0.1}:$${PROMETHEUS_PORT:-9090}"
+
+rq-dashboard: ## Start the stack with rq-dashboard, RQ's own view of our queues and workers (profile rq-dashboard)
+	$(COMPOSE) --profile rq-dashboard up -d --wait --build
+	@echo "rq-dashboard: http://$${RQ_DASHBOARD_BIND:-127.0.0.1}:$${RQ_DASHBOARD_PORT:-9181}"
 
 logs: ## Follow the stack's logs
 	$(COMPOSE) logs -f --tail=100

@@ -20,6 +20,7 @@ from typing import Any
 
 from redis import Redis
 
+from shared import job_metrics
 from shared.chunking import ChunkPlan
 from shared.settings import get_settings
 from shared.tally import BINS, Tally
@@ -50,6 +51,7 @@ local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
   redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
   redis.call('XADD', KEYS[5], 'MAXLEN', 1, '*', 'status', 'finished')
+  count_ended(KEYS[1], KEYS[6])
   redis.call('EXPIRE', KEYS[5], ARGV[16])
 end
 return done
@@ -81,7 +83,8 @@ return 1
 # failure never hides an answer, a cancel never loses a race with the answer. -1: no such job.
 # A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
 # in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
-# the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set.
+# the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set;
+# KEYS[4] counts the ended job (shared.job_metrics).
 _END_IF_ACTIVE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
@@ -93,6 +96,7 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[4], unpack(ARGV, 5))
 redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
+count_ended(KEYS[1], KEYS[4])
 return 1
 """
 
@@ -127,10 +131,11 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         self.blocking = blocking
-        self._merge = redis.register_script(_MERGE_CHUNK)
+        # The scripts that end a job also count it (count_ended, shared.job_metrics).
+        self._merge = redis.register_script(job_metrics.LUA + _MERGE_CHUNK)
         self._begin = redis.register_script(_BEGIN)
         self._requeued = redis.register_script(_REQUEUED)
-        self._end = redis.register_script(_END_IF_ACTIVE)
+        self._end = redis.register_script(job_metrics.LUA + _END_IF_ACTIVE)
 
     def create(
         self,
@@ -166,6 +171,7 @@ class JobStore:
         pipe.zadd(RECENT, {job_id: time.time()})
         pipe.zremrangebyrank(RECENT, 0, -get_settings().recent_jobs - 1)
         pipe.expire(RECENT, self.ttl)
+        job_metrics.count_accepted(pipe, mode, spec["kernel"])
         if pipeline is None:
             pipe.execute()
 
@@ -239,7 +245,7 @@ class JobStore:
         args: list[Any] = [host, chunks, self.ttl, status, "ended_at", time.time()]
         for name, value in fields.items():
             args += [name, value]
-        result = int(self._end(keys=[keys.record, keys.hosts, keys.ended], args=args))
+        result = int(self._end(keys=[keys.record, keys.hosts, keys.ended, job_metrics.KEY], args=args))
         return None if result < 0 else bool(result)
 
     def merge_chunk(
@@ -252,7 +258,7 @@ class JobStore:
         """
         keys = JobKeys.of(job_id)
         result = self._merge(
-            keys=[keys.record, keys.merged, keys.hosts, keys.pids, keys.ended],
+            keys=[keys.record, keys.merged, keys.hosts, keys.pids, keys.ended, job_metrics.KEY],
             args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time(), self.ttl, *pids],
         )
         return int(result)

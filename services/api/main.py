@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.api import errors, limits
+from services.api import errors, limits, metrics
 from services.api.routes import batch, dashboard, health, jobs, workers
+from services.api.routes import metrics as metrics_route
 from shared.job_store import WAIT_MAX_SECONDS
 from shared.redis_conn import connect, connect_blocking
 from shared.settings import get_settings
@@ -24,6 +25,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.redis = connect(url, settings.redis_wait_seconds)
     # Long polls (GET /jobs/{id}?wait=) block on their own pool, with a socket timeout that outlasts them.
     app.state.blocking_redis = connect_blocking(url, settings.redis_wait_seconds, WAIT_MAX_SECONDS)
+    # What GET /metrics exports, read from Redis at each scrape.
+    app.state.metrics = metrics.registry(app.state.redis)
     # Where to go, as the Docker host reaches it (uvicorn's own line names the port inside the container).
     public = settings.public_url()
     log.info("cpu-contrast is up: the dashboard at %s/ and the API docs at %s/docs", public, public)
@@ -42,6 +45,7 @@ app.include_router(jobs.router)
 app.include_router(batch.router)
 app.include_router(workers.router)
 app.include_router(dashboard.router)
+app.include_router(metrics_route.router)
 app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
 
 errors.install(app)

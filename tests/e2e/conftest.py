@@ -106,7 +106,8 @@ def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
 
 def official_config(**env_vars: str) -> str:
     """`docker compose config` ignoring .env, i.e. what a user without stand-in images gets."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_IMAGE", "REDIS_IMAGE", "REDIS_PASSWORD")}
+    stand_ins = ("PYTHON_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "REDIS_PASSWORD")
+    env = {k: v for k, v in os.environ.items() if k not in stand_ins}
     env.update(env_vars)
     return compose(
         "config-check", "--env-file", os.devnull, "config", "--format", "json", env=env, timeout=60
