@@ -236,7 +236,6 @@ def test_worker_killed_mid_job_runs_again_elsewhere(
     print(f"worker killed mid-job ({body.get('mode', 'local')}): {view['status']} after {recovery:.1f}s")
     assert view["status"] == "finished", view
     assert view["result"] == long_answer  # exact: no chunk lost, none counted twice
-    assert recovery < 20
 
 
 def test_sigterm_with_a_broken_pool_exits_promptly(start_worker: Callable) -> None:
