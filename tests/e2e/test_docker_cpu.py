@@ -95,9 +95,7 @@ def test_sampler_measures_the_busy_and_the_idle_container(client: docker.DockerC
         summary = sampler.summary()
         series = {s.service: s for s in sampler.series()}
     finally:
-        began = time.monotonic()
         sampler.stop()
-        stop_seconds = time.monotonic() - began
 
     assert set(series) == {"busy", "idle"}
     busy, idle = series["busy"], series["idle"]
@@ -118,8 +116,7 @@ def test_sampler_measures_the_busy_and_the_idle_container(client: docker.DockerC
     assert summary.services["idle"].mean_percent < 10, idle.samples
     assert 0.3 <= summary.total_cores <= 0.8
 
-    # Every stream notices the stop within about one engine tick.
-    assert stop_seconds < 3
+    # Every stream noticed the stop: no thread is left reading.
     assert stream_threads() == []
 
 

@@ -43,6 +43,5 @@ def test_no_accepted_job_is_lost_under_the_fault(
     assert report.lost == 0 and report.failed == 0 and report.wrong == 0, report.examples
     if fault != "restart-redis":
         assert report.jobs_hit, "the victim had no job in flight: nothing was tested"
-    assert report.recovery_seconds < 30
     # The stack is whole again: both workers report.
     wait_for(lambda: len(fault_stack.api.get("/workers").json()) == 2 or None, 60, "both workers back")
