@@ -13,7 +13,16 @@ from redis import Redis
 PREFIX = "cpuc:worker:"
 SERIES_SUFFIX = ":series"
 # Container-wide figures, the same whichever of its processes reads them: taken from the newest report.
-_CONTAINER_FIELDS = ("cpu_quota", "cpu_percent", "cpu_seconds", "updated_at")
+_CONTAINER_FIELDS = (
+    "cpu_quota",
+    "cpu_percent",
+    "cpu_seconds",
+    # The CFS throttling counters (worker/cgroup/throttling.py), cumulative: periods, throttled ones, seconds.
+    "cpu_periods",
+    "cpu_throttled_periods",
+    "cpu_throttled_seconds",
+    "updated_at",
+)
 # Per-process figures: summed over the container's live processes.
 _SUMMED_FIELDS = ("pool_processes", "jobs_done", "chunks_done")
 
