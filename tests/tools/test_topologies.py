@@ -60,15 +60,15 @@ def test_pinned_twins_hold_the_same_budget_on_cores_of_their_own() -> None:
         ("1 x 2 CPU, pool 2", [("local", ""), ("distributed", "counter-example: 1 consumer, 2 CPUs")]),
         ("1 x 2 CPU, 2 consumers, pool 1", [("distributed", "")]),
         (
-            "1 x 2 CPU pinned (cpuset 0,1), pool 2",
+            "1 x 2 CPU, cpuset 0,1, pool 2",
             [
                 ("local", EVERY_CORE),
                 ("distributed", f"counter-example: 1 consumer, 2 CPUs; {EVERY_CORE}"),
             ],
         ),
-        ("1 x 2 CPU pinned (cpuset 0,1), 2 consumers, pool 1", [("distributed", EVERY_CORE)]),
+        ("1 x 2 CPU, cpuset 0,1, 2 consumers, pool 1", [("distributed", EVERY_CORE)]),
         ("2 x 1 CPU, pool 1", [("local", ""), ("distributed", "")]),
-        ("2 x 1 CPU pinned (cpuset 0 / 1), pool 1", [("local", ""), ("distributed", "")]),
+        ("2 x 1 CPU, cpuset 0 / 1, pool 1", [("local", ""), ("distributed", "")]),
         # The peer stays on the quota: it is the reference for our thin distributed cell.
         ("2 x 1 CPU, pool 1, stock RQ SimpleWorker", [("distributed", "peer: stock RQ")]),
     ]

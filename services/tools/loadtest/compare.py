@@ -42,6 +42,7 @@ from shared.tally import Tally
 from worker.cgroup.throttling import ZERO, Throttling
 
 REPO = Path(__file__).resolve().parents[3]
+COMPARE_PIPED_WIDTH = max(PIPED_WIDTH, 200)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -215,7 +216,7 @@ def render(result: dict[str, Any], console: Console) -> None:
     table = Table(
         title=result["title"],
         caption="median (min–max) over the rounds; % of ceiling per round; throttled: the workers' CFS "
-        "periods their quota stopped them in, held back: seconds (cgroups; - : no quota, none counted)",
+        "periods their quota stopped them in, held: seconds held back (cgroups; - : no quota, no period)",
     )
     for column in (
         "cell",
@@ -228,7 +229,7 @@ def render(result: dict[str, Any], console: Console) -> None:
         "p50 s",
         "cores",
         "throttled %",
-        "held back s",
+        "held s",
     ):
         left = column in ("cell", "workers", "mode")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
@@ -337,7 +338,7 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                     row = round_row(report, ceiling, index)
                     rounds[cell.key].append(row)
                     console.print(
-                        f"  {cell.topology.name} {cell.mode}{' (' + cell.note + ')' if cell.note else ''}: "
+                        f"  {cell.topology.label} {cell.mode}{' (' + cell.note + ')' if cell.note else ''}: "
                         f"{row['exact']}/{row['jobs']} exact, {row['jobs_per_second']:.2f} jobs/s, "
                         f"{100 * row['of_ceiling']:.0f} % of the ceiling"
                     )
@@ -374,7 +375,8 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    # Piped, wide enough for every column and a readable note.
+    console = Console(width=None if sys.stdout.isatty() else COMPARE_PIPED_WIDTH)
     # It starts and reconfigures the stack itself: Docker is all it needs running.
     try:
         preflight.docker_client().close()

@@ -55,7 +55,7 @@ class Topology:
     def describe(self) -> str:
         consumers = f", {self.consumers} consumers" if self.consumers > 1 else ""
         stock = ", stock RQ SimpleWorker" if self.worker_class == "simple" else ""
-        held = f" pinned (cpuset {' / '.join(self.cpusets)})" if self.pinned else ""
+        held = f", cpuset {' / '.join(self.cpusets)}" if self.pinned else ""
         return f"{self.replicas} x {self.cpus:g} CPU{held}{consumers}, pool {self.pool}{stock}"
 
     def pinned_to(self, cores: Sequence[int]) -> "Topology | None":
