@@ -117,7 +117,7 @@ def by_name(budget: int, names: list[str]) -> list[Topology]:
 
 
 # The note on pinned cells whose container may use every core of the host: pinning limits nothing there.
-EVERY_CORE = "pinned to every core: no limit"
+EVERY_CORE = "every core: no limit"
 
 
 def plan(
