@@ -55,7 +55,8 @@ up: ## Build and start the stack (it generates its Redis password), wait until h
 	$(COMPOSE) up -d --wait --build
 	@echo "API:      http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}"
 	@echo "API docs: http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}/docs"
-	@echo "Workers:  $${WORKER_REPLICAS:-2} containers x $${WORKER_CPUS:-1} CPU$${WORKER_CPUSET:+, pinned to cores $$WORKER_CPUSET}"
+	@cpus=$${WORKER_CPUS:-1}; [[ $$cpus == 0 ]] && cpus="no CPU quota" || cpus="$$cpus CPU"; \
+		echo "Workers:  $${WORKER_REPLICAS:-2} containers x $$cpus$${WORKER_CPUSET:+, pinned to cores $$WORKER_CPUSET}"
 
 down: ## Stop the stack and remove its containers and volumes
 	$(COMPOSE) down -v --remove-orphans
