@@ -22,6 +22,8 @@ MODES ?= local,distributed,hybrid
 COMPARE_JOBS ?= 16
 # Rounds of every cell in make compare, interleaved; the table shows the median and the range.
 ROUNDS ?= 3
+# make compare PIN=1: each topology also pinned to cores (cpuset, no quota), beside its quota cells.
+PIN ?=
 REPORTS ?= reports
 # make idle: seconds to watch the stack at rest.
 IDLE_SECONDS ?= 30
@@ -53,7 +55,8 @@ up: ## Build and start the stack (it generates its Redis password), wait until h
 	$(COMPOSE) up -d --wait --build
 	@echo "API:      http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}"
 	@echo "API docs: http://$${API_BIND:-127.0.0.1}:$${API_PORT:-8000}/docs"
-	@echo "Workers:  $${WORKER_REPLICAS:-2} containers x $${WORKER_CPUS:-1} CPU"
+	@cpus=$${WORKER_CPUS:-1}; [[ $$cpus == 0 ]] && cpus="no CPU quota" || cpus="$$cpus CPU"; \
+		echo "Workers:  $${WORKER_REPLICAS:-2} containers x $$cpus$${WORKER_CPUSET:+, pinned to cores $$WORKER_CPUSET}"
 
 down: ## Stop the stack (with the optional profiles' services) and remove its containers and volumes
 	$(COMPOSE) --profile monitoring --profile rq-dashboard down -v --remove-orphans
@@ -82,9 +85,9 @@ load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); C
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling and stock RQ, ROUNDS rounds; reports/
+compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling and stock RQ, ROUNDS rounds (PIN=1: also pinned); reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
-		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES))
+		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
 
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)

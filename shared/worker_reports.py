@@ -13,9 +13,16 @@ from redis import Redis
 PREFIX = "cpuc:worker:"
 SERIES_SUFFIX = ":series"
 # Container-wide figures, the same whichever of its processes reads them: taken from the newest report.
-_CONTAINER_FIELDS = ("cpu_quota", "cpu_percent", "cpu_seconds", "updated_at")
-# Cumulative CFS throttling of the container (cgroup cpu.stat), where a worker reports it: also the newest.
-_THROTTLE_FIELDS = ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds")
+_CONTAINER_FIELDS = (
+    "cpu_quota",
+    "cpu_percent",
+    "cpu_seconds",
+    # The CFS throttling counters (worker/cgroup/throttling.py), cumulative: periods, throttled ones, seconds.
+    "cpu_periods",
+    "cpu_throttled_periods",
+    "cpu_throttled_seconds",
+    "updated_at",
+)
 # Per-process figures: summed over the container's live processes.
 _SUMMED_FIELDS = ("pool_processes", "jobs_done", "chunks_done")
 
@@ -58,7 +65,6 @@ def merge_by_host(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "host": host,
                 **{field: newest.get(field) for field in _CONTAINER_FIELDS},
-                **{field: newest[field] for field in _THROTTLE_FIELDS if field in newest},
                 **{field: sum(r[field] for r in group) for field in _SUMMED_FIELDS},
                 "consumers": len(group),
                 "ready": all(r.get("ready", False) for r in group),

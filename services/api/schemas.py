@@ -58,6 +58,12 @@ class WorkerView(BaseModel):
     cpu_quota: float | None  # CPUs, from the container's cgroup; None if unlimited
     cpu_percent: float | None  # over the last second; 100 = one core
     cpu_seconds: float | None  # since the container started
+    # CFS throttling since the container started (cgroup cpu.stat), container-wide; None if unreadable.
+    # Periods count only while a quota is set (none when unlimited or pinned with `cpuset`): the share
+    # throttled over an interval is the difference of cpu_throttled_periods over that of cpu_periods.
+    cpu_periods: int | None = None  # CFS periods (100 ms) in which the container wanted CPU
+    cpu_throttled_periods: int | None = None  # of them, those it ran out of quota in
+    cpu_throttled_seconds: float | None = None  # how long its processes were held back, in total
     jobs_done: int  # summed over the container's worker processes, since each started
     chunks_done: int
     updated_at: float  # the newest report's time

@@ -96,6 +96,14 @@ def section(title: str, text: str, image: str = "", lead: list[str] | None = Non
     return lines + (["", image] if image else [])
 
 
+def throttled(cell: dict[str, Any]) -> str:
+    """The workers' throttled periods in a cell, median %; `no quota` for pinned cells, `-` if unmeasured."""
+    if cell.get("pinned"):
+        return "no quota"
+    share = cell.get("throttled_share")
+    return "-" if share is None else f"{100 * share['median']:.1f} % of periods"
+
+
 def readme_block(result: dict[str, Any] | None, idle_result: dict[str, Any] | None, source: str) -> str:
     """The short summary the README carries: one table and where the full page is."""
     lines = [BEGIN]
@@ -103,16 +111,16 @@ def readme_block(result: dict[str, Any] | None, idle_result: dict[str, Any] | No
         lines += [
             f"`make compare` on {source} ({result['title']}; median over the rounds):",
             "",
-            "| cell | workers | mode | jobs/s | % of ceiling |",
-            "|---|---|---|---|---|",
+            "| cell | workers | mode | jobs/s | % of ceiling | workers throttled |",
+            "|---|---|---|---|---|---|",
             f"| ceiling | bare Pool({result['budget']}) | - | "
-            f"{result['ceiling']['jobs_per_second']['median']:.2f} | 100 |",
+            f"{result['ceiling']['jobs_per_second']['median']:.2f} | 100 | |",
         ]
         for c in result["cells"]:
             label = c["topology"] + (f" ({c['note']})" if c["note"] else "")
             lines.append(
                 f"| {label} | {c['layout']} | {c['mode']} | {c['jobs_per_second']['median']:.2f} "
-                f"| {100 * c['of_ceiling']['median']:.0f} |"
+                f"| {100 * c['of_ceiling']['median']:.0f} | {throttled(c)} |"
             )
         lines.append("")
     if idle_result:

@@ -76,3 +76,9 @@ def test_workers_report_their_own_cpu(api: httpx.Client) -> None:
     assert report["cpu_seconds"] is not None and report["cpu_seconds"] > 0
     assert report["cpu_percent"] is not None and report["cpu_percent"] >= 0
     assert report["jobs_done"] >= 0 and report["chunks_done"] >= 0
+    # The CFS counters are in every report: all None where this host has no cgroup cpu.stat to read
+    # (real containers: tests/e2e/test_load_and_compare.py).
+    periods, throttled, seconds = (
+        report[k] for k in ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds")
+    )
+    assert (periods, throttled, seconds) == (None, None, None) or (0 <= throttled <= periods and seconds >= 0)

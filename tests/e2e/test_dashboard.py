@@ -5,6 +5,7 @@ Set DASHBOARD_SCREENSHOT=docs/dashboard.png to refresh the README's screenshot (
 """
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -169,3 +170,14 @@ def test_a_small_load_live_and_a_cancel(page: "WebDriver", stack: Stack, tmp_pat
         )
     assert float(page.find_element(By.ID, "jobs-per-second").text) > 0
     assert page.find_element(By.ID, "latency").text.endswith(" s")
+
+    # Throttling over the last 2 minutes, per container and for all: busy under a 1-CPU quota, so the
+    # kernel counted periods, some of which may have ended throttled.
+    for li in page.find_elements(By.CSS_SELECTOR, "#cpu-legend li"):
+        periods, throttled = (
+            int(li.get_attribute("data-periods")),
+            int(li.get_attribute("data-throttled-periods")),
+        )
+        assert periods > 0 and 0 <= throttled <= periods, li.text
+        assert re.search(r"throttled \d+ % of periods, \d+\.\d s", li.text), li.text
+    assert re.fullmatch(r"\d+ % of periods, \d+\.\d s", page.find_element(By.ID, "throttled").text)

@@ -1,4 +1,6 @@
-"""CpuSampler and `python -m services.tools.monitor.stats` on real containers: one busy at 0.5 CPU, one idle.
+"""CpuSampler and `python -m services.tools.monitor.stats` on real containers: one busy at 0.5 CPU, one idle;
+and CFS throttling, as our cgroup reading and Docker's `throttling_data` see it, on a container that
+wants more than its quota and one that wants less.
 
 The containers carry compose labels of a project of their own, so the sampler treats them as a
 stack; they are always removed afterwards, and nothing else on the engine is touched.
@@ -20,7 +22,14 @@ import docker.errors
 import pytest
 from docker.models.containers import Container
 
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL, CpuSampler
+from services.tools.monitor.cgroups import CgroupMeter, throttled_between
+from services.tools.monitor.docker_cpu import (
+    PROJECT_LABEL,
+    SERVICE_LABEL,
+    CpuSampler,
+    read_time,
+    throttling_data,
+)
 from tests.helpers import require, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +40,13 @@ IMAGE = os.environ.get("PYTHON_IMAGE") or "cpu-contrast/offline-base:trixie"
 BUSY_NANO_CPUS = 500_000_000
 BUSY = ["python3", "-c", "while True: pass"]
 IDLE = ["python3", "-c", "import time; time.sleep(10**6)"]
+# Two busy processes: a container that wants 2 CPUs.
+TWO_BUSY = ["python3", "-c", "import os\nos.fork()\nwhile True: pass"]
+# Far below what it wants (5 ms of each 100 ms period): its quota runs out early in a period even when
+# other work keeps the host's cores busy and the container gets only a slice of them.
+OVER_NANO_CPUS = 50_000_000
+# The kernel's default CFS period is 100 ms: at most this many periods a second.
+PERIODS_PER_SECOND = 10
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +131,12 @@ def test_sampler_measures_the_busy_and_the_idle_container(client: docker.DockerC
     assert 30 <= busy_mean <= 70, busy.samples
     assert summary.services["idle"].mean_percent < 10, idle.samples
     assert 0.3 <= summary.total_cores <= 0.8
+    # Docker's throttling counters come with every frame: periods while a quota is set, none without one
+    # (how much is throttled: test_a_container_over_its_quota_is_throttled_and_one_under_it_is_not).
+    busy_throttled, idle_throttled = busy.throttled(), idle.throttled()
+    assert busy_throttled is not None and busy_throttled.periods > 0, busy.throttling
+    assert busy_throttled.share is not None
+    assert idle_throttled is not None and idle_throttled.periods == 0 and idle_throttled.share is None
 
     # Every stream noticed the stop: no thread is left reading.
     assert stream_threads() == []
@@ -190,15 +212,68 @@ def test_stats_shows_the_busy_container_and_quits_on_ctrl_c(
     client: docker.DockerClient, project: str
 ) -> None:
     busy_host = hostname(client, project, "busy")
-    # The busy row once it has a measurement: "busy  busy-1  <host>  49.8 %  49.8 %  0.50".
-    measured = rf"{busy_host}\s+(\d+\.\d) %\s+\d+\.\d %\s+0\.50"
+    # The busy row once it has a measurement: "busy  busy-1  <host>  49.8 %  49.8 %  0.50  99.0 %  2.41 s".
+    measured = rf"{busy_host}\s+(\d+\.\d) %\s+\d+\.\d %\s+0\.50\s+(\d+\.\d) %\s+(\d+\.\d\d) s"
     code, out, err = run_stats(["--project", project], until=measured)
     assert code == 0, err
     assert "Traceback" not in err + out
     match = re.search(measured, out)
     assert match, out
     assert 20 <= float(match.group(1)) <= 80, out
+    # The share of its periods throttled since the monitor started, and the seconds held back.
+    assert 0 <= float(match.group(2)) <= 100 and float(match.group(3)) >= 0, out
     assert hostname(client, project, "idle") in out
+    assert re.search(rf"{hostname(client, project, 'idle')}\s+.*none\s+no quota", out), out
+
+
+@pytest.fixture(scope="module")
+def throttle_project(client: docker.DockerClient) -> Iterator[str]:
+    """Two containers: `over` wants 2 CPUs and has 0.05; `under` wants 1 and has 1.5. Removed afterwards."""
+    name = f"cpu-throttle-test-{uuid.uuid4().hex[:8]}"
+    try:
+        start(client, name, "over", TWO_BUSY, nano_cpus=OVER_NANO_CPUS)
+        start(client, name, "under", BUSY, nano_cpus=1_500_000_000)
+        yield name
+    finally:
+        remove_project(client, name)
+
+
+def test_a_container_over_its_quota_is_throttled_and_one_under_it_is_not(
+    client: docker.DockerClient, throttle_project: str
+) -> None:
+    containers = {s: client.containers.get(f"{throttle_project}-{s}-1") for s in ("over", "under")}
+    meter = CgroupMeter({s: c.attrs["State"]["Pid"] for s, c in containers.items()})
+    assert not meter.unreadable
+    before = meter.read(time.monotonic())
+    assert set(before.throttling) == {"over", "under"}, before.throttling
+
+    def counted() -> dict | None:
+        over = throttled_between(before, meter.read(time.monotonic()))
+        return over if all(t.periods >= 3 * PERIODS_PER_SECOND for t in over.values()) else None
+
+    between = wait_for(counted, timeout=60, what="3 s of CFS periods in both containers")
+    over, under = between["over"], between["under"]
+    print(f"over its quota: {over}; under it: {under}")
+    assert over.share is not None and over.share > 0.25, over
+    assert over.throttled_seconds > 0, over
+    assert under.throttled_periods == 0 and under.share == 0.0, under
+    assert under.throttled_seconds == 0, under
+
+    # Docker's figure for the same container agrees with ours: a frame's counters, then ours just after,
+    # differ by no more than the periods of the time in between.
+    for service, container in containers.items():
+        frame = container.stats(stream=False)
+        docker_counters = throttling_data(frame["cpu_stats"])
+        ours = meter.read(time.monotonic()).throttling[service]
+        assert docker_counters is not None, frame["cpu_stats"]
+        taken = read_time(frame)
+        assert taken is not None
+        elapsed = max(0.0, time.time() - taken)
+        slack = PERIODS_PER_SECOND * elapsed + 2
+        assert 0 <= ours.periods - docker_counters.periods <= slack, (ours, docker_counters, elapsed)
+        assert 0 <= ours.throttled_periods - docker_counters.throttled_periods <= slack
+        cores = os.cpu_count() or 1
+        assert 0 <= ours.throttled_seconds - docker_counters.throttled_seconds <= cores * elapsed + 0.2
 
 
 # A project with no running container, and an unreachable Docker, are said in one line before stats

@@ -4,17 +4,21 @@ report files written, and a CPU series for every worker container."""
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from services.tools.monitor.cgroups import CgroupMeter
 from tests.e2e.conftest import REPO, Stack, compose
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The kernel's default CFS period is 100 ms.
+PERIODS_PER_SECOND = 10
 
 
 def make(
@@ -56,7 +60,37 @@ def test_make_load_test(stack: Stack, tmp_path: Path) -> None:
         report, {c.name for c in workers}, {c.attrs["Config"]["Hostname"] for c in workers}
     )
     assert report["workload"]["mode"] == "distributed"
-    assert "CPU % per container" in result.stdout
+    assert "CPU % per container" in result.stdout and "held back" in result.stdout
+    # Each worker's throttling over the run, from its cgroup (and Docker's throttling_data beside it):
+    # busy under a 1-CPU quota, so the kernel counted its periods.
+    throttling = report["accounting"]["throttling"]
+    for worker in workers:
+        run = throttling[worker.name]
+        assert run["service"] == "worker" and run["periods"] > 0, run
+        assert 0 <= run["throttled_periods"] <= run["periods"] and run["throttled_seconds"] >= 0, run
+        assert run["throttled_share"] == round(run["throttled_periods"] / run["periods"], 4)
+        (docker_view,) = [
+            c["docker_throttling"] for c in report["cpu"]["containers"] if c["name"] == worker.name
+        ]
+        assert docker_view is not None and docker_view["periods"] > 0, docker_view
+
+
+def test_workers_report_their_throttling_as_their_cgroup_counts_it(stack: Stack) -> None:
+    """GET /workers' cumulative CFS counters are the container's own: the host reads the same or more."""
+    workers = stack.containers("worker")
+    meter = CgroupMeter({c.attrs["Config"]["Hostname"]: c.attrs["State"]["Pid"] for c in workers})
+    reports = {r["host"]: r for r in stack.api.get("/workers").json()}
+    host_view = meter.read(time.monotonic()).throttling
+    assert set(reports) == set(host_view), (reports, host_view)
+    for host, report in reports.items():
+        ours = host_view[host]
+        assert isinstance(report["cpu_periods"], int) and isinstance(report["cpu_throttled_periods"], int)
+        assert 0 <= report["cpu_throttled_periods"] <= report["cpu_periods"] <= ours.periods, (report, ours)
+        assert report["cpu_throttled_periods"] <= ours.throttled_periods
+        assert report["cpu_throttled_seconds"] <= ours.throttled_seconds + 1e-6
+        # Counted up to the report's beat: at most the periods of the time since, as read on the host.
+        since = max(0.0, time.time() - report["updated_at"])
+        assert ours.periods - report["cpu_periods"] <= PERIODS_PER_SECOND * since + 2, (report, ours, since)
 
 
 def test_make_compare(docker_client, tmp_path: Path) -> None:
@@ -110,6 +144,10 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
         assert len(workers) == (1 if c["topology"] == "fat" else 2), report["accounting"]["containers"]
         assert {f"{project}-api-1", f"{project}-redis-1"} <= set(report["accounting"]["containers"])
         assert report["cpu"]["worker_cores"] > 0 and report["series"]["docker"] == {}
+        # The workers' throttling over the round, added up: under a quota the kernel counts periods.
+        assert only["throttling"]["periods"] > 0, only["throttling"]
+        assert 0 <= only["throttling"]["throttled_periods"] <= only["throttling"]["periods"]
+        assert c["throttled_share"]["median"] == only["throttling"]["throttled_share"]
     # make results turns this run into the results page and the README's summary, every cell in it.
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- results:begin (make results) -->\nold\n<!-- results:end -->\nrest\n")
@@ -131,11 +169,67 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
     for header in (
         "% of ceiling",
         "vs 1 process",
+        "throttled %",
+        "held s",
         "bare Pool(2)",
         "Where the host's cores went",
         "rest of host",
     ):
         assert header in result.stdout, header
+
+
+def test_make_compare_pinned(docker_client, tmp_path: Path) -> None:
+    """PIN=1: thin under a quota, then pinned a worker per core with no quota, in one table."""
+    project = f"cpu-contrast-pinned-{os.getpid()}"
+    port = free_port()
+    env = {"API_PORT": str(port), "COMPOSE_PROJECT_NAME": project}
+    try:
+        result = make(
+            "compare",
+            env,
+            "COMPARE_JOBS=2",
+            "SIZE=300000",
+            "CONCURRENCY=2",
+            "MODES=local",
+            "TOPOLOGIES=thin",
+            "BUDGET=2",
+            "ROUNDS=1",
+            "PIN=1",
+            f"REPORTS={tmp_path}",
+        )
+        assert result.returncode == 0
+        # The stack is left pinned: each worker container on a core of its own, with no quota at all.
+        workers = sorted(
+            docker_client.containers.list(
+                filters={
+                    "label": [f"com.docker.compose.project={project}", "com.docker.compose.service=worker"]
+                }
+            ),
+            key=lambda c: c.name,
+        )
+        host_configs = [c.attrs["HostConfig"] for c in workers]
+        assert sorted(h["CpusetCpus"] for h in host_configs) == ["0", "1"], host_configs
+        assert all(not h["NanoCpus"] and not h["CpuQuota"] for h in host_configs), host_configs
+        # The workers see it too: no quota in their cgroup, so no CFS period counted, never throttled.
+        reports = httpx.get(f"http://127.0.0.1:{port}/workers", timeout=10).json()
+        assert len(reports) == 2
+        for report in reports:
+            assert report["cpu_quota"] is None and report["pool_processes"] == 1, report
+            assert report["cpu_periods"] == report["cpu_throttled_periods"] == 0, report
+    finally:
+        compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env={**os.environ, **env})
+    (compare_file,) = tmp_path.glob("comparison-*.json")
+    cells = json.loads(compare_file.read_text())["cells"]
+    assert [(c["topology"], c["layout"], c["pinned"], c["note"]) for c in cells] == [
+        ("thin", "2 x 1 CPU, pool 1", [], ""),
+        ("thin pinned", "2 x 1 CPU, cpuset 0 / 1, pool 1", ["0", "1"], ""),
+    ]
+    quota, pinned = cells
+    assert all(c["exact"] == c["jobs"] == 2 and c["lost"] == 0 for c in cells), cells
+    assert quota["rounds"][0]["throttling"]["periods"] > 0
+    assert pinned["rounds"][0]["throttling"]["periods"] == 0
+    assert pinned["throttled_share"] is None
+    assert "thin pinned" in result.stdout and "throttled %" in result.stdout
 
 
 def test_make_idle(stack: Stack, tmp_path: Path) -> None:

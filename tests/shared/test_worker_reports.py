@@ -12,6 +12,9 @@ def report(host: str, worker: str, updated_at: float, cpu: float, pool: int, job
         "cpu_quota": 2.0,
         "cpu_percent": cpu,
         "cpu_seconds": cpu * 10,
+        "cpu_periods": int(cpu * 100),
+        "cpu_throttled_periods": int(cpu),
+        "cpu_throttled_seconds": cpu / 100,
         "jobs_done": jobs,
         "chunks_done": chunks,
         "updated_at": updated_at,
@@ -33,6 +36,8 @@ def test_one_entry_per_host_with_sums_and_the_newest_cpu() -> None:
     # Container-wide figures (its cgroup): the newest report's, not a sum.
     container = (b["cpu_percent"], b["cpu_seconds"], b["cpu_quota"], b["updated_at"])
     assert container == (180.0, 1800.0, 2.0, 100.5)
+    throttling = (b["cpu_periods"], b["cpu_throttled_periods"], b["cpu_throttled_seconds"])
+    assert throttling == (18000, 180, 1.8)
     assert b["worker_class"] == "worker.queue.lean.LeanWorker"
     assert "worker" not in b  # a process's name says nothing about the container
     assert merged[0]["consumers"] == 1 and merged[0]["pool_processes"] == 1
@@ -46,3 +51,11 @@ def test_processes_of_one_host_with_different_classes_list_both() -> None:
 
 def test_no_reports_no_hosts() -> None:
     assert merge_by_host([]) == []
+
+
+def test_a_report_from_before_the_throttling_fields_merges_with_none() -> None:
+    old = report("a", "1.x", 1.0, 0.0, 1, 0, 0)
+    for field in ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds"):
+        del old[field]
+    (merged,) = merge_by_host([old])
+    assert merged["cpu_periods"] is merged["cpu_throttled_seconds"] is None

@@ -1,4 +1,4 @@
-"""The worker's self-report: its container's CPU use (cgroup accounting), pool size and work done.
+"""The worker's self-report: its container's CPU use and throttling (cgroup), pool size and work done.
 
 A daemon thread in each worker process writes `cpuc:worker:<RQ worker name>` every HEARTBEAT_SECONDS
 with a short expiry (so a dead process disappears from GET /workers); shared.worker_reports merges the
@@ -24,6 +24,7 @@ from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
 from worker import tasks
 from worker.cgroup.quota import quota_cpus
+from worker.cgroup.throttling import container_throttling
 from worker.cgroup.usage import CpuMeter
 from worker.queue.readiness import ReadyFile
 
@@ -91,6 +92,8 @@ def _report_forever(worker: Worker) -> None:
             time.sleep(max(0.0, last_beat + settings.heartbeat_seconds - time.monotonic()))
         last_beat = time.monotonic()
         cpu_percent, cpu_seconds = meter.read()
+        # Cumulative, container-wide (readers take differences); None where cgroups do not say.
+        throttling = container_throttling()
         now = time.time()
         # Each second while the container computes; at rest less often, still twice within the TTL.
         busy = woken or cpu_percent is None or cpu_percent >= settings.heartbeat_busy_percent
@@ -103,6 +106,9 @@ def _report_forever(worker: Worker) -> None:
             "cpu_quota": quota,
             "cpu_percent": cpu_percent,
             "cpu_seconds": cpu_seconds,
+            "cpu_periods": throttling.periods if throttling else None,
+            "cpu_throttled_periods": throttling.throttled_periods if throttling else None,
+            "cpu_throttled_seconds": throttling.throttled_seconds if throttling else None,
             "jobs_done": tasks.completed["jobs"],
             "chunks_done": tasks.completed["chunks"],
             "updated_at": now,

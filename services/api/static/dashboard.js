@@ -8,6 +8,9 @@ const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"
 const $ = (id) => document.getElementById(id);
 const cpu = new Map(); // host -> [[unix time, cpu %], ...], oldest first
 const queueDepth = []; // [[unix time, depth], ...]
+// host -> [[report time, cpu_periods, cpu_throttled_periods, cpu_throttled_seconds], ...]: cumulative
+// counters from GET /dashboard's workers, kept over the window so their differences cover it.
+const throttling = new Map();
 let since = 0; // the server's `now` at the last series poll
 let serverNow = 0;
 
@@ -70,6 +73,34 @@ async function pollSeries() {
   }
 }
 
+function trackThrottling(workers, now) {
+  for (const w of workers) {
+    if (w.cpu_periods === null || w.cpu_periods === undefined) continue;
+    const points = throttling.get(w.host) || [];
+    if (!points.length || points[points.length - 1][0] !== w.updated_at) {
+      points.push([w.updated_at, w.cpu_periods, w.cpu_throttled_periods, w.cpu_throttled_seconds]);
+    }
+    while (points.length > 2 && points[1][0] <= now - WINDOW_S) points.shift();
+    throttling.set(w.host, points);
+  }
+  const live = new Set(workers.map((w) => w.host));
+  for (const host of throttling.keys()) if (!live.has(host)) throttling.delete(host);
+}
+
+// Throttling over the window: {periods, throttled, seconds}, or null before two reports.
+function throttledOver(points) {
+  if (!points || points.length < 2) return null;
+  const [a, b] = [points[0], points[points.length - 1]];
+  return { periods: b[1] - a[1], throttled: b[2] - a[2], seconds: b[3] - a[3] };
+}
+
+// "12 % of periods, 3.4 s" ("no quota" when none was counted: unlimited or pinned); "" before two reports.
+function describeThrottling(t, quota) {
+  if (!t) return "";
+  if (!t.periods) return quota === null ? "no quota" : "0 % of periods";
+  return `${((100 * t.throttled) / t.periods).toFixed(0)} % of periods, ${t.seconds.toFixed(1)} s`;
+}
+
 function renderCpu(workers) {
   const hosts = [...cpu.keys()].sort();
   const series = hosts.map((host, i) => ({ name: host, color: COLORS[i % COLORS.length], points: cpu.get(host) }));
@@ -83,9 +114,13 @@ function renderCpu(workers) {
     const li = document.createElement("li");
     const w = byHost.get(s.name);
     const last = s.points[s.points.length - 1][1];
+    const t = throttledOver(throttling.get(s.name));
     li.dataset.host = s.name;
+    li.dataset.throttledPeriods = t ? t.throttled : "";
+    li.dataset.periods = t ? t.periods : "";
     li.innerHTML = `<i style="background:${s.color}"></i>`;
-    li.append(`${s.name}: ${last.toFixed(0)} %` + (w ? `${w.consumers > 1 ? ` · ${w.consumers} consumers` : ""} · pool ${w.pool_processes} · ${w.jobs_done} jobs, ${w.chunks_done} chunks` : " · gone"));
+    const throttled = w && t ? ` · throttled ${describeThrottling(t, w.cpu_quota)}` : "";
+    li.append(`${s.name}: ${last.toFixed(0)} %` + (w ? `${w.consumers > 1 ? ` · ${w.consumers} consumers` : ""} · pool ${w.pool_processes} · ${w.jobs_done} jobs, ${w.chunks_done} chunks${throttled}` : " · gone"));
     return li;
   }));
 }
@@ -97,6 +132,10 @@ function renderTiles(d) {
   $("workers-note").textContent = ready ? "" : "none: jobs wait in the queue until a worker starts (make up)";
   $("pool").textContent = d.pool_processes;
   $("quota").textContent = d.cpu_quota === null ? "unlimited" : `${d.cpu_quota} CPU`;
+  trackThrottling(d.workers, d.now);
+  const all = [...throttling.values()].map(throttledOver).filter((t) => t);
+  const sum = (key) => all.reduce((total, t) => total + t[key], 0);
+  $("throttled").textContent = all.length ? describeThrottling({ periods: sum("periods"), throttled: sum("throttled"), seconds: sum("seconds") }, d.cpu_quota) : "–";
   $("queue-depth").textContent = d.queue.depth;
   $("jobs-per-second").textContent = d.jobs_per_second.toFixed(2);
   const l = d.latency;

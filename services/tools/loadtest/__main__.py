@@ -91,11 +91,26 @@ def render(report: dict[str, Any], console: Console) -> None:
         table.add_row(name, value)
     console.print(table)
     cpu = Table(
-        title="CPU % per container during the run (100 = one core): Docker's figure, and the container's own"
+        title="CPU % per container during the run (100 = one core): Docker's figure, and the container's own",
+        caption="throttled: CFS periods of the run the container's quota stopped it in (cgroup cpu.stat); "
+        "held back: seconds it waited",
     )
-    for column in ("service", "container", "limit", "docker", "max", "self", "max", "jobs"):
+    columns = (
+        "service",
+        "container",
+        "limit",
+        "docker",
+        "max",
+        "self",
+        "max",
+        "jobs",
+        "throttled",
+        "held back",
+    )
+    for column in columns:
         cpu.add_column(column, justify="left" if column in ("service", "container") else "right")
     project = report["topology"].get("project", "")
+    throttling = report["accounting"].get("throttling", {})
     for name, service in report["cpu"]["services"].items():
         members = [c for c in report["cpu"]["containers"] if c["service"] == name]
         for c in members:
@@ -108,6 +123,7 @@ def render(report: dict[str, Any], console: Console) -> None:
                 _num(c["self_mean_percent"]),
                 _num(c["self_max_percent"]),
                 str(report["jobs_per_host"].get(c["hostname"], "")),
+                *throttled_cells(throttling.get(c["name"])),
             )
         if len(members) > 1:
             cpu.add_row(
@@ -119,6 +135,17 @@ def render(report: dict[str, Any], console: Console) -> None:
     console.print(accounting_table(report["accounting"]))
     for error in report["errors"]:
         console.print(f"[red]error:[/red] {error}")
+
+
+def throttled_cells(throttling: dict[str, Any] | None) -> tuple[str, str]:
+    """A container's throttling over the run: % of its CFS periods, and seconds held back."""
+    if throttling is None:
+        return "-", "-"
+    share = throttling["throttled_share"]
+    return (
+        "no quota" if share is None else f"{100 * share:.1f} %",
+        f"{throttling['throttled_seconds']:.2f} s",
+    )
 
 
 def accounting_table(accounting: dict[str, Any]) -> Table:

@@ -11,6 +11,8 @@ last job's end, the host's cores offered `host cores x wall` core-seconds; they 
 - this process: the load generator and its CPU samplers;
 - the rest of the host's processes (busy time in /proc/stat not counted above);
 - nothing: idle cores.
+
+The same two readings give each container's CFS throttling over the run (worker/cgroup/throttling.py).
 """
 
 import os
@@ -22,7 +24,7 @@ from typing import Any
 
 import docker
 
-from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, used_between
+from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, throttled_between, used_between
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
 
 PROC_STAT = Path("/proc/stat")
@@ -125,5 +127,9 @@ class Ledger:
             "core_seconds": {k: round(v, 4) for k, v in seconds.items()},
             "share": {k: round(v / capacity, 4) if capacity else None for k, v in seconds.items()},
             "containers": {name: round(used, 4) for name, used in sorted(per_container.items())},
+            "throttling": {
+                name: {"service": self._services.get(name, "?"), **counters.as_dict()}
+                for name, counters in sorted(throttled_between(start.counters, end.counters).items())
+            },
             "unreadable": self._meter.unreadable,
         }

@@ -6,7 +6,9 @@ Every cell stands beside its ceiling and a peer, measured in the same run:
 - the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks.
 
 Each round runs the ceiling, a one-process baseline, then every cell, reconfiguring the stack itself
-(worker replicas, CPU limit, pool size, consumers, worker class) between groups of cells; rounds are
+(worker replicas, CPU limit, pool size, consumers, worker class) between groups of cells; with --pin,
+each topology is run twice, once under a CPU quota and once pinned to cores (services/tools/loadtest/
+topologies.py); every cell says how often its workers' quota throttled them. Rounds are
 interleaved, so a machine that drifts drifts for every cell alike. The table gives each cell's median
 and range over the rounds and its share of the same round's ceiling; a second table says where the
 cores went. Writes reports/comparison-*.json (every round) and .png.
@@ -29,6 +31,7 @@ from rich.table import Table
 from services.tools import preflight
 from services.tools.loadtest import chart
 from services.tools.loadtest.accounting import LINES, SHORT
+from services.tools.loadtest.pinning import host_cores, pin_workers
 from services.tools.loadtest.session import Target, run_load_test
 from services.tools.loadtest.spread import show, spread
 from services.tools.loadtest.stack_info import run_in_image, worker_containers, worker_image
@@ -36,8 +39,10 @@ from services.tools.loadtest.topologies import MODES, Cell, Topology, by_name, p
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.stats import PIPED_WIDTH
 from shared.tally import Tally
+from worker.cgroup.throttling import ZERO, Throttling
 
 REPO = Path(__file__).resolve().parents[3]
+COMPARE_PIPED_WIDTH = max(PIPED_WIDTH, 200)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,6 +60,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
     parser.add_argument("--no-peer", action="store_true", help="leave out the stock RQ peer")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="also run each topology pinned to cores (cpuset, no quota) on the same budget",
+    )
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--down", action="store_true", help="remove the stack at the end")
     args = parser.parse_args(argv)
@@ -69,7 +79,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         chosen = by_name(args.budget, names) if names else topologies(args.budget)
     except ValueError as exc:
         parser.error(str(exc))
-    args.groups = plan(chosen, modes, peer=not args.no_peer)
+    cores = host_cores()
+    if args.pin and args.budget > len(cores):
+        parser.error(f"--pin: a budget of {args.budget} CPUs cannot be pinned to {len(cores)} cores")
+    args.groups = plan(chosen, modes, peer=not args.no_peer, pin_to=cores if args.pin else None)
     return args
 
 
@@ -89,6 +102,10 @@ def reconfigure(project: str, port: int, topology: Topology, client: docker.Dock
     own reports (registered with RQ, pool whole) say it within a second.
     """
     env = {**os.environ, **topology.env(), "API_PORT": str(port)}
+    if topology.pinned:
+        # Created, pinned, then started: no worker process ever runs off its cores.
+        compose(project, env, "up", "--no-start", "--remove-orphans")
+        pin_workers(client, project, topology.cpusets)
     compose(project, env, "up", "-d", "--remove-orphans")
     hosts = {c.attrs["Config"]["Hostname"] for c in worker_containers(client, project)}
     # Each container's report sums its consumers' pools (WORKER_CONSUMERS, as compose gets it from here).
@@ -152,17 +169,29 @@ def round_row(report: dict[str, Any], ceiling: dict[str, Any], index: int) -> di
         "latency_p50": report["latency_seconds"]["p50"],
         "latency_p95": report["latency_seconds"]["p95"],
         "worker_cores": report["cpu"]["worker_cores"],
+        # The worker containers' CFS throttling over the run, added up (from their cgroups).
+        "throttling": workers_throttling(report["accounting"]["throttling"]),
         "chunk_sizes": report["chunk_sizes"],
         "accounting": report["accounting"]["share"],
         "report": report["files"]["json"],
     }
 
 
+def workers_throttling(per_container: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The worker containers' throttling over a run, added up: periods, throttled ones, share, seconds."""
+    workers = [t for t in per_container.values() if t["service"] == "worker"]
+    total = sum(
+        (Throttling(t["periods"], t["throttled_periods"], t["throttled_seconds"]) for t in workers), ZERO
+    )
+    return total.as_dict()
+
+
 def summarise_cell(cell: Cell, rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """A cell over its rounds: medians and ranges, totals of exact and lost, and every round kept."""
     return {
         "key": cell.key,
-        "topology": cell.topology.name,
+        "topology": cell.topology.label,
+        "pinned": list(cell.topology.cpusets),
         "layout": cell.topology.describe(),
         "mode": cell.mode,
         "note": cell.note,
@@ -175,6 +204,8 @@ def summarise_cell(cell: Cell, rounds: list[dict[str, Any]]) -> dict[str, Any]:
             name: spread([r[name] for r in rounds])
             for name in ("jobs_per_second", "of_ceiling", "efficiency", "latency_p50", "worker_cores")
         },
+        "throttled_share": spread([r["throttling"]["throttled_share"] for r in rounds]),
+        "throttled_seconds": spread([r["throttling"]["throttled_seconds"] for r in rounds]),
         "accounting": {line: spread([r["accounting"][line] for r in rounds]) for line in LINES},
         "rounds": rounds,
     }
@@ -182,7 +213,11 @@ def summarise_cell(cell: Cell, rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 def render(result: dict[str, Any], console: Console) -> None:
     """The comparison table, the ceiling first; then where the cores went, per cell."""
-    table = Table(title=result["title"], caption="median (min–max) over the rounds; % of ceiling per round")
+    table = Table(
+        title=result["title"],
+        caption="median (min–max) over the rounds; % of ceiling per round; throttled: the workers' CFS "
+        "periods their quota stopped them in, held: seconds held back (cgroups; - : no quota, no period)",
+    )
     for column in (
         "cell",
         "workers",
@@ -193,6 +228,8 @@ def render(result: dict[str, Any], console: Console) -> None:
         "vs 1 process",
         "p50 s",
         "cores",
+        "throttled %",
+        "held s",
     ):
         left = column in ("cell", "workers", "mode")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
@@ -206,6 +243,8 @@ def render(result: dict[str, Any], console: Console) -> None:
         show(ceiling["jobs_per_second"]),
         "100",
         show(ceiling["efficiency"], ".0f", 100),
+        "",
+        "",
         "",
         "",
         "no queue, no API",
@@ -222,6 +261,8 @@ def render(result: dict[str, Any], console: Console) -> None:
             show(c["efficiency"], ".0f", 100),
             show(median_only(c["latency_p50"])),
             show(median_only(c["worker_cores"])),
+            show(c["throttled_share"], ".1f", 100),
+            show(c["throttled_seconds"], ".2f"),
             c["note"],
         )
     console.print(table)
@@ -297,7 +338,7 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                     row = round_row(report, ceiling, index)
                     rounds[cell.key].append(row)
                     console.print(
-                        f"  {cell.topology.name} {cell.mode}{' (' + cell.note + ')' if cell.note else ''}: "
+                        f"  {cell.topology.label} {cell.mode}{' (' + cell.note + ')' if cell.note else ''}: "
                         f"{row['exact']}/{row['jobs']} exact, {row['jobs_per_second']:.2f} jobs/s, "
                         f"{100 * row['of_ceiling']:.0f} % of the ceiling"
                     )
@@ -334,7 +375,8 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    # Piped, wide enough for every column and a readable note.
+    console = Console(width=None if sys.stdout.isatty() else COMPARE_PIPED_WIDTH)
     # It starts and reconfigures the stack itself: Docker is all it needs running.
     try:
         preflight.docker_client().close()

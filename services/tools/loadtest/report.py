@@ -43,11 +43,21 @@ def summarise(
     ideal = baseline["units_per_second"] * topology["cpu_budget"] if topology["cpu_budget"] else None
     cpu = summarize(docker_series, start, sampled_until)
     containers = []
+    by_name = {s.name: s for s in docker_series}
     for c in cpu.containers:
         self_mean, self_max = _mean_max(
             [p for p in self_series.get(c.hostname, []) if start <= p[0] <= sampled_until]
         )
-        containers.append({**asdict(c), "self_mean_percent": self_mean, "self_max_percent": self_max})
+        # Docker's throttling_data over the run, beside the cgroup's own in the accounting.
+        throttled = by_name[c.name].throttled(start, sampled_until)
+        containers.append(
+            {
+                **asdict(c),
+                "self_mean_percent": self_mean,
+                "self_max_percent": self_max,
+                "docker_throttling": None if throttled is None else throttled.as_dict(),
+            }
+        )
     accepted = [o for o in outcomes if o.status != "rejected"]
     return {
         "workload": asdict(workload),

@@ -5,13 +5,16 @@ between any two instants, which is what "what did X cost during this run" needs.
 is found from its first process (`/proc/<pid>/cgroup`), so this works with cgroup v1 and v2 and any
 cgroup driver. The engine's processes (dockerd, containerd, the shims that run `docker exec` for
 healthchecks, docker-proxy) live outside every container, on the same cores: they are counted apart.
+The same readings take each container's CFS throttling counters (worker/cgroup/throttling.py), from the
+cpu controller's folder on v1.
 """
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from worker.cgroup.throttling import Throttling, group_throttling
 from worker.cgroup.usage import group_cpu_seconds
 
 CGROUP_FS = Path("/sys/fs/cgroup")
@@ -22,8 +25,12 @@ ENGINE_PROCESSES = ("dockerd", "containerd", "containerd-shim", "containerd-shim
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cgroup_dir(pid: int, proc: Path = PROC, fs: Path = CGROUP_FS) -> Path | None:
-    """The folder of the CPU-accounting cgroup that process `pid` is in, or None if unreadable."""
+def cgroup_dir(pid: int, proc: Path = PROC, fs: Path = CGROUP_FS, controller: str = "cpuacct") -> Path | None:
+    """The folder of the cgroup that process `pid` is in for `controller`, or None if unreadable.
+
+    `cpuacct` holds the CPU seconds on v1, `cpu` the quota and its throttling (they may be one folder,
+    `cpu,cpuacct`, or two); v2 has one folder for all.
+    """
     try:
         lines = (proc / str(pid) / "cgroup").read_text().splitlines()
     except OSError:
@@ -31,8 +38,8 @@ def cgroup_dir(pid: int, proc: Path = PROC, fs: Path = CGROUP_FS) -> Path | None
     for line in lines:
         _, controllers, path = line.split(":", 2)
         names = controllers.split(",")
-        if "cpuacct" in names:  # v1
-            for folder in ("cpuacct", "cpu,cpuacct", controllers):
+        if controller in names:  # v1
+            for folder in (controller, "cpu,cpuacct", controllers):
                 if (fs / folder / path.lstrip("/")).is_dir():
                     return fs / folder / path.lstrip("/")
     for line in lines:
@@ -69,18 +76,23 @@ def engine_pids(names: Iterable[str] = ENGINE_PROCESSES, proc: Path = PROC) -> l
 
 @dataclass
 class CpuCounters:
-    """A reading of every counter at one instant: container name -> CPU seconds, and the engine's."""
+    """A reading of every counter at one instant: container name -> CPU seconds, and the engine's.
+
+    `throttling`: container name -> its CFS throttling counters (cumulative), where its cgroup has them.
+    """
 
     at: float
     containers: dict[str, float]
     engine: dict[int, float]
+    throttling: dict[str, Throttling] = field(default_factory=dict)
 
 
 class CgroupMeter:
-    """Reads the CPU seconds of a set of containers (by name -> first pid) and of the engine."""
+    """Reads the CPU seconds and throttling of containers (by name -> first pid), and the engine's CPU."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self._dirs = {name: cgroup_dir(pid) for name, pid in pids.items()}
+        self._cpu_dirs = {name: cgroup_dir(pid, controller="cpu") for name, pid in pids.items()}
 
     @property
     def unreadable(self) -> list[str]:
@@ -93,7 +105,12 @@ class CgroupMeter:
             if used is not None:
                 containers[name] = used
         engine = {pid: process_cpu_seconds(pid) for pid in engine_pids()}
-        return CpuCounters(at, containers, engine)
+        throttling = {}
+        for name, directory in self._cpu_dirs.items():
+            counters = group_throttling(directory) if directory else None
+            if counters is not None:
+                throttling[name] = counters
+        return CpuCounters(at, containers, engine, throttling)
 
 
 def used_between(before: CpuCounters, after: CpuCounters) -> tuple[dict[str, float], float]:
@@ -109,3 +126,12 @@ def used_between(before: CpuCounters, after: CpuCounters) -> tuple[dict[str, flo
     }
     engine = sum(used - before.engine.get(pid, 0.0) for pid, used in after.engine.items())
     return containers, engine
+
+
+def throttled_between(before: CpuCounters, after: CpuCounters) -> dict[str, Throttling]:
+    """Each container's CFS throttling between two readings (periods, throttled periods, seconds)."""
+    return {
+        name: counters.since(before.throttling[name])
+        for name, counters in after.throttling.items()
+        if name in before.throttling
+    }

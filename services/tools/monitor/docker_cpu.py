@@ -6,6 +6,9 @@ refresh as it happens, so the sampler keeps one open per container, each in its 
 
 CPU % follows the CLI: 100 % is one full CPU, so a container limited to 0.5 CPU tops out near 50 %
 and the sum over containers divided by 100 is the number of cores in use.
+
+The same frames carry the cgroup's CFS throttling counters (`throttling_data`): kept beside each sample,
+they say how much of a window a container spent stopped by its quota, at no extra cost.
 """
 
 import logging
@@ -22,6 +25,8 @@ import docker.errors
 import requests
 import urllib3.exceptions
 from docker.models.containers import Container
+
+from worker.cgroup.throttling import Throttling
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,14 @@ def cpu_percent(stats: Stats) -> float | None:
     return cpu_percent_between(stats.get("precpu_stats") or {}, stats.get("cpu_stats") or {})
 
 
+def throttling_data(cpu_stats: Stats) -> Throttling | None:
+    """A frame's cumulative throttling counters (`throttled_time` is in ns); None when it has none."""
+    data = cpu_stats.get("throttling_data")
+    if not data or "periods" not in data:
+        return None
+    return Throttling(data["periods"], data.get("throttled_periods", 0), data.get("throttled_time", 0) / 1e9)
+
+
 def read_time(stats: Stats) -> float | None:
     """When the engine took a stats frame, on the `time.time()` scale; None if the frame has no time."""
     try:
@@ -114,6 +127,8 @@ class ContainerSeries:
     samples: list[Sample] = field(default_factory=list)
     # True while its stats stream is open, i.e. the container is running.
     active: bool = False
+    # The cumulative throttling counters at each sample's time, and at the stream's first frame.
+    throttling: list[tuple[float, Throttling]] = field(default_factory=list)
 
     @property
     def cpu_limit(self) -> float | None:
@@ -124,6 +139,13 @@ class ContainerSeries:
     def latest(self) -> float | None:
         """The most recent CPU %, or None before the first sample."""
         return self.samples[-1][1] if self.samples else None
+
+    def throttled(self, since: float | None = None, until: float | None = None) -> Throttling | None:
+        """CFS throttling from the first to the last counters taken in [since, until]; None without two."""
+        counters = [
+            c for t, c in self.throttling if (since is None or t >= since) and (until is None or t <= until)
+        ]
+        return counters[-1].since(counters[0]) if len(counters) > 1 else None
 
     def window(self, since: float | None = None, until: float | None = None) -> list[Sample]:
         """The samples taken in [since, until] (time.time() scale; None leaves that end open)."""
@@ -221,6 +243,7 @@ class _Track:
 
     info: ContainerSeries
     samples: deque[Sample]
+    throttling: deque[tuple[float, Throttling]]
     thread: threading.Thread | None = None
 
 
@@ -304,7 +327,10 @@ class CpuSampler:
         """A copy of every container's series seen so far, ordered by service and name."""
         with self._lock:
             copies = [
-                ContainerSeries(**{**vars(t.info), "samples": list(t.samples)}) for t in self._tracks.values()
+                ContainerSeries(
+                    **{**vars(t.info), "samples": list(t.samples), "throttling": list(t.throttling)}
+                )
+                for t in self._tracks.values()
             ]
         return sorted(copies, key=lambda s: (s.service, s.name))
 
@@ -367,7 +393,9 @@ class CpuSampler:
                     hostname=attrs.get("Config", {}).get("Hostname", ""),
                     nano_cpus=attrs.get("HostConfig", {}).get("NanoCpus") or 0,
                 )
-                track = self._tracks[container.id] = _Track(info, deque(maxlen=self._max_samples))
+                track = self._tracks[container.id] = _Track(
+                    info, deque(maxlen=self._max_samples), deque(maxlen=self._max_samples)
+                )
             track.info.active = True
             track.thread = threading.Thread(
                 target=self._stream, args=(container, track), name=f"cpu-stats-{container.name}", daemon=True
@@ -391,17 +419,23 @@ class CpuSampler:
                         break
                     continue
                 when = read_time(frame) or time.time()
+                throttling = throttling_data(cpu_stats)
                 if last is None:
                     # The first frame's precpu_stats are empty: it only sets the baseline.
                     last = (when, cpu_stats)
+                    if throttling is not None:
+                        with self._lock:
+                            track.throttling.append((when, throttling))
                     continue
                 if when - last[0] < self.interval - TICK_SLACK:
                     continue
                 percent = cpu_percent_between(last[1], cpu_stats)
                 last = (when, cpu_stats)
-                if percent is not None:
-                    with self._lock:
+                with self._lock:
+                    if percent is not None:
                         track.samples.append((when, percent))
+                    if throttling is not None:
+                        track.throttling.append((when, throttling))
         except STREAM_ERRORS as exc:
             log.debug("stats stream of %s ended: %s", container.name, exc)
         finally:

@@ -1,7 +1,9 @@
 """Live CPU per container of the compose project, by service: `python -m services.tools.monitor.stats`.
 
-Like `docker stats`, but limited to one project, with each container's CPU limit beside its use
-and the cores each service (and the whole project) is using.
+Like `docker stats`, but limited to one project, with each container's CPU limit beside its use,
+the cores each service (and the whole project) is using, and how much its quota throttled it since the
+monitor started: the share of CFS periods that ended throttled, and the seconds it was held back (from
+the same stats frames, `throttling_data`).
 """
 
 import argparse
@@ -19,6 +21,7 @@ from rich.text import Text
 
 from services.tools import preflight
 from services.tools.monitor.docker_cpu import ENGINE_TICK, ContainerSeries, CpuSampler
+from worker.cgroup.throttling import ZERO, Throttling
 
 # The project compose names the stack after (the `name:` in docker-compose.yml).
 DEFAULT_PROJECT = "cpu-contrast"
@@ -55,6 +58,23 @@ def _percent(value: float | None) -> str:
 
 def _cores(percent: float | None) -> str:
     return "…" if percent is None else f"{percent / 100:.2f} cores"
+
+
+def _throttled_share(counters: Throttling | None) -> str:
+    """Throttled periods as a % of periods; "no quota" when the kernel counted no period."""
+    if counters is None:
+        return "…"
+    return "no quota" if counters.share is None else f"{100 * counters.share:.1f} %"
+
+
+def _throttled_seconds(counters: Throttling | None) -> str:
+    return "…" if counters is None else f"{counters.throttled_seconds:.2f} s"
+
+
+def _throttled_sum(members: list[ContainerSeries]) -> Throttling | None:
+    """The members' throttling added up; None while none is known yet."""
+    known = [c for c in (m.throttled() for m in members) if c is not None]
+    return sum(known, ZERO) if known else None
 
 
 def _mean(one: ContainerSeries) -> float | None:
@@ -95,7 +115,7 @@ def render(
         # No vertical rules: the full table fits an 80-column terminal.
         box=box.SIMPLE_HEAD,
         caption=f"100 % = one CPU · a sample every {interval:g} s · avg over up to {MAX_SAMPLES} samples"
-        " · Ctrl-C to quit",
+        " · throttled: periods stopped by the CPU quota, since the start · Ctrl-C to quit",
     )
     table.add_column("Service", style="bold", no_wrap=True)
     # Whole names and hosts: the hostname is what the workers report, so both must stay readable.
@@ -104,6 +124,8 @@ def render(
     table.add_column("CPU now", justify="right", no_wrap=True)
     table.add_column("CPU avg", justify="right", no_wrap=True)
     table.add_column("Limit (cores)", justify="right", no_wrap=True)
+    table.add_column("Throttled", justify="right", no_wrap=True)
+    table.add_column("Held back", justify="right", no_wrap=True)
 
     everyone: list[ContainerSeries] = []
     for service in dict.fromkeys(s.service for s in running):
@@ -116,6 +138,8 @@ def render(
                 _percent(one.latest),
                 _percent(_mean(one)),
                 _limit(one.cpu_limit),
+                _throttled_share(one.throttled()),
+                _throttled_seconds(one.throttled()),
             )
         if len(members) > 1:
             table.add_row(*_totals("", "total", members), style="bold")
@@ -137,6 +161,8 @@ def _totals(service: str, label: str, members: list[ContainerSeries]) -> tuple[s
         _cores(_sum([m.latest for m in members])),
         _cores(_sum([_mean(m) for m in members])),
         _limit(_total_limit([m.cpu_limit for m in members])),
+        _throttled_share(_throttled_sum(members)),
+        _throttled_seconds(_throttled_sum(members)),
     )
 
 
