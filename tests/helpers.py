@@ -30,6 +30,7 @@ __all__ = [
     "client_address",
     "free_port",
     "monitored",
+    "records_and_queue",
     "children",
     "descendants",
     "free_port",
@@ -85,6 +86,13 @@ def submit(client: "httpx.Client", body: dict) -> str:
     job_id = response.json()["id"]
     assert response.headers["Location"] == f"/jobs/{job_id}"
     return job_id
+
+
+def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
+    """(job records, entries in the RQ queue `queue`); a record's helper keys (`cpuc:job:<id>:ended`,
+    ...) are not counted."""
+    records = sum(1 for key in db.scan_iter("cpuc:job:*", count=1000) if key.count(b":") == 2)
+    return records, db.llen(f"rq:queue:{queue}")
 
 
 def blocked_readers(client: redis.Redis) -> int:
