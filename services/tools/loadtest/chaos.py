@@ -17,7 +17,7 @@ from typing import Any
 import docker
 import httpx
 
-from services.tools import preflight
+from services.tools import api_auth, preflight
 from services.tools.loadtest.faults import FAULTS, Fault
 from services.tools.loadtest.stack_info import worker_containers
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
@@ -96,7 +96,7 @@ def run_chaos(
         filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=redis"]}
     )
     _wait_healthy(client, project)
-    with httpx.Client(base_url=url, timeout=10) as api:
+    with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=10) as api:
         accepted = []
         for i in range(jobs):
             response = api.post("/jobs", json=bodies[i % 2])
