@@ -37,6 +37,7 @@ __all__ = [
     "kill",
     "require",
     "require_tool",
+    "sigint_default",
     "submit",
     "wait_for",
     "wait_for_job",
@@ -153,6 +154,17 @@ def descendants(pid: int) -> list[int]:
     for child in children(pid):
         out += [child, *descendants(child)]
     return out
+
+
+def sigint_default() -> None:
+    """For `Popen(preexec_fn=sigint_default)` when a test will Ctrl-C the child: SIGINT's default action.
+
+    A shell that runs a command in the background (`make test &`, CI runners) starts it with SIGINT
+    ignored, every descendant inherits that, and Python then installs no KeyboardInterrupt handler: the
+    child would never see the test's SIGINT. Set in the child between fork and exec, so Python starts
+    with the default and installs its own handler.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def kill(pid: int) -> None:

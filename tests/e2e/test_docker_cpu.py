@@ -21,7 +21,7 @@ import pytest
 from docker.models.containers import Container
 
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL, CpuSampler
-from tests.helpers import require, wait_for
+from tests.helpers import require, sigint_default, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -159,6 +159,7 @@ def run_stats(args: list[str], until: str, env: dict[str, str] | None = None) ->
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_default,  # the Ctrl-C below must work even if our SIGINT is ignored
     )
     out: list[str] = []
     err: list[str] = []
