@@ -2,16 +2,12 @@
 network, the password stays out of the logs, and every container is locked down."""
 
 import json
-import os
 import re
-import secrets
-from collections.abc import Iterator
 
-import docker
 import pytest
 
-from tests.e2e.conftest import Stack, compose, official_config, running_stack
-from tests.helpers import free_port, submit, wait_for_job
+from tests.e2e.conftest import Stack, compose, official_config
+from tests.helpers import submit, wait_for_job
 
 pytestmark = pytest.mark.e2e
 
@@ -135,22 +131,6 @@ def test_the_password_is_in_no_container_environment_or_command_line(stack: Stac
     # The password really is the one: an authenticated client from the API container gets PONG.
     probe = f"import redis; print(redis.Redis(host='redis', password='{password}').ping())"
     assert exec_in(stack, "api", "python", "-c", probe) == (0, "True\n")
-
-
-@pytest.fixture(scope="module")
-def exposed_stack(docker_client: docker.DockerClient) -> Iterator[tuple[Stack, str]]:
-    """A stack published beyond loopback (API_BIND=0.0.0.0) with a token of its own; 1 worker."""
-    token = secrets.token_urlsafe(32)
-    env = {
-        **os.environ,
-        "API_BIND": "0.0.0.0",
-        "API_PORT": str(free_port()),
-        "API_TOKEN": token,
-        "WORKER_REPLICAS": "1",
-        "REDIS_PASSWORD": "",
-    }
-    with running_stack(docker_client, f"cpu-contrast-exposed-{os.getpid()}", env) as started:
-        yield started, token
 
 
 def queued_and_records(stack: Stack) -> tuple[int, int]:
