@@ -1,4 +1,4 @@
-"""A running job reports rising progress; POST /jobs/{id}/cancel stops it early, in every mode, and says so."""
+"""A running job reports rising progress; POST /jobs/{id}/cancel stops it early in every mode, and says so."""
 
 import socket
 import time
