@@ -45,7 +45,7 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt services/api/requirement
 
 venv: $(VENV)/.installed ## Create .venv on the host with every dependency (tests, load tools)
 
-env: ## Optional: a Redis password of your own in .env (the stack generates one otherwise); keeps other lines
+env: ## Secrets in .env, generated unless set: REDIS_PASSWORD (else the stack makes one) and API_TOKEN; keeps other lines
 	bash services/tools/secrets/ensure-env.sh .env
 
 redis-password: ## Print the running stack's Redis password, on purpose (for workers on other hosts)

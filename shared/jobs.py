@@ -1,47 +1,58 @@
 """What a job asks for: the validated request, and the range of work units it covers."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
+from shared.fields import Integer, PositiveInteger, SettingMaximum
 from shared.settings import get_settings
 
 
 class _Strict(BaseModel):
+    # No unknown fields; the integers are strict too (shared/fields.py).
     model_config = ConfigDict(extra="forbid")
 
 
 class PrimesParams(_Strict):
-    """Count primes in [start, stop)."""
+    """Count primes in [start, stop). Besides each field's bounds: stop > start, and stop - start at most
+    MAX_PRIMES_SPAN (rules of two fields, which the schema cannot state: 422 naming `stop`)."""
 
-    start: int = Field(ge=0, description="first number tested (inclusive)")
-    stop: int = Field(ge=1, description="end of the range (exclusive)")
+    start: Annotated[Integer, SettingMaximum("max_primes_stop", below=1)] = Field(
+        ge=0, description="first number tested (inclusive)"
+    )
+    stop: Annotated[Integer, SettingMaximum("max_primes_stop")] = Field(
+        ge=1, description="end of the range (exclusive); greater than start, by at most MAX_PRIMES_SPAN"
+    )
 
     @model_validator(mode="after")
-    def _within_limits(self) -> "PrimesParams":
-        limits = get_settings()
+    def _a_range_within_the_span(self) -> "PrimesParams":
         if self.stop <= self.start:
-            raise ValueError("stop must be greater than start")
-        if self.stop > limits.max_primes_stop:
-            raise ValueError(f"stop must be at most {limits.max_primes_stop}")
-        if self.stop - self.start > limits.max_primes_span:
-            raise ValueError(f"stop - start must be at most {limits.max_primes_span}")
+            raise _field_error("stop", "stop_not_above_start", "stop must be greater than start")
+        limit = get_settings().max_primes_span
+        if self.stop - self.start > limit:
+            raise _field_error("stop", "span_too_large", "stop - start must be at most {limit}", limit=limit)
         return self
 
 
 class PiParams(_Strict):
     """Estimate pi from `samples` random points, reproducibly for a given seed."""
 
-    samples: int = Field(ge=1, description="number of random points")
-    seed: int = Field(default=0, ge=0, lt=2**63, description="random seed")
+    samples: Annotated[Integer, SettingMaximum("max_pi_samples")] = Field(
+        ge=1, description="number of random points"
+    )
+    # At most 2^53 - 1, the largest integer every JSON reader holds exactly (RFC 7493, I-JSON): past it a
+    # reader that parses numbers as doubles (JavaScript, and schemathesis' validator) rounds the bound.
+    seed: Integer = Field(default=0, ge=0, le=2**53 - 1, description="random seed")
 
-    @model_validator(mode="after")
-    def _within_limits(self) -> "PiParams":
-        limit = get_settings().max_pi_samples
-        if self.samples > limit:
-            raise ValueError(f"samples must be at most {limit}")
-        return self
+
+def _field_error(field: str, kind: str, message: str, **context: Any) -> PydanticCustomError:
+    """A rule of the whole model about one field: `field` tells the API's error handler where it is."""
+    return PydanticCustomError(kind, message, {**context, "field": field})
+
+
+# The error types of the rules between fields: the only 422s a request valid by the schema can get.
+CROSS_FIELD_RULES = ("stop_not_above_start", "span_too_large", "chunk_size_too_small")
 
 
 # local: one worker container runs the whole job on its Pool.
@@ -52,8 +63,10 @@ Mode = Literal["local", "distributed", "hybrid"]
 
 class _JobBase(_Strict):
     mode: Mode = Field(default="local", description="local, distributed or hybrid")
-    chunk_size: int | None = Field(
-        default=None, ge=1, description="work units per pool task; unset: chosen from the pool size"
+    chunk_size: PositiveInteger | None = Field(
+        default=None,
+        description="work units per chunk; unset: chosen from the job's estimated work. "
+        "At most MAX_CHUNKS chunks per job (422 naming `chunk_size`)",
     )
 
     def units(self) -> range:
@@ -64,16 +77,20 @@ class _JobBase(_Strict):
     def _chunk_count_within_limit(self) -> "_JobBase":
         limit = get_settings().max_chunks
         if self.chunk_size is not None and -(-len(self.units()) // self.chunk_size) > limit:
-            # A rule of the whole job about one field: `field` tells the API's error handler where it is.
-            raise PydanticCustomError(
+            raise _field_error(
+                "chunk_size",
                 "chunk_size_too_small",
                 "chunk_size too small: the job would make more than {limit} chunks",
-                {"limit": limit, "field": "chunk_size"},
+                limit=limit,
             )
         return self
 
 
 class PrimesJob(_JobBase):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"kernel": "primes", "params": {"start": 0, "stop": 1000}}]}
+    )
+
     kernel: Literal["primes"]
     params: PrimesParams
 
@@ -82,6 +99,12 @@ class PrimesJob(_JobBase):
 
 
 class PiJob(_JobBase):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"kernel": "pi", "params": {"samples": 1000, "seed": 7}, "mode": "distributed"}]
+        }
+    )
+
     kernel: Literal["pi"]
     params: PiParams
 

@@ -5,8 +5,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Addresses that publish the API to this host only.
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class Settings(BaseSettings):
@@ -95,6 +98,14 @@ class Settings(BaseSettings):
     # and the docs' URLs from them in its start-up line.
     api_bind: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # The bearer token the API wants (`Authorization: Bearer <API_TOKEN>`) on every route but /health:
+    # required when API_BIND publishes it beyond loopback (the API refuses to start without one then),
+    # optional on loopback (a wrong one is still refused). `make env` writes a random one into .env.
+    api_token: SecretStr | None = None
+
+    def api_exposed(self) -> bool:
+        """Whether API_BIND publishes the API beyond loopback (then it requires API_TOKEN)."""
+        return self.api_bind not in LOOPBACK
 
     def redis_connection_url(self) -> str:
         """REDIS_URL with the password from REDIS_PASSWORD_FILE, if set, in it (log it only redacted)."""

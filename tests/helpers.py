@@ -30,12 +30,14 @@ __all__ = [
     "client_address",
     "free_port",
     "monitored",
+    "records_and_queue",
     "children",
     "descendants",
     "free_port",
     "kill",
     "require",
     "require_tool",
+    "sigint_default",
     "submit",
     "wait_for",
     "wait_for_job",
@@ -85,6 +87,13 @@ def submit(client: "httpx.Client", body: dict) -> str:
     job_id = response.json()["id"]
     assert response.headers["Location"] == f"/jobs/{job_id}"
     return job_id
+
+
+def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
+    """(job records, entries in the RQ queue `queue`); a record's helper keys (`cpuc:job:<id>:ended`,
+    ...) are not counted."""
+    records = sum(1 for key in db.scan_iter("cpuc:job:*", count=1000) if key.count(b":") == 2)
+    return records, db.llen(f"rq:queue:{queue}")
 
 
 def blocked_readers(client: redis.Redis) -> int:
@@ -145,6 +154,17 @@ def descendants(pid: int) -> list[int]:
     for child in children(pid):
         out += [child, *descendants(child)]
     return out
+
+
+def sigint_default() -> None:
+    """For `Popen(preexec_fn=sigint_default)` when a test will Ctrl-C the child: SIGINT's default action.
+
+    A shell that runs a command in the background (`make test &`, CI runners) starts it with SIGINT
+    ignored, every descendant inherits that, and Python then installs no KeyboardInterrupt handler: the
+    child would never see the test's SIGINT. Set in the child between fork and exec, so Python starts
+    with the default and installs its own handler.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def kill(pid: int) -> None:

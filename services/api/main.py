@@ -4,10 +4,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.api import errors, limits, metrics
+from services.api import auth, errors, limits, metrics, openapi
+from services.api.responses import documented
 from services.api.routes import batch, dashboard, health, jobs, workers
 from services.api.routes import metrics as metrics_route
 from shared.job_store import WAIT_MAX_SECONDS
@@ -21,6 +22,7 @@ log = logging.getLogger("uvicorn.error")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
+    auth.check_configuration()
     url = settings.redis_connection_url()
     app.state.redis = connect(url, settings.redis_wait_seconds)
     # Long polls (GET /jobs/{id}?wait=) block on their own pool, with a socket timeout that outlasts them.
@@ -40,13 +42,18 @@ app = FastAPI(
     summary="Enqueue CPU-bound jobs; workers split each across a local multiprocessing Pool.",
     lifespan=lifespan,
 )
+# Every route but /health (the container's healthcheck) and the dashboard's page wants the token when
+# the API is exposed (services/api/auth.py).
+secured = {"dependencies": [Depends(auth.require_token)], "responses": documented(401)}
 app.include_router(health.router)
-app.include_router(jobs.router)
-app.include_router(batch.router)
-app.include_router(workers.router)
-app.include_router(dashboard.router)
-app.include_router(metrics_route.router)
+app.include_router(jobs.router, **secured)
+app.include_router(batch.router, **secured)
+app.include_router(workers.router, **secured)
+app.include_router(dashboard.router, **secured)
+app.include_router(dashboard.page_router)
+app.include_router(metrics_route.router, **secured)
 app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
 
 errors.install(app)
+openapi.install(app)
 app.add_middleware(limits.BodySizeLimit, max_bytes=get_settings().max_body_bytes)

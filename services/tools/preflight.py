@@ -15,6 +15,7 @@ import docker
 import docker.errors
 import httpx
 
+from services.tools import api_auth
 from services.tools.monitor.docker_cpu import PROJECT_LABEL
 
 # The exit status of a tool that refused to start (1 means it ran and found something wrong).
@@ -67,8 +68,17 @@ def require_api(url: str) -> None:
 
 
 def ready_workers(url: str) -> int:
-    """Worker containers ready to take jobs (GET /workers `ready`: registered with RQ, pool whole)."""
-    return sum(w["ready"] for w in httpx.get(f"{url}/workers", timeout=5).raise_for_status().json())
+    """Worker containers ready to take jobs (GET /workers `ready`: registered with RQ, pool whole).
+
+    NotReady if the API wants a token it was not given (API_TOKEN, services/tools/api_auth.py).
+    """
+    response = httpx.get(f"{url}/workers", headers=api_auth.headers(), timeout=5)
+    if response.status_code == 401:
+        raise NotReady(
+            f"the API at {url} wants its bearer token ({response.json().get('detail')}): set API_TOKEN "
+            "to the stack's (`make` reads it from .env; `make env` writes one there)"
+        )
+    return sum(w["ready"] for w in response.raise_for_status().json())
 
 
 def add_wait_workers_option(parser: argparse.ArgumentParser) -> None:

@@ -64,7 +64,7 @@ def test_a_canceled_job_is_listed_as_canceled(api: httpx.Client) -> None:
         interval=0.02,
     )
     job_id = submit(api, MILLION)
-    assert api.delete(f"/jobs/{job_id}").status_code == 200
+    assert api.post(f"/jobs/{job_id}/cancel").status_code == 200
     [job] = [j for j in api.get("/dashboard").json()["recent"] if j["id"] == job_id]
     assert job["status"] == "canceled"
     assert job["progress"]["chunks_done"] == 0 and job["hosts"] == {}

@@ -102,10 +102,38 @@ def test_malformed_json_is_422(api: httpx.Client) -> None:
 
 
 def test_unknown_job_is_404(api: httpx.Client) -> None:
-    response = api.get("/jobs/does-not-exist")
-    assert response.status_code == 404
-    assert "does-not-exist" in response.json()["detail"]
-    assert api.delete("/jobs/does-not-exist").status_code == 404
+    unknown = "0" * 32  # the shape of a job id (uuid4().hex), but no job's
+    response = api.get(f"/jobs/{unknown}")
+    assert (response.status_code, response.json()) == (404, {"detail": f"no job with id '{unknown}'"})
+    response = api.post(f"/jobs/{unknown}/cancel")
+    assert (response.status_code, response.json()) == (404, {"detail": f"no job with id '{unknown}'"})
+    # Not the shape of a job id: no job route matches, so it is no job's either.
+    for path in ("/jobs/does-not-exist", "/jobs/does-not-exist/cancel", "/jobs/" + "F" * 32):
+        response = api.request("POST" if path.endswith("cancel") else "GET", path)
+        assert (response.status_code, response.json()) == (404, {"detail": "Not Found"}), path
+
+
+def test_a_canceled_job_stays_canceled_and_other_methods_are_405_naming_the_right_ones(
+    api: httpx.Client,
+) -> None:
+    job_id = submit(api, {"kernel": "pi", "params": {"samples": 10_000_000}, "mode": "distributed"})
+    canceled = api.post(f"/jobs/{job_id}/cancel")
+    assert (canceled.status_code, canceled.json()["status"]) == (200, "canceled")
+    again = api.get(f"/jobs/{job_id}")
+    assert (again.status_code, again.json()["status"]) == (200, "canceled")
+    assert api.post(f"/jobs/{job_id}/cancel").status_code == 409
+    # Each path's documented methods, and only those, in `Allow`.
+    for method, path, allowed in [
+        ("DELETE", f"/jobs/{job_id}", "GET"),
+        ("PUT", f"/jobs/{job_id}", "GET"),
+        ("GET", f"/jobs/{job_id}/cancel", "POST"),
+        ("GET", "/jobs/batch", "POST"),  # not a lookup of a job "batch"
+        ("GET", "/jobs", "POST"),
+        ("OPTIONS", "/jobs/batch", "POST"),
+    ]:
+        response = api.request(method, path)
+        assert (response.status_code, response.headers.get("allow")) == (405, allowed), (method, path)
+    assert api.get(f"/jobs/{job_id}").json()["status"] == "canceled"
 
 
 def test_health_and_openapi(api: httpx.Client) -> None:

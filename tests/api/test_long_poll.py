@@ -46,7 +46,7 @@ def test_every_long_poll_is_answered_when_the_job_is_canceled(quiet: tuple) -> N
         ]
         wait_for(lambda: blocked_readers(control) == 4 or None, 10, "4 long polls blocked in Redis")
         assert not any(p.done() for p in polls)
-        assert client.delete(f"/jobs/{job_id}").json()["status"] == "canceled"
+        assert client.post(f"/jobs/{job_id}/cancel").json()["status"] == "canceled"
         responses = [p.result(GUARD) for p in polls]
     assert [r.status_code for r in responses] == [200] * 4
     assert [r.json()["status"] for r in responses] == ["canceled"] * 4
@@ -64,7 +64,7 @@ def test_a_long_poll_outlasts_the_socket_timeout_and_gives_the_active_view(quiet
 def test_a_long_poll_on_an_ended_job_answers_its_ended_view(quiet: tuple) -> None:
     client, _, _ = quiet
     job_id = submit(client, BODY)
-    client.delete(f"/jobs/{job_id}")
+    client.post(f"/jobs/{job_id}/cancel")
     response = client.get(f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}, timeout=GUARD)
     assert response.json()["status"] == "canceled"
 

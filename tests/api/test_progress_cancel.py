@@ -1,4 +1,4 @@
-"""A running job reports rising progress; DELETE stops it early, in every mode, and says so."""
+"""A running job reports rising progress; POST /jobs/{id}/cancel stops it early in every mode, and says so."""
 
 import socket
 import time
@@ -38,7 +38,7 @@ def test_cancel_stops_a_running_job_early(api: httpx.Client, mode: str) -> None:
     wait_for(
         lambda: api.get(f"/jobs/{job_id}").json()["progress"]["chunks_done"] >= 2 or None, 60, "progress"
     )
-    response = api.delete(f"/jobs/{job_id}")
+    response = api.post(f"/jobs/{job_id}/cancel")
     assert response.status_code == 200
     assert response.json()["status"] == "canceled"
     # The workers are free again soon: a small job behind it finishes quickly.
@@ -51,16 +51,16 @@ def test_cancel_stops_a_running_job_early(api: httpx.Client, mode: str) -> None:
     assert view["progress"]["chunks_done"] < view["progress"]["chunks_total"] == 100
     assert time.monotonic() - started < 10
     # Canceling again, or a finished job, is a conflict.
-    assert api.delete(f"/jobs/{job_id}").status_code == 409
-    assert api.delete(f"/jobs/{small['id']}").status_code == 409
+    assert api.post(f"/jobs/{job_id}/cancel").status_code == 409
+    assert api.post(f"/jobs/{small['id']}/cancel").status_code == 409
 
 
 def test_cancel_a_queued_job(api: httpx.Client) -> None:
     blockers = [submit(api, {**LONG_PRIMES, "chunk_size": None}) for _ in range(2)]
     queued = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1000}})
-    assert api.delete(f"/jobs/{queued}").json()["status"] == "canceled"
+    assert api.post(f"/jobs/{queued}/cancel").json()["status"] == "canceled"
     for blocker in blockers:
-        api.delete(f"/jobs/{blocker}")
+        api.post(f"/jobs/{blocker}/cancel")
     time.sleep(0.5)
     view = api.get(f"/jobs/{queued}").json()
     assert view["status"] == "canceled"

@@ -1,6 +1,7 @@
 """A real stack from docker-compose.yml: its own compose project, 2 CPU-limited workers, torn down always."""
 
 import os
+import secrets
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +103,23 @@ def stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
     }
     with running_stack(docker_client, f"cpu-contrast-e2e-{os.getpid()}", env) as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def exposed_stack(docker_client: docker.DockerClient) -> Iterator[tuple[Stack, str]]:
+    """(stack, its API_TOKEN): published beyond loopback (API_BIND=0.0.0.0), so the token is required;
+    one worker."""
+    token = secrets.token_urlsafe(32)
+    env = {
+        **os.environ,
+        "API_BIND": "0.0.0.0",
+        "API_PORT": str(free_port()),
+        "API_TOKEN": token,
+        "WORKER_REPLICAS": "1",
+        "REDIS_PASSWORD": "",
+    }
+    with running_stack(docker_client, f"cpu-contrast-exposed-{os.getpid()}", env) as started:
+        yield started, token
 
 
 def official_config(**env_vars: str) -> str:

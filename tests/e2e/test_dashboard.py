@@ -181,3 +181,25 @@ def test_a_small_load_live_and_a_cancel(page: "WebDriver", stack: Stack, tmp_pat
         assert periods > 0 and 0 <= throttled <= periods, li.text
         assert re.search(r"throttled \d+ % of periods, \d+\.\d s", li.text), li.text
     assert re.fullmatch(r"\d+ % of periods, \d+\.\d s", page.find_element(By.ID, "throttled").text)
+
+
+def test_on_an_exposed_stack_the_page_takes_its_token_from_the_address(
+    browser: "WebDriver", exposed_stack: tuple[Stack, str]
+) -> None:
+    """Opened once as /#token=<API_TOKEN>: the page polls with it, keeps it for the tab and drops it from
+    the address; without it, the page says what it needs."""
+    stack, token = exposed_stack
+    base = str(stack.api.base_url).rstrip("/")
+    browser.get(f"{base}/")
+    browser.execute_script("sessionStorage.clear()")
+    browser.refresh()
+    wait_for(lambda: "401" in browser.find_element(By.ID, "live").text or None, 15, "the refused poll")
+    assert "open this page as /#token=<API_TOKEN>" in browser.find_element(By.ID, "live").text
+    browser.get("about:blank")  # else only the fragment changes, and the page is not loaded again
+    browser.get(f"{base}/#token={token}")
+    wait_for(lambda: "live" in browser.find_element(By.ID, "live").text or None, 15, "the first poll")
+    assert browser.current_url == f"{base}/"
+    assert browser.execute_script("return sessionStorage.getItem('cpu-contrast-api-token')") == token
+    # Reloaded without the fragment, the tab still has it.
+    browser.refresh()
+    wait_for(lambda: "live ·" in browser.find_element(By.ID, "live").text or None, 15, "a poll after reload")

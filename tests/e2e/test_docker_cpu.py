@@ -30,7 +30,7 @@ from services.tools.monitor.docker_cpu import (
     read_time,
     throttling_data,
 )
-from tests.helpers import require, wait_for
+from tests.helpers import require, sigint_default, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -178,6 +178,7 @@ def run_stats(args: list[str], until: str, env: dict[str, str] | None = None) ->
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_default,  # the Ctrl-C below must work even if our SIGINT is ignored
     )
     out: list[str] = []
     err: list[str] = []

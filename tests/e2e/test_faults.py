@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import docker
 import pytest
+from docker.models.containers import Container
 
 from services.tools.loadtest.chaos import run_chaos
-from services.tools.loadtest.faults import FAULTS
+from services.tools.loadtest.faults import FAULTS, Fault
 from tests.e2e.conftest import Stack, running_stack
 from tests.helpers import free_port, wait_for
 
@@ -44,4 +45,28 @@ def test_no_accepted_job_is_lost_under_the_fault(
     if fault != "restart-redis":
         assert report.jobs_hit, "the victim had no job in flight: nothing was tested"
     # The stack is whole again: both workers report.
+    wait_for(lambda: len(fault_stack.api.get("/workers").json()) == 2 or None, 60, "both workers back")
+
+
+def test_chaos_restores_its_fault_when_interrupted(fault_stack: Stack) -> None:
+    """`make chaos` interrupted (Ctrl-C) with its fault in place still puts the stack back: the restore
+    is in a `finally` (faults.injected). The fault here is a real one: a worker container stopped."""
+    stopped: list[str] = []
+
+    def stop_then_interrupt(victim: Container, redis: Container) -> None:
+        victim.stop(timeout=60)  # as `docker compose stop`: Docker leaves it stopped
+        victim.reload()
+        stopped.append(victim.status)
+        raise KeyboardInterrupt  # as Ctrl-C while chaos waits for the jobs
+
+    fault = Fault(
+        "stop-then-ctrl-c", "stop a worker, then Ctrl-C", stop_then_interrupt, FAULTS["stop-worker"].restore
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run_chaos(str(fault_stack.api.base_url), fault_stack.project, fault, jobs=20, stop=STOP)
+    assert stopped == ["exited"]
+    workers = fault_stack.containers("worker")
+    for container in workers:
+        container.reload()
+    assert [c.status for c in workers] == ["running", "running"]
     wait_for(lambda: len(fault_stack.api.get("/workers").json()) == 2 or None, 60, "both workers back")

@@ -131,3 +131,36 @@ def test_the_password_is_in_no_container_environment_or_command_line(stack: Stac
     # The password really is the one: an authenticated client from the API container gets PONG.
     probe = f"import redis; print(redis.Redis(host='redis', password='{password}').ping())"
     assert exec_in(stack, "api", "python", "-c", probe) == (0, "True\n")
+
+
+def queued_and_records(stack: Stack) -> tuple[int, int]:
+    """(entries in the jobs queue, job records) in the stack's Redis."""
+    code, length = redis_cli(stack, "llen", "rq:queue:jobs")
+    assert code == 0, length
+    code, keys = redis_cli(stack, "--scan", "--pattern", "cpuc:job:*")
+    assert code == 0, keys
+    return int(length), sum(1 for key in keys.split() if key.count(":") == 2)
+
+
+def test_an_exposed_stack_refuses_requests_without_its_token(exposed_stack: tuple[Stack, str]) -> None:
+    stack, token = exposed_stack
+    body = {"kernel": "primes", "params": {"start": 0, "stop": 100_000}}
+    # The healthcheck's route stays open: the stack came up healthy with it.
+    assert stack.api.get("/health").status_code == 200
+    before = queued_and_records(stack)
+    for headers in ({}, {"Authorization": "Bearer not-the-token"}):
+        response = stack.api.post("/jobs", json=body, headers=headers)
+        assert response.status_code == 401, response.text
+        assert stack.api.post("/jobs/batch", json={"jobs": [body]}, headers=headers).status_code == 401
+        assert stack.api.get("/workers", headers=headers).status_code == 401
+    assert queued_and_records(stack) == before
+    # With the token: accepted, and answered exactly.
+    authorized = {"Authorization": f"Bearer {token}"}
+    response = stack.api.post("/jobs", json=body, headers=authorized)
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    view = stack.api.get(f"/jobs/{job_id}", params={"wait": 60}, headers=authorized).json()
+    assert (view["status"], view["result"]["count"]) == ("finished", 9_592)
+    # No container logs the token.
+    logs = compose(stack.project, "logs", "--no-color")
+    assert token not in logs

@@ -1,9 +1,9 @@
 """Job requests are validated with errors that name the field and the reason."""
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from shared.jobs import PiJob, PrimesJob, parse_job
+from shared.jobs import JobSpec, PiJob, PrimesJob, parse_job
 from shared.settings import get_settings
 
 
@@ -28,18 +28,23 @@ def test_a_pi_request_covers_its_samples_with_a_default_seed() -> None:
             "params",
             "stop must be greater than start",
         ),
+        # Strict integers: no bool, no text, no fraction (shared/fields.py).
+        ({"kernel": "pi", "params": {"samples": 10, "seed": False}}, "seed", "valid integer"),
+        ({"kernel": "pi", "params": {"samples": "10"}}, "samples", "valid integer"),
+        ({"kernel": "pi", "params": {"samples": 10.5}}, "samples", "valid integer"),
+        ({"kernel": "pi", "params": {"samples": 10}, "chunk_size": True}, "chunk_size", "valid integer"),
         ({"kernel": "primes", "params": {"start": -1, "stop": 5}}, "start", "greater than or equal to 0"),
         ({"kernel": "primes", "params": {"start": 0}}, "stop", "Field required"),
         ({"kernel": "primes", "params": {"start": 0, "stop": "x"}}, "stop", "valid integer"),
         ({"kernel": "primes", "params": {"start": 0, "stop": 10, "step": 2}}, "step", "Extra inputs"),
-        ({"kernel": "primes", "params": {"start": 0, "stop": 10**13}}, "params", "stop must be at most"),
+        ({"kernel": "primes", "params": {"start": 0, "stop": 10**13}}, "stop", "less than or equal to 10"),
         (
             {"kernel": "primes", "params": {"start": 0, "stop": 10**9}},
             "params",
             "stop - start must be at most",
         ),
         ({"kernel": "pi", "params": {"samples": 0}}, "samples", "greater than or equal to 1"),
-        ({"kernel": "pi", "params": {"samples": 10**12}}, "params", "samples must be at most"),
+        ({"kernel": "pi", "params": {"samples": 10**12}}, "samples", "less than or equal to 100000000"),
         ({"kernel": "pi", "params": {"samples": 10, "seed": -3}}, "seed", "greater than or equal to 0"),
         (
             {"kernel": "pi", "params": {"samples": 10**6}, "chunk_size": 1},
@@ -62,8 +67,31 @@ def test_limits_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_PI_SAMPLES", "100")
     get_settings.cache_clear()
     try:
-        with pytest.raises(ValidationError, match="samples must be at most 100"):
+        with pytest.raises(ValidationError, match="less than or equal to 100"):
             parse_job({"kernel": "pi", "params": {"samples": 101}})
     finally:
         monkeypatch.delenv("MAX_PI_SAMPLES")
+        get_settings.cache_clear()
+
+
+def test_a_whole_float_is_the_integer_the_schema_says_it_is() -> None:
+    """JSON Schema 2020-12 (OpenAPI 3.1) counts 5.0 as an integer; schema-driven clients send it."""
+    job = parse_job({"kernel": "pi", "params": {"samples": 5.0, "seed": 7.0}, "chunk_size": 2.0})
+    assert isinstance(job, PiJob)
+    assert (job.params.samples, job.params.seed, job.chunk_size) == (5, 7, 2)
+    assert type(job.params.samples) is int
+
+
+def test_the_schema_states_the_limits_of_the_settings_in_effect(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAX_PI_SAMPLES", "100")
+    monkeypatch.setenv("MAX_PRIMES_STOP", "5000")
+    get_settings.cache_clear()
+    try:
+        schema = TypeAdapter(JobSpec).json_schema()["$defs"]
+        assert schema["PiParams"]["properties"]["samples"]["maximum"] == 100
+        assert schema["PrimesParams"]["properties"]["stop"]["maximum"] == 5000
+        assert schema["PrimesParams"]["properties"]["start"]["maximum"] == 4999
+    finally:
+        monkeypatch.delenv("MAX_PI_SAMPLES")
+        monkeypatch.delenv("MAX_PRIMES_STOP")
         get_settings.cache_clear()

@@ -8,10 +8,14 @@ from pydantic_core import PydanticCustomError
 
 from services.api.deps import QueueDep, StoreDep
 from services.api.enqueue import entry_count, job_options, plan, write
+from services.api.responses import documented
 from shared.jobs import JobSpec
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+# The batch's rule between fields (what its jobs add up to), besides each job's (shared/jobs.py).
+BATCH_RULES = ("batch_too_large",)
 
 
 class BatchRequest(BaseModel):
@@ -19,7 +23,7 @@ class BatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    jobs: list[JobSpec] = Field(min_length=1)
+    jobs: list[JobSpec] = Field(min_length=1, json_schema_extra=lambda schema: _max_items(schema))
 
     @field_validator("jobs", mode="before")
     @classmethod
@@ -49,13 +53,35 @@ class BatchRequest(BaseModel):
         return self
 
 
+def _max_items(schema: dict[str, Any]) -> None:
+    """The schema states MAX_BATCH, read from the settings in effect when it is built."""
+    schema["maxItems"] = get_settings().max_batch
+
+
 class BatchAccepted(BaseModel):
     ids: list[str]  # in the order of the request's jobs
     status: str
     queue_entries: int  # jobs on the queue: one per local job, one per chunk otherwise
 
 
-@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
+@router.post(
+    "/batch",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BatchAccepted,
+    operation_id="submit_batch",
+    responses={
+        202: {
+            "links": {
+                "GetFirstJob": {"operationId": "get_job", "parameters": {"job_id": "$response.body#/ids/0"}},
+                "CancelFirstJob": {
+                    "operationId": "cancel_job",
+                    "parameters": {"job_id": "$response.body#/ids/0"},
+                },
+            }
+        },
+        **documented(413, 422, 429, 503),
+    },
+)
 def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> BatchAccepted:
     """Validate every job, then enqueue them all in one MULTI/EXEC; 202 with their ids.
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from services.api.deps import QueueDep, RedisDep, StoreDep
+from services.api.responses import documented
 from services.api.schemas import (
     CpuSeries,
     DashboardView,
@@ -23,18 +24,20 @@ from shared.settings import get_settings
 from shared.worker_reports import read_reports, read_series
 
 router = APIRouter(tags=["dashboard"])
+# The page itself is open (it holds no data); what it fetches is under `router`.
+page_router = APIRouter(include_in_schema=False)
 
 # The page's files (HTML, JS, CSS): served as they are, no build step, nothing fetched from elsewhere.
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
-@router.get("/", include_in_schema=False)
+@page_router.get("/")
 def page() -> FileResponse:
     """The dashboard's page; it loads /static/dashboard.js, which polls the routes below."""
     return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/workers/series", response_model=SeriesView)
+@router.get("/workers/series", response_model=SeriesView, responses=documented(422, 503))
 def cpu_series(
     redis: RedisDep,
     since: Annotated[
@@ -50,7 +53,7 @@ def cpu_series(
     return SeriesView(now=now, series=[CpuSeries(host=h, points=p) for h, p in series.items()])
 
 
-@router.get("/dashboard", response_model=DashboardView)
+@router.get("/dashboard", response_model=DashboardView, responses=documented(422, 503))
 def dashboard(
     redis: RedisDep,
     queue: QueueDep,

@@ -3,13 +3,14 @@
 from fastapi import APIRouter
 
 from services.api.deps import RedisDep
+from services.api.responses import documented
 from services.api.schemas import HealthView
 from shared.worker_reports import read_reports
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthView)
+@router.get("/health", response_model=HealthView, responses=documented(503))
 def health(redis: RedisDep) -> HealthView:
     """200 when Redis answers (503 otherwise, from the Redis error handler), whether or not any worker is
     ready: the API itself is healthy either way. `workers_ready` counts the worker containers whose every

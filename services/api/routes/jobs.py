@@ -1,4 +1,4 @@
-"""Submit, read and cancel jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}."""
+"""Submit, read and cancel jobs: POST /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel."""
 
 from typing import Annotated
 
@@ -6,6 +6,8 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, st
 
 from services.api.deps import QueueDep, StoreDep
 from services.api.enqueue import enqueue
+from services.api.job_ids import JobId
+from services.api.responses import documented
 from services.api.schemas import JobAccepted, JobView
 from shared.job_store import WAIT_MAX_SECONDS
 from shared.jobs import JobSpec
@@ -13,7 +15,26 @@ from shared.jobs import JobSpec
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+# For stateful clients (schemathesis): what a 202's id leads to.
+_ACCEPTED_LINKS = {
+    "GetJob": {"operationId": "get_job", "parameters": {"job_id": "$response.body#/id"}},
+    "CancelJob": {"operationId": "cancel_job", "parameters": {"job_id": "$response.body#/id"}},
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    operation_id="submit_job",
+    responses={
+        202: {
+            "links": _ACCEPTED_LINKS,
+            "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+        },
+        **documented(413, 422, 429, 503),
+    },
+)
 def submit_job(
     spec: Annotated[JobSpec, Body()], queue: QueueDep, store: StoreDep, request: Request, response: Response
 ) -> JobAccepted:
@@ -30,9 +51,15 @@ def submit_job(
     )
 
 
-@router.get("/{job_id}", response_model=JobView, name="get_job")
+@router.get(
+    "/{job_id:job_id}",
+    response_model=JobView,
+    name="get_job",
+    operation_id="get_job",
+    responses=documented(404, 422, 503),
+)
 def get_job(
-    job_id: str,
+    job_id: JobId,
     store: StoreDep,
     wait: Annotated[
         float, Query(ge=0, le=WAIT_MAX_SECONDS, description="seconds to wait for the job to end")
@@ -50,9 +77,15 @@ def get_job(
     return JobView(**view)
 
 
-@router.delete("/{job_id}", response_model=JobView)
-def cancel_job(job_id: str, store: StoreDep) -> JobView:
-    """Cancel a queued or running job: running pool work stops early, queued chunks are skipped.
+@router.post(
+    "/{job_id:job_id}/cancel",
+    response_model=JobView,
+    operation_id="cancel_job",
+    responses=documented(404, 409, 422, 503),
+)
+def cancel_job(job_id: JobId, store: StoreDep) -> JobView:
+    """Cancel a queued or running job, and answer it as it is now: `canceled`, as GET shows it from then
+    on. Running pool work stops early, queued chunks are skipped; the record stays (RESULT_TTL).
 
     404 if unknown; 409 if it had already ended (finished, failed or canceled before).
     """

@@ -14,14 +14,33 @@ const throttling = new Map();
 let since = 0; // the server's `now` at the last series poll
 let serverNow = 0;
 
-async function getJson(url, options) {
-  const response = await fetch(url, options);
+// The API's bearer token (API_TOKEN), which it requires when published beyond loopback: open the page
+// once as http://HOST:PORT/#token=<API_TOKEN>. The page keeps it for this tab only (sessionStorage) and
+// drops it from the address bar, so it stays out of the history and of a copied link; the fragment is
+// never sent to the server.
+const TOKEN_KEY = "cpu-contrast-api-token";
+const apiToken = takeToken();
+
+function takeToken() {
+  const match = location.hash.match(/(?:^#|&)token=([^&]*)/);
+  if (match) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+async function getJson(url, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  if (apiToken) headers.Authorization = `Bearer ${apiToken}`;
+  const response = await fetch(url, { ...options, headers });
   const body = await response.json();
   if (!response.ok) throw new Error(describeError(response.status, body));
   return body;
 }
 
 function describeError(status, body) {
+  if (status === 401) return "401: this API wants its token: open this page as /#token=<API_TOKEN>";
   const detail = body && body.detail;
   if (Array.isArray(detail)) return detail.map((e) => `${e.loc.slice(1).join(".")}: ${e.msg}`).join("; ");
   return `${status}: ${detail || "error"}`;
@@ -195,7 +214,7 @@ function newRow(id) {
 
 async function cancel(id) {
   try {
-    await getJson(`/jobs/${id}`, { method: "DELETE" });
+    await getJson(`/jobs/${id}/cancel`, { method: "POST" });
     say(`canceled ${id.slice(0, 8)}`);
   } catch (error) {
     say(error.message, true);

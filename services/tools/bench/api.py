@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import redis
 
+from services.tools import api_auth
 from services.tools.bench.defaults import TINY_HI
 from services.tools.loadtest.report import expected_result
 from services.tools.loadtest.runner import run_all
@@ -48,7 +49,10 @@ def enqueue_rates(
     body = {"kernel": "primes", "params": {"start": 0, "stop": 1_000}}
     out: dict[str, Any] = {}
     with httpx.Client(
-        base_url=base_url, timeout=30, limits=httpx.Limits(max_connections=concurrency + 2)
+        base_url=base_url,
+        headers=api_auth.headers(),
+        timeout=30,
+        limits=httpx.Limits(max_connections=concurrency + 2),
     ) as client:
         for _ in range(5):  # warm: connections open, code paths imported
             _post_one(client, body)

@@ -17,8 +17,8 @@ from typing import Any
 import docker
 import httpx
 
-from services.tools import preflight
-from services.tools.loadtest.faults import FAULTS, Fault
+from services.tools import api_auth, preflight
+from services.tools.loadtest.faults import FAULTS, Fault, injected
 from services.tools.loadtest.stack_info import worker_containers
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
 from shared.job_store import ENDED
@@ -92,11 +92,28 @@ def run_chaos(
     expected = count_primes(0, stop)
     answer = {"count": expected.count, "histogram": expected.histogram}
     client = docker.from_env()
+    try:
+        return _run(client, url, project, fault, bodies, answer, jobs, inject_after, deadline)
+    finally:
+        client.close()
+
+
+def _run(
+    client: docker.DockerClient,
+    url: str,
+    project: str,
+    fault: Fault,
+    bodies: list[dict[str, Any]],
+    answer: dict[str, Any],
+    jobs: int,
+    inject_after: float,
+    deadline: float,
+) -> ChaosReport:
     (redis,) = client.containers.list(
         filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=redis"]}
     )
     _wait_healthy(client, project)
-    with httpx.Client(base_url=url, timeout=10) as api:
+    with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=10) as api:
         accepted = []
         for i in range(jobs):
             response = api.post("/jobs", json=bodies[i % 2])
@@ -125,13 +142,12 @@ def run_chaos(
         victim = next((c for c in containers if c.attrs["Config"]["Hostname"] in busy), containers[0])
         victim_host = victim.attrs["Config"]["Hostname"]
         injected_at = time.time()
-        fault.inject(victim, redis)
-        end_by = time.monotonic() + deadline
-        while poll() < len(accepted) and time.monotonic() < end_by:
-            time.sleep(0.5)
-        all_ended = time.time() - injected_at
-    fault.restore(victim, redis)
-    client.close()
+        # Restored however the wait ends: every job ended, the deadline, an error or Ctrl-C.
+        with injected(fault, victim, redis):
+            end_by = time.monotonic() + deadline
+            while poll() < len(accepted) and time.monotonic() < end_by:
+                time.sleep(0.5)
+            all_ended = time.time() - injected_at
     finished = [v for v in views.values() if v["status"] == "finished"]
     wrong = [v for v in finished if v["result"] != answer]
     hit = [

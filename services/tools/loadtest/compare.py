@@ -28,7 +28,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from services.tools import preflight
+from services.tools import api_auth, preflight
 from services.tools.loadtest import chart
 from services.tools.loadtest.accounting import LINES, SHORT
 from services.tools.loadtest.pinning import host_cores, pin_workers
@@ -113,7 +113,7 @@ def reconfigure(project: str, port: int, topology: Topology, client: docker.Dock
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            reports = httpx.get(f"{url}/workers", timeout=5).json()
+            reports = httpx.get(f"{url}/workers", headers=api_auth.headers(), timeout=5).json()
             if {r["host"] for r in reports} == hosts and all(
                 r["ready"] and (r["consumers"], r["pool_processes"]) == (consumers, topology.pool * consumers)
                 for r in reports

@@ -1,13 +1,14 @@
 """The faults `make chaos` injects into a running stack, each from the host through the Docker SDK.
 
 Each fault acts on a victim worker container (one with a job in flight), and `restore` puts the stack
-back as it was afterwards.
+back as it was afterwards; `injected` does both, the restore in a `finally`.
 """
 
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from docker.models.containers import Container
@@ -19,6 +20,17 @@ class Fault:
     what: str
     inject: Callable[[Container, Container], None]  # (victim worker, redis)
     restore: Callable[[Container, Container], None]
+
+
+@contextmanager
+def injected(fault: Fault, victim: Container, redis: Container) -> Iterator[None]:
+    """The fault in place while inside; restored on the way out whatever happens (an error, Ctrl-C),
+    and also if injecting it failed halfway: every restore is safe to run on a healthy stack."""
+    try:
+        fault.inject(victim, redis)
+        yield
+    finally:
+        fault.restore(victim, redis)
 
 
 def _kill_worker(victim: Container, redis: Container) -> None:

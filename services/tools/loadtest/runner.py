@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from services.tools import api_auth
 from services.tools.loadtest.workload import Workload
 from shared.job_store import ENDED
 
@@ -47,7 +48,7 @@ def run_all(
 ) -> tuple[list[JobOutcome], float]:
     """Run every job of the workload; returns the outcomes and the wall time of the whole run."""
     limits = httpx.Limits(max_connections=workload.concurrency + 2)
-    with httpx.Client(base_url=base_url, timeout=30, limits=limits) as client:
+    with httpx.Client(base_url=base_url, headers=api_auth.headers(), timeout=30, limits=limits) as client:
         start = time.perf_counter()
         with ThreadPoolExecutor(workload.concurrency) as pool:
             futures = [pool.submit(run_one, client, workload, timeout) for _ in range(workload.jobs)]

@@ -5,6 +5,8 @@ import time
 
 import httpx
 
+from services.tools import api_auth
+
 # Seconds between polls: the workers report once a second.
 POLL_INTERVAL = 1.0
 
@@ -13,7 +15,7 @@ class SelfReportWatcher:
     """Polls GET /workers in a background thread; series() gives host -> [(unix time, cpu %)]."""
 
     def __init__(self, base_url: str) -> None:
-        self._client = httpx.Client(base_url=base_url, timeout=5)
+        self._client = httpx.Client(base_url=base_url, headers=api_auth.headers(), timeout=5)
         self._series: dict[str, list[tuple[float, float]]] = {}
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="self-reports", daemon=True)
