@@ -8,6 +8,7 @@ GET /workers showed just before and just after the scrape.
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,9 +44,13 @@ class Monitored:
 
 @pytest.fixture(scope="module")
 def monitored(docker_client: docker.DockerClient) -> Iterator[Monitored]:
+    # Published beyond loopback with a token, so Prometheus's scrapes carry it (or nothing would be stored).
+    token = secrets.token_urlsafe(32)
     env = {
         **os.environ,
         "COMPOSE_PROFILES": "monitoring,rq-dashboard",
+        "API_BIND": "0.0.0.0",
+        "API_TOKEN": token,
         "API_PORT": str(free_port()),
         "PROMETHEUS_PORT": str(free_port()),
         "RQ_DASHBOARD_PORT": str(free_port()),
@@ -56,6 +61,8 @@ def monitored(docker_client: docker.DockerClient) -> Iterator[Monitored]:
         httpx.Client(base_url=f"http://127.0.0.1:{env['PROMETHEUS_PORT']}", timeout=10) as prometheus,
         httpx.Client(base_url=f"http://127.0.0.1:{env['RQ_DASHBOARD_PORT']}", timeout=10) as dashboard,
     ):
+        assert stack.api.get("/metrics").status_code == 401
+        stack.api.headers["Authorization"] = f"Bearer {token}"
         views = [wait_for_job(stack.api, submit(stack.api, body)) for body in JOBS]
         assert [v["status"] for v in views] == ["finished"] * len(JOBS), views
         yield Monitored(stack, prometheus, dashboard, views)
