@@ -1,6 +1,7 @@
 """What a job asks for: the validated request, and the range of work units it covers."""
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
@@ -44,6 +45,16 @@ class PiParams(_Strict):
         return self
 
 
+def unit_range(kernel: str, params: Mapping[str, Any]) -> range:
+    """The half-open range of work units of a job with these params: primes tests the integers
+    [start, stop); pi draws samples [0, samples). The one place params map to units."""
+    if kernel == "primes":
+        return range(params["start"], params["stop"])
+    if kernel == "pi":
+        return range(0, params["samples"])
+    raise ValueError(f"unknown kernel {kernel!r}")
+
+
 # local: one worker container runs the whole job on its Pool.
 # distributed: the job becomes chunk jobs on the queue; any container takes chunks, one process each.
 # hybrid: chunk jobs on the queue, each split again across the taking container's Pool.
@@ -53,12 +64,18 @@ Mode = Literal["local", "distributed", "hybrid"]
 class _JobBase(_Strict):
     mode: Mode = Field(default="local", description="local, distributed or hybrid")
     chunk_size: int | None = Field(
-        default=None, ge=1, description="work units per pool task; unset: chosen from the pool size"
+        default=None,
+        ge=1,
+        description="work units per chunk: per pool task (local) or per queue chunk (distributed, hybrid); "
+        "unset: chosen from the estimated work",
     )
+
+    kernel: str
+    params: BaseModel
 
     def units(self) -> range:
         """The half-open range of work units this job covers."""
-        raise NotImplementedError
+        return unit_range(self.kernel, self.params.model_dump())
 
     @model_validator(mode="after")
     def _chunk_count_within_limit(self) -> "_JobBase":
@@ -77,16 +94,10 @@ class PrimesJob(_JobBase):
     kernel: Literal["primes"]
     params: PrimesParams
 
-    def units(self) -> range:
-        return range(self.params.start, self.params.stop)
-
 
 class PiJob(_JobBase):
     kernel: Literal["pi"]
     params: PiParams
-
-    def units(self) -> range:
-        return range(0, self.params.samples)
 
 
 JobSpec = Annotated[PrimesJob | PiJob, Field(discriminator="kernel")]

@@ -7,8 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from services.api.deps import QueueDep, StoreDep
-from services.api.enqueue import entry_count, job_options, plan, write
+from services.api.enqueue import accept, job_options, write
 from shared.jobs import JobSpec
+from shared.plan import plan_job
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -39,7 +40,7 @@ class BatchRequest(BaseModel):
         # One MULTI/EXEC carries the whole batch: bound it as one job's chunks are bounded.
         settings = get_settings()
         limit = max(settings.max_chunks, settings.max_batch)
-        entries = sum(entry_count(job) for job in self.jobs)
+        entries = sum(len(plan_job(job).entries) for job in self.jobs)
         if entries > limit:
             raise PydanticCustomError(
                 "batch_too_large",
@@ -63,7 +64,7 @@ def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> Batch
     enqueued; so does a batch of more than MAX_BATCH jobs.
     """
     options = job_options()
-    jobs = [plan(spec, options) for spec in batch.jobs]
+    jobs = [accept(spec, options) for spec in batch.jobs]
     write(store, queue, jobs)
     return BatchAccepted(
         ids=[job.job_id for job in jobs], status="queued", queue_entries=sum(len(j.entries) for j in jobs)

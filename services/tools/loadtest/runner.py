@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from services.tools.loadtest.workload import Workload
-from shared.job_store import ENDED
+from shared.job_status import ENDED
 
 # Seconds one long poll (GET /jobs/{id}?wait=) may wait for the job to end.
 LONG_POLL = 10.0
