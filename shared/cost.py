@@ -34,7 +34,8 @@ def trial_term(n: float) -> float:
     return math.sqrt(m) / math.log(m) ** 2
 
 
-def _per_unit(kernel: str, settings: Settings) -> Callable[[float], float]:
+def unit_cost(kernel: str, settings: Settings) -> Callable[[float], float]:
+    """The model's seconds per unit of this kernel, as a function of where the unit lies."""
     if kernel == "primes":
         unit, trial = settings.cost_primes_unit_seconds, settings.cost_primes_trial_seconds
         return lambda n: unit + trial * trial_term(n)
@@ -44,16 +45,11 @@ def _per_unit(kernel: str, settings: Settings) -> Callable[[float], float]:
     raise ValueError(f"no cost model for kernel {kernel!r}")
 
 
-def unit_seconds(kernel: str, at: float, settings: Settings | None = None) -> float:
-    """Modelled seconds of one unit at position `at`."""
-    return _per_unit(kernel, settings or get_settings())(at)
-
-
 def estimate_seconds(kernel: str, lo: int, hi: int, settings: Settings | None = None) -> float:
     """Modelled seconds for one process to compute units [lo, hi) of this kernel."""
     if hi <= lo:
         return 0.0
-    f = _per_unit(kernel, settings or get_settings())
+    f = unit_cost(kernel, settings or get_settings())
     step = (hi - lo) / PANELS
     weights = [1, *([4, 2] * (PANELS // 2 - 1)), 4, 1]
     return step / 3 * sum(w * f(lo + i * step) for i, w in enumerate(weights))

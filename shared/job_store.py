@@ -15,11 +15,12 @@ and adds one entry to the job's `ended` stream: `wait_ended` blocks on that stre
 instead of polling the record, and every reader blocked on it is woken at once.
 """
 
+import dataclasses
 import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis import Redis
@@ -137,9 +138,6 @@ class JobKeys:
         base = PREFIX + job_id
         return cls(base, base + ":merged", base + ":hosts", base + ":pids", base + ":ended")
 
-    def all(self) -> tuple[str, ...]:
-        return (self.record, self.merged, self.hosts, self.pids, self.ended)
-
 
 @dataclass(frozen=True)
 class JobRecord:
@@ -187,7 +185,7 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         self.blocking = blocking
-        chunk_keys = ("record", "merged", "hosts", "pids", "ended", "metrics")
+        chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
         merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", "ttl")
         self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", _PRELUDE)
         begin_args = ("host", "pool_processes", "now")
@@ -333,10 +331,7 @@ class JobStore:
         """
         keys = JobKeys.of(job_id)
         result = self._merge(
-            keys={
-                **{name: getattr(keys, name) for name in ("record", "merged", "hosts", "pids", "ended")},
-                "metrics": job_metrics.KEY,
-            },
+            keys={**asdict(keys), "metrics": job_metrics.KEY},
             args={
                 "index": index,
                 "count": tally.count,

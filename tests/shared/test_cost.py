@@ -24,17 +24,19 @@ def test_pi_costs_its_setting_per_sample_everywhere() -> None:
 def test_a_primes_number_costs_the_unit_plus_its_trial_division() -> None:
     n = 10**8
     expected = 2e-7 + 1e-7 * math.sqrt(n) / math.log(n) ** 2
-    assert cost.unit_seconds("primes", n, SETTINGS) == pytest.approx(expected, rel=1e-12)
+    per_unit = cost.unit_cost("primes", SETTINGS)
+    assert per_unit(n) == pytest.approx(expected, rel=1e-12)
     # Below e^4 the trial term is held at its least value: small numbers cost the same.
-    assert cost.unit_seconds("primes", 3, SETTINGS) == cost.unit_seconds("primes", 50, SETTINGS)
-    assert cost.unit_seconds("primes", 10**9, SETTINGS) > cost.unit_seconds("primes", 10**3, SETTINGS)
+    assert per_unit(3) == per_unit(50)
+    assert per_unit(10**9) > per_unit(10**3)
 
 
 @pytest.mark.parametrize(("lo", "hi"), [(0, 1_000), (0, 10**6), (10**6, 2 * 10**6), (10**9 - 10**5, 10**9)])
 def test_a_primes_range_is_the_sum_of_its_numbers(lo: int, hi: int) -> None:
     # Simpson's rule on the smooth model agrees with the sum over every number within 0.1 %.
     step = max(1, (hi - lo) // 20_000)
-    exact = sum(cost.unit_seconds("primes", n + step / 2, SETTINGS) * step for n in range(lo, hi, step))
+    per_unit = cost.unit_cost("primes", SETTINGS)
+    exact = sum(per_unit(n + step / 2) * step for n in range(lo, hi, step))
     assert cost.estimate_seconds("primes", lo, hi, SETTINGS) == pytest.approx(exact, rel=1e-3)
 
 
