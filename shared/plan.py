@@ -38,6 +38,10 @@ class JobPlan:
         return split(self.units, self.entry_size)
 
     @property
+    def entry_count(self) -> int:
+        return -(-len(self.units) // self.entry_size)
+
+    @property
     def chunk_size(self) -> int:
         """What the job's record calls its chunks, whose count is its progress: local jobs count pool
         tasks, distributed and hybrid jobs queue chunks."""

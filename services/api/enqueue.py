@@ -68,11 +68,14 @@ def entries_of(job_id: str, plan: JobPlan, options: dict[str, Any]) -> list[Enqu
     ]
 
 
-def accept(spec: PrimesJob | PiJob, options: dict[str, Any] | None = None) -> Accepted:
-    """A new id for the job, its plan and its queue entries (nothing is written yet)."""
+def accept(
+    spec: PrimesJob | PiJob, options: dict[str, Any] | None = None, plan: JobPlan | None = None
+) -> Accepted:
+    """A new id for the job, its plan (made now unless given) and its queue entries (nothing is
+    written yet)."""
     options = job_options() if options is None else options
     job_id = uuid.uuid4().hex
-    plan = plan_job(spec)
+    plan = plan_job(spec) if plan is None else plan
     return Accepted(job_id, spec.model_dump(), plan, entries_of(job_id, plan, options))
 
 

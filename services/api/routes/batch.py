@@ -3,13 +3,13 @@
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.api.deps import QueueDep, StoreDep
 from services.api.enqueue import accept, job_options, write
 from shared.jobs import JobSpec
-from shared.plan import plan_job
+from shared.plan import JobPlan, plan_job
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -21,6 +21,7 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     jobs: list[JobSpec] = Field(min_length=1)
+    _plans: list[JobPlan] = PrivateAttr(default_factory=list)
 
     @field_validator("jobs", mode="before")
     @classmethod
@@ -40,7 +41,8 @@ class BatchRequest(BaseModel):
         # One MULTI/EXEC carries the whole batch: bound it as one job's chunks are bounded.
         settings = get_settings()
         limit = max(settings.max_chunks, settings.max_batch)
-        entries = sum(len(plan_job(job).entries) for job in self.jobs)
+        self._plans = [plan_job(job) for job in self.jobs]
+        entries = sum(plan.entry_count for plan in self._plans)
         if entries > limit:
             raise PydanticCustomError(
                 "batch_too_large",
@@ -48,6 +50,10 @@ class BatchRequest(BaseModel):
                 {"entries": entries, "limit": limit, "field": "jobs"},
             )
         return self
+
+    def plans(self) -> list[JobPlan]:
+        """Each job's plan, made once while validating the batch."""
+        return self._plans
 
 
 class BatchAccepted(BaseModel):
@@ -64,7 +70,7 @@ def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> Batch
     enqueued; so does a batch of more than MAX_BATCH jobs.
     """
     options = job_options()
-    jobs = [accept(spec, options) for spec in batch.jobs]
+    jobs = [accept(spec, options, plan) for spec, plan in zip(batch.jobs, batch.plans(), strict=True)]
     write(store, queue, jobs)
     return BatchAccepted(
         ids=[job.job_id for job in jobs], status="queued", queue_entries=sum(len(j.entries) for j in jobs)

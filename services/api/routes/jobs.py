@@ -26,7 +26,7 @@ def submit_job(
     job = enqueue(store, queue, [spec])[0]
     url = str(request.url_for("get_job", job_id=job.job_id).path)
     response.headers["Location"] = url
-    chunks = None if job.plan.mode == "local" else len(job.entries)
+    chunks = None if job.plan.mode == "local" else job.plan.entry_count
     return JobAccepted(id=job.job_id, status=QUEUED, mode=spec.mode, url=url, chunks=chunks)
 
 
