@@ -22,9 +22,8 @@ class Progress(BaseModel):
     percent: float
 
 
+# A job as the API shows it: built from its stored record in one place, `from_record`.
 class JobView(BaseModel):
-    """A job as the API shows it: built from its stored record in one place, `from_record`."""
-
     id: str
     status: str  # queued, started, finished, failed, canceled
     mode: str
@@ -49,6 +48,7 @@ class JobView(BaseModel):
 
     @classmethod
     def from_record(cls, record: JobRecord) -> "JobView":
+        """The view of a stored record (shared.job_store.JobRecord)."""
         done, total = record.chunks_done, record.chunks_total
         result = None
         if record.status == FINISHED:
