@@ -1,70 +1,58 @@
-"""How long a job's range of units takes in one process, estimated by timing small samples of its kernel.
+"""How long a range of a kernel's units takes in one process: a deterministic cost model per kernel.
 
-The automatic chunk size (shared.chunking.auto_chunk_size) needs a chunk's work in seconds: the queue
-and pool overheads per chunk are fixed, so a chunk must hold enough work for them to stay small.
-Costs per unit differ by kernel and, for `primes`, grow with the numbers tested; so this times the
-kernel itself on a few units where the job lies (start, middle, end), and integrates (Simpson).
+The automatic chunk size (shared.plan) needs a chunk's work in seconds, since the queue and pool
+overheads per chunk are fixed. The model is a formula read off each kernel, with coefficients that are
+settings (COST_*), measured on a machine by `make bench`, which prints them as lines for `.env`
+beside the current values and the estimate's error. The same job gets the same plan on any machine
+with the same settings, whatever else that machine is doing.
 
-Samples are cached per kernel and magnitude (a half-octave for `primes`, one for `pi`), so a process
-pays a few milliseconds the first time it meets a range of that size and nothing afterwards.
+- `primes` (trial division by the primes up to sqrt(n), shared.kernels.primes): every number costs a
+  loop step or a few (most composites have a small factor), and each prime runs through all the
+  pi(sqrt(n)) ~ 2 sqrt(n) / ln(n) base primes; primes have density 1 / ln(n). So a number near n costs
+  COST_PRIMES_UNIT_SECONDS + COST_PRIMES_TRIAL_SECONDS * sqrt(n) / ln(n)^2 (the latter taken at
+  n >= e^4, where that term is smallest: below it the loop is a step or two whatever n is). A range
+  costs the integral of that (Simpson's rule: within 0.01 % of the sum over its numbers).
+- `pi` (two draws and a test per sample, shared.kernels.pi): COST_PI_SAMPLE_SECONDS per sample,
+  wherever the samples lie (a chunk starting mid-block also skips ahead; that is a per-chunk cost, left
+  to the fixed chunk overhead).
 """
 
 import math
-import time
-from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable
 
-from shared.kernels import run_kernel
+from shared.settings import Settings, get_settings
 
-# A sample is timed once it takes at least this long (or covers MAX_SAMPLE_UNITS units).
-SAMPLE_SECONDS = 0.0005
-MAX_SAMPLE_UNITS = 1 << 16
-# Each sample is the fastest of this many timings: the least disturbed by whatever else ran.
-SAMPLE_REPEATS = 3
-
-# kernel -> the magnitude bucket of a unit position (units of one bucket cost about the same)
-_BUCKETS: Mapping[str, Callable[[int], int]] = {
-    "primes": lambda at: int(2 * math.log2(at)) if at >= 2 else 0,
-    "pi": lambda at: 0,
-}
-# kernel -> the params samples run with: a job's own (its range, its seed) do not change the cost per unit
-_SAMPLE_PARAMS: Mapping[str, Mapping[str, Any]] = {"primes": {}, "pi": {"seed": 0}}
+# Simpson panels per estimate (even): 9 evaluations of a formula.
+PANELS = 8
+_WEIGHTS = (1, *([4, 2] * (PANELS // 2 - 1)), 4, 1)
+# Below this n the trial loop is a step or two: sqrt(n)/ln(n)^2 is least at n = e^4.
+_FLAT_BELOW = math.e**4
 
 
-def _sample_start(kernel: str, bucket: int) -> int:
-    """The first unit sampled for a bucket: mid-bucket for `primes`; 0 for `pi` (no mid-block skip)."""
+def trial_term(n: float) -> float:
+    """sqrt(n) / ln(n)^2, the shape of a prime's trial-division cost at n (held flat below e^4)."""
+    m = max(n, _FLAT_BELOW)
+    return math.sqrt(m) / math.log(m) ** 2
+
+
+def unit_cost(kernel: str, settings: Settings) -> Callable[[float], float]:
+    """The model's seconds per unit of this kernel, as a function of where the unit lies."""
     if kernel == "primes":
-        return max(2, int(2 ** ((bucket + 0.5) / 2)))
-    return 0
+        unit, trial = settings.cost_primes_unit_seconds, settings.cost_primes_trial_seconds
+        return lambda n: unit + trial * trial_term(n)
+    if kernel == "pi":
+        sample = settings.cost_pi_sample_seconds
+        return lambda _n: sample
+    raise ValueError(f"no cost model for kernel {kernel!r}")
 
 
-@lru_cache(maxsize=512)
-def _bucket_unit_seconds(kernel: str, bucket: int) -> float:
-    lo, params = _sample_start(kernel, bucket), _SAMPLE_PARAMS[kernel]
-    width = 16
-    while True:
-        t0 = time.perf_counter()
-        run_kernel(kernel, params, lo, lo + width)
-        elapsed = time.perf_counter() - t0
-        if elapsed >= SAMPLE_SECONDS or width >= MAX_SAMPLE_UNITS:
-            break
-        width *= 4
-    for _ in range(SAMPLE_REPEATS - 1):
-        t0 = time.perf_counter()
-        run_kernel(kernel, params, lo, lo + width)
-        elapsed = min(elapsed, time.perf_counter() - t0)
-    return elapsed / width
-
-
-def unit_seconds(kernel: str, at: int) -> float:
-    """Seconds one unit near position `at` takes in this process (sampled once per magnitude)."""
-    return _bucket_unit_seconds(kernel, _BUCKETS[kernel](at))
-
-
-def estimate_seconds(kernel: str, lo: int, hi: int) -> float:
-    """Estimated seconds for one process to compute units [lo, hi) of this kernel."""
+def estimate_seconds(kernel: str, lo: int, hi: int, settings: Settings | None = None) -> float:
+    """Modelled seconds for one process to compute units [lo, hi) of this kernel."""
     if hi <= lo:
         return 0.0
-    ends = unit_seconds(kernel, lo) + unit_seconds(kernel, hi - 1)
-    return (ends + 4 * unit_seconds(kernel, (lo + hi) // 2)) / 6 * (hi - lo)
+    f = unit_cost(kernel, settings or get_settings())
+    # The integral of f over [lo, hi] in t = sqrt(n) (dn = 2t dt), where the sqrt(n) term is smooth
+    # down to 0: Simpson's rule on PANELS panels is then within 0.01 % of the sum over every unit.
+    a, b = math.sqrt(lo), math.sqrt(hi)
+    step = (b - a) / PANELS
+    return step / 3 * sum(w * f((a + i * step) ** 2) * 2 * (a + i * step) for i, w in enumerate(_WEIGHTS))

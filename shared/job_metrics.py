@@ -18,8 +18,9 @@ from typing import Any
 
 from redis import Redis
 
+from shared.job_status import ENDED
+
 KEY = "cpuc:metrics:jobs"
-ENDED = ("finished", "failed", "canceled")
 HISTOGRAMS = ("latency", "run")
 # Upper bounds (seconds) of the latency buckets: from one small chunk (~50 ms) to JOB_TIMEOUT's default.
 # Part of the stored data's layout, not a tunable: counts already in Redis are per bound, so changing

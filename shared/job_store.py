@@ -1,102 +1,124 @@
 """A job's record in Redis: status, progress, the aggregate answer, where it ran. One job, one hash.
 
-Every mode writes the same record, so the API reads one shape whatever ran the job:
-- `local`: the worker sets the progress as its pool reports chunks, then writes the answer once.
+Storage only: what the API shows of a record is built in services/api (JobView.from_record).
+
+Every mode writes the same record:
+- `local`: the worker sets the progress as its pool reports tasks, then writes the answer once.
 - `distributed` / `hybrid`: each chunk job merges its partial answer with `merge_chunk`, a Lua script
   that Redis runs atomically: the cross-container analogue of the pool's Lock. A chunk already merged
   is refused, so a chunk that runs twice (a retry after a crash) is never counted twice.
 
-A job ends (finished, failed, canceled) only inside a Lua script here, which in the same atomic step
-adds one entry to the job's `ended` stream: `wait_ended` blocks on that stream (one XREAD BLOCK)
+Every status change is one of shared.job_status's TRANSITIONS, checked inside the script that makes it.
+A job ends (finished, failed, canceled) in one place, the Lua function `end_job` below (the end script
+and the last chunk's merge both call it), which in the same atomic step counts it (shared.job_metrics)
+and adds one entry to the job's `ended` stream: `wait_ended` blocks on that stream (one XREAD BLOCK)
 instead of polling the record, and every reader blocked on it is woken at once.
 """
 
+import dataclasses
 import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis import Redis
 
-from shared import job_metrics
-from shared.chunking import ChunkPlan
+from shared import job_metrics, job_status
+from shared.job_status import ACTIVE, CANCELED, ENDED, FAILED, FINISHED
+from shared.redis_script import NamedScript
 from shared.settings import get_settings
 from shared.tally import BINS, Tally
 
 PREFIX = "cpuc:job:"
-ACTIVE = ("queued", "started")
-# Where a job ends: the one list of terminal statuses.
-ENDED = ("finished", "failed", "canceled")
 # Sorted set of job ids by creation time, newest kept: the dashboard's list of recent jobs.
 RECENT = "cpuc:jobs:recent"
 # RECENT_JOBS (a setting) ids are kept in RECENT; older ones are trimmed as new jobs arrive (their
 # records live on until their TTL).
 # Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
 WAIT_MAX_SECONDS = 60
+# The record's histogram fields, one per bin.
+HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
-_MERGE_CHUNK = """
-local status = redis.call('HGET', KEYS[1], 'status')
+# Prepended to every script: the allowed status changes, and the one place a job ends (which also
+# counts it, shared.job_metrics).
+_PRELUDE = (
+    job_metrics.LUA
+    + f"""
+local MAY = {job_status.lua_table()}
+local function may(from, to)
+  local row = MAY[from]
+  return row ~= nil and row[to] == true
+end
+local function end_job(record, ended, metrics, status, now, ttl)
+  redis.call('HSET', record, 'status', status, 'ended_at', now)
+  redis.call('XADD', ended, 'MAXLEN', 1, '*', 'status', status)
+  redis.call('EXPIRE', ended, ttl)
+  count_ended(record, metrics)
+end
+"""
+)
+
+# A chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3 if the
+# record is gone; else the chunks done, and the last one ends the job.
+_MERGE_CHUNK = f"""
+local status = redis.call('HGET', K.record, 'status')
 if status == false then return -3 end
-if status == 'canceled' or status == 'failed' then return -2 end
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return -1 end
-redis.call('HINCRBY', KEYS[1], 'count', ARGV[2])
-for i = 0, 9 do redis.call('HINCRBY', KEYS[1], 'h' .. i, ARGV[3 + i]) end
-redis.call('HINCRBYFLOAT', KEYS[1], 'cpu_seconds', ARGV[13])
-redis.call('HINCRBY', KEYS[3], ARGV[14], 1)
-for i = 17, #ARGV do redis.call('SADD', KEYS[4], ARGV[14] .. ':' .. ARGV[i]) end
-for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[16]) end
-local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
-if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
-  redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
-  redis.call('XADD', KEYS[5], 'MAXLEN', 1, '*', 'status', 'finished')
-  count_ended(KEYS[1], KEYS[6])
-  redis.call('EXPIRE', KEYS[5], ARGV[16])
+if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
+if not may(status, '{job_status.STARTED}') then return -2 end
+redis.call('SADD', K.merged, A.index)
+redis.call('HINCRBY', K.record, 'count', A.count)
+for i = 0, {BINS - 1} do redis.call('HINCRBY', K.record, 'h' .. i, A['h' .. i]) end
+redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
+redis.call('HINCRBY', K.hosts, A.host, 1)
+for _, pid in ipairs(A.pids) do redis.call('SADD', K.pids, A.host .. ':' .. pid) end
+for _, key in ipairs({{K.merged, K.hosts, K.pids}}) do redis.call('EXPIRE', key, A.ttl) end
+local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
+if done >= tonumber(redis.call('HGET', K.record, 'chunks_total')) then
+  end_job(K.record, K.ended, K.metrics, '{FINISHED}', A.now, A.ttl)
 end
 return done
 """
 
 # Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
 # {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
-_BEGIN = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == false then return {-1} end
-if status ~= 'queued' and status ~= 'started' then return {0, status} end
-redis.call('HSETNX', KEYS[1], 'started_at', ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'status', 'started')
-return {1, redis.call('HGET', KEYS[1], 'spec')}
+_BEGIN = f"""
+local status = redis.call('HGET', K.record, 'status')
+if status == false then return {{-1}} end
+if not may(status, '{job_status.STARTED}') then return {{0, status}} end
+redis.call('HSETNX', K.record, 'started_at', A.now)
+redis.call('HSET', K.record, 'pool:' .. A.host, A.pool_processes, 'status', '{job_status.STARTED}')
+return {{1, redis.call('HGET', K.record, 'spec')}}
 """
 
 # A run of the job failed and RQ will run it again (worker.queue.retries): note why; a whole (local) job
-# goes back to queued, with no progress, while a chunk's job stays started (its other chunks run on).
-_REQUEUED = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'queued' and status ~= 'started' then return 0 end
-redis.call('HINCRBY', KEYS[1], 'retries', 1)
-redis.call('HSET', KEYS[1], 'last_error', ARGV[1])
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'status', 'queued', 'chunks_done', 0) end
+# goes back to queued, with no progress, while a chunk's job keeps its status (its other chunks run on).
+_REQUEUED = f"""
+local status = redis.call('HGET', K.record, 'status')
+if status == false then return 0 end
+local to = status
+if A.whole_job == '1' then to = '{job_status.QUEUED}' end
+if not may(status, to) then return 0 end
+redis.call('HINCRBY', K.record, 'retries', 1)
+redis.call('HSET', K.record, 'last_error', A.error, 'status', to)
+if A.whole_job == '1' then redis.call('HSET', K.record, 'chunks_done', 0) end
 return 1
 """
 
-# Ending a job (finished, failed, canceled) only ever changes an active one, atomically: a late
-# failure never hides an answer, a cancel never loses a race with the answer. -1: no such job.
-# A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
-# in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
-# the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set;
-# KEYS[4] counts the ended job (shared.job_metrics).
-_END_IF_ACTIVE = """
-local status = redis.call('HGET', KEYS[1], 'status')
+# End the job with A.status, and A.fields (name, value, ...) set in the same step; a finished local job
+# also credits its chunks to the container that ran them (A.host '' credits none), so no reader sees
+# "finished" without "where". 1: ended; 0: it may not (it had ended); -1: no such job.
+_END = """
+local status = redis.call('HGET', K.record, 'status')
 if status == false then return -1 end
-if status ~= 'queued' and status ~= 'started' then return 0 end
-if ARGV[1] ~= '' then
-  redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
-  redis.call('EXPIRE', KEYS[2], ARGV[3])
+if not may(status, A.status) then return 0 end
+if A.host ~= '' then
+  redis.call('HINCRBY', K.hosts, A.host, A.chunks)
+  redis.call('EXPIRE', K.hosts, A.ttl)
 end
-redis.call('HSET', KEYS[1], 'status', ARGV[4], unpack(ARGV, 5))
-redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'status', ARGV[4])
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-count_ended(KEYS[1], KEYS[4])
+if #A.fields > 0 then redis.call('HSET', K.record, unpack(A.fields)) end
+end_job(K.record, K.ended, K.metrics, A.status, A.now, A.ttl)
 return 1
 """
 
@@ -116,8 +138,40 @@ class JobKeys:
         base = PREFIX + job_id
         return cls(base, base + ":merged", base + ":hosts", base + ":pids", base + ":ended")
 
-    def all(self) -> tuple[str, ...]:
-        return (self.record, self.merged, self.hosts, self.pids, self.ended)
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A job's record as stored: its request, its plan's chunking, progress, answer and where it ran."""
+
+    id: str
+    status: str
+    mode: str
+    spec: dict[str, Any]  # the request as the API accepted it
+    chunk_size: int  # units per chunk the progress counts (local: pool tasks; else queue chunks)
+    chunking: str  # "auto" or "fixed"
+    chunks_done: int
+    chunks_total: int
+    tally: Tally  # the merged answer so far (whole once finished)
+    cpu_seconds: float
+    created_at: float | None
+    started_at: float | None
+    ended_at: float | None
+    error: str | None
+    traceback: str | None
+    retries: int  # failed runs that RQ ran again
+    last_error: str | None  # why the last of them failed
+    hosts: dict[str, int]  # container hostname -> chunks it ran
+    pool_processes: dict[str, int]  # container hostname -> pool size it began the job with
+    pids: list[str]  # "hostname:pid" of every process that computed a chunk
+
+
+@dataclass(frozen=True)
+class JobBrief:
+    """The three fields of a job the dashboard's figures need."""
+
+    status: str
+    created_at: float
+    ended_at: float | None
 
 
 class JobStore:
@@ -131,22 +185,27 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         self.blocking = blocking
-        # The scripts that end a job also count it (count_ended, shared.job_metrics).
-        self._merge = redis.register_script(job_metrics.LUA + _MERGE_CHUNK)
-        self._begin = redis.register_script(_BEGIN)
-        self._requeued = redis.register_script(_REQUEUED)
-        self._end = redis.register_script(job_metrics.LUA + _END_IF_ACTIVE)
+        chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
+        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", "ttl")
+        self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", _PRELUDE)
+        begin_args = ("host", "pool_processes", "now")
+        self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=_PRELUDE)
+        self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
+        end_args = ("status", "now", "ttl", "host", "chunks")
+        end_keys = ("record", "hosts", "ended", "metrics")
+        self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
 
     def create(
         self,
         job_id: str,
         spec: dict[str, Any],
         mode: str,
+        chunk_size: int,
         chunks_total: int,
-        chunking: ChunkPlan | None,
+        chunking: str,
         pipeline: Any = None,
     ) -> None:
-        """A new queued job; `chunks_total` is 0 (and `chunking` None) until a local worker has chosen."""
+        """A new queued job, with the chunking its plan fixed (shared.plan)."""
         keys = JobKeys.of(job_id)
         pipe = pipeline if pipeline is not None else self.redis.pipeline()
         pipe.hset(
@@ -155,13 +214,13 @@ class JobStore:
                 "id": job_id,
                 "spec": json.dumps(spec),
                 "mode": mode,
-                "status": "queued",
+                "status": job_status.QUEUED,
                 "chunks_total": chunks_total,
                 "chunks_done": 0,
-                "chunk_size": chunking.size if chunking else 0,
-                "chunking": _chunking_name(chunking),
+                "chunk_size": chunk_size,
+                "chunking": chunking,
                 "count": 0,
-                **{f"h{i}": 0 for i in range(BINS)},
+                **dict.fromkeys(HISTOGRAM, 0),
                 "cpu_seconds": 0.0,
                 "created_at": time.time(),
             },
@@ -180,6 +239,19 @@ class JobStore:
         limit = get_settings().recent_jobs if limit is None else limit
         return [i.decode() for i in self.redis.zrevrange(RECENT, 0, limit - 1)] if limit > 0 else []
 
+    def briefs(self, job_ids: Sequence[str]) -> list[JobBrief]:
+        """Status and times of each job still recorded (one round trip; expired ones are left out)."""
+        if not job_ids:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for job_id in job_ids:
+            pipe.hmget(JobKeys.of(job_id).record, "status", "created_at", "ended_at")
+        return [
+            JobBrief(status.decode(), float(created), float(ended) if ended is not None else None)
+            for status, created, ended in pipe.execute()
+            if status is not None
+        ]
+
     def status(self, job_id: str) -> str | None:
         value = self.redis.hget(JobKeys.of(job_id).record, "status")
         return value.decode() if value is not None else None
@@ -191,22 +263,15 @@ class JobStore:
         LookupError if the record is gone (expired).
         """
         keys = JobKeys.of(job_id)
-        reply = self._begin(keys=[keys.record], args=["pool:" + host, pool_processes, time.time()])
+        reply = self._begin(
+            keys={"record": keys.record},
+            args={"host": host, "pool_processes": pool_processes, "now": time.time()},
+        )
         if reply[0] == -1:
             raise LookupError(f"job {job_id} has no record (expired or deleted)")
         if reply[0] == 0:
             return None, reply[1].decode()
-        return json.loads(reply[1]), "started"
-
-    def set_chunking(self, job_id: str, chunks_total: int, chunking: ChunkPlan) -> None:
-        self.redis.hset(
-            JobKeys.of(job_id).record,
-            mapping={
-                "chunks_total": chunks_total,
-                "chunk_size": chunking.size,
-                "chunking": _chunking_name(chunking),
-            },
-        )
+        return json.loads(reply[1]), job_status.STARTED
 
     def set_progress(self, job_id: str, chunks_done: int) -> None:
         self.redis.hset(JobKeys.of(job_id).record, "chunks_done", chunks_done)
@@ -224,10 +289,10 @@ class JobStore:
         return bool(
             self._end_job(
                 job_id,
-                "finished",
+                FINISHED,
                 credit=(host, chunks),
                 count=tally.count,
-                **{f"h{i}": n for i, n in enumerate(tally.histogram)},
+                **dict(zip(HISTOGRAM, tally.histogram, strict=True)),
                 cpu_seconds=cpu_seconds,
                 chunks_done=chunks,
             )
@@ -240,13 +305,21 @@ class JobStore:
 
         `credit` = (hostname, chunks) records where the work ran, in the same atomic step.
         """
+        if status not in ENDED:
+            raise ValueError(f"{status!r} does not end a job")
         keys = JobKeys.of(job_id)
         host, chunks = credit or ("", 0)
-        args: list[Any] = [host, chunks, self.ttl, status, "ended_at", time.time()]
-        for name, value in fields.items():
-            args += [name, value]
-        result = int(self._end(keys=[keys.record, keys.hosts, keys.ended, job_metrics.KEY], args=args))
-        return None if result < 0 else bool(result)
+        result = self._end(
+            keys={
+                "record": keys.record,
+                "hosts": keys.hosts,
+                "ended": keys.ended,
+                "metrics": job_metrics.KEY,
+            },
+            args={"status": status, "now": time.time(), "ttl": self.ttl, "host": host, "chunks": chunks},
+            rest=[item for pair in fields.items() for item in pair],
+        )
+        return None if int(result) < 0 else bool(result)
 
     def merge_chunk(
         self, job_id: str, index: int, tally: Tally, cpu_seconds: float, host: str, pids: Sequence[int] = ()
@@ -258,29 +331,42 @@ class JobStore:
         """
         keys = JobKeys.of(job_id)
         result = self._merge(
-            keys=[keys.record, keys.merged, keys.hosts, keys.pids, keys.ended, job_metrics.KEY],
-            args=[index, tally.count, *tally.histogram, cpu_seconds, host, time.time(), self.ttl, *pids],
+            keys={**asdict(keys), "metrics": job_metrics.KEY},
+            args={
+                "index": index,
+                "count": tally.count,
+                **dict(zip(HISTOGRAM, tally.histogram, strict=True)),
+                "cpu_seconds": cpu_seconds,
+                "host": host,
+                "now": time.time(),
+                "ttl": self.ttl,
+            },
+            rest=list(pids),
         )
         return int(result)
 
     def fail(self, job_id: str, error: str, traceback: str) -> bool:
         """Mark an active job failed with its error; False (nothing written) if it had already ended."""
-        return bool(self._end_job(job_id, "failed", error=error, traceback=traceback))
+        return bool(self._end_job(job_id, FAILED, error=error, traceback=traceback))
 
     def requeued(self, job_id: str, error: str, whole_job: bool) -> bool:
         """Note a failed run that RQ will retry; a whole job goes back to queued. False if it had ended."""
         keys = JobKeys.of(job_id)
-        return bool(self._requeued(keys=[keys.record], args=[error, "1" if whole_job else "0"]))
+        return bool(
+            self._requeued(
+                keys={"record": keys.record}, args={"error": error, "whole_job": "1" if whole_job else "0"}
+            )
+        )
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a queued or started job; returns its status afterwards (None if unknown)."""
-        ended = self._end_job(job_id, "canceled")
+        ended = self._end_job(job_id, CANCELED)
         if ended is None:
             return None
-        return "canceled" if ended else self.status(job_id)
+        return CANCELED if ended else self.status(job_id)
 
-    def wait_ended(self, job_id: str, seconds: float) -> dict[str, Any] | None:
-        """The job as `read` shows it, once it has ended or after `seconds` (at most WAIT_MAX_SECONDS).
+    def wait_ended(self, job_id: str, seconds: float) -> JobRecord | None:
+        """The job's record, once it has ended or after `seconds` (at most WAIT_MAX_SECONDS).
 
         No polling: one read, then (if the job is still active) one XREAD BLOCK on its ended stream,
         then one more read. The stream is read from id 0, so an end signalled between the first read
@@ -288,20 +374,20 @@ class JobStore:
         """
         if not 0 <= seconds <= WAIT_MAX_SECONDS:
             raise ValueError(f"wait {seconds!r}s: allowed 0 to {WAIT_MAX_SECONDS}s")
-        view = self.read(job_id)
-        if view is None or view["status"] not in ACTIVE or seconds == 0:
-            return view
+        record = self.read(job_id)
+        if record is None or record.status not in ACTIVE or seconds == 0:
+            return record
         if self.blocking is None:
             raise RuntimeError(
                 "JobStore.wait_ended needs a blocking client (shared.redis_conn.connect_blocking)"
             )
         # BLOCK 0 would mean forever: any wait above 0 blocks at least 1 ms.
         self.blocking.xread({JobKeys.of(job_id).ended: 0}, count=1, block=max(1, math.ceil(seconds * 1000)))
-        # The record may have expired during the wait (TTL): then the view read before stands.
-        return self.read(job_id) or view
+        # The record may have expired during the wait (TTL): then the record read before stands.
+        return self.read(job_id) or record
 
-    def read(self, job_id: str) -> dict[str, Any] | None:
-        """The job as the API shows it, or None if unknown."""
+    def read(self, job_id: str) -> JobRecord | None:
+        """The job's record, or None if unknown."""
         keys = JobKeys.of(job_id)
         pipe = self.redis.pipeline()
         pipe.hgetall(keys.record)
@@ -310,58 +396,30 @@ class JobStore:
         raw, hosts, pids = pipe.execute()
         if not raw:
             return None
-        record = {k.decode(): v.decode() for k, v in raw.items()}
-        spec = json.loads(record["spec"])
-        status = record["status"]
-        done, total = int(record["chunks_done"]), int(record["chunks_total"])
-        times = {
-            name: float(record[name]) if name in record else None
-            for name in ("created_at", "started_at", "ended_at")
-        }
-        view: dict[str, Any] = {
-            "id": record["id"],
-            "status": status,
-            "mode": record["mode"],
-            "kernel": spec["kernel"],
-            "params": spec["params"],
-            "chunk_size": int(record["chunk_size"]) or None,
-            "chunking": record.get("chunking") or None,
-            "progress": {
-                "chunks_done": done,
-                "chunks_total": total,
-                "percent": round(100 * done / total, 1) if total else 0.0,
-            },
-            "result": None,
-            "hosts": {h.decode(): int(n) for h, n in hosts.items()},
-            "pool_processes": {k[5:]: int(v) for k, v in record.items() if k.startswith("pool:")},
-            "pids": sorted(p.decode() for p in pids),
-            "cpu_seconds": float(record["cpu_seconds"]),
-            **times,
-            "queue_seconds": _span(times["created_at"], times["started_at"]),
-            "run_seconds": _span(times["started_at"], times["ended_at"]),
-            # While a retried job waits or runs again, its error says why the last run failed.
-            "error": record.get("error") or (_retried(record) if status in ACTIVE else None),
-            "traceback": record.get("traceback"),
-        }
-        if status == "finished":
-            histogram = [int(record[f"h{i}"]) for i in range(BINS)]
-            view["result"] = {"count": int(record["count"]), "histogram": histogram}
-            if spec["kernel"] == "pi":
-                view["result"]["estimate"] = 4 * int(record["count"]) / spec["params"]["samples"]
-        return view
+        fields = {k.decode(): v.decode() for k, v in raw.items()}
 
+        def moment(name: str) -> float | None:
+            return float(fields[name]) if name in fields else None
 
-def _chunking_name(chunking: ChunkPlan | None) -> str:
-    """How the record says who chose the chunk size: auto, fixed, or '' (not chosen yet)."""
-    return "" if chunking is None else "auto" if chunking.auto else "fixed"
-
-
-def _span(start: float | None, end: float | None) -> float | None:
-    return end - start if start is not None and end is not None else None
-
-
-def _retried(record: dict[str, str]) -> str | None:
-    """Why a retried job runs again, or None if it never failed."""
-    if "retries" not in record:
-        return None
-    return f"retried {record['retries']}x after: {record.get('last_error', '?')}"
+        return JobRecord(
+            id=fields["id"],
+            status=fields["status"],
+            mode=fields["mode"],
+            spec=json.loads(fields["spec"]),
+            chunk_size=int(fields["chunk_size"]),
+            chunking=fields["chunking"],
+            chunks_done=int(fields["chunks_done"]),
+            chunks_total=int(fields["chunks_total"]),
+            tally=Tally(int(fields["count"]), [int(fields[name]) for name in HISTOGRAM]),
+            cpu_seconds=float(fields["cpu_seconds"]),
+            created_at=moment("created_at"),
+            started_at=moment("started_at"),
+            ended_at=moment("ended_at"),
+            error=fields.get("error") or None,
+            traceback=fields.get("traceback"),
+            retries=int(fields.get("retries", 0)),
+            last_error=fields.get("last_error"),
+            hosts={h.decode(): int(n) for h, n in hosts.items()},
+            pool_processes={k[5:]: int(v) for k, v in fields.items() if k.startswith("pool:")},
+            pids=sorted(p.decode() for p in pids),
+        )

@@ -1,5 +1,6 @@
 """What a job asks for: the validated request, and the range of work units it covers."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -55,6 +56,16 @@ def _field_error(field: str, kind: str, message: str, **context: Any) -> Pydanti
 CROSS_FIELD_RULES = ("stop_not_above_start", "span_too_large", "chunk_size_too_small")
 
 
+def unit_range(kernel: str, params: Mapping[str, Any]) -> range:
+    """The half-open range of work units of a job with these params: primes tests the integers
+    [start, stop); pi draws samples [0, samples). The one place params map to units."""
+    if kernel == "primes":
+        return range(params["start"], params["stop"])
+    if kernel == "pi":
+        return range(0, params["samples"])
+    raise ValueError(f"unknown kernel {kernel!r}")
+
+
 # local: one worker container runs the whole job on its Pool.
 # distributed: the job becomes chunk jobs on the queue; any container takes chunks, one process each.
 # hybrid: chunk jobs on the queue, each split again across the taking container's Pool.
@@ -65,13 +76,17 @@ class _JobBase(_Strict):
     mode: Mode = Field(default="local", description="local, distributed or hybrid")
     chunk_size: PositiveInteger | None = Field(
         default=None,
-        description="work units per chunk; unset: chosen from the job's estimated work. "
+        description="work units per chunk: per pool task (local) or per queue chunk (distributed, hybrid); "
+        "unset: chosen from the estimated work. "
         "At most MAX_CHUNKS chunks per job (422 naming `chunk_size`)",
     )
 
+    kernel: str
+    params: BaseModel
+
     def units(self) -> range:
         """The half-open range of work units this job covers."""
-        raise NotImplementedError
+        return unit_range(self.kernel, self.params.model_dump())
 
     @model_validator(mode="after")
     def _chunk_count_within_limit(self) -> "_JobBase":
@@ -94,9 +109,6 @@ class PrimesJob(_JobBase):
     kernel: Literal["primes"]
     params: PrimesParams
 
-    def units(self) -> range:
-        return range(self.params.start, self.params.stop)
-
 
 class PiJob(_JobBase):
     model_config = ConfigDict(
@@ -107,9 +119,6 @@ class PiJob(_JobBase):
 
     kernel: Literal["pi"]
     params: PiParams
-
-    def units(self) -> range:
-        return range(0, self.params.samples)
 
 
 JobSpec = Annotated[PrimesJob | PiJob, Field(discriminator="kernel")]

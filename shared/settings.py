@@ -39,15 +39,22 @@ class Settings(BaseSettings):
     # RQ worker processes (consumers) per worker container, each with its own pool of POOL_PROCESSES;
     # unset means 1. Above 1, `python -m worker` supervises them (worker/consumers.py).
     worker_consumers: int | None = Field(default=None, ge=1, le=64)
-    # Automatic chunk size (a job that does not fix its own; shared/chunking.py): the largest share of the
+    # Automatic chunk size (a job that does not fix its own; shared/plan.py): the largest share of the
     # work that the fixed cost per chunk may take, and those fixed costs (`make bench` measures them).
     chunk_overhead_share: float = Field(default=0.05, gt=0, le=1)
     queue_chunk_overhead_seconds: float = Field(default=0.0015, ge=0)
     pool_task_overhead_seconds: float = Field(default=0.0004, ge=0)
-    # At most this many chunks per pool process, for load balancing (fewer if the work is small).
-    chunks_per_process: int = Field(default=4, ge=1, le=1000)
+    # At most this many pool tasks per local job, or per hybrid queue chunk, for load balancing (fewer if
+    # the work is small). Tasks are sized by the API, whatever the pool: a few per pool process balance.
+    pool_tasks: int = Field(default=8, ge=1, le=10_000)
     # At most this many queue chunks per distributed or hybrid job (fewer if the work is small).
     distributed_chunks: int = Field(default=16, ge=1, le=10_000)
+    # The cost model of the work estimate (shared/cost.py): seconds per primes number, plus this times
+    # sqrt(n)/ln(n)^2 (its primes' trial division), and seconds per pi sample. `make bench` measures
+    # them on this machine and prints the lines for .env.
+    cost_primes_unit_seconds: float = Field(default=1.9e-7, gt=0)
+    cost_primes_trial_seconds: float = Field(default=1.0e-7, ge=0)
+    cost_pi_sample_seconds: float = Field(default=1.6e-7, gt=0)
     # Largest primes range (stop - start) one job may ask for.
     max_primes_span: int = Field(default=10_000_000, ge=1)
     # Largest primes `stop`: bounds the base sieve at sqrt(stop).

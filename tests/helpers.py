@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from services.tools.local_stack import free_port, redis_server, wait_for
-from shared.job_store import ENDED
+from shared.job_status import ENDED
 
 if TYPE_CHECKING:
     import httpx

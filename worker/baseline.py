@@ -9,14 +9,14 @@ import json
 import statistics
 import time
 
+from shared.jobs import unit_range
 from shared.kernels import run_kernel
 
 
-def job_params(kernel: str, size: int) -> tuple[dict, int, int]:
-    """The params and unit range of the load test's job: primes in [0, size) or `size` pi samples."""
-    if kernel == "primes":
-        return {"start": 0, "stop": size}, 0, size
-    return {"samples": size, "seed": 0}, 0, size
+def job_params(kernel: str, size: int) -> dict[str, int]:
+    """The params of the load test's job: primes in [0, size) or `size` pi samples (seed 0); its units
+    are shared.jobs.unit_range's."""
+    return {"start": 0, "stop": size} if kernel == "primes" else {"samples": size, "seed": 0}
 
 
 def main() -> None:
@@ -25,11 +25,12 @@ def main() -> None:
     parser.add_argument("size", type=int)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    params, lo, hi = job_params(args.kernel, args.size)
+    params = job_params(args.kernel, args.size)
+    units = unit_range(args.kernel, params)
     times = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        run_kernel(args.kernel, params, lo, hi)
+        run_kernel(args.kernel, params, units.start, units.stop)
         times.append(time.perf_counter() - start)
     print(json.dumps({"seconds_per_job": statistics.median(times), "runs": times}))
 

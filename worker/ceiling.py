@@ -2,22 +2,22 @@
 
 `make compare` runs this in the worker image under the whole CPU budget (`docker run --cpus`), so every
 cell of the comparison stands beside what this hardware gives the work with nothing of ours in the way:
-a stdlib `multiprocessing.Pool` of PROCESSES, each job cut into CHUNKS_PER_PROCESS tasks per process
-(as local mode cuts it), every task of every job queued at once, partial answers merged by the parent.
+a stdlib `multiprocessing.Pool` of PROCESSES, each job cut into the pool tasks a local job's plan cuts
+it into (shared.plan), every task of every job queued at once, partial answers merged by the parent.
 Processes are started before the clock. Prints JSON: wall time, jobs/s, and the answer of every job
 (all must be equal; the caller checks it against the exact one).
 """
 
 import argparse
 import json
-import math
 import multiprocessing
 import time
 from typing import Any
 
 from shared.chunking import split
+from shared.jobs import parse_job
 from shared.kernels import run_kernel
-from shared.settings import get_settings
+from shared.plan import plan_job
 from shared.tally import Tally
 from worker.baseline import job_params
 
@@ -31,10 +31,12 @@ def _ready(_: int) -> int:
     return 0
 
 
-def measure(kernel: str, size: int, jobs: int, processes: int, per_process: int) -> dict[str, Any]:
+def measure(kernel: str, size: int, jobs: int, processes: int) -> dict[str, Any]:
     """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run."""
-    params, lo, hi = job_params(kernel, size)
-    chunks = split(range(lo, hi), math.ceil((hi - lo) / (processes * per_process)))
+    params = job_params(kernel, size)
+    plan = plan_job(parse_job({"kernel": kernel, "params": params, "mode": "local"}))
+    assert plan.task_size is not None
+    chunks = split(plan.units, plan.task_size)
     tasks = [(job, kernel, params, a, b) for job in range(jobs) for a, b in chunks]
     answers = [Tally() for _ in range(jobs)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
@@ -63,8 +65,7 @@ def main() -> None:
     parser.add_argument("jobs", type=int)
     parser.add_argument("processes", type=int)
     args = parser.parse_args()
-    per_process = get_settings().chunks_per_process
-    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes, per_process)))
+    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes)))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """The RQ job functions: a whole job on this container's pool, or one chunk of a distributed job.
 
+Each carries out the plan its queue entry names (units, pool task size; shared.plan) without deciding
+anything again, and reads the job's kernel and params from its record as the API accepted them: no
+limit of this worker's settings is checked again, so a worker never fails a job the API accepted.
 Results go to the job's record in Redis (shared.job_store), which the API reads; RQ's own result is
 only a short summary for its registries.
 """
@@ -12,11 +15,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shared.chunking import ChunkPlan, plan_chunks, split
-from shared.cost import estimate_seconds
-from shared.jobs import parse_job
+from shared.chunking import split
+from shared.job_status import CANCELED
 from shared.kernels import run_kernel
-from shared.settings import get_settings
 from worker import runtime
 from worker.queue import retries
 
@@ -43,40 +44,22 @@ def _failures_recorded(job_id: str, whole_job: bool) -> Iterator[None]:
 
 
 def _cancel_check(job_id: str) -> Callable[[], bool]:
-    return lambda: runtime.store().status(job_id) == "canceled"
+    return lambda: runtime.store().status(job_id) == CANCELED
 
 
-def pool_chunking(kernel: str, units: range, requested: int | None, processes: int) -> ChunkPlan:
-    """How to split `units` into pool tasks: as the job asks, else automatically from its estimated work."""
-    settings = get_settings()
-    return plan_chunks(
-        len(units),
-        requested,
-        lambda: estimate_seconds(kernel, units.start, units.stop),
-        processes,
-        settings.chunks_per_process,
-        settings.pool_task_overhead_seconds,
-        settings.chunk_overhead_share,
-    )
-
-
-def run_local(job_id: str) -> dict[str, Any]:
-    """Run a whole job on this container's pool (mode `local`)."""
+def run_local(job_id: str, lo: int, hi: int, task_size: int) -> dict[str, Any]:
+    """Run a whole job, units [lo, hi), on this container's pool in tasks of `task_size` units (mode
+    `local`): the plan the API made (shared.plan), carried out as it is."""
     work_started.set()
     store, pool, host = runtime.store(), runtime.get(), runtime.host()
     with _failures_recorded(job_id, whole_job=True):
         spec, status = store.begin(job_id, host, pool.processes)
         if spec is None:
             return {"skipped": status}
-        job = parse_job(spec)
-        units = job.units()
-        chunking = pool_chunking(job.kernel, units, job.chunk_size, pool.processes)
-        chunks = split(units, chunking.size)
-        store.set_chunking(job_id, len(chunks), chunking)
         run = pool.run(
-            job.kernel,
-            job.params.model_dump(),
-            chunks,
+            spec["kernel"],
+            spec["params"],
+            split(range(lo, hi), task_size),
             on_progress=lambda done: store.set_progress(job_id, done),
             should_cancel=_cancel_check(job_id),
         )
@@ -89,16 +72,16 @@ def run_local(job_id: str) -> dict[str, Any]:
         return {"host": host, "count": run.tally.count, "chunks": run.chunks}
 
 
-def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -> dict[str, Any]:
-    """Run chunk `index` = units [lo, hi) of a distributed job here, or of a hybrid one across the pool
-    (here too when the pool has one process).
+def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None = None) -> dict[str, Any]:
+    """Run chunk `index` = units [lo, hi) of a job: here, in one process (distributed: `task_size` None),
+    or across the pool in tasks of `task_size` units (hybrid; here too when the pool has one process).
 
     Two round trips besides the kernel: `begin` (started + the job's request) and `merge_chunk`.
     """
     work_started.set()
     store, host = runtime.store(), runtime.host()
     with _failures_recorded(job_id, whole_job=False):
-        pool = runtime.get() if hybrid else None
+        pool = runtime.get() if task_size else None
         if pool is not None and pool.processes == 1:
             # A pool of one process would add a hop (~1 ms per chunk, `make bench`) and no parallelism:
             # on a 1-CPU worker a hybrid chunk runs here, as a distributed one does.
@@ -106,12 +89,11 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -
         spec, status = store.begin(job_id, host, pool.processes if pool else 1)
         if spec is None:
             return {"skipped": status}
-        job = parse_job(spec)
-        if pool is not None:
+        if pool is not None and task_size:
             run = pool.run(
-                job.kernel,
-                job.params.model_dump(),
-                split(range(lo, hi), pool_chunking(job.kernel, range(lo, hi), None, pool.processes).size),
+                spec["kernel"],
+                spec["params"],
+                split(range(lo, hi), task_size),
                 should_cancel=_cancel_check(job_id),
             )
             if run.canceled:
@@ -119,8 +101,8 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, hybrid: bool = False) -
             tally, cpu_seconds, pids = run.tally, run.cpu_seconds, run.pids
         else:
             cpu_start = time.process_time()
-            tally = run_kernel(job.kernel, job.params.model_dump(), lo, hi)
+            tally = run_kernel(spec["kernel"], spec["params"], lo, hi)
             cpu_seconds, pids = time.process_time() - cpu_start, [os.getpid()]
         done = store.merge_chunk(job_id, index, tally, cpu_seconds, host, pids)
         completed["chunks"] += 1
-        return {"host": host, "merged": done >= 0, "chunks_done": done}
+    return {"host": host, "merged": done >= 0, "chunks_done": done}

@@ -1,8 +1,9 @@
 """Enqueueing validated jobs: each becomes a job record plus its queue entries, all written at once.
 
-`local` is one queue entry; `distributed` and `hybrid` are one entry per chunk. Every record and every
-entry of a call go out in one MULTI/EXEC, so a call's jobs are either all accepted or none is:
-POST /jobs enqueues one job, POST /jobs/batch many.
+The job's plan (shared.plan) is made here, once: `local` is one queue entry, `distributed` and `hybrid`
+one entry per chunk, and each entry carries its units and its pool task size, which the worker carries
+out as they are. Every record and every entry of a call go out in one MULTI/EXEC, so a call's jobs are
+either all accepted or none is: POST /jobs enqueues one job, POST /jobs/batch many.
 """
 
 import uuid
@@ -13,10 +14,9 @@ from typing import Any
 from rq import Queue, Retry
 from rq.queue import EnqueueData
 
-from shared.chunking import ChunkPlan, plan_chunks, split
-from shared.cost import estimate_seconds
 from shared.job_store import JobStore
 from shared.jobs import PiJob, PrimesJob
+from shared.plan import JobPlan, plan_job
 from shared.settings import get_settings
 
 # The worker's job functions, named by import path: the API never imports worker code.
@@ -25,14 +25,12 @@ RUN_CHUNK = "worker.tasks.run_chunk"
 
 
 @dataclass(frozen=True)
-class Planned:
-    """One accepted job: its id, its chunking (empty for local), and the queue entries that run it."""
+class Accepted:
+    """One accepted job: its id, its request and plan, and the queue entries that run it."""
 
     job_id: str
     spec: dict[str, Any] = field(repr=False)
-    mode: str
-    chunking: ChunkPlan | None  # None for local: the worker chooses its pool chunking
-    chunks: list[tuple[int, int]]
+    plan: JobPlan
     entries: list[EnqueueData] = field(repr=False)
 
     @property
@@ -55,60 +53,52 @@ def job_options() -> dict[str, Any]:
     return options
 
 
-def chunking_of(spec: PrimesJob | PiJob) -> ChunkPlan | None:
-    """The queue chunking of a distributed or hybrid job (fixed, or automatic from its estimated work);
-    None for local, whose worker chooses its pool chunking."""
-    if spec.mode == "local":
-        return None
-    settings = get_settings()
-    units = spec.units()
-    return plan_chunks(
-        len(units),
-        spec.chunk_size,
-        lambda: estimate_seconds(spec.kernel, units.start, units.stop),
-        1,  # the consumers are whichever workers are free: balance comes from the chunk count
-        settings.distributed_chunks,
-        settings.queue_chunk_overhead_seconds,
-        settings.chunk_overhead_share,
-    )
+def entries_of(job_id: str, plan: JobPlan, options: dict[str, Any]) -> list[EnqueueData]:
+    """The queue entries that carry out a plan: each names its units and its pool task size."""
+    if plan.mode == "local":
+        ((lo, hi),) = plan.entries
+        return [
+            Queue.prepare_data(RUN_LOCAL, args=[job_id, lo, hi, plan.task_size], job_id=job_id, **options)
+        ]
+    return [
+        Queue.prepare_data(
+            RUN_CHUNK, args=[job_id, i, lo, hi, plan.task_size], job_id=f"{job_id}-{i}", **options
+        )
+        for i, (lo, hi) in enumerate(plan.entries)
+    ]
 
 
-def entry_count(spec: PrimesJob | PiJob) -> int:
-    """How many queue entries the job makes: 1 for local, one per chunk otherwise."""
-    chunking = chunking_of(spec)
-    return 1 if chunking is None else -(-len(spec.units()) // chunking.size)
-
-
-def plan(spec: PrimesJob | PiJob, options: dict[str, Any] | None = None) -> Planned:
-    """A new id for the job and its queue entries (nothing is written yet)."""
+def accept(
+    spec: PrimesJob | PiJob, options: dict[str, Any] | None = None, plan: JobPlan | None = None
+) -> Accepted:
+    """A new id for the job, its plan (made now unless given) and its queue entries (nothing is
+    written yet)."""
     options = job_options() if options is None else options
     job_id = uuid.uuid4().hex
-    body = spec.model_dump()
-    chunking = chunking_of(spec)
-    if chunking is None:
-        entry = Queue.prepare_data(RUN_LOCAL, args=[job_id], job_id=job_id, **options)
-        return Planned(job_id, body, spec.mode, None, [], [entry])
-    chunks = split(spec.units(), chunking.size)
-    hybrid = spec.mode == "hybrid"
-    entries = [
-        Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi, hybrid], job_id=f"{job_id}-{i}", **options)
-        for i, (lo, hi) in enumerate(chunks)
-    ]
-    return Planned(job_id, body, spec.mode, chunking, chunks, entries)
+    plan = plan_job(spec) if plan is None else plan
+    return Accepted(job_id, spec.model_dump(), plan, entries_of(job_id, plan, options))
 
 
-def write(store: JobStore, queue: Queue, jobs: list[Planned]) -> None:
-    """Create the records and queue entries of every planned job in one MULTI/EXEC."""
+def write(store: JobStore, queue: Queue, jobs: list[Accepted]) -> None:
+    """Create the records and queue entries of every accepted job in one MULTI/EXEC."""
     with store.redis.pipeline() as pipe:
         for job in jobs:
-            store.create(job.job_id, job.spec, job.mode, len(job.chunks), job.chunking, pipeline=pipe)
+            store.create(
+                job.job_id,
+                job.spec,
+                job.plan.mode,
+                chunk_size=job.plan.chunk_size,
+                chunks_total=job.plan.chunks_total,
+                chunking="auto" if job.plan.auto else "fixed",
+                pipeline=pipe,
+            )
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
         pipe.execute()
 
 
-def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Planned]:
+def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Accepted]:
     """Plan every job, then write them all at once; the jobs, in order."""
     options = job_options()
-    jobs = [plan(spec, options) for spec in specs]
+    jobs = [accept(spec, options) for spec in specs]
     write(store, queue, jobs)
     return jobs

@@ -4,21 +4,25 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.job_status import ACTIVE, FINISHED
+from shared.job_store import JobRecord
+
 
 class JobAccepted(BaseModel):
     id: str
     status: str
     mode: str
     url: str
-    chunks: int | None = None  # queue chunk jobs (distributed, hybrid); local jobs chunk on the worker
+    chunks: int | None = None  # queue chunk jobs (distributed, hybrid); None for local (one queue job)
 
 
 class Progress(BaseModel):
     chunks_done: int
-    chunks_total: int  # 0 until a local worker has chosen its chunking
+    chunks_total: int  # fixed by the job's plan when it is accepted
     percent: float
 
 
+# A job as the API shows it: built from its stored record in one place, `from_record`.
 class JobView(BaseModel):
     id: str
     status: str  # queued, started, finished, failed, canceled
@@ -41,6 +45,48 @@ class JobView(BaseModel):
     run_seconds: float | None
     error: str | None
     traceback: str | None
+
+    @classmethod
+    def from_record(cls, record: JobRecord) -> "JobView":
+        """The view of a stored record (shared.job_store.JobRecord)."""
+        done, total = record.chunks_done, record.chunks_total
+        result = None
+        if record.status == FINISHED:
+            result = {"count": record.tally.count, "histogram": record.tally.histogram}
+            if record.spec["kernel"] == "pi":
+                result["estimate"] = 4 * record.tally.count / record.spec["params"]["samples"]
+        # While a retried job waits or runs again, its error says why the last run failed.
+        error = record.error
+        if error is None and record.status in ACTIVE and record.retries:
+            error = f"retried {record.retries}x after: {record.last_error or '?'}"
+        return cls(
+            id=record.id,
+            status=record.status,
+            mode=record.mode,
+            kernel=record.spec["kernel"],
+            params=record.spec["params"],
+            chunk_size=record.chunk_size or None,
+            chunking=record.chunking or None,
+            progress=Progress(
+                chunks_done=done, chunks_total=total, percent=round(100 * done / total, 1) if total else 0.0
+            ),
+            result=result,
+            hosts=record.hosts,
+            pool_processes=record.pool_processes,
+            pids=record.pids,
+            cpu_seconds=record.cpu_seconds,
+            created_at=record.created_at,
+            started_at=record.started_at,
+            ended_at=record.ended_at,
+            queue_seconds=_span(record.created_at, record.started_at),
+            run_seconds=_span(record.started_at, record.ended_at),
+            error=error,
+            traceback=record.traceback,
+        )
+
+
+def _span(start: float | None, end: float | None) -> float | None:
+    return end - start if start is not None and end is not None else None
 
 
 class HealthView(BaseModel):

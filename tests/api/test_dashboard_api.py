@@ -27,7 +27,7 @@ def test_recent_jobs_show_mode_progress_and_containers(api: httpx.Client) -> Non
     assert [j for j in recent if j in (local, distributed)] == [distributed, local]
     assert recent[local]["mode"] == "local"
     assert recent[local]["progress"] == {"chunks_done": 8, "chunks_total": 8, "percent": 100.0}
-    assert recent[local]["hosts"] == {HOST: POOL_PROCESSES * 4}
+    assert recent[local]["hosts"] == {HOST: 8}  # the plan's POOL_TASKS (8) pool tasks
     assert recent[distributed]["mode"] == "distributed"
     assert recent[distributed]["progress"] == {"chunks_done": 4, "chunks_total": 4, "percent": 100.0}
     assert recent[distributed]["hosts"] == {HOST: 4}

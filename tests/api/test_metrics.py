@@ -57,7 +57,7 @@ def test_jobs_are_counted_by_mode_kernel_and_status(api: httpx.Client) -> None:
     views = [wait_for_job(api, submit(api, body)) for _, body in bodies]
     assert [v["status"] for v in views] == ["finished"] * 3
     canceled = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 10_000_000}})
-    assert api.delete(f"/jobs/{canceled}").status_code == 200
+    assert api.post(f"/jobs/{canceled}/cancel").status_code == 200
     after = scrape(api)
 
     def delta(name: str, **labels: str) -> float:

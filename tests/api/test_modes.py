@@ -22,8 +22,8 @@ def test_every_mode_gives_the_exact_answer(api: httpx.Client, mode: str) -> None
     )
     assert response.status_code == 202
     chunks = response.json()["chunks"]
-    # Queue chunks are sized from the estimated work (~0.5 s here): at most DISTRIBUTED_CHUNKS (16).
-    assert chunks is None if mode == "local" else 8 <= chunks <= 16
+    # Queue chunks are sized from the estimated work (~0.58 s by the cost model): DISTRIBUTED_CHUNKS (16).
+    assert chunks == (None if mode == "local" else 16)
     view = wait_for_job(api, response.json()["id"])
     if chunks is not None:
         assert view["progress"]["chunks_total"] == chunks
@@ -58,5 +58,5 @@ def test_a_chunk_merged_twice_counts_once(api: httpx.Client, redis_client: redis
     assert view["status"] == "finished"
     store = JobStore(redis_client, 600)
     # Replaying chunk 0 (as a retry after a lost acknowledgement would) is refused.
-    assert store.merge_chunk(view["id"], 0, count_primes(0, 6_250), 0.0, "replay") == -1
+    assert store.merge_chunk(view["id"], 0, count_primes(0, view["chunk_size"]), 0.0, "replay") == -1
     assert api.get(f"/jobs/{view['id']}").json()["result"] == view["result"]

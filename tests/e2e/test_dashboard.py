@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.jobs import parse_job
+from shared.plan import plan_job
 from tests.e2e.conftest import REPO, WORKER_CPUS, WORKER_REPLICAS, Stack
 from tests.helpers import require, wait_for
 from tests.reference import PRIMES_BELOW_1E6
@@ -135,7 +137,9 @@ def test_a_job_submitted_through_the_form_finishes_exactly(page: "WebDriver", st
     assert answer.get_attribute("data-count") == str(PRIMES_BELOW_1E6)
     assert answer.text == "78,498"
     assert row.find_element(By.CSS_SELECTOR, "td.mode").text == "local"
-    chunks = 4 * WORKER_CPUS  # CHUNKS_PER_PROCESS chunks per pool process
+    # Pool tasks as the job's plan cut them (POOL_TASKS: 8), whatever the pool's size.
+    chunks = plan_job(parse_job({"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})).chunks_total
+    assert chunks == 8
     assert row.find_element(By.CSS_SELECTOR, "td.progress").text.strip() == f"{chunks}/{chunks}"
     [host] = stack.api.get(f"/jobs/{job_id}").json()["hosts"]
     assert host in _worker_hosts(stack)

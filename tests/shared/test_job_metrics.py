@@ -30,7 +30,7 @@ def store(redis_url: str) -> Iterator[JobStore]:
 def _created(store: JobStore, spec: dict, mode: str, chunks: int = 0, age: float = 0.0) -> str:
     """A new job, as if accepted `age` seconds ago (its latency is then about `age`)."""
     job_id = uuid.uuid4().hex
-    store.create(job_id, spec, mode, chunks, None)
+    store.create(job_id, spec, mode, chunk_size=1, chunks_total=chunks, chunking="fixed")
     if age:
         store.redis.hset(JobKeys.of(job_id).record, "created_at", time.time() - age)
     return job_id

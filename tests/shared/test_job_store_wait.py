@@ -45,7 +45,7 @@ def watchers() -> Iterator[ThreadPoolExecutor]:
 
 def _new_job(store: JobStore, mode: str = "local", chunks_total: int = 0) -> str:
     job_id = f"wait-{uuid.uuid4().hex}"
-    store.create(job_id, SPEC, mode, chunks_total, None)
+    store.create(job_id, SPEC, mode, chunk_size=500, chunks_total=chunks_total, chunking="fixed")
     return job_id
 
 
@@ -91,13 +91,13 @@ def test_a_watcher_is_woken_when_a_local_job_ends(
     (watcher,) = _watch(watchers, store, job_id)
     assert not watcher.done()
     end(store, job_id)
-    view = watcher.result(GUARD)
-    assert view == store.read(job_id)
-    assert view["status"] == status
+    record = watcher.result(GUARD)
+    assert record == store.read(job_id)
+    assert record.status == status
     if status == "finished":
-        assert view["result"]["count"] == 7
+        assert record.tally.count == 7
     if status == "failed":
-        assert view["error"] == "ValueError: boom"
+        assert record.error == "ValueError: boom"
     # The end is signalled once, and the signal expires as the record's helper keys do.
     keys = JobKeys.of(job_id)
     assert [fields for _, fields in store.redis.xrange(keys.ended)] == [{b"status": status.encode()}]
@@ -114,10 +114,10 @@ def test_every_watcher_is_woken_by_the_last_chunk_merged(
     # A chunk merged twice does not end the job: the watchers stay blocked.
     assert store.merge_chunk(job_id, 1, _tally(2), 0.1, "here", [11]) == -1
     assert store.merge_chunk(job_id, 2, _tally(3), 0.1, "here", [12]) == 3
-    views = [f.result(GUARD) for f in futures]
-    assert [v["status"] for v in views] == ["finished"] * 3
-    assert all(v["result"]["count"] == 6 for v in views)
-    assert views[0]["progress"]["chunks_done"] == 3
+    records = [f.result(GUARD) for f in futures]
+    assert [r.status for r in records] == ["finished"] * 3
+    assert all(r.tally.count == 6 for r in records)
+    assert records[0].chunks_done == 3
 
 
 def test_a_chunk_that_does_not_end_the_job_does_not_signal(store: JobStore) -> None:
@@ -138,8 +138,8 @@ def test_a_wait_on_an_ended_job_returns_the_ended_view_without_blocking(store: J
     job_id = _new_job(store)
     _cancel(store, job_id)
     before = _xread_calls(store.redis)
-    view = store.wait_ended(job_id, WAIT_MAX_SECONDS)
-    assert view is not None and view["status"] == "canceled"
+    record = store.wait_ended(job_id, WAIT_MAX_SECONDS)
+    assert record is not None and record.status == "canceled"
     assert _xread_calls(store.redis) == before
 
 
@@ -155,9 +155,9 @@ def test_a_job_that_does_not_end_gives_its_active_view_after_the_wait(store: Job
     store.set_progress(job_id, 1)
     before = _xread_calls(store.redis)
     # Longer than redis-py's default socket timeout (5 s): the blocking client must outlast it.
-    view = store.wait_ended(job_id, 6)
-    assert view is not None
-    assert (view["status"], view["progress"]["chunks_done"]) == ("started", 1)
+    record = store.wait_ended(job_id, 6)
+    assert record is not None
+    assert (record.status, record.chunks_done) == ("started", 1)
     assert _xread_calls(store.redis) == before + 1
     assert store.status(job_id) == "started"
 
@@ -165,7 +165,7 @@ def test_a_job_that_does_not_end_gives_its_active_view_after_the_wait(store: Job
 def test_a_wait_of_zero_reads_once(store: JobStore) -> None:
     job_id = _new_job(store)
     before = _xread_calls(store.redis)
-    assert store.wait_ended(job_id, 0)["status"] == "queued"
+    assert store.wait_ended(job_id, 0).status == "queued"
     assert _xread_calls(store.redis) == before
 
 
@@ -201,8 +201,8 @@ def _commands_of_one_wait(url: str, seconds: float, end: bool) -> list[str]:
             if end:
                 wait_for(lambda: blocked_readers(control) == 1 or None, 10, "a blocked watcher")
                 _cancel(ender, job_id)
-            view = watcher.result(GUARD)
-        assert view["status"] == ("canceled" if end else "queued")
+            record = watcher.result(GUARD)
+        assert record.status == ("canceled" if end else "queued")
     finally:
         for client in (main, blocking, control):
             client.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.settings import Settings
 from tests.helpers import require_tool
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,18 @@ def test_quick_bench_runs_and_writes_its_report(tmp_path: Path) -> None:
     [path] = tmp_path.glob("bench-*.json")
     report = json.loads(path.read_text())
     assert report["targets"]["every job finished with the exact answer"]
-    for figure in ("overhead", "efficiency", "aggregation", "enqueue", "pools", "api"):
+    for figure in ("overhead", "efficiency", "aggregation", "enqueue", "pools", "api", "cost_model"):
         assert figure in report
     assert report["overhead"]["ours"]["per_job_seconds"] > 0
     assert "targets" in result.stdout
+    # The cost model's coefficients, measured here, printed as the settings lines for .env.
+    measured = report["cost_model"]["measured"]
+    assert set(measured) == {
+        "cost_primes_unit_seconds",
+        "cost_primes_trial_seconds",
+        "cost_pi_sample_seconds",
+    }
+    lines = [f"{name.upper()}={value:.3g}" for name, value in measured.items()]
+    assert report["cost_model"]["env_lines"] == lines
+    assert all(line in result.stdout for line in lines)
+    Settings(**{name: float(value) for name, value in (line.lower().split("=") for line in lines)})

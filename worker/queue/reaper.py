@@ -143,7 +143,9 @@ def _abandoned(redis: Redis, execution: Execution) -> bool:
 
 
 def _record(store: JobStore, execution: Execution, job: Job) -> None:
-    """Bring our job record along, before RQ's clean-up requeues the job (so a new run finds it queued)."""
+    """Bring our job record along, before RQ's clean-up requeues the job (so a new run finds it queued):
+    through the store's requeue or end, which keep to shared.job_status's table (where RQ's statuses
+    are mapped onto ours)."""
     job_id = str(job.args[0])  # local jobs: the job's own id; chunks: "<job id>-<index>"
     error = f"WorkerLost: worker {execution.worker_name} stopped beating while running {job.id}"
     if job.retries_left:

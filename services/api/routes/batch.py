@@ -3,13 +3,14 @@
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.api.deps import QueueDep, StoreDep
-from services.api.enqueue import entry_count, job_options, plan, write
+from services.api.enqueue import accept, job_options, write
 from services.api.responses import documented
 from shared.jobs import JobSpec
+from shared.plan import JobPlan, plan_job
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -24,6 +25,7 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     jobs: list[JobSpec] = Field(min_length=1, json_schema_extra=lambda schema: _max_items(schema))
+    _plans: list[JobPlan] = PrivateAttr(default_factory=list)
 
     @field_validator("jobs", mode="before")
     @classmethod
@@ -43,7 +45,8 @@ class BatchRequest(BaseModel):
         # One MULTI/EXEC carries the whole batch: bound it as one job's chunks are bounded.
         settings = get_settings()
         limit = max(settings.max_chunks, settings.max_batch)
-        entries = sum(entry_count(job) for job in self.jobs)
+        self._plans = [plan_job(job) for job in self.jobs]
+        entries = sum(plan.entry_count for plan in self._plans)
         if entries > limit:
             raise PydanticCustomError(
                 "batch_too_large",
@@ -51,6 +54,10 @@ class BatchRequest(BaseModel):
                 {"entries": entries, "limit": limit, "field": "jobs"},
             )
         return self
+
+    def plans(self) -> list[JobPlan]:
+        """Each job's plan, made once while validating the batch."""
+        return self._plans
 
 
 def _max_items(schema: dict[str, Any]) -> None:
@@ -89,7 +96,7 @@ def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> Batch
     enqueued; so does a batch of more than MAX_BATCH jobs.
     """
     options = job_options()
-    jobs = [plan(spec, options) for spec in batch.jobs]
+    jobs = [accept(spec, options, plan) for spec, plan in zip(batch.jobs, batch.plans(), strict=True)]
     write(store, queue, jobs)
     return BatchAccepted(
         ids=[job.job_id for job in jobs], status="queued", queue_entries=sum(len(j.entries) for j in jobs)

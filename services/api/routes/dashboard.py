@@ -18,7 +18,7 @@ from services.api.schemas import (
     SeriesView,
     WorkerView,
 )
-from shared.job_store import JobKeys
+from shared.job_status import FINISHED
 from shared.percentiles import percentile
 from shared.settings import get_settings
 from shared.worker_reports import read_reports, read_series
@@ -68,19 +68,14 @@ def dashboard(
     window = get_settings().dashboard_window_seconds
     ids = store.recent()
     # Only three fields of each recent job for the figures: one round trip for up to RECENT_JOBS jobs.
-    pipe = redis.pipeline(transaction=False)
-    for job_id in ids:
-        pipe.hmget(JobKeys.of(job_id).record, "status", "created_at", "ended_at")
     statuses: dict[str, int] = {}
     latencies = []
-    for status, created, ended in pipe.execute() if ids else []:
-        if status is None:  # expired
-            continue
-        statuses[status.decode()] = statuses.get(status.decode(), 0) + 1
-        if status == b"finished" and ended is not None and now - float(ended) <= window:
-            latencies.append(float(ended) - float(created))
+    for job in store.briefs(ids):
+        statuses[job.status] = statuses.get(job.status, 0) + 1
+        if job.status == FINISHED and job.ended_at is not None and now - job.ended_at <= window:
+            latencies.append(job.ended_at - job.created_at)
     latencies.sort()
-    recent = [JobView(**view) for view in map(store.read, ids[:limit]) if view is not None]
+    recent = [JobView.from_record(record) for record in map(store.read, ids[:limit]) if record is not None]
     return DashboardView(
         now=now,
         window_seconds=window,

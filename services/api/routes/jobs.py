@@ -9,6 +9,7 @@ from services.api.enqueue import enqueue
 from services.api.job_ids import JobId
 from services.api.responses import documented
 from services.api.schemas import JobAccepted, JobView
+from shared.job_status import CANCELED, QUEUED
 from shared.job_store import WAIT_MAX_SECONDS
 from shared.jobs import JobSpec
 
@@ -46,9 +47,8 @@ def submit_job(
     job = enqueue(store, queue, [spec])[0]
     url = str(request.url_for("get_job", job_id=job.job_id).path)
     response.headers["Location"] = url
-    return JobAccepted(
-        id=job.job_id, status="queued", mode=spec.mode, url=url, chunks=len(job.chunks) or None
-    )
+    chunks = None if job.plan.mode == "local" else job.plan.entry_count
+    return JobAccepted(id=job.job_id, status=QUEUED, mode=spec.mode, url=url, chunks=chunks)
 
 
 @router.get(
@@ -71,10 +71,10 @@ def get_job(
     instead of many short ones. The wait is one blocking Redis read that the job's end wakes
     (JobStore.wait_ended), not a loop: while it waits, a watcher costs the API and Redis nothing.
     """
-    view = store.wait_ended(job_id, wait)
-    if view is None:
+    record = store.wait_ended(job_id, wait)
+    if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
-    return JobView(**view)
+    return JobView.from_record(record)
 
 
 @router.post(
@@ -92,8 +92,8 @@ def cancel_job(job_id: JobId, store: StoreDep) -> JobView:
     before = store.read(job_id)
     if before is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
-    if store.cancel(job_id) != "canceled" or before["status"] == "canceled":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id!r} has already ended: {before['status']}")
-    view = store.read(job_id)
-    assert view is not None
-    return JobView(**view)
+    if store.cancel(job_id) != CANCELED or before.status == CANCELED:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id!r} has already ended: {before.status}")
+    after = store.read(job_id)
+    assert after is not None
+    return JobView.from_record(after)

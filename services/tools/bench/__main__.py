@@ -15,7 +15,17 @@ from typing import Any
 import redis
 from rich.console import Console
 
-from services.tools.bench import aggregation, api, chunk_size, efficiency, overhead, pools, report, stack
+from services.tools.bench import (
+    aggregation,
+    api,
+    chunk_size,
+    cost_model,
+    efficiency,
+    overhead,
+    pools,
+    report,
+    stack,
+)
 from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
 
 
@@ -57,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "sizes": sizes.__dict__,
     }
+    log("0. the work estimate's cost model, calibrated here")
+    result["cost_model"] = cost_model.run(args.quick)
     # Pools and fork-based lab experiments first: this process runs no thread yet.
     log("calibrating ~20 ms chunks; warm pool vs pool per job; in-node aggregation")
     width = efficiency.calibrate()

@@ -11,7 +11,6 @@ from typing import Any
 
 import redis
 
-from shared.chunking import ChunkPlan
 from shared.job_store import JobStore
 from shared.tally import BINS, Tally
 from worker.lab import manager, shared_value
@@ -62,7 +61,7 @@ def redis_merge_seconds(connection: redis.Redis, merges: int) -> float:
     """Seconds per JobStore.merge_chunk (the Lua merge of a distributed chunk, pids and expiries included)."""
     store = JobStore(connection, 600)
     spec = {"kernel": "primes", "params": {}}
-    store.create("bench-merge", spec, "distributed", merges + 1, ChunkPlan(1, auto=False))
+    store.create("bench-merge", spec, "distributed", chunk_size=1, chunks_total=merges + 1, chunking="fixed")
     part = Tally(1_000, [100] * BINS)
     t0 = time.perf_counter()
     for i in range(merges):

@@ -4,10 +4,8 @@
 RQ_WORKER_PER_JOB = 24.0e-3
 RQ_SIMPLE_WORKER_PER_JOB = 5.3e-3
 CELERY_SOLO_PER_JOB = 1.22e-3
-DRAMATIQ_PER_JOB = 3.95e-3
 # Redis commands per job.
 RQ_COMMANDS_PER_JOB = 50
-CELERY_COMMANDS_PER_JOB = 10
 
 # Parallel efficiency T1 / (2 T), 400 jobs of ~21 ms on 2 cores.
 EFFICIENCY = {

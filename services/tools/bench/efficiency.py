@@ -16,6 +16,7 @@ from services.tools.bench import stack
 from services.tools.bench.defaults import CHUNK_SECONDS, CPU_LO
 from services.tools.bench.timing import Window, timed_run
 from shared.chunking import split
+from shared.job_status import FINISHED
 from shared.job_store import JobStore
 from shared.jobs import parse_job
 from shared.kernels.primes import count_primes
@@ -111,13 +112,9 @@ def one_run(
     window: Window = timed_run(
         connection, queue, ids, lambda: stack.our_workers(url, name, workers, pool), workers
     )
-    views = [store.read(job.job_id) or {} for job in planned]
-    exact = all(
-        v.get("status") == "finished"
-        and v["result"] == {"count": expected.count, "histogram": expected.histogram}
-        for v in views
-    )
-    pids = {p for v in views for p in v.get("pids", [])}
+    records = [store.read(job.job_id) for job in planned]
+    exact = all(r is not None and r.status == FINISHED and r.tally == expected for r in records)
+    pids = {p for r in records if r is not None for p in r.pids}
     t1 = one_job * jobs
     return {
         "t1_seconds": t1,

@@ -106,7 +106,7 @@ def render(r: dict[str, Any], console: Console) -> None:
     c = r["chunk_size"]
     table.add_row(
         "[b]1d. automatic chunk size[/b], primes [0, stop): queue chunks (cost "
-        f"{_ms(c['queue_chunk_seconds'])}, from 1a) / pool tasks, pool {c['pool_processes']} (cost "
+        f"{_ms(c['queue_chunk_seconds'])}, from 1a) / pool tasks of a local job (cost "
         f"{_ms(c['pool_task_seconds'])}, setting)",
         "",
         "",
@@ -229,7 +229,29 @@ def render(r: dict[str, Any], console: Console) -> None:
         "",
     )
     console.print(table)
+    render_cost_model(r["cost_model"], console)
     checks = Table(title="targets", show_header=False)
     for label, ok in r["targets"].items():
         checks.add_row(_mark(ok), label)
     console.print(checks)
+
+
+def render_cost_model(c: dict[str, Any], console: Console) -> None:
+    """The cost model's coefficients (current and measured here), its error on whole ranges with each,
+    and the lines for .env."""
+    table = Table(title="0. the work estimate's cost model (shared/cost.py), calibrated on this machine")
+    for column in ("", "current setting", "measured here"):
+        table.add_column(column, justify="left" if not column else "right")
+    for name, value in c["current"].items():
+        table.add_row(name.upper(), f"{value:.3g}", f"{c['measured'][name]:.3g}")
+    table.rows[-1].end_section = True
+    for check in c["checks"]:
+        table.add_row(
+            f"{check['kernel']} [{check['lo']:,}, {check['hi']:,}): took {_ms(check['measured_seconds'])}",
+            f"{_ms(check['estimate_current'])} ({check['error_current']:+.1%})",
+            f"{_ms(check['estimate_measured'])} ({check['error_measured']:+.1%})",
+        )
+    console.print(table)
+    console.print("settings lines for .env (measured here):", highlight=False)
+    for line in c["env_lines"]:
+        console.print(f"  {line}", highlight=False)

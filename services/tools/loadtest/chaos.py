@@ -21,7 +21,7 @@ from services.tools import api_auth, preflight
 from services.tools.loadtest.faults import FAULTS, Fault, injected
 from services.tools.loadtest.stack_info import worker_containers
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
-from shared.job_store import ENDED
+from shared.job_status import ENDED
 from shared.kernels.primes import count_primes
 
 

@@ -10,7 +10,7 @@ import httpx
 
 from services.tools import api_auth
 from services.tools.loadtest.workload import Workload
-from shared.job_store import ENDED
+from shared.job_status import ENDED
 
 # Seconds one long poll (GET /jobs/{id}?wait=) may wait for the job to end.
 LONG_POLL = 10.0

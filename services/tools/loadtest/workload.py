@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from shared.jobs import unit_range
 from shared.kernels import run_kernel
 from shared.tally import Tally
 from worker.baseline import job_params
@@ -19,7 +20,7 @@ class Workload:
 
     def body(self) -> dict[str, Any]:
         """The job request: primes in [0, size) or `size` pi samples (seed 0)."""
-        params, _, _ = job_params(self.kernel, self.size)
+        params = job_params(self.kernel, self.size)
         body: dict[str, Any] = {"kernel": self.kernel, "params": params, "mode": self.mode}
         if self.chunk_size:
             body["chunk_size"] = self.chunk_size
@@ -27,5 +28,6 @@ class Workload:
 
     def expected(self) -> Tally:
         """The exact answer, computed on the host (after the run, so as not to compete for CPU)."""
-        params, lo, hi = job_params(self.kernel, self.size)
-        return run_kernel(self.kernel, params, lo, hi)
+        params = job_params(self.kernel, self.size)
+        units = unit_range(self.kernel, params)
+        return run_kernel(self.kernel, params, units.start, units.stop)

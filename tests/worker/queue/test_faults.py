@@ -4,6 +4,7 @@ This module starts its own redis-server, API and `python -m worker` processes, s
 without touching the session's workers. Only pids found as descendants of our own workers are killed.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from rq.serializers import JSONSerializer
 
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, redis_server, stop
+from shared.job_store import JobKeys
 from tests.helpers import children, descendants, kill, require_tool, submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, sieve_tally
 
@@ -201,13 +203,18 @@ def test_job_fails_with_its_reason_once_retries_are_used_up(
 def test_job_own_error_fails_at_once_with_its_reason(
     api: httpx.Client, rclient: redis.Redis, start_worker: Callable
 ) -> None:
-    """The job's own error is never retried. Here: a worker whose limits are stricter than the API's."""
-    start_worker(MAX_PRIMES_SPAN="1000")
-    job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 5000}})
+    """The job's own error is never retried. Here its kernel raises: the record's seed is no number (the
+    API accepts no such job, but a worker runs what the record says, validating nothing again)."""
+    job_id = submit(api, {"kernel": "pi", "params": {"samples": 1000, "seed": 1}})
+    key = JobKeys.of(job_id).record
+    spec = json.loads(rclient.hget(key, "spec"))
+    spec["params"]["seed"] = "no number"
+    rclient.hset(key, "spec", json.dumps(spec))
+    start_worker()
     view = wait_for_job(api, job_id, 30)
     assert view["status"] == "failed", view
-    assert view["error"].startswith("ValidationError: "), view["error"]
-    assert "stop - start must be at most 1000" in view["error"]
+    assert view["error"].startswith("ValueError: "), view["error"]
+    assert "no number" in view["error"]
     assert view["traceback"]
     assert "retries" not in record(rclient, job_id)
 
