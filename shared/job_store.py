@@ -8,7 +8,9 @@ Every mode writes the same record, so the API reads one shape whatever ran the j
 
 A job ends (finished, failed, canceled) only inside a Lua script here, which in the same atomic step
 adds one entry to the job's `ended` stream: `wait_ended` blocks on that stream (one XREAD BLOCK)
-instead of polling the record, and every reader blocked on it is woken at once.
+instead of polling the record, and every reader blocked on it is woken at once. The same step publishes
+its id on ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up of its
+watchers (services/api/watch.py).
 """
 
 import json
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from shared.chunking import ChunkPlan
 from shared.settings import get_settings
@@ -34,8 +37,16 @@ RECENT = "cpuc:jobs:recent"
 # records live on until their TTL).
 # Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
 WAIT_MAX_SECONDS = 60
+# Every job's end is published here (its id), in the atomic step that ends it.
+ENDED_CHANNEL = "cpuc:jobs:ended"
 
-_MERGE_CHUNK = """
+# The last lines of both steps that end a job (KEYS[1]: its record).
+_ON_END = f"""
+redis.call('PUBLISH', '{ENDED_CHANNEL}', redis.call('HGET', KEYS[1], 'id'))
+""".strip()
+
+_MERGE_CHUNK = (
+    """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -3 end
 if status == 'canceled' or status == 'failed' then return -2 end
@@ -51,9 +62,13 @@ if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
   redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
   redis.call('XADD', KEYS[5], 'MAXLEN', 1, '*', 'status', 'finished')
   redis.call('EXPIRE', KEYS[5], ARGV[16])
+"""
+    + _ON_END
+    + """
 end
 return done
 """
+)
 
 # Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
 # {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
@@ -82,7 +97,8 @@ return 1
 # A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
 # in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
 # the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set.
-_END_IF_ACTIVE = """
+_END_IF_ACTIVE = (
+    """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
 if status ~= 'queued' and status ~= 'started' then return 0 end
@@ -93,8 +109,12 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[4], unpack(ARGV, 5))
 redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
+"""
+    + _ON_END
+    + """
 return 1
 """
+)
 
 
 @dataclass(frozen=True)
@@ -296,12 +316,11 @@ class JobStore:
 
     def read(self, job_id: str) -> dict[str, Any] | None:
         """The job as the API shows it, or None if unknown."""
-        keys = JobKeys.of(job_id)
-        pipe = self.redis.pipeline()
-        pipe.hgetall(keys.record)
-        pipe.hgetall(keys.hosts)
-        pipe.smembers(keys.pids)
-        raw, hosts, pids = pipe.execute()
+        return self.view(*_reading(self.redis, job_id).execute())
+
+    @staticmethod
+    def view(raw: dict, hosts: dict, pids: set) -> dict[str, Any] | None:
+        """The job as the API shows it, from the replies of `_reading`; None if it has no record."""
         if not raw:
             return None
         record = {k.decode(): v.decode() for k, v in raw.items()}
@@ -343,6 +362,21 @@ class JobStore:
             if spec["kernel"] == "pi":
                 view["result"]["estimate"] = 4 * int(record["count"]) / spec["params"]["samples"]
         return view
+
+
+async def read_async(redis: AsyncRedis, job_id: str) -> dict[str, Any] | None:
+    """`JobStore.read` on an asyncio client: the API's waits (services/api/watch.py) take no thread."""
+    return JobStore.view(*await _reading(redis, job_id).execute())
+
+
+def _reading(redis: Any, job_id: str) -> Any:
+    """A pipeline (sync or asyncio) of the reads that `JobStore.view` takes, not yet executed."""
+    keys = JobKeys.of(job_id)
+    pipe = redis.pipeline()
+    pipe.hgetall(keys.record)
+    pipe.hgetall(keys.hosts)
+    pipe.smembers(keys.pids)
+    return pipe
 
 
 def _chunking_name(chunking: ChunkPlan | None) -> str:

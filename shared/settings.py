@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     max_chunks: int = Field(default=10_000, ge=1)
     # Most jobs one POST /jobs/batch may carry (its body must also fit in MAX_BODY_BYTES).
     max_batch: int = Field(default=500, ge=1)
+    # Redis connections the API's asyncio client may hold for its reads (GET /jobs/{id}); more requests
+    # than that at once wait for one. Its watchers (?wait=) hold none while they wait (services/api/watch.py).
+    api_redis_connections: int = Field(default=16, ge=1, le=1000)
     # Seconds a job may run before RQ stops it; keep the worker's stop grace period above it.
     job_timeout: int = Field(default=300, ge=1)
     # Re-runs a job gets after a fault that is not its own (a pool process or its whole worker died);

@@ -28,6 +28,7 @@ __all__ = [
     "IN_CI",
     "blocked_readers",
     "client_address",
+    "command_calls",
     "free_port",
     "monitored",
     "children",
@@ -85,6 +86,11 @@ def submit(client: "httpx.Client", body: dict) -> str:
     job_id = response.json()["id"]
     assert response.headers["Location"] == f"/jobs/{job_id}"
     return job_id
+
+
+def command_calls(client: redis.Redis, command: str) -> int:
+    """How many times this redis-server has run `command` (lower case) since it started."""
+    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
 
 
 def blocked_readers(client: redis.Redis) -> int:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 
-from services.api.deps import QueueDep, StoreDep
+from services.api.deps import EndedDep, QueueDep, StoreDep
 from services.api.enqueue import enqueue
 from services.api.schemas import JobAccepted, JobView
 from shared.job_store import WAIT_MAX_SECONDS
@@ -31,9 +31,9 @@ def submit_job(
 
 
 @router.get("/{job_id}", response_model=JobView, name="get_job")
-def get_job(
+async def get_job(
     job_id: str,
-    store: StoreDep,
+    ended: EndedDep,
     wait: Annotated[
         float, Query(ge=0, le=WAIT_MAX_SECONDS, description="seconds to wait for the job to end")
     ] = 0,
@@ -41,10 +41,11 @@ def get_job(
     """The job's status and progress, and its answer once finished; 404 if unknown.
 
     With `wait`, answers as soon as the job has ended or `wait` seconds have passed: one long poll
-    instead of many short ones. The wait is one blocking Redis read that the job's end wakes
-    (JobStore.wait_ended), not a loop: while it waits, a watcher costs the API and Redis nothing.
+    instead of many short ones. The job's end wakes it (the API's one subscription to job ends,
+    services/api/watch.py): while it waits, a watcher holds no thread and no Redis connection, and
+    sends Redis nothing.
     """
-    view = store.wait_ended(job_id, wait)
+    view = await ended.wait_ended(job_id, wait)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
     return JobView(**view)
