@@ -8,9 +8,9 @@ Every mode writes the same record, so the API reads one shape whatever ran the j
 
 A job ends (finished, failed, canceled) only inside a Lua script here, which in the same atomic step
 adds one entry to the job's `ended` stream: `wait_ended` blocks on that stream (one XREAD BLOCK)
-instead of polling the record, and every reader blocked on it is woken at once. The same step publishes
-its id on ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up of its
-watchers (services/api/watch.py).
+instead of polling the record, and every reader blocked on it is woken at once. The same step releases
+the job's share of the admission bound (services/api/admission.py) and publishes its id on ENDED_CHANNEL,
+which the API's one subscription per process turns into the wake-up of its watchers (services/api/watch.py).
 """
 
 import json
@@ -39,10 +39,21 @@ RECENT = "cpuc:jobs:recent"
 WAIT_MAX_SECONDS = 60
 # Every job's end is published here (its id), in the atomic step that ends it.
 ENDED_CHANNEL = "cpuc:jobs:ended"
+# The work accepted and not yet ended (services/api/admission.py): queue entries, and work units. A job's
+# record holds its share (ADMITTED_FIELDS), which its end takes off again in the same atomic step.
+ADMITTED_ENTRIES = "cpuc:admitted:entries"
+ADMITTED_UNITS = "cpuc:admitted:units"
+ADMITTED_FIELDS = ("admitted_entries", "admitted_units")
 
-# The last lines of both steps that end a job (KEYS[1]: its record).
+# The last lines of both steps that end a job (KEYS[1]: its record). The counters and the channel are
+# the same for every job, so they are not passed as KEYS (a single Redis, no cluster slots to declare).
 _ON_END = f"""
-redis.call('PUBLISH', '{ENDED_CHANNEL}', redis.call('HGET', KEYS[1], 'id'))
+local ending = redis.call('HMGET', KEYS[1], 'id', '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
+if ending[2] then
+  redis.call('DECRBY', '{ADMITTED_ENTRIES}', ending[2])
+  redis.call('DECRBY', '{ADMITTED_UNITS}', ending[3])
+end
+redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
 """.strip()
 
 _MERGE_CHUNK = (

@@ -1,8 +1,8 @@
 """Enqueueing validated jobs: each becomes a job record plus its queue entries, all written at once.
 
 `local` is one queue entry; `distributed` and `hybrid` are one entry per chunk. Every record and every
-entry of a call go out in one MULTI/EXEC, so a call's jobs are either all accepted or none is:
-POST /jobs enqueues one job, POST /jobs/batch many.
+entry of a call go out in one atomic step, behind the admission check (admission.py), so a call's jobs
+are either all accepted or none is: POST /jobs enqueues one job, POST /jobs/batch many.
 """
 
 import uuid
@@ -13,9 +13,10 @@ from typing import Any
 from rq import Queue, Retry
 from rq.queue import EnqueueData
 
+from services.api import admission
 from shared.chunking import ChunkPlan, plan_chunks, split
 from shared.cost import estimate_seconds
-from shared.job_store import JobStore
+from shared.job_store import JobKeys, JobStore
 from shared.jobs import PiJob, PrimesJob
 from shared.settings import get_settings
 
@@ -34,6 +35,7 @@ class Planned:
     chunking: ChunkPlan | None  # None for local: the worker chooses its pool chunking
     chunks: list[tuple[int, int]]
     entries: list[EnqueueData] = field(repr=False)
+    units: int  # work units: numbers tested, samples drawn (admission counts them)
 
     @property
     def entry_ids(self) -> list[str]:
@@ -87,23 +89,27 @@ def plan(spec: PrimesJob | PiJob, options: dict[str, Any] | None = None) -> Plan
     chunking = chunking_of(spec)
     if chunking is None:
         entry = Queue.prepare_data(RUN_LOCAL, args=[job_id], job_id=job_id, **options)
-        return Planned(job_id, body, spec.mode, None, [], [entry])
+        return Planned(job_id, body, spec.mode, None, [], [entry], len(spec.units()))
     chunks = split(spec.units(), chunking.size)
     hybrid = spec.mode == "hybrid"
     entries = [
         Queue.prepare_data(RUN_CHUNK, args=[job_id, i, lo, hi, hybrid], job_id=f"{job_id}-{i}", **options)
         for i, (lo, hi) in enumerate(chunks)
     ]
-    return Planned(job_id, body, spec.mode, chunking, chunks, entries)
+    return Planned(job_id, body, spec.mode, chunking, chunks, entries, len(spec.units()))
 
 
 def write(store: JobStore, queue: Queue, jobs: list[Planned]) -> None:
-    """Create the records and queue entries of every planned job in one MULTI/EXEC."""
+    """Create the records and queue entries of every planned job in one step, if admitted.
+
+    admission.QueueFull (429) or admission.TooMuchWork (422) if not: then nothing is written.
+    """
     with store.redis.pipeline() as pipe:
         for job in jobs:
             store.create(job.job_id, job.spec, job.mode, len(job.chunks), job.chunking, pipeline=pipe)
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
-        pipe.execute()
+        shares = [admission.Share(JobKeys.of(j.job_id).record, len(j.entries), j.units) for j in jobs]
+        admission.execute(store.redis, pipe, shares)
 
 
 def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Planned]:

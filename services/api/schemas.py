@@ -101,3 +101,24 @@ class DashboardView(BaseModel):
     latency: LatencyView
     statuses: dict[str, int]  # status -> jobs, over the jobs the recent index holds
     recent: list[JobView]  # newest first
+
+
+class QueueFullView(BaseModel):
+    """429: the work waiting is at its bound; nothing was enqueued. Retry after `Retry-After` seconds."""
+
+    detail: str
+    queued_entries: int  # queue entries accepted and not yet ended (one per local job, per chunk otherwise)
+    queued_units: int  # their work units
+    max_queued_entries: int  # MAX_QUEUED_ENTRIES
+    max_queued_units: int  # MAX_QUEUED_UNITS
+
+
+# The 429 of POST /jobs and POST /jobs/batch, for their OpenAPI `responses`.
+QUEUE_FULL: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": QueueFullView,
+        "description": "The queue is full (MAX_QUEUED_ENTRIES, MAX_QUEUED_UNITS): nothing was enqueued; "
+        "retry after the `Retry-After` header's seconds",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    }
+}

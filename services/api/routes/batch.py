@@ -8,6 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from services.api.deps import QueueDep, StoreDep
 from services.api.enqueue import entry_count, job_options, plan, write
+from services.api.schemas import QUEUE_FULL
 from shared.jobs import JobSpec
 from shared.settings import get_settings
 
@@ -55,12 +56,15 @@ class BatchAccepted(BaseModel):
     queue_entries: int  # jobs on the queue: one per local job, one per chunk otherwise
 
 
-@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
+@router.post(
+    "/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted, responses=QUEUE_FULL
+)
 def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> BatchAccepted:
     """Validate every job, then enqueue them all in one MULTI/EXEC; 202 with their ids.
 
     One invalid job refuses the whole batch (422, naming it by its index in `jobs`) and nothing is
-    enqueued; so does a batch of more than MAX_BATCH jobs.
+    enqueued; so does a batch of more than MAX_BATCH jobs. 429 (with Retry-After) if the batch would take
+    the work waiting past MAX_QUEUED_ENTRIES or MAX_QUEUED_UNITS: again, nothing is enqueued.
     """
     options = job_options()
     jobs = [plan(spec, options) for spec in batch.jobs]

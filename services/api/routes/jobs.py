@@ -6,21 +6,23 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, st
 
 from services.api.deps import EndedDep, QueueDep, StoreDep
 from services.api.enqueue import enqueue
-from services.api.schemas import JobAccepted, JobView
+from services.api.schemas import QUEUE_FULL, JobAccepted, JobView
 from shared.job_store import WAIT_MAX_SECONDS
 from shared.jobs import JobSpec
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=QUEUE_FULL)
 def submit_job(
     spec: Annotated[JobSpec, Body()], queue: QueueDep, store: StoreDep, request: Request, response: Response
 ) -> JobAccepted:
     """Validate and enqueue one job; 202 with its URL in `Location`.
 
     `local` enqueues one job; `distributed` and `hybrid` enqueue one job per chunk. The record and
-    every queue entry are written in one MULTI/EXEC, so a job is either wholly accepted or not at all.
+    every queue entry are written in one atomic step, so a job is either wholly accepted or not at all:
+    not at all (429, with Retry-After) if it would take the work waiting past MAX_QUEUED_ENTRIES or
+    MAX_QUEUED_UNITS.
     """
     job = enqueue(store, queue, [spec])[0]
     url = str(request.url_for("get_job", job_id=job.job_id).path)
