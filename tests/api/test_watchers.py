@@ -6,6 +6,7 @@ job and ends it itself, through the job store's own end-of-job step, so MONITOR 
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -13,9 +14,9 @@ import redis
 
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import redis_server
-from shared.job_store import WAIT_MAX_SECONDS, JobStore
+from shared.job_store import ENDED_CHANNEL, WAIT_MAX_SECONDS, JobStore
 from shared.tally import Tally
-from tests.helpers import command_calls, monitored, submit
+from tests.helpers import command_calls, monitored, submit, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -85,4 +86,27 @@ def test_a_thousand_watchers_hold_nothing_and_all_answer_when_the_job_ends(stack
     # The API holds one connection per process for the subscription and a few for reads, not one each.
     clients = control.client_list()
     assert len(clients) < 40, len(clients)
+    control.close()
+
+
+def test_an_end_published_while_the_subscription_is_down_still_wakes_every_watcher(
+    stack: tuple[str, str],
+) -> None:
+    url, base = stack
+    control = redis.Redis.from_url(url)
+    store = JobStore(control, 600)
+    with httpx.Client(base_url=base, timeout=GUARD) as client, ThreadPoolExecutor(5) as pool:
+        job_id = submit(client, BODY)
+        before = command_calls(control, "smembers")
+        polls = [
+            pool.submit(client.get, f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}) for _ in range(5)
+        ]
+        wait_for(lambda: command_calls(control, "smembers") == before + 5 or None, 30, "5 waiting watchers")
+        # Drop the API's subscription, and end the job at once: its message goes to nobody.
+        assert control.client_kill_filter(_type="pubsub") == 1
+        assert store.cancel(job_id) == "canceled"
+        responses = [p.result() for p in polls]
+    assert [(r.status_code, r.json()["status"]) for r in responses] == [(200, "canceled")] * 5
+    # Subscribed again, and a later end reaches its watchers as before.
+    wait_for(lambda: control.pubsub_numsub(ENDED_CHANNEL)[0][1] == 1 or None, 30, "the resubscription")
     control.close()

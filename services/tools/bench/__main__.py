@@ -15,7 +15,17 @@ from typing import Any
 import redis
 from rich.console import Console
 
-from services.tools.bench import aggregation, api, chunk_size, efficiency, overhead, pools, report, stack
+from services.tools.bench import (
+    aggregation,
+    api,
+    chunk_size,
+    efficiency,
+    overhead,
+    pools,
+    report,
+    stack,
+    watchers,
+)
 from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
 
 
@@ -94,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
                 result["api"] = api.latency(base_url, sizes.api_jobs, sizes.api_concurrency)
             finally:
                 stack.stop(workers)
+        connection.flushdb()
+        log(f"6. {sizes.watchers} watchers held on one API process; /health and POST /jobs meanwhile")
+        started: list = []
+        with stack.api(url, "bench-watchers", started=started) as base_url:
+            result["watchers"] = watchers.run(
+                base_url, started[0].pid, connection, sizes.watchers, sizes.watch_probes, sizes.watch_hold
+            )
         if args.profile:
             log("profiling our worker on tiny jobs (cProfile)")
             result["profile"] = profile_worker(
