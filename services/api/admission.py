@@ -9,6 +9,7 @@ its share, and the step that ends the job (shared/job_store.py) takes it off the
 the jobs' own state, so no fault makes them drift (a job ends once, whoever ends it).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,8 +76,8 @@ class TooMuchWork(ValueError):
     """The call alone exceeds a bound: it could never be admitted (422), whatever waits."""
 
 
-def execute(redis: Redis, pipe: Pipeline, shares: list[Share]) -> None:
-    """Run the writes staged in `pipe` (not executed) if the shares fit under the bounds, atomically.
+def execute(redis: Redis, shares: list[Share], stage: Callable[[Pipeline], None]) -> None:
+    """The writes that `stage` stages in a pipeline, run if the shares fit under the bounds, atomically.
 
     Raises TooMuchWork if they could never fit, QueueFull if they do not fit now; nothing is written then.
     """
@@ -88,6 +89,12 @@ def execute(redis: Redis, pipe: Pipeline, shares: list[Share]) -> None:
     ):
         if adding > bound:
             raise TooMuchWork(f"this request alone is {adding:,} of the {bound:,} that {name} admits at once")
+    # A cheap look first: under a flood most calls are refused, and a refusal should cost one round trip,
+    # not the staging of RQ jobs. It only ever refuses what the script would refuse at that moment; the
+    # script alone admits.
+    waiting, waiting_units = queued(redis)
+    if waiting + entries > settings.max_queued_entries or waiting_units + units > settings.max_queued_units:
+        raise _over_bounds(waiting, waiting_units, entries, units)
     args: list[Any] = [
         settings.max_queued_entries,
         settings.max_queued_units,
@@ -98,19 +105,14 @@ def execute(redis: Redis, pipe: Pipeline, shares: list[Share]) -> None:
     ]
     for share in shares:
         args += [share.record, share.entries, share.units]
-    # redis-py's staged commands: (words, options); the options only shape the replies, unused here.
-    for words, _options in pipe.command_stack:
-        args += [len(words), *words]
+    with redis.pipeline() as pipe:  # never executed: only its staged commands are taken
+        stage(pipe)
+        # redis-py's staged commands: (words, options); the options only shape the replies, unused here.
+        for words, _options in pipe.command_stack:
+            args += [len(words), *words]
     reply = redis.register_script(_ADMIT)(keys=[ADMITTED_ENTRIES, ADMITTED_UNITS], args=args)
     if reply[0] == 0:
-        waiting, waiting_units = int(reply[1]), int(reply[2])
-        raise QueueFull(
-            waiting,
-            waiting_units,
-            f"{waiting:,} queue entries and {waiting_units:,} work units are waiting (at most "
-            f"{settings.max_queued_entries:,} and {settings.max_queued_units:,}: MAX_QUEUED_ENTRIES, "
-            f"MAX_QUEUED_UNITS) and this request adds {entries:,} and {units:,}",
-        )
+        raise _over_bounds(int(reply[1]), int(reply[2]), entries, units)
     if reply[0] == -1:
         used, maxmemory = int(reply[1]), int(reply[2])
         raise QueueFull(
@@ -118,6 +120,17 @@ def execute(redis: Redis, pipe: Pipeline, shares: list[Share]) -> None:
             f"Redis uses {used:,} bytes, over MAX_REDIS_MEMORY_SHARE ({settings.max_redis_memory_share:g}) "
             f"of its maxmemory ({maxmemory:,}): the rest is kept for the work accepted to finish",
         )
+
+
+def _over_bounds(waiting: int, waiting_units: int, entries: int, units: int) -> QueueFull:
+    settings = get_settings()
+    return QueueFull(
+        waiting,
+        waiting_units,
+        f"{waiting:,} queue entries and {waiting_units:,} work units are waiting (at most "
+        f"{settings.max_queued_entries:,} and {settings.max_queued_units:,}: MAX_QUEUED_ENTRIES, "
+        f"MAX_QUEUED_UNITS) and this request adds {entries:,} and {units:,}",
+    )
 
 
 def queued(redis: Any) -> tuple[int, int]:

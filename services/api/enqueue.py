@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.queue import EnqueueData
 
@@ -104,12 +105,14 @@ def write(store: JobStore, queue: Queue, jobs: list[Planned]) -> None:
 
     admission.QueueFull (429) or admission.TooMuchWork (422) if not: then nothing is written.
     """
-    with store.redis.pipeline() as pipe:
+
+    def stage(pipe: Pipeline) -> None:
         for job in jobs:
             store.create(job.job_id, job.spec, job.mode, len(job.chunks), job.chunking, pipeline=pipe)
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
-        shares = [admission.Share(JobKeys.of(j.job_id).record, len(j.entries), j.units) for j in jobs]
-        admission.execute(store.redis, pipe, shares)
+
+    shares = [admission.Share(JobKeys.of(j.job_id).record, len(j.entries), j.units) for j in jobs]
+    admission.execute(store.redis, shares, stage)
 
 
 def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Planned]:
