@@ -6,10 +6,12 @@ speed, and the rest of the flood meets workers ending jobs (and giving their sha
 Every 202 must finish with the exact answer, every refusal must be a 429 with Retry-After, nothing else
 may come back (no 5xx), and the admission counters must be back to 0 once the accepted work is done.
 
-Each POST goes on a new connection: on a reused keep-alive connection, a server that closes it as idle
-(uvicorn, after 5 s) just as the next request arrives leaves the client with no answer, and a POST
-cannot be retried blindly. That race showed on a starved machine; it is HTTP's, not the API's. The
-long polls (GET, safe to repeat) reuse connections and are repeated after such an error.
+Each POST goes on a new connection. With reused keep-alive connections, on a starved machine (load ~17
+on 2 cores), a few connections were reset with a request unanswered (the kernel counted them as
+TCPAbortOnClose: closed by the server with data unread; most likely uvicorn's 5 s keep-alive timeout
+closing a connection just as the next request arrived), while the API process ran on and logged
+nothing; a POST cannot be retried blindly. The long polls (GET, safe to repeat) reuse connections and
+are repeated after such an error.
 """
 
 import asyncio
