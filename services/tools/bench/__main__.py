@@ -106,10 +106,10 @@ def main(argv: list[str] | None = None) -> int:
                 stack.stop(workers)
         connection.flushdb()
         log(f"6. {sizes.watchers} watchers held on one API process; /health and POST /jobs meanwhile")
-        started: list = []
-        with stack.api(url, "bench-watchers", started=started) as base_url:
+        api_procs: list = []
+        with stack.api(url, "bench-watchers", started=api_procs) as base_url:
             result["watchers"] = watchers.run(
-                base_url, started[0].pid, connection, sizes.watchers, sizes.watch_probes, sizes.watch_hold
+                base_url, api_procs[0].pid, connection, sizes.watchers, sizes.watch_probes, sizes.watch_hold
             )
         if args.profile:
             log("profiling our worker on tiny jobs (cProfile)")
