@@ -56,8 +56,7 @@ end
 redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
 """.strip()
 
-_MERGE_CHUNK = (
-    """
+_MERGE_CHUNK = f"""
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -3 end
 if status == 'canceled' or status == 'failed' then return -2 end
@@ -73,13 +72,10 @@ if done >= tonumber(redis.call('HGET', KEYS[1], 'chunks_total')) then
   redis.call('HSET', KEYS[1], 'status', 'finished', 'ended_at', ARGV[15])
   redis.call('XADD', KEYS[5], 'MAXLEN', 1, '*', 'status', 'finished')
   redis.call('EXPIRE', KEYS[5], ARGV[16])
-"""
-    + _ON_END
-    + """
+{_ON_END}
 end
 return done
 """
-)
 
 # Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
 # {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
@@ -108,8 +104,7 @@ return 1
 # A finished local job also credits its chunks to the container that ran them (KEYS[2], ARGV[1..3]),
 # in the same step, so no reader sees "finished" without "where". The new status (ARGV[4]) also goes to
 # the job's ended stream (KEYS[3]), which wakes every wait_ended; ARGV[5..] are more fields to set.
-_END_IF_ACTIVE = (
-    """
+_END_IF_ACTIVE = f"""
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == false then return -1 end
 if status ~= 'queued' and status ~= 'started' then return 0 end
@@ -120,12 +115,9 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[4], unpack(ARGV, 5))
 redis.call('XADD', KEYS[3], 'MAXLEN', 1, '*', 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
-"""
-    + _ON_END
-    + """
+{_ON_END}
 return 1
 """
-)
 
 
 @dataclass(frozen=True)
