@@ -10,23 +10,24 @@ Every mode writes the same record:
 
 Every status change is one of shared.job_status's TRANSITIONS, checked inside the script that makes it.
 A job ends (finished, failed, canceled) in one place, the Lua function `end_job` below (the end script
-and the last chunk's merge both call it), which in the same atomic step counts it (shared.job_metrics)
-and adds one entry to the job's `ended` stream: `wait_ended` blocks on that stream (one XREAD BLOCK)
-instead of polling the record, and every reader blocked on it is woken at once.
+and the last chunk's merge both call it), which in the same atomic step counts it (shared.job_metrics),
+releases its share of the admission bound (services/api/admission.py) and publishes its id on
+ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up of its watchers
+(services/api/watch.py).
 """
 
 import dataclasses
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from shared import job_metrics, job_status
-from shared.job_status import ACTIVE, CANCELED, ENDED, FAILED, FINISHED
+from shared.job_status import CANCELED, ENDED, FAILED, FINISHED
 from shared.redis_script import NamedScript
 from shared.settings import get_settings
 from shared.tally import BINS, Tally
@@ -36,13 +37,19 @@ PREFIX = "cpuc:job:"
 RECENT = "cpuc:jobs:recent"
 # RECENT_JOBS (a setting) ids are kept in RECENT; older ones are trimmed as new jobs arrive (their
 # records live on until their TTL).
-# Longest wait_ended allowed: the blocking client's socket timeout must outlast it (shared.redis_conn).
-WAIT_MAX_SECONDS = 60
+# Every job's end is published here (its id), in the atomic step that ends it.
+ENDED_CHANNEL = "cpuc:jobs:ended"
+# The work accepted and not yet ended (services/api/admission.py): queue entries, and work units. A job's
+# record holds its share (ADMITTED_FIELDS), which its end takes off again in the same atomic step.
+ADMITTED_ENTRIES = "cpuc:admitted:entries"
+ADMITTED_UNITS = "cpuc:admitted:units"
+ADMITTED_FIELDS = ("admitted_entries", "admitted_units")
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
 # Prepended to every script: the allowed status changes, and the one place a job ends (which also
-# counts it, shared.job_metrics).
+# counts it, shared.job_metrics, and releases its admitted share). The counters and the channel are the
+# same for every job, so they are not passed as keys (a single Redis: no cluster slots to declare).
 _PRELUDE = (
     job_metrics.LUA
     + f"""
@@ -51,11 +58,15 @@ local function may(from, to)
   local row = MAY[from]
   return row ~= nil and row[to] == true
 end
-local function end_job(record, ended, metrics, status, now, ttl)
+local function end_job(record, metrics, status, now)
   redis.call('HSET', record, 'status', status, 'ended_at', now)
-  redis.call('XADD', ended, 'MAXLEN', 1, '*', 'status', status)
-  redis.call('EXPIRE', ended, ttl)
   count_ended(record, metrics)
+  local ending = redis.call('HMGET', record, 'id', '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
+  if ending[2] then
+    redis.call('DECRBY', '{ADMITTED_ENTRIES}', ending[2])
+    redis.call('DECRBY', '{ADMITTED_UNITS}', ending[3])
+  end
+  redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
 end
 """
 )
@@ -76,7 +87,7 @@ for _, pid in ipairs(A.pids) do redis.call('SADD', K.pids, A.host .. ':' .. pid)
 for _, key in ipairs({{K.merged, K.hosts, K.pids}}) do redis.call('EXPIRE', key, A.ttl) end
 local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
 if done >= tonumber(redis.call('HGET', K.record, 'chunks_total')) then
-  end_job(K.record, K.ended, K.metrics, '{FINISHED}', A.now, A.ttl)
+  end_job(K.record, K.metrics, '{FINISHED}', A.now)
 end
 return done
 """
@@ -118,7 +129,7 @@ if A.host ~= '' then
   redis.call('EXPIRE', K.hosts, A.ttl)
 end
 if #A.fields > 0 then redis.call('HSET', K.record, unpack(A.fields)) end
-end_job(K.record, K.ended, K.metrics, A.status, A.now, A.ttl)
+end_job(K.record, K.metrics, A.status, A.now)
 return 1
 """
 
@@ -131,12 +142,11 @@ class JobKeys:
     merged: str  # set of chunk indexes already merged
     hosts: str  # hash: container hostname -> chunks it ran
     pids: str  # set of "hostname:pid" of the processes that ran chunks
-    ended: str  # stream of one entry, {status}, added in the step that ends the job (wait_ended)
 
     @classmethod
     def of(cls, job_id: str) -> "JobKeys":
         base = PREFIX + job_id
-        return cls(base, base + ":merged", base + ":hosts", base + ":pids", base + ":ended")
+        return cls(base, base + ":merged", base + ":hosts", base + ":pids")
 
 
 @dataclass(frozen=True)
@@ -175,16 +185,11 @@ class JobBrief:
 
 
 class JobStore:
-    """Reads and writes job records.
+    """Reads and writes job records (read_async, below, reads one on an asyncio client)."""
 
-    `blocking` is the client that `wait_ended` blocks on: one whose socket timeout outlasts
-    WAIT_MAX_SECONDS and that never retries (shared.redis_conn.connect_blocking). Only waiters need it.
-    """
-
-    def __init__(self, redis: Redis, ttl_seconds: int, blocking: Redis | None = None) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self.redis = redis
         self.ttl = ttl_seconds
-        self.blocking = blocking
         chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
         merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", "ttl")
         self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", _PRELUDE)
@@ -192,7 +197,7 @@ class JobStore:
         self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=_PRELUDE)
         self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
         end_args = ("status", "now", "ttl", "host", "chunks")
-        end_keys = ("record", "hosts", "ended", "metrics")
+        end_keys = ("record", "hosts", "metrics")
         self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
 
     def create(
@@ -313,7 +318,6 @@ class JobStore:
             keys={
                 "record": keys.record,
                 "hosts": keys.hosts,
-                "ended": keys.ended,
                 "metrics": job_metrics.KEY,
             },
             args={"status": status, "now": time.time(), "ttl": self.ttl, "host": host, "chunks": chunks},
@@ -365,61 +369,54 @@ class JobStore:
             return None
         return CANCELED if ended else self.status(job_id)
 
-    def wait_ended(self, job_id: str, seconds: float) -> JobRecord | None:
-        """The job's record, once it has ended or after `seconds` (at most WAIT_MAX_SECONDS).
-
-        No polling: one read, then (if the job is still active) one XREAD BLOCK on its ended stream,
-        then one more read. The stream is read from id 0, so an end signalled between the first read
-        and the block returns at once: no end is missed.
-        """
-        if not 0 <= seconds <= WAIT_MAX_SECONDS:
-            raise ValueError(f"wait {seconds!r}s: allowed 0 to {WAIT_MAX_SECONDS}s")
-        record = self.read(job_id)
-        if record is None or record.status not in ACTIVE or seconds == 0:
-            return record
-        if self.blocking is None:
-            raise RuntimeError(
-                "JobStore.wait_ended needs a blocking client (shared.redis_conn.connect_blocking)"
-            )
-        # BLOCK 0 would mean forever: any wait above 0 blocks at least 1 ms.
-        self.blocking.xread({JobKeys.of(job_id).ended: 0}, count=1, block=max(1, math.ceil(seconds * 1000)))
-        # The record may have expired during the wait (TTL): then the record read before stands.
-        return self.read(job_id) or record
-
     def read(self, job_id: str) -> JobRecord | None:
         """The job's record, or None if unknown."""
-        keys = JobKeys.of(job_id)
-        pipe = self.redis.pipeline()
-        pipe.hgetall(keys.record)
-        pipe.hgetall(keys.hosts)
-        pipe.smembers(keys.pids)
-        raw, hosts, pids = pipe.execute()
-        if not raw:
-            return None
-        fields = {k.decode(): v.decode() for k, v in raw.items()}
+        return parse_record(*_reading(self.redis, job_id).execute())
 
-        def moment(name: str) -> float | None:
-            return float(fields[name]) if name in fields else None
 
-        return JobRecord(
-            id=fields["id"],
-            status=fields["status"],
-            mode=fields["mode"],
-            spec=json.loads(fields["spec"]),
-            chunk_size=int(fields["chunk_size"]),
-            chunking=fields["chunking"],
-            chunks_done=int(fields["chunks_done"]),
-            chunks_total=int(fields["chunks_total"]),
-            tally=Tally(int(fields["count"]), [int(fields[name]) for name in HISTOGRAM]),
-            cpu_seconds=float(fields["cpu_seconds"]),
-            created_at=moment("created_at"),
-            started_at=moment("started_at"),
-            ended_at=moment("ended_at"),
-            error=fields.get("error") or None,
-            traceback=fields.get("traceback"),
-            retries=int(fields.get("retries", 0)),
-            last_error=fields.get("last_error"),
-            hosts={h.decode(): int(n) for h, n in hosts.items()},
-            pool_processes={k[5:]: int(v) for k, v in fields.items() if k.startswith("pool:")},
-            pids=sorted(p.decode() for p in pids),
-        )
+async def read_async(redis: AsyncRedis, job_id: str) -> JobRecord | None:
+    """`JobStore.read` on an asyncio client: the API's waits (services/api/watch.py) take no thread."""
+    return parse_record(*await _reading(redis, job_id).execute())
+
+
+def _reading(redis: Any, job_id: str) -> Any:
+    """A pipeline (sync or asyncio) of the reads parse_record takes, not yet executed."""
+    keys = JobKeys.of(job_id)
+    pipe = redis.pipeline()
+    pipe.hgetall(keys.record)
+    pipe.hgetall(keys.hosts)
+    pipe.smembers(keys.pids)
+    return pipe
+
+
+def parse_record(raw: dict, hosts: dict, pids: set) -> JobRecord | None:
+    """A job's record from the replies of `_reading`; None if it has none."""
+    if not raw:
+        return None
+    fields = {k.decode(): v.decode() for k, v in raw.items()}
+
+    def moment(name: str) -> float | None:
+        return float(fields[name]) if name in fields else None
+
+    return JobRecord(
+        id=fields["id"],
+        status=fields["status"],
+        mode=fields["mode"],
+        spec=json.loads(fields["spec"]),
+        chunk_size=int(fields["chunk_size"]),
+        chunking=fields["chunking"],
+        chunks_done=int(fields["chunks_done"]),
+        chunks_total=int(fields["chunks_total"]),
+        tally=Tally(int(fields["count"]), [int(fields[name]) for name in HISTOGRAM]),
+        cpu_seconds=float(fields["cpu_seconds"]),
+        created_at=moment("created_at"),
+        started_at=moment("started_at"),
+        ended_at=moment("ended_at"),
+        error=fields.get("error") or None,
+        traceback=fields.get("traceback"),
+        retries=int(fields.get("retries", 0)),
+        last_error=fields.get("last_error"),
+        hosts={h.decode(): int(n) for h, n in hosts.items()},
+        pool_processes={k[5:]: int(v) for k, v in fields.items() if k.startswith("pool:")},
+        pids=sorted(p.decode() for p in pids),
+    )

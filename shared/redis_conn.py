@@ -5,7 +5,7 @@ from math import ceil
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from tenacity import (
     RetryError,
@@ -49,8 +49,7 @@ def connect(url: str, wait_seconds: float, ride_out_seconds: float = 0) -> redis
     With `ride_out_seconds`, every command that finds Redis away (a restart) is retried for about that
     long before it raises: a worker in the middle of a job then finishes it instead of failing it.
     The API passes 0 and answers 503 at once instead (redis-py's own default for a client made from
-    a URL: no retry). Replies are awaited for redis-py's default socket timeout (5 s): too short for a
-    blocking command, which takes a `connect_blocking` client.
+    a URL: no retry). Replies are awaited for redis-py's default socket timeout (5 s).
     """
     options: dict = {}
     if ride_out_seconds > 0:
@@ -61,19 +60,6 @@ def connect(url: str, wait_seconds: float, ride_out_seconds: float = 0) -> redis
         )
         options["retry_on_error"] = [redis.exceptions.ConnectionError]
     return _answering(url, wait_seconds, redis.Redis.from_url(url, **_COMMON, **options))
-
-
-def connect_blocking(url: str, wait_seconds: float, longest_block: float) -> redis.Redis:
-    """A client (its own connection pool) for blocking commands of up to `longest_block` seconds.
-
-    Its socket waits for a reply `longest_block` + BLOCK_MARGIN seconds, so a block is never cut short
-    by a socket timeout, while a Redis that stops answering altogether still ends in TimeoutError. It
-    never retries: a timeout or a dropped connection during a block is no reason to block once more.
-    """
-    client = redis.Redis.from_url(
-        url, **_COMMON, socket_timeout=longest_block + BLOCK_MARGIN, retry=Retry(NoBackoff(), 0)
-    )
-    return _answering(url, wait_seconds, client)
 
 
 # Every client: connecting gives up after 2 s; an idle connection is checked (PING) before reuse.

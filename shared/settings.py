@@ -67,6 +67,20 @@ class Settings(BaseSettings):
     max_chunks: int = Field(default=10_000, ge=1)
     # Most jobs one POST /jobs/batch may carry (its body must also fit in MAX_BODY_BYTES).
     max_batch: int = Field(default=500, ge=1)
+    # Admission control (services/api/admission.py): the most work accepted and not yet ended, as queue
+    # entries (one per local job, one per chunk otherwise, so it bounds the jobs too) and as work units
+    # (numbers tested, samples drawn). Past either, POST /jobs and POST /jobs/batch answer 429 with a
+    # Retry-After of QUEUE_FULL_RETRY_AFTER seconds and enqueue nothing. The entries bound keeps Redis
+    # below its maxmemory (REDIS_MAXMEMORY in docker-compose.yml, where the arithmetic is).
+    max_queued_entries: int = Field(default=20_000, ge=1)
+    max_queued_units: int = Field(default=10**11, ge=1)
+    queue_full_retry_after: int = Field(default=2, ge=1)
+    # Nor is anything admitted once Redis uses this share of its maxmemory (finished jobs' records, kept
+    # RESULT_TTL, are the other tenant): the rest is kept for the writes of the work already accepted.
+    max_redis_memory_share: float = Field(default=0.9, gt=0, le=1)
+    # Redis connections the API's asyncio client may hold for its reads (GET /jobs/{id}); more requests
+    # than that at once wait for one. Its watchers (?wait=) hold none while they wait (services/api/watch.py).
+    api_redis_connections: int = Field(default=16, ge=1, le=1000)
     # Seconds a job may run before RQ stops it; keep the worker's stop grace period above it.
     job_timeout: int = Field(default=300, ge=1)
     # Re-runs a job gets after a fault that is not its own (a pool process or its whole worker died);

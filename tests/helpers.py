@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IN_CI",
-    "blocked_readers",
     "client_address",
+    "command_calls",
     "free_port",
     "monitored",
     "records_and_queue",
@@ -90,15 +90,15 @@ def submit(client: "httpx.Client", body: dict) -> str:
 
 
 def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
-    """(job records, entries in the RQ queue `queue`); a record's helper keys (`cpuc:job:<id>:ended`,
+    """(job records, entries in the RQ queue `queue`); a record's helper keys (`cpuc:job:<id>:hosts`,
     ...) are not counted."""
     records = sum(1 for key in db.scan_iter("cpuc:job:*", count=1000) if key.count(b":") == 2)
     return records, db.llen(f"rq:queue:{queue}")
 
 
-def blocked_readers(client: redis.Redis) -> int:
-    """Connections of this redis-server blocked in an XREAD right now."""
-    return sum(1 for c in client.client_list() if c["cmd"] == "xread" and "b" in c["flags"])
+def command_calls(client: redis.Redis, command: str) -> int:
+    """How many times this redis-server has run `command` (lower case) since it started."""
+    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
 
 
 @contextmanager

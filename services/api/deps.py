@@ -1,4 +1,4 @@
-"""Dependencies injected into routes: the Redis connection, the job queue and the job store."""
+"""Dependencies injected into routes: the Redis connection, the job queue, the job store, the waits."""
 
 from typing import Annotated
 
@@ -7,6 +7,7 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from services.api.watch import EndedJobs
 from shared.job_store import JobStore
 from shared.settings import get_settings
 
@@ -21,11 +22,17 @@ def get_queue(redis: Annotated[Redis, Depends(get_redis)]) -> Queue:
     return Queue(get_settings().queue_name, connection=redis, serializer=JSONSerializer)
 
 
-def get_store(redis: Annotated[Redis, Depends(get_redis)], request: Request) -> JobStore:
-    """Job records: status, progress, answers; long polls block on the connection pool kept for them."""
-    return JobStore(redis, get_settings().result_ttl, blocking=request.app.state.blocking_redis)
+def get_store(redis: Annotated[Redis, Depends(get_redis)]) -> JobStore:
+    """Job records: status, progress, answers."""
+    return JobStore(redis, get_settings().result_ttl)
+
+
+def get_ended(request: Request) -> EndedJobs:
+    """The process's subscription to job ends: what GET /jobs/{id}?wait= waits on (watch.py)."""
+    return request.app.state.ended
 
 
 RedisDep = Annotated[Redis, Depends(get_redis)]
 QueueDep = Annotated[Queue, Depends(get_queue)]
 StoreDep = Annotated[JobStore, Depends(get_store)]
+EndedDep = Annotated[EndedJobs, Depends(get_ended)]

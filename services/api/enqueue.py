@@ -2,8 +2,9 @@
 
 The job's plan (shared.plan) is made here, once: `local` is one queue entry, `distributed` and `hybrid`
 one entry per chunk, and each entry carries its units and its pool task size, which the worker carries
-out as they are. Every record and every entry of a call go out in one MULTI/EXEC, so a call's jobs are
-either all accepted or none is: POST /jobs enqueues one job, POST /jobs/batch many.
+out as they are. Every record and every entry of a call go out in one atomic step, behind the
+admission check (admission.py), so a call's jobs are either all accepted or none is: POST /jobs
+enqueues one job, POST /jobs/batch many.
 """
 
 import uuid
@@ -11,10 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.queue import EnqueueData
 
-from shared.job_store import JobStore
+from services.api import admission
+from shared.job_store import JobKeys, JobStore
 from shared.jobs import PiJob, PrimesJob
 from shared.plan import JobPlan, plan_job
 from shared.settings import get_settings
@@ -32,6 +35,7 @@ class Accepted:
     spec: dict[str, Any] = field(repr=False)
     plan: JobPlan
     entries: list[EnqueueData] = field(repr=False)
+    units: int  # work units: numbers tested, samples drawn (admission counts them)
 
     @property
     def entry_ids(self) -> list[str]:
@@ -76,12 +80,16 @@ def accept(
     options = job_options() if options is None else options
     job_id = uuid.uuid4().hex
     plan = plan_job(spec) if plan is None else plan
-    return Accepted(job_id, spec.model_dump(), plan, entries_of(job_id, plan, options))
+    return Accepted(job_id, spec.model_dump(), plan, entries_of(job_id, plan, options), len(spec.units()))
 
 
 def write(store: JobStore, queue: Queue, jobs: list[Accepted]) -> None:
-    """Create the records and queue entries of every accepted job in one MULTI/EXEC."""
-    with store.redis.pipeline() as pipe:
+    """Create the records and queue entries of every accepted job in one step, if admitted.
+
+    admission.QueueFull (429) or admission.TooMuchWork (422) if not: then nothing is written.
+    """
+
+    def stage(pipe: Pipeline) -> None:
         for job in jobs:
             store.create(
                 job.job_id,
@@ -93,7 +101,9 @@ def write(store: JobStore, queue: Queue, jobs: list[Accepted]) -> None:
                 pipeline=pipe,
             )
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
-        pipe.execute()
+
+    shares = [admission.Share(JobKeys.of(j.job_id).record, len(j.entries), j.units) for j in jobs]
+    admission.execute(store.redis, shares, stage)
 
 
 def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Accepted]:

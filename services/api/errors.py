@@ -1,4 +1,5 @@
-"""Error responses: validation errors that always name their field, and 503 while Redis is away."""
+"""Error responses: validation errors that always name their field, 429 while the queue is full (with
+Retry-After), and 503 while Redis is away or full."""
 
 import math
 from typing import Any
@@ -9,8 +10,11 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
+
+from services.api.admission import QueueFull, TooMuchWork
 
 # pydantic reports a bad or missing discriminator (`kernel`) at the union itself, with no field.
 _TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
@@ -78,9 +82,32 @@ async def _redis_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _queue_full(request: Request, exc: Exception) -> Response:
+    """429: the work waiting is at its bound (admission.py); nothing was enqueued, retry later."""
+    assert isinstance(exc, QueueFull)
+    body = {
+        "detail": str(exc),
+        "queued_entries": exc.entries,
+        "queued_units": exc.units,
+        "max_queued_entries": exc.max_entries,
+        "max_queued_units": exc.max_units,
+    }
+    return JSONResponse(status_code=429, content=body, headers={"Retry-After": str(exc.retry_after)})
+
+
+async def _too_much_work(request: Request, exc: Exception) -> Response:
+    """A request that no queue, however empty, would admit: a 422 at `body`, like a limit of one job."""
+    error = {"type": "too_much_work", "loc": ("body",), "msg": str(exc), "input": None}
+    return await _validation_error(request, RequestValidationError([error]))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RedisConnectionError, _redis_unavailable)
     app.add_exception_handler(RedisTimeoutError, _redis_unavailable)
+    # Redis at its maxmemory refuses writes (noeviction): the admission bound is there to prevent it.
+    app.add_exception_handler(RedisOutOfMemoryError, _redis_unavailable)
+    app.add_exception_handler(QueueFull, _queue_full)
+    app.add_exception_handler(TooMuchWork, _too_much_work)

@@ -1,18 +1,21 @@
 """The FastAPI application: routes, error handlers, the body size limit, and start-up (wait for Redis)."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import Redis as AsyncRedis
 
 from services.api import auth, errors, limits, metrics, openapi
 from services.api.responses import documented
 from services.api.routes import batch, dashboard, health, jobs, workers
 from services.api.routes import metrics as metrics_route
-from shared.job_store import WAIT_MAX_SECONDS
-from shared.redis_conn import connect, connect_blocking
+from services.api.watch import EndedJobs
+from shared.redis_conn import connect
 from shared.settings import get_settings
 
 # uvicorn's own logger: the one its command line configures, so the line shows beside uvicorn's.
@@ -25,15 +28,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     auth.check_configuration()
     url = settings.redis_connection_url()
     app.state.redis = connect(url, settings.redis_wait_seconds)
-    # Long polls (GET /jobs/{id}?wait=) block on their own pool, with a socket timeout that outlasts them.
-    app.state.blocking_redis = connect_blocking(url, settings.redis_wait_seconds, WAIT_MAX_SECONDS)
     # What GET /metrics exports, read from Redis at each scrape.
     app.state.metrics = metrics.registry(app.state.redis)
+    # GET /jobs/{id} reads on the event loop, through a bounded pool; its watchers (?wait=) wait on the
+    # process's one subscription to job ends (watch.py), which waits for messages with no timeout.
+    reader = AsyncRedis(
+        connection_pool=BlockingConnectionPool.from_url(
+            url, max_connections=settings.api_redis_connections, socket_connect_timeout=2, socket_timeout=5
+        )
+    )
+    listener = AsyncRedis.from_url(url, socket_connect_timeout=2, socket_keepalive=True)
+    app.state.ended = EndedJobs(reader, listener, settings.redis_wait_seconds)
+    listening = asyncio.create_task(app.state.ended.run())
+    async with asyncio.timeout(settings.redis_wait_seconds):
+        await app.state.ended.subscribed.wait()
     # Where to go, as the Docker host reaches it (uvicorn's own line names the port inside the container).
     public = settings.public_url()
     log.info("cpu-contrast is up: the dashboard at %s/ and the API docs at %s/docs", public, public)
     yield
-    app.state.blocking_redis.close()
+    listening.cancel()
+    with suppress(asyncio.CancelledError):
+        await listening
+    await reader.aclose()
+    await listener.aclose()
     app.state.redis.close()
 
 

@@ -21,6 +21,16 @@ class FieldError(BaseModel):
     ctx: dict[str, Any] | None = None
 
 
+class QueueFullView(BaseModel):
+    """429: the work waiting is at its bound; nothing was enqueued. Retry after `Retry-After` seconds."""
+
+    detail: str
+    queued_entries: int  # queue entries accepted and not yet ended (one per local job, per chunk otherwise)
+    queued_units: int  # their work units
+    max_queued_entries: int  # MAX_QUEUED_ENTRIES
+    max_queued_units: int  # MAX_QUEUED_UNITS
+
+
 class ValidationErrors(BaseModel):
     detail: list[FieldError]
 
@@ -52,9 +62,10 @@ _RESPONSES: dict[int, dict[str, Any]] = {
         "max(MAX_CHUNKS, MAX_BATCH) (`batch_too_large`)",
     },
     429: {
-        "model": ErrorBody,
+        "model": QueueFullView,
         "headers": _RETRY_AFTER,
-        "description": "Too much work already waiting; nothing was enqueued: retry after `Retry-After` s",
+        "description": "The work waiting is at its bound (MAX_QUEUED_ENTRIES, MAX_QUEUED_UNITS, or Redis "
+        "near its memory limit); nothing was enqueued: retry after `Retry-After` s",
     },
     503: {
         "model": ErrorBody,

@@ -109,8 +109,10 @@ def our_workers(
 
 
 @contextmanager
-def api(url: str, queue: str, quiet: bool = True, **extra: str) -> Iterator[str]:
-    """Our API under uvicorn on a free loopback port; yields its base URL."""
+def api(
+    url: str, queue: str, quiet: bool = True, started: list[subprocess.Popen] | None = None, **extra: str
+) -> Iterator[str]:
+    """Our API under uvicorn on a free loopback port; yields its base URL (its process into `started`)."""
     port = free_port()
     logging = ["--log-level", "warning", "--no-access-log"] if quiet else []
     proc = subprocess.Popen(
@@ -127,6 +129,8 @@ def api(url: str, queue: str, quiet: bool = True, **extra: str) -> Iterator[str]
         env=env(url, queue, **extra),
     )
     base = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started.append(proc)
     try:
         wait_for(lambda: httpx.get(f"{base}/health", timeout=2).status_code == 200 or None, 30, "API")
         yield base

@@ -1,7 +1,8 @@
-"""GET /jobs/{id}?wait=: the API blocks once on the job's end, instead of polling Redis.
+"""GET /jobs/{id}?wait=: the job's end wakes the watcher (the API's one subscription), no polling.
 
 An API process of its own, on a redis-server of its own and a queue no worker takes from: its jobs stay
-queued until the test cancels them, and MONITOR sees nothing but this API.
+queued until the test cancels them, and MONITOR sees nothing but this API. A watcher reads the job once
+(one pipeline with one SMEMBERS) before it waits: the SMEMBERS count says how many are waiting.
 """
 
 from collections.abc import Iterator
@@ -11,10 +12,10 @@ import httpx
 import pytest
 import redis
 
+from services.api.watch import WAIT_MAX_SECONDS
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import redis_server
-from shared.job_store import WAIT_MAX_SECONDS
-from tests.helpers import blocked_readers, client_address, monitored, submit, wait_for
+from tests.helpers import client_address, command_calls, monitored, submit, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -40,11 +41,12 @@ def quiet() -> Iterator[tuple[httpx.Client, redis.Redis, str]]:
 def test_every_long_poll_is_answered_when_the_job_is_canceled(quiet: tuple) -> None:
     client, control, _ = quiet
     job_id = submit(client, BODY)
+    before = command_calls(control, "smembers")
     with ThreadPoolExecutor(4) as pool:
         polls = [
             pool.submit(client.get, f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}) for _ in range(4)
         ]
-        wait_for(lambda: blocked_readers(control) == 4 or None, 10, "4 long polls blocked in Redis")
+        wait_for(lambda: command_calls(control, "smembers") == before + 4 or None, 10, "4 waiting long polls")
         assert not any(p.done() for p in polls)
         assert client.post(f"/jobs/{job_id}/cancel").json()["status"] == "canceled"
         responses = [p.result(GUARD) for p in polls]
@@ -94,7 +96,10 @@ def _api_commands(quiet: tuple, wait: float) -> list[str]:
 
 def test_a_long_poll_costs_the_same_few_commands_however_long(quiet: tuple) -> None:
     short, long = _api_commands(quiet, 0.2), _api_commands(quiet, 3)
-    # The old loop sent an HGET every 10 ms: ~20 in the short wait, ~300 in the long one.
+    # A poll every 10 ms would send ~20 reads in the short wait and ~300 in the long one.
     assert short == long, (short, long)
-    assert short.count("XREAD") == 1 and "HGET" not in short, short
-    assert len(short) <= 12, short
+    # One read before the wait, one after; nothing in between, not even a blocking read.
+    read = short[: len(short) // 2]
+    assert short == [*read, *read] and "SMEMBERS" in read, short
+    assert not {"XREAD", "BLPOP", "SUBSCRIBE"} & set(short), short
+    assert len(read) <= 6, short

@@ -25,7 +25,16 @@ def test_quick_bench_runs_and_writes_its_report(tmp_path: Path) -> None:
     [path] = tmp_path.glob("bench-*.json")
     report = json.loads(path.read_text())
     assert report["targets"]["every job finished with the exact answer"]
-    for figure in ("overhead", "efficiency", "aggregation", "enqueue", "pools", "api", "cost_model"):
+    for figure in (
+        "overhead",
+        "efficiency",
+        "aggregation",
+        "enqueue",
+        "pools",
+        "api",
+        "cost_model",
+        "watchers",
+    ):
         assert figure in report
     assert report["overhead"]["ours"]["per_job_seconds"] > 0
     assert "targets" in result.stdout

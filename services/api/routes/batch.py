@@ -93,7 +93,8 @@ def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> Batch
     """Validate every job, then enqueue them all in one MULTI/EXEC; 202 with their ids.
 
     One invalid job refuses the whole batch (422, naming it by its index in `jobs`) and nothing is
-    enqueued; so does a batch of more than MAX_BATCH jobs.
+    enqueued; so does a batch of more than MAX_BATCH jobs. 429 (with Retry-After) if the batch would take
+    the work waiting past MAX_QUEUED_ENTRIES or MAX_QUEUED_UNITS: again, nothing is enqueued.
     """
     options = job_options()
     jobs = [accept(spec, options, plan) for spec, plan in zip(batch.jobs, batch.plans(), strict=True)]

@@ -4,13 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 
-from services.api.deps import QueueDep, StoreDep
+from services.api.deps import EndedDep, QueueDep, StoreDep
 from services.api.enqueue import enqueue
 from services.api.job_ids import JobId
 from services.api.responses import documented
 from services.api.schemas import JobAccepted, JobView
+from services.api.watch import WAIT_MAX_SECONDS
 from shared.job_status import CANCELED, QUEUED
-from shared.job_store import WAIT_MAX_SECONDS
 from shared.jobs import JobSpec
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -42,7 +42,9 @@ def submit_job(
     """Validate and enqueue one job; 202 with its URL in `Location`.
 
     `local` enqueues one job; `distributed` and `hybrid` enqueue one job per chunk. The record and
-    every queue entry are written in one MULTI/EXEC, so a job is either wholly accepted or not at all.
+    every queue entry are written in one atomic step, so a job is either wholly accepted or not at all:
+    not at all (429, with Retry-After) if it would take the work waiting past MAX_QUEUED_ENTRIES or
+    MAX_QUEUED_UNITS.
     """
     job = enqueue(store, queue, [spec])[0]
     url = str(request.url_for("get_job", job_id=job.job_id).path)
@@ -58,9 +60,9 @@ def submit_job(
     operation_id="get_job",
     responses=documented(404, 422, 503),
 )
-def get_job(
+async def get_job(
     job_id: JobId,
-    store: StoreDep,
+    ended: EndedDep,
     wait: Annotated[
         float, Query(ge=0, le=WAIT_MAX_SECONDS, description="seconds to wait for the job to end")
     ] = 0,
@@ -68,10 +70,11 @@ def get_job(
     """The job's status and progress, and its answer once finished; 404 if unknown.
 
     With `wait`, answers as soon as the job has ended or `wait` seconds have passed: one long poll
-    instead of many short ones. The wait is one blocking Redis read that the job's end wakes
-    (JobStore.wait_ended), not a loop: while it waits, a watcher costs the API and Redis nothing.
+    instead of many short ones. The job's end wakes it (the API's one subscription to job ends,
+    services/api/watch.py): while it waits, a watcher holds no thread and no Redis connection, and
+    sends Redis nothing.
     """
-    record = store.wait_ended(job_id, wait)
+    record = await ended.wait_ended(job_id, wait)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
     return JobView.from_record(record)

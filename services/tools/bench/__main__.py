@@ -25,6 +25,7 @@ from services.tools.bench import (
     pools,
     report,
     stack,
+    watchers,
 )
 from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
 
@@ -106,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
                 result["api"] = api.latency(base_url, sizes.api_jobs, sizes.api_concurrency)
             finally:
                 stack.stop(workers)
+        connection.flushdb()
+        log(f"6. {sizes.watchers} watchers held on one API process; /health and POST /jobs meanwhile")
+        api_procs: list = []
+        with stack.api(url, "bench-watchers", started=api_procs) as base_url:
+            result["watchers"] = watchers.run(
+                base_url, api_procs[0].pid, connection, sizes.watchers, sizes.watch_probes, sizes.watch_hold
+            )
         if args.profile:
             log("profiling our worker on tiny jobs (cProfile)")
             result["profile"] = profile_worker(

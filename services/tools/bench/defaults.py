@@ -31,6 +31,9 @@ class Sizes:
     manager_ops: int  # per contender, through a Manager proxy
     merges: int  # SharedTally.merge and Redis merge_chunk calls timed
     pool_runs: int  # small jobs per pool variant
+    watchers: int  # GET /jobs/{id}?wait= held at once on one API process
+    watch_probes: int  # /health and POST /jobs requests per latency figure, without and with watchers
+    watch_hold: float  # seconds the API's CPU and Redis's commands are counted while the watchers wait
 
 
 FULL = Sizes(
@@ -46,6 +49,9 @@ FULL = Sizes(
     manager_ops=2_000,
     merges=5_000,
     pool_runs=15,
+    watchers=1000,
+    watch_probes=200,
+    watch_hold=5.0,
 )
 
 QUICK = Sizes(
@@ -61,6 +67,9 @@ QUICK = Sizes(
     manager_ops=200,
     merges=500,
     pool_runs=3,
+    watchers=100,
+    watch_probes=20,
+    watch_hold=1.0,
 )
 
 
@@ -74,6 +83,8 @@ class Targets:
     aggregation_share: float = 0.02  # SharedTally merges / the job's kernel time
     batch_jobs_per_second: float = 5_000.0  # POST /jobs/batch acceptance, no worker running
     chunk_overhead_share: float = 0.05  # automatic chunk size: fixed cost per chunk / the job's work
+    watchers: int = 1000  # long polls held at once by one API process (a full run)
+    watching_p99_seconds: float = 0.100  # /health and POST /jobs p99 while they are held
 
 
 TARGETS = Targets()

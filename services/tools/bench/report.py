@@ -30,7 +30,7 @@ def _mark(ok: bool) -> str:
 
 def targets(r: dict[str, Any]) -> dict[str, bool]:
     """Each target of `make bench`, met or not."""
-    o, e = r["overhead"], r["efficiency"]
+    o, e, w = r["overhead"], r["efficiency"], r["watchers"]
     return {
         f"distributed per-job overhead <= {TARGETS.overhead_seconds * 1e3:g} ms": o["ours"]["per_job_seconds"]
         <= TARGETS.overhead_seconds,
@@ -56,6 +56,14 @@ def targets(r: dict[str, Any]) -> dict[str, bool]:
         ),
         "every job finished with the exact answer": all(e[t]["exact"] for t in efficiency.TOPOLOGIES)
         and r["api"]["exact"] == r["api"]["jobs"],
+        f">= {TARGETS.watchers:,} watchers held and answered, no Redis command while held": w["held"]
+        == w["answered"]
+        == w["watchers"]
+        >= TARGETS.watchers
+        and w["redis_commands_held"] == 0,
+        f"/health and POST /jobs p99 < {TARGETS.watching_p99_seconds * 1e3:g} ms under them": all(
+            w["watching"][route]["p99_seconds"] < TARGETS.watching_p99_seconds for route in ("health", "post")
+        ),
     }
 
 
@@ -228,6 +236,8 @@ def render(r: dict[str, Any], console: Console) -> None:
         f"{cpu['stdlib'] / max(cpu['quiet'], 1e-9):.1f}x less",
         "",
     )
+    table.rows[-1].end_section = True
+    _watcher_rows(table, r["watchers"])
     console.print(table)
     render_cost_model(r["cost_model"], console)
     checks = Table(title="targets", show_header=False)
@@ -255,3 +265,39 @@ def render_cost_model(c: dict[str, Any], console: Console) -> None:
     console.print("settings lines for .env (measured here):", highlight=False)
     for line in c["env_lines"]:
         console.print(f"  {line}", highlight=False)
+
+
+def _watcher_rows(table: Table, w: dict[str, Any]) -> None:
+    """Section 6: watchers held on one API process, and the other routes meanwhile (same run)."""
+    table.add_row(
+        f"[b]6. watchers[/b]: {w['watchers']:,} GET /jobs/{{id}}?wait= on one API process, no worker",
+        "",
+        "",
+        "",
+        "",
+    )
+    table.add_row(
+        "  held / answered when the job ended",
+        f"{w['held']:,} / {w['answered']:,}",
+        "",
+        "",
+        f">= {TARGETS.watchers:,} {_mark(w['held'] == w['answered'] == w['watchers'] >= TARGETS.watchers)}",
+    )
+    table.add_row(
+        "  while held: API process CPU (/proc), Redis commands",
+        f"{w['api_cpu_percent_held']:.1f} % of a core, {w['redis_commands_held']} cmds",
+        "",
+        "",
+        f"0 cmds {_mark(w['redis_commands_held'] == 0)}",
+    )
+    for route, label in (("health", "GET /health"), ("post", "POST /jobs")):
+        idle, held = w["idle"][route], w["watching"][route]
+        ok = held["p99_seconds"] < TARGETS.watching_p99_seconds
+        table.add_row(
+            f"  {label} p50 / p99, {held['requests']} sequential: no watcher -> {w['watchers']:,} held",
+            f"{_ms(idle['p50_seconds'])} / {_ms(idle['p99_seconds'])} -> "
+            f"{_ms(held['p50_seconds'])} / {_ms(held['p99_seconds'])}",
+            "",
+            f"p99 {held['p99_seconds'] / idle['p99_seconds']:.2f}x without watchers",
+            f"p99 < {_ms(TARGETS.watching_p99_seconds)} {_mark(ok)}",
+        )

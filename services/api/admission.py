@@ -1,0 +1,139 @@
+"""Admission control: a bound on the work accepted and not yet ended, checked and enqueued in one step.
+
+Two counters in Redis hold that work: queue entries (MAX_QUEUED_ENTRIES) and work units
+(MAX_QUEUED_UNITS). The check, the increments and every write of the enqueue run in one Lua script, so
+concurrent submitters cannot overshoot and a refused call writes nothing. The writes are the very
+commands that JobStore.create and RQ's enqueue_many stage in a pipeline: collected, not executed, then
+replayed by the script after the check (RQ's own enqueue, only made conditional). Each job's record keeps
+its share, and the step that ends the job (shared/job_store.py) takes it off the counters: they follow
+the jobs' own state, so no fault makes them drift (a job ends once, whoever ends it).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+
+from shared.job_store import ADMITTED_ENTRIES, ADMITTED_FIELDS, ADMITTED_UNITS
+from shared.settings import get_settings
+
+# KEYS: the entries and units counters. ARGV: the two bounds, the share of Redis's maxmemory past which
+# nothing is admitted, the call's entries and units, the number of jobs J, then J x (record key, entries,
+# units), then each command as its length and its words. Returns {1} when admitted (and written);
+# {0, entries, units} (the counters) when a bound refuses, {-1, used, maxmemory} when memory does.
+_ADMIT = f"""
+local queued_entries = tonumber(redis.call('GET', KEYS[1]) or '0')
+local queued_units = tonumber(redis.call('GET', KEYS[2]) or '0')
+local entries, units = tonumber(ARGV[4]), tonumber(ARGV[5])
+if queued_entries + entries > tonumber(ARGV[1]) or queued_units + units > tonumber(ARGV[2]) then
+  return {{0, queued_entries, queued_units}}
+end
+local memory = redis.call('INFO', 'memory')
+local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
+local maxmemory = tonumber(string.match(memory, 'maxmemory:(%d+)'))
+if maxmemory > 0 and used > maxmemory * tonumber(ARGV[3]) then
+  return {{-1, used, maxmemory}}
+end
+local shares_end = 6 + 3 * tonumber(ARGV[6])
+local i = shares_end + 1
+while i <= #ARGV do
+  local words = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + words))
+  i = i + words + 1
+end
+for j = 7, shares_end, 3 do
+  redis.call('HSET', ARGV[j], '{ADMITTED_FIELDS[0]}', ARGV[j + 1], '{ADMITTED_FIELDS[1]}', ARGV[j + 2])
+end
+redis.call('INCRBY', KEYS[1], entries)
+redis.call('INCRBY', KEYS[2], units)
+return {{1}}
+"""
+
+
+@dataclass(frozen=True)
+class Share:
+    """What one job adds to the counters, kept in its record until it ends."""
+
+    record: str  # its record's key
+    entries: int
+    units: int
+
+
+class QueueFull(Exception):
+    """The call would take the work waiting past a bound: nothing was written (429, Retry-After)."""
+
+    def __init__(self, entries: int, units: int, why: str) -> None:
+        settings = get_settings()
+        self.entries, self.units = entries, units
+        self.max_entries, self.max_units = settings.max_queued_entries, settings.max_queued_units
+        self.retry_after = settings.queue_full_retry_after
+        super().__init__(f"the queue is full: {why}. Nothing was enqueued: retry after {self.retry_after} s")
+
+
+class TooMuchWork(ValueError):
+    """The call alone exceeds a bound: it could never be admitted (422), whatever waits."""
+
+
+def execute(redis: Redis, shares: list[Share], stage: Callable[[Pipeline], None]) -> None:
+    """The writes that `stage` stages in a pipeline, run if the shares fit under the bounds, atomically.
+
+    Raises TooMuchWork if they could never fit, QueueFull if they do not fit now; nothing is written then.
+    """
+    settings = get_settings()
+    entries, units = sum(s.entries for s in shares), sum(s.units for s in shares)
+    for name, adding, bound in (
+        ("MAX_QUEUED_ENTRIES", entries, settings.max_queued_entries),
+        ("MAX_QUEUED_UNITS", units, settings.max_queued_units),
+    ):
+        if adding > bound:
+            raise TooMuchWork(f"this request alone is {adding:,} of the {bound:,} that {name} admits at once")
+    # A cheap look first: under a flood most calls are refused, and a refusal should cost one round trip,
+    # not the staging of RQ jobs. It only ever refuses what the script would refuse at that moment; the
+    # script alone admits.
+    waiting, waiting_units = queued(redis)
+    if waiting + entries > settings.max_queued_entries or waiting_units + units > settings.max_queued_units:
+        raise _over_bounds(waiting, waiting_units, entries, units)
+    args: list[Any] = [
+        settings.max_queued_entries,
+        settings.max_queued_units,
+        settings.max_redis_memory_share,
+        entries,
+        units,
+        len(shares),
+    ]
+    for share in shares:
+        args += [share.record, share.entries, share.units]
+    with redis.pipeline() as pipe:  # never executed: only its staged commands are taken
+        stage(pipe)
+        # redis-py's staged commands: (words, options); the options only shape the replies, unused here.
+        for words, _options in pipe.command_stack:
+            args += [len(words), *words]
+    reply = redis.register_script(_ADMIT)(keys=[ADMITTED_ENTRIES, ADMITTED_UNITS], args=args)
+    if reply[0] == 0:
+        raise _over_bounds(int(reply[1]), int(reply[2]), entries, units)
+    if reply[0] == -1:
+        used, maxmemory = int(reply[1]), int(reply[2])
+        raise QueueFull(
+            *queued(redis),
+            f"Redis uses {used:,} bytes, over MAX_REDIS_MEMORY_SHARE ({settings.max_redis_memory_share:g}) "
+            f"of its maxmemory ({maxmemory:,}): the rest is kept for the work accepted to finish",
+        )
+
+
+def _over_bounds(waiting: int, waiting_units: int, entries: int, units: int) -> QueueFull:
+    settings = get_settings()
+    return QueueFull(
+        waiting,
+        waiting_units,
+        f"{waiting:,} queue entries and {waiting_units:,} work units are waiting (at most "
+        f"{settings.max_queued_entries:,} and {settings.max_queued_units:,}: MAX_QUEUED_ENTRIES, "
+        f"MAX_QUEUED_UNITS) and this request adds {entries:,} and {units:,}",
+    )
+
+
+def queued(redis: Any) -> tuple[int, int]:
+    """The work accepted and not yet ended: (queue entries, work units)."""
+    entries, units = redis.mget(ADMITTED_ENTRIES, ADMITTED_UNITS)
+    return int(entries or 0), int(units or 0)
