@@ -50,7 +50,15 @@ def assert_report_covers_workers(report: dict, worker_names: set[str], worker_ho
 def test_make_load_test(stack: Stack, tmp_path: Path) -> None:
     env = {"API_PORT": stack.api.base_url.port.__str__(), "COMPOSE_PROJECT_NAME": stack.project}
     result = make(
-        "load-test", env, "JOBS=8", "SIZE=300000", "CONCURRENCY=4", "MODE=distributed", f"REPORTS={tmp_path}"
+        # Several seconds of work: Docker's stats stream sends one frame a second, and its throttling
+        # figure needs two of them.
+        "load-test",
+        env,
+        "JOBS=8",
+        "SIZE=1000000",
+        "CONCURRENCY=4",
+        "MODE=distributed",
+        f"REPORTS={tmp_path}",
     )
     assert result.returncode == 0
     (report_file,) = tmp_path.glob("loadtest-*.json")

@@ -13,9 +13,9 @@ import pytest
 
 from services.tools import preflight
 from services.tools.local_stack import api as api_process
-from services.tools.local_stack import redis_server
+from services.tools.local_stack import our_workers, redis_server, stop
 from services.tools.preflight import NOT_READY
-from tests.helpers import free_port, require, require_tool
+from tests.helpers import free_port, require, require_tool, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 # A Docker engine nobody runs: what a stopped Docker looks like to a client.
@@ -104,11 +104,26 @@ def test_load_test_says_no_worker_is_consuming_waits_visibly_then_stops(api_with
     assert httpx.get(f"{api_without_workers}/dashboard").json()["statuses"] == {}
 
 
+@pytest.fixture
+def api_with_a_worker() -> Iterator[str]:
+    """Redis, the API and one ready worker of their own (no other test's state can unready it)."""
+    require_tool("redis-server")
+    with redis_server() as url, api_process(url, "one-worker") as base:
+        workers = our_workers(url, "one-worker", 1, 1)
+        try:
+            wait_for(
+                lambda: httpx.get(f"{base}/health").json()["workers_ready"] == 1 or None, 60, "a ready worker"
+            )
+            yield base
+        finally:
+            stop(workers)
+
+
 @pytest.mark.integration
-def test_load_test_with_a_worker_but_no_docker_says_so(api: httpx.Client) -> None:
+def test_load_test_with_a_worker_but_no_docker_says_so(api_with_a_worker: str) -> None:
     """The API and a ready worker, but no Docker engine to watch the containers with."""
     code, stdout, stderr = run_tool(
-        "services.tools.loadtest", "--url", str(api.base_url).rstrip("/"), env={"DOCKER_HOST": NO_DOCKER}
+        "services.tools.loadtest", "--url", api_with_a_worker, env={"DOCKER_HOST": NO_DOCKER}
     )
     assert code == NOT_READY, (stdout, stderr)
     assert one_line(stderr).startswith(f"load-test: Docker is not reachable at {NO_DOCKER} (")
