@@ -21,7 +21,7 @@ per chunk (distributed, hybrid). They map onto ours as follows, and only through
                                               RQ's finish); a chunk: merged, the last one finishes
     failed, retry left (RQ requeues it)       requeued: local back to queued, a chunk's job stays started
     failed, no retry left                     failed (the job function's own error, or the reaper's)
-    (any, after DELETE /jobs/<id>)            canceled: ours only; RQ's entries stay, and each one's
+    (any, after POST /jobs/<id>/cancel)       canceled: ours only; RQ's entries stay, and each one's
                                               begin finds the job ended and returns at once
 """
 
