@@ -11,10 +11,12 @@ the jobs' own state, so no fault makes them drift (a job ends once, whoever ends
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.commands.core import Script
 
 from shared.job_store import ADMITTED_ENTRIES, ADMITTED_FIELDS, ADMITTED_UNITS
 from shared.settings import get_settings
@@ -110,7 +112,7 @@ def execute(redis: Redis, shares: list[Share], stage: Callable[[Pipeline], None]
         # redis-py's staged commands: (words, options); the options only shape the replies, unused here.
         for words, _options in pipe.command_stack:
             args += [len(words), *words]
-    reply = redis.register_script(_ADMIT)(keys=[ADMITTED_ENTRIES, ADMITTED_UNITS], args=args)
+    reply = _admit_script(redis)(keys=[ADMITTED_ENTRIES, ADMITTED_UNITS], args=args)
     if reply[0] == 0:
         raise _over_bounds(int(reply[1]), int(reply[2]), entries, units)
     if reply[0] == -1:
@@ -120,6 +122,12 @@ def execute(redis: Redis, shares: list[Share], stage: Callable[[Pipeline], None]
             f"Redis uses {used:,} bytes, over MAX_REDIS_MEMORY_SHARE ({settings.max_redis_memory_share:g}) "
             f"of its maxmemory ({maxmemory:,}): the rest is kept for the work accepted to finish",
         )
+
+
+@lru_cache(maxsize=8)
+def _admit_script(redis: Redis) -> Script:
+    """The admission script on this client, built (and hashed) once, not per request."""
+    return redis.register_script(_ADMIT)
 
 
 def _over_bounds(waiting: int, waiting_units: int, entries: int, units: int) -> QueueFull:

@@ -22,9 +22,9 @@ def get_queue(redis: Annotated[Redis, Depends(get_redis)]) -> Queue:
     return Queue(get_settings().queue_name, connection=redis, serializer=JSONSerializer)
 
 
-def get_store(redis: Annotated[Redis, Depends(get_redis)]) -> JobStore:
-    """Job records: status, progress, answers."""
-    return JobStore(redis, get_settings().result_ttl)
+def get_store(request: Request) -> JobStore:
+    """Job records: status, progress, answers (the store made at start-up)."""
+    return request.app.state.store
 
 
 def get_ended(request: Request) -> EndedJobs:

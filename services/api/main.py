@@ -15,6 +15,7 @@ from services.api.responses import documented
 from services.api.routes import batch, dashboard, health, jobs, workers
 from services.api.routes import metrics as metrics_route
 from services.api.watch import EndedJobs
+from shared.job_store import JobStore
 from shared.redis_conn import connect
 from shared.settings import get_settings
 
@@ -28,6 +29,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     auth.check_configuration()
     url = settings.redis_connection_url()
     app.state.redis = connect(url, settings.redis_wait_seconds)
+    # One store for the process: its scripts are built and hashed once, not per request.
+    app.state.store = JobStore(app.state.redis, settings.result_ttl)
     # What GET /metrics exports, read from Redis at each scrape.
     app.state.metrics = metrics.registry(app.state.redis)
     # GET /jobs/{id} reads on the event loop, through a bounded pool; its watchers (?wait=) wait on the
