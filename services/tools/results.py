@@ -19,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from services.tools.bench import report as bench_report
+from services.tools.bench import render as bench_render
 from services.tools.loadtest import __main__ as loadtest
 from services.tools.loadtest import chart, compare
 from services.tools.monitor import idle
@@ -179,7 +179,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
         written.append(idle_file.name)
     bench = newest(reports, "bench-*.json")
     if bench:
-        page += section("`make bench`", as_text(bench_report.render, json.loads(bench.read_text())))
+        page += section("`make bench`", as_text(bench_render.render, json.loads(bench.read_text())))
         written.append(bench.name)
     (docs / "RESULTS.md").write_text("\n".join(page) + "\n")
     text = readme.read_text()

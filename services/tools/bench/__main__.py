@@ -23,11 +23,13 @@ from services.tools.bench import (
     efficiency,
     overhead,
     pools,
+    render,
     report,
     stack,
     watchers,
 )
 from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
+from services.tools.bench.figures import SECTIONS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -119,16 +121,17 @@ def main(argv: list[str] | None = None) -> int:
             result["profile"] = profile_worker(
                 connection, url, sizes.overhead_jobs, args.reports / "bench-worker.prof"
             )
-    result["targets"] = report.targets(result)
+    result["sections"] = SECTIONS.dump_python(report.sections(result), mode="json")
+    result["wrong_jobs"] = report.wrong_jobs(result)
     result["seconds"] = time.time() - started
-    report.render(result, console)
+    render.render(result, console)
     for line in result.get("profile", []):
         console.print(line, highlight=False)
     args.reports.mkdir(parents=True, exist_ok=True)
     path = args.reports / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2))
     console.print(f"report: {path}")
-    return 0 if result["targets"]["every job finished with the exact answer"] else 1
+    return 0 if result["wrong_jobs"] == 0 else 1
 
 
 def api_queue(connection: redis.Redis) -> Any:
