@@ -1,4 +1,4 @@
-"""Parallel efficiency T1 / (2 T) on ~20 ms CPU-bound chunks: local, distributed and hybrid, 2 cores.
+"""Parallel efficiency T1 / (2 T) on ~20 ms CPU-bound chunks: ours (local, distributed, hybrid), the peers.
 
 T1 is the same units run serially in this process, chunk by chunk, measured right before each run.
 """
@@ -14,6 +14,8 @@ from rq.serializers import JSONSerializer
 from services.api.enqueue import enqueue
 from services.tools.bench import stack
 from services.tools.bench.defaults import CHUNK_SECONDS, CPU_LO
+from services.tools.bench.peers import measure
+from services.tools.bench.peers.runners import PEERS
 from services.tools.bench.timing import Window, timed_run
 from shared.chunking import split
 from shared.job_status import FINISHED
@@ -121,24 +123,39 @@ def one_run(
         "t_seconds": window.seconds,
         "efficiency": t1 / (CORES * window.seconds),
         "wrong": wrong,
-        # The pool is warm if every job ran on the same processes: no pool was started inside a job.
+        # The pool is warm if the jobs ran on no more processes than it has: none was started inside a job.
         "distinct_pids": len(pids),
         "expected_pids": workers * pool,
         "queue_entries": len(ids),
     }
 
 
+def peer_run(
+    connection: redis.Redis, url: str, peer: str, width: int, jobs: int, chunks: int, name: str
+) -> dict[str, Any]:
+    """The same chunks as one_run's jobs, each chunk one job of the peer, on its 2-process layout."""
+    work = split(range(CPU_LO, CPU_LO + width * chunks), width)
+    one_job, expected = serial(work)
+    run = measure.cpu(connection, url, peer, work, jobs, name, expected.count)
+    t1 = one_job * jobs
+    return {**run, "t1_seconds": t1, "efficiency": t1 / (CORES * run["t_seconds"]), "jobs": jobs * chunks}
+
+
 def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, log: Any) -> dict[str, Any]:
-    """Calibrate, then every topology `rounds` times, interleaved; median efficiency per topology."""
+    """Calibrate, then every topology and peer `rounds` times, interleaved; median efficiency of each."""
     width = calibrate()
     chunk_seconds = serial([(CPU_LO, CPU_LO + width)])[0]
     results: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPOLOGIES}
+    peers: dict[str, list[dict[str, Any]]] = {p: [] for p in PEERS}
     for r in range(rounds):
         for topology in TOPOLOGIES:
             results[topology].append(
                 one_run(connection, url, topology, width, jobs, chunks, f"bench-eff-{topology}-{r}")
             )
             log(f"  round {r + 1}: {topology} efficiency {results[topology][-1]['efficiency']:.3f}")
+        for peer in PEERS:
+            peers[peer].append(peer_run(connection, url, peer, width, jobs, chunks, f"bench-eff-{peer}-{r}"))
+            log(f"  round {r + 1}: {peer} efficiency {peers[peer][-1]['efficiency']:.3f}")
     out: dict[str, Any] = {
         "ceiling": ceiling(width, chunks * jobs, max(3, rounds)),
         "chunk_width": width,
@@ -152,7 +169,11 @@ def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, 
             "layout": f"{workers} worker(s) x pool {pool}" + ("" if mode == topology else f", mode {mode}"),
             "efficiency": statistics.median(r["efficiency"] for r in runs),
             "exact": not any(r["wrong"] for r in runs),
-            "warm_pool": all(r["distinct_pids"] == r["expected_pids"] for r in runs),
+            "warm_pool": all(r["distinct_pids"] <= r["expected_pids"] for r in runs),
             "runs": runs,
         }
+    out["peers"] = {
+        peer: {"efficiency": statistics.median(r["efficiency"] for r in runs), "runs": runs}
+        for peer, runs in peers.items()
+    }
     return out

@@ -1,4 +1,4 @@
-"""Per-job overhead: N tiny jobs through our distributed path, stock RQ Worker and stock SimpleWorker."""
+"""Per-job overhead: N tiny jobs through our distributed path, stock RQ (Worker, SimpleWorker), the peers."""
 
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ from services.api.enqueue import enqueue
 from services.tools.bench import stack
 from services.tools.bench.defaults import TINY_HI, TINY_LO
 from services.tools.bench.jobs import tiny
+from services.tools.bench.peers import measure
+from services.tools.bench.peers.runners import PEERS
 from services.tools.bench.timing import Window, summary, timed_run
 from shared.job_store import JobStore
 from shared.jobs import parse_job
@@ -54,12 +56,25 @@ def stock(connection: redis.Redis, url: str, n: int, name: str, worker_class: st
 
 
 def run(connection: redis.Redis, url: str, n: int, rounds: int, log: Any) -> dict[str, Any]:
-    """Every runner, `rounds` times, interleaved so that drift hits them alike; medians."""
-    windows: dict[str, list[Window]] = {"ours": [], "simple": [], "fork": []}
+    """Every runner, `rounds` times, interleaved so that drift hits them alike; medians.
+
+    The peers' entries also say how many of their jobs went wrong (not run exactly once, or inexact).
+    """
+    windows: dict[str, list[Window]] = {"ours": [], "simple": [], "fork": [], **{p: [] for p in PEERS}}
+    wrong = dict.fromkeys(PEERS, 0)
+    tiny_count = tiny(TINY_LO, TINY_HI)
     for r in range(rounds):
         windows["ours"].append(ours(connection, url, n, f"bench-ours-{r}"))
         log(f"  round {r + 1}: ours {windows['ours'][-1].per_job * 1e3:.2f} ms/job")
         for key, cls in STOCK.items():
             windows[key].append(stock(connection, url, n, f"bench-{key}-{r}", cls))
             log(f"  round {r + 1}: stock {key} {windows[key][-1].per_job * 1e3:.2f} ms/job")
-    return {"jobs": n, **{key: summary(w) for key, w in windows.items()}}
+        for peer in PEERS:
+            window, bad = measure.noop(connection, url, peer, n, f"bench-{peer}-{r}", tiny_count)
+            windows[peer].append(window)
+            wrong[peer] += bad
+            log(f"  round {r + 1}: {peer} {window.per_job * 1e3:.2f} ms/job")
+    out: dict[str, Any] = {"jobs": n, **{key: summary(w) for key, w in windows.items()}}
+    for peer in PEERS:
+        out[peer] |= {"ran": [w.jobs for w in windows[peer]], "wrong": wrong[peer]}
+    return out

@@ -63,6 +63,11 @@ def table(title: str, sections: list[Section]) -> Table:
 
 def render(r: dict[str, Any], console: Console) -> None:
     """The figures table, the notes below it, the cost model, and every target met or not."""
+    if "sections" not in r:
+        console.print(
+            "this bench report predates the figure records: run `make bench` again", highlight=False
+        )
+        return
     sections = SECTIONS.validate_python(r["sections"])
     rounds = r["sizes"]["rounds"]
     title = f"make bench ({r['run']}): every figure from this run; medians of {rounds} round(s)"

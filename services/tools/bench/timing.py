@@ -1,4 +1,4 @@
-"""The queue figures' method (ANCHORS.md): jobs waiting, queue key hidden while workers start, then timed.
+"""The queue figures' method: jobs waiting, queue key hidden while workers start, then timed.
 
 Enqueue with no worker running, RENAME the queue key away, start the workers, wait until they are
 registered, RENAME it back (blocked readers wake at once), and time from the first job's start to the
@@ -74,8 +74,8 @@ def timed_run(
         raise RuntimeError(f"{ended['failed']} of {len(job_ids)} jobs failed on {queue.name}")
     starts, ends = _timestamps(connection, job_ids)
     commands = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0) > 0}
-    # Our own counting (the ZCARDs above and the two INFOs) is not the workers' doing.
-    for own in ("zcard", "info"):
+    # Our own counting (the ZCARDs above and the two INFOs) and the reveal are not the workers' doing.
+    for own in ("zcard", "info", "rename"):
         commands.pop(own, None)
     return Window(len(job_ids), max(ends) - min(starts), commands, cpu_after - cpu_before)
 
