@@ -58,10 +58,11 @@ def stock(connection: redis.Redis, url: str, n: int, name: str, worker_class: st
 def run(connection: redis.Redis, url: str, n: int, rounds: int, log: Any) -> dict[str, Any]:
     """Every runner, `rounds` times, interleaved so that drift hits them alike; medians.
 
-    The peers' entries also say how many of their jobs went wrong (not run exactly once, or inexact).
+    The peers' entries also keep each round's jobs run, the sum of their answers, and how many went
+    wrong (not run exactly once, or the answers not adding up).
     """
     windows: dict[str, list[Window]] = {"ours": [], "simple": [], "fork": [], **{p: [] for p in PEERS}}
-    wrong = dict.fromkeys(PEERS, 0)
+    runs: dict[str, list[measure.Run]] = {p: [] for p in PEERS}
     tiny_count = tiny(TINY_LO, TINY_HI)
     for r in range(rounds):
         windows["ours"].append(ours(connection, url, n, f"bench-ours-{r}"))
@@ -70,11 +71,14 @@ def run(connection: redis.Redis, url: str, n: int, rounds: int, log: Any) -> dic
             windows[key].append(stock(connection, url, n, f"bench-{key}-{r}", cls))
             log(f"  round {r + 1}: stock {key} {windows[key][-1].per_job * 1e3:.2f} ms/job")
         for peer in PEERS:
-            window, bad = measure.noop(connection, url, peer, n, f"bench-{peer}-{r}", tiny_count)
-            windows[peer].append(window)
-            wrong[peer] += bad
-            log(f"  round {r + 1}: {peer} {window.per_job * 1e3:.2f} ms/job")
+            runs[peer].append(measure.noop(connection, url, peer, n, f"bench-{peer}-{r}"))
+            windows[peer].append(runs[peer][-1].window)
+            log(f"  round {r + 1}: {peer} {windows[peer][-1].per_job * 1e3:.2f} ms/job")
     out: dict[str, Any] = {"jobs": n, **{key: summary(w) for key, w in windows.items()}}
     for peer in PEERS:
-        out[peer] |= {"ran": [w.jobs for w in windows[peer]], "wrong": wrong[peer]}
+        out[peer] |= {
+            "ran": [run.ran for run in runs[peer]],
+            "totals": [run.total for run in runs[peer]],
+            "wrong": sum(measure.wrong(run, n, n * tiny_count) for run in runs[peer]),
+        }
     return out

@@ -22,10 +22,9 @@ def wrong(r: Run, jobs: int, expected_total: int) -> int:
     return max(abs(jobs - r.ran), int(r.total != expected_total))
 
 
-def noop(connection: redis.Redis, url: str, peer: str, n: int, name: str, tiny_count: int) -> tuple[Any, int]:
-    """N tiny jobs on the peer's per-job layout: the window, and how many went wrong."""
-    r = run(connection, url, peer, [(TINY_LO, TINY_HI)] * n, PEERS[peer].noop_processes, name)
-    return r.window, wrong(r, n, n * tiny_count)
+def noop(connection: redis.Redis, url: str, peer: str, n: int, name: str) -> Run:
+    """N tiny jobs on the peer's per-job layout."""
+    return run(connection, url, peer, [(TINY_LO, TINY_HI)] * n, PEERS[peer].noop_processes, name)
 
 
 def cpu(
@@ -36,5 +35,6 @@ def cpu(
     return {
         "t_seconds": r.window.seconds,
         "ran": r.ran,
+        "total": r.total,
         "wrong": wrong(r, len(chunks) * copies, expected * copies),
     }
