@@ -24,6 +24,11 @@ class Target(BaseModel):
     met: bool
 
 
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds, for the text a figure stands beside."""
+    return f"{seconds * 1e3:.2f} ms"
+
+
 def at_most(value: float, bound: float) -> Target:
     return Target(op="<=", bound=bound, met=value <= bound)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.tools.bench import efficiency, report_api, report_node
 from services.tools.bench.defaults import TARGETS
-from services.tools.bench.figures import Figure, Section, at_least, at_most, below, median_figure
+from services.tools.bench.figures import Figure, Section, at_least, at_most, below, median_figure, ms
 from services.tools.bench.peers.runners import PEERS
 
 
@@ -30,10 +30,6 @@ LAYOUT_NOTES = {
 }
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.2f} ms"
-
-
 def wrong_jobs(r: dict[str, Any]) -> int:
     """Jobs that did not finish with the exact answer, over every queue run of the bench."""
     o, e, api = r["overhead"], r["efficiency"], r["api"]
@@ -51,7 +47,7 @@ def overhead(r: dict[str, Any]) -> Section:
     figures = []
     for key, label in RUNNERS.items():
         s = o[key]
-        load = f"{s['commands_per_job']:.0f} cmds, Redis {_ms(s['redis_cpu_per_job'])}"
+        load = f"{s['commands_per_job']:.0f} cmds, Redis {ms(s['redis_cpu_per_job'])}"
         ratio = "" if key == "ours" else f"; {s['per_job_seconds'] / ours:.2f}x ours"
         target = at_most(ours, TARGETS.overhead_seconds) if key == "ours" else None
         figures.append(median_figure(label, s["rounds"], "ms", beside=load + ratio, target=target))
@@ -74,7 +70,7 @@ def overhead(r: dict[str, Any]) -> Section:
             name=f"API round trip, {api['concurrency']} in flight, 2 workers",
             value=api["client_p50_seconds"],
             unit="ms",
-            beside=f"server {_ms(api['server_p50_seconds'])}, {api['jobs_per_second']:.0f} jobs/s; "
+            beside=f"server {ms(api['server_p50_seconds'])}, {api['jobs_per_second']:.0f} jobs/s; "
             f"{api['client_p50_seconds'] / ours:.1f}x ours",
         )
     )
@@ -99,13 +95,13 @@ def chunk_size(r: dict[str, Any]) -> Section:
                     name=f"stop {j['stop']:,}, {label}: {chunks} x {j[f'{kind}_chunk_size']:,}",
                     value=share,
                     unit="%",
-                    beside=f"work {_ms(j['work_seconds'])} (estimated {_ms(j['estimated_seconds'])})",
+                    beside=f"work {ms(j['work_seconds'])} (estimated {ms(j['estimated_seconds'])})",
                     target=at_most(share, c["share_target"]) if chunks > 1 else None,
                 )
             )
     note = (
         "primes in [0, stop): the fixed cost's share of the job's work, with a queue chunk costing "
-        f"{_ms(c['queue_chunk_seconds'])} (figure 1, ours) and a pool task {_ms(c['pool_task_seconds'])} "
+        f"{ms(c['queue_chunk_seconds'])} (figure 1, ours) and a pool task {ms(c['pool_task_seconds'])} "
         "(setting); no target for a job left in one chunk."
     )
     return Section(title="1d. automatic chunk size", note=note, figures=tuple(figures))
@@ -149,7 +145,7 @@ def parallel(r: dict[str, Any]) -> Section:
     )
     notes = "; ".join(f"{t}: {n}" for t, n in LAYOUT_NOTES.items())
     note = (
-        f"{e['jobs']} jobs x {e['chunks_per_job']} chunks of {_ms(e['chunk_seconds'])}; T1 is the same "
+        f"{e['jobs']} jobs x {e['chunks_per_job']} chunks of {ms(e['chunk_seconds'])}; T1 is the same "
         f"chunks run serially in one process right before each run. {notes}."
     )
     return Section(title="2. parallel efficiency T1/(2T)", note=note, figures=tuple(figures))

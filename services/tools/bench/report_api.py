@@ -3,11 +3,7 @@
 from typing import Any
 
 from services.tools.bench.defaults import TARGETS
-from services.tools.bench.figures import Figure, Section, at_least, at_most, below
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.2f} ms"
+from services.tools.bench.figures import Figure, Section, at_least, at_most, below, ms
 
 
 def enqueue(r: dict[str, Any]) -> Section:
@@ -54,7 +50,7 @@ def watchers(r: dict[str, Any]) -> Section:
                 name=f"{label} p99 while held",
                 value=busy["p99_seconds"],
                 unit="ms",
-                beside=f"p50 {_ms(busy['p50_seconds'])}; "
+                beside=f"p50 {ms(busy['p50_seconds'])}; "
                 f"{busy['p99_seconds'] / idle['p99_seconds']:.2f}x the p99 with none held",
                 target=below(busy["p99_seconds"], TARGETS.watching_p99_seconds),
             )

@@ -3,11 +3,7 @@
 from typing import Any
 
 from services.tools.bench.defaults import TARGETS
-from services.tools.bench.figures import Figure, Section, at_most
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.2f} ms"
+from services.tools.bench.figures import Figure, Section, at_most, ms
 
 
 def aggregation(r: dict[str, Any]) -> Section:
@@ -32,7 +28,7 @@ def aggregation(r: dict[str, Any]) -> Section:
             name=f"{s['chunks_per_job']} SharedTally merges: share of a job",
             value=s["share"],
             unit="%",
-            beside=f"of {_ms(s['job_kernel_seconds'])} kernel time",
+            beside=f"of {ms(s['job_kernel_seconds'])} kernel time",
             target=at_most(s["share"], TARGETS.aggregation_share),
         )
     )
@@ -55,7 +51,7 @@ def pools(r: dict[str, Any]) -> Section:
             name=f"{method}: new pool per job",
             value=p[method]["per_job_seconds"],
             unit="ms",
-            beside=f"warm {_ms(p[method]['warm_seconds'])}; {p[method]['ratio']:.1f}x warm",
+            beside=f"warm {ms(p[method]['warm_seconds'])}; {p[method]['ratio']:.1f}x warm",
         )
         for method in ("fork", "forkserver")
     ]
