@@ -7,7 +7,6 @@ Redis's command counts and CPU are read just before the reveal and just after th
 """
 
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,16 +80,14 @@ def timed_run(
 
 
 def _wait_ended(connection: redis.Redis, queue: Queue, count: int) -> dict[str, int]:
-    deadline = time.monotonic() + PHASE_TIMEOUT
-    while time.monotonic() < deadline:
+    def ended() -> dict[str, int] | None:
         pipe = connection.pipeline(transaction=False)
         pipe.zcard(queue.finished_job_registry.key)
         pipe.zcard(queue.failed_job_registry.key)
         finished, failed = pipe.execute()
-        if finished + failed >= count:
-            return {"finished": finished, "failed": failed}
-        time.sleep(POLL_INTERVAL)
-    raise TimeoutError(f"jobs on {queue.name} not all ended after {PHASE_TIMEOUT:g}s")
+        return {"finished": finished, "failed": failed} if finished + failed >= count else None
+
+    return stack.wait_for(ended, PHASE_TIMEOUT, f"every job on {queue.name} ended", POLL_INTERVAL)
 
 
 def _timestamps(connection: redis.Redis, job_ids: list[str]) -> tuple[list[float], list[float]]:
