@@ -68,10 +68,13 @@ def test_every_peer_ran_every_tiny_job_once_with_the_exact_answer(bench: tuple[d
         assert entry["wrong"] == 0, peer
 
 
-def test_every_peer_ran_every_cpu_job_once_with_the_exact_answer(bench: tuple[dict[str, Any], str]) -> None:
+def test_stock_rq_and_the_peers_ran_every_cpu_job_exactly(bench: tuple[dict[str, Any], str]) -> None:
     report, _ = bench
     e = report["efficiency"]
     one_job = sieve_count(CPU_LO, CPU_LO + e["chunk_width"] * QUICK.efficiency_chunks)
+    for run in e["stock"]["runs"]:  # stock RQ on the same chunks, its answers as RQ stored them
+        assert run["jobs"] == QUICK.efficiency_jobs * QUICK.efficiency_chunks
+        assert run["total"] == QUICK.efficiency_jobs * one_job
     for peer in PEERS:
         runs = e["peers"][peer]["runs"]
         assert len(runs) == QUICK.rounds, peer

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from services.api.enqueue import enqueue
-from services.tools.bench import stack
+from services.tools.bench import overhead, stack
 from services.tools.bench.defaults import CHUNK_SECONDS, CPU_LO
 from services.tools.bench.peers import measure
 from services.tools.bench.peers.runners import PEERS
@@ -141,18 +141,39 @@ def peer_run(
     return {**run, "t1_seconds": t1, "efficiency": t1 / (CORES * run["t_seconds"]), "jobs": jobs * chunks}
 
 
+def stock_run(
+    connection: redis.Redis, url: str, width: int, jobs: int, chunks: int, name: str
+) -> dict[str, Any]:
+    """The same chunks, each chunk one stock RQ job, on 2 stock SimpleWorker processes."""
+    work = split(range(CPU_LO, CPU_LO + width * chunks), width)
+    one_job, expected = serial(work)
+    window, total = overhead.stock(connection, url, work * jobs, name, overhead.STOCK["simple"], CORES)
+    t1 = one_job * jobs
+    return {
+        "t_seconds": window.seconds,
+        "t1_seconds": t1,
+        "efficiency": t1 / (CORES * window.seconds),
+        "jobs": jobs * chunks,
+        "total": total,
+        "wrong": int(total != expected.count * jobs),
+    }
+
+
 def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, log: Any) -> dict[str, Any]:
     """Calibrate, then every topology and peer `rounds` times, interleaved; median efficiency of each."""
     width = calibrate()
     chunk_seconds = serial([(CPU_LO, CPU_LO + width)])[0]
     results: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPOLOGIES}
     peers: dict[str, list[dict[str, Any]]] = {p: [] for p in PEERS}
+    stock: list[dict[str, Any]] = []
     for r in range(rounds):
         for topology in TOPOLOGIES:
             results[topology].append(
                 one_run(connection, url, topology, width, jobs, chunks, f"bench-eff-{topology}-{r}")
             )
             log(f"  round {r + 1}: {topology} efficiency {results[topology][-1]['efficiency']:.3f}")
+        stock.append(stock_run(connection, url, width, jobs, chunks, f"bench-eff-simple-{r}"))
+        log(f"  round {r + 1}: stock RQ SimpleWorker efficiency {stock[-1]['efficiency']:.3f}")
         for peer in PEERS:
             peers[peer].append(peer_run(connection, url, peer, width, jobs, chunks, f"bench-eff-{peer}-{r}"))
             log(f"  round {r + 1}: {peer} efficiency {peers[peer][-1]['efficiency']:.3f}")
@@ -172,6 +193,7 @@ def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, 
             "warm_pool": all(r["distinct_pids"] <= r["expected_pids"] for r in runs),
             "runs": runs,
         }
+    out["stock"] = {"efficiency": statistics.median(r["efficiency"] for r in stock), "runs": stock}
     out["peers"] = {
         peer: {"efficiency": statistics.median(r["efficiency"] for r in runs), "runs": runs}
         for peer, runs in peers.items()
