@@ -9,8 +9,6 @@ from celery.signals import worker_ready
 from services.tools.bench.peers import record
 from shared.settings import get_settings
 
-TASK = "bench.primes"
-
 
 def make_app(url: str) -> Celery:
     app = Celery("bench", broker=url, set_as_current=False)
@@ -25,7 +23,7 @@ def make_app(url: str) -> Celery:
 
 
 app = make_app(get_settings().redis_url)
-app.task(name=TASK)(record.primes)
+app.task(name=record.TASK)(record.primes)
 
 
 @worker_ready.connect

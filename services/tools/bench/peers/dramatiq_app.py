@@ -7,8 +7,6 @@ from dramatiq.middleware import Middleware
 from services.tools.bench.peers import record
 from shared.settings import get_settings
 
-ACTOR = "primes"
-
 
 class Ready(Middleware):
     """Writes the ready file once the worker's consumers and threads run."""
@@ -21,4 +19,6 @@ settings = get_settings()
 broker = RedisBroker(url=settings.redis_url)
 broker.add_middleware(Ready())
 dramatiq.set_broker(broker)
-dramatiq.actor(record.primes, actor_name=ACTOR, queue_name=settings.queue_name, broker=broker, max_retries=0)
+dramatiq.actor(
+    record.primes, actor_name=record.TASK, queue_name=settings.queue_name, broker=broker, max_retries=0
+)

@@ -14,6 +14,8 @@ from shared.kernels.primes import count_primes
 
 # The run's folder, given to the worker processes in their environment by the bench.
 FOLDER_ENV = "BENCH_PEER_FOLDER"
+# The name each peer registers `primes` under, and the bench sends its messages to.
+TASK = "bench.primes"
 
 _log: tuple[int, TextIO] | None = None
 

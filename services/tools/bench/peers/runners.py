@@ -28,12 +28,12 @@ def _spawn(argv: list[str], url: str, queue: str, run: Path) -> subprocess.Popen
 
 def celery_enqueue(url: str, queue: str, jobs: Bounds) -> None:
     """One message per job, each its own round trip, as an application sends them."""
-    from services.tools.bench.peers.celery_app import TASK, make_app
+    from services.tools.bench.peers.celery_app import make_app
 
     app = make_app(url)
     with app.producer_or_acquire() as producer:
         for lo, hi in jobs:
-            app.send_task(TASK, args=(lo, hi), queue=queue, producer=producer)
+            app.send_task(record.TASK, args=(lo, hi), queue=queue, producer=producer)
 
 
 def celery_workers(pool: str, concurrency: int) -> Callable[[str, str, int, Path], list[subprocess.Popen]]:
@@ -62,12 +62,10 @@ def dramatiq_enqueue(url: str, queue: str, jobs: Bounds) -> None:
     import dramatiq
     from dramatiq.brokers.redis import RedisBroker
 
-    from services.tools.bench.peers.dramatiq_app import ACTOR
-
     broker = RedisBroker(url=url)
     for lo, hi in jobs:
         broker.enqueue(
-            dramatiq.Message(queue_name=queue, actor_name=ACTOR, args=(lo, hi), kwargs={}, options={})
+            dramatiq.Message(queue_name=queue, actor_name=record.TASK, args=(lo, hi), kwargs={}, options={})
         )
     broker.close()
 
