@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     max_pi_samples: int = Field(default=100_000_000, ge=1)
     # Largest request body the API reads; bigger ones get 413 before anything parses them.
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
+    # Largest dataset POST /datasets takes, in bytes (streamed to Redis, never held whole by the API).
+    max_dataset_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    # Seconds a dataset is kept after its upload; a job accepted on it extends that to at least its own
+    # record's (RESULT_TTL), so no job outlives its data (shared/datasets.py).
+    dataset_ttl: int = Field(default=24 * 3600, ge=1)
     # Most chunks one job may be split into.
     max_chunks: int = Field(default=10_000, ge=1)
     # Most jobs one POST /jobs/batch may carry (its body must also fit in MAX_BODY_BYTES).

@@ -13,6 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from services.api.admission import QueueFull, TooMuchWork
 
@@ -57,7 +58,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "ctx": {"error": str(cause)},
         }
         return await _validation_error(request, RequestValidationError([error]))
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path; several may share it (GET and
+        # DELETE /datasets/{id}): `Allow` lists them all.
+        routes = [route for route in request.app.routes if _on_path(route, request)]
+        allowed = sorted({method for route in routes for method in route.methods})
+        exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": ", ".join(allowed)})
     return await http_exception_handler(request, exc)
+
+
+def _on_path(route: Any, request: Request) -> bool:
+    """Whether the route serves the request's path, whatever its method."""
+    if not hasattr(route, "methods"):
+        return False
+    match, _ = route.matches(request.scope)
+    return match != Match.NONE
 
 
 def _json_safe(value: Any) -> Any:

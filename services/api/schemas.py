@@ -153,3 +153,15 @@ class DashboardView(BaseModel):
     latency: LatencyView
     statuses: dict[str, int]  # status -> jobs, over the jobs the recent index holds
     recent: list[JobView]  # newest first
+
+
+class DatasetView(BaseModel):
+    """A dataset (POST /datasets, GET /datasets/{id}): what jobs of the `bytes` kernel read."""
+
+    id: str
+    bytes: int  # its size
+    sha256: str  # of its bytes, hex: check the upload arrived whole
+    created_at: float  # Unix time
+    # Seconds until it is dropped: DATASET_TTL after the upload, extended by each job accepted on it to
+    # at least that job's record's life (RESULT_TTL), so no job outlives its data.
+    expires_in: int
