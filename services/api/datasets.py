@@ -1,4 +1,5 @@
-"""Uploading a dataset: the request body streamed into Redis a block at a time, never held whole.
+"""Datasets in the API: uploading one (the request body streamed into Redis a block at a time, never
+held whole), and binding a `bytes` job to the dataset it names.
 
 The body is read as it arrives and appended to the dataset's upload key (shared/datasets.py) in blocks
 of UPLOAD_BLOCK bytes, so the API holds one block, whatever the dataset's size. Each append is admitted
@@ -15,12 +16,15 @@ from collections.abc import AsyncIterator
 from contextlib import suppress
 from functools import lru_cache
 
+from fastapi.exceptions import RequestValidationError
+from pydantic_core import PydanticCustomError
 from redis import Redis
 from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 
 from services.api.admission import QueueFull, queued
-from shared.datasets import DatasetKeys, DatasetMeta
+from shared.datasets import DatasetKeys, DatasetMeta, read_meta
+from shared.jobs import BytesJob, Job
 from shared.redis_script import NamedScript
 from shared.settings import get_settings
 
@@ -118,3 +122,34 @@ async def upload(redis: Redis, body: AsyncIterator[bytes], limit: int) -> Datase
         with suppress(RedisError):
             redis.delete(keys.upload)
         raise
+
+
+def bind(redis: Redis, job: Job) -> None:
+    """A `bytes` job learns its dataset's size, hence its units; RequestValidationError (422) if the
+    dataset does not exist (`dataset_not_found`) or the job's chunk_size makes too many chunks of it.
+
+    The dataset may still go before the job runs (DELETE): the job then fails, saying so.
+    """
+    if not isinstance(job, BytesJob):
+        return
+    dataset = job.params.dataset
+    meta = read_meta(redis, dataset)
+    if meta is None:
+        message = f"no dataset with id {dataset!r} (never uploaded, deleted or expired): POST /datasets first"
+        error = {
+            "type": "dataset_not_found",
+            "loc": ("body", "params", "dataset"),
+            "msg": message,
+            "input": dataset,
+        }
+        raise RequestValidationError([error])
+    try:
+        job.bind(meta.bytes)
+    except PydanticCustomError as exc:
+        error = {
+            "type": exc.type,
+            "loc": ("body", "chunk_size"),
+            "msg": exc.message(),
+            "input": job.chunk_size,
+        }
+        raise RequestValidationError([error]) from None

@@ -61,18 +61,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         # Starlette names the methods of the first route on the path; several may share it (GET and
         # DELETE /datasets/{id}): `Allow` lists them all.
-        routes = [route for route in request.app.routes if _on_path(route, request)]
-        allowed = sorted({method for route in routes for method in route.methods})
-        exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": ", ".join(allowed)})
+        allowed = ", ".join(m for m in _METHODS if _served(request, m))
+        exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": allowed})
     return await http_exception_handler(request, exc)
 
 
-def _on_path(route: Any, request: Request) -> bool:
-    """Whether the route serves the request's path, whatever its method."""
-    if not hasattr(route, "methods"):
-        return False
-    match, _ = route.matches(request.scope)
-    return match != Match.NONE
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _served(request: Request, method: str) -> bool:
+    """Whether some route of the app serves the request's path with `method`."""
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 def _json_safe(value: Any) -> Any:

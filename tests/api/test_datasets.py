@@ -13,10 +13,15 @@ import redis
 
 from services.tools.local_stack import api as api_process
 from shared.datasets import DatasetKeys
+from shared.job_store import JobKeys
+from shared.kernels.dataset import BLOCK
+from tests.conftest import QUEUE
+from tests.helpers import records_and_queue, submit
 
 pytestmark = pytest.mark.integration
 
 MiB = 1 << 20
+LIMITED_QUEUE = "datasets-limit"
 OCTETS = {"Content-Type": "application/octet-stream"}
 
 
@@ -83,9 +88,12 @@ def test_bad_uploads_are_refused_and_store_nothing(
 
 @pytest.fixture(scope="module")
 def small_limit_api(redis_url: str) -> Iterator[httpx.Client]:
-    """An API whose datasets may hold at most 2.5 MiB, over three upload blocks."""
+    """An API whose datasets may hold at most 2.5 MiB (over two upload blocks) and are kept 100 s, and
+    whose jobs at most 16 chunks; no worker takes its queue."""
     with (
-        api_process(redis_url, "datasets-limit", MAX_DATASET_BYTES=str(5 * MiB // 2)) as base,
+        api_process(
+            redis_url, LIMITED_QUEUE, MAX_DATASET_BYTES=str(5 * MiB // 2), DATASET_TTL="100", MAX_CHUNKS="16"
+        ) as base,
         httpx.Client(base_url=base, timeout=30) as client,
     ):
         yield client
@@ -160,3 +168,62 @@ def test_uploading_64_mib_raises_the_apis_resident_memory_by_16_mib_at_most(redi
     grown = peak[0] - baseline
     print(f"\nAPI RSS {baseline / MiB:.1f} MiB before, peak {peak[0] / MiB:.1f} MiB: +{grown / MiB:.1f} MiB")
     assert grown <= 16 * MiB, f"the API's RSS grew by {grown / MiB:.1f} MiB uploading 64 MiB"
+
+
+def test_a_job_on_a_dataset_that_does_not_exist_is_refused_and_enqueues_nothing(
+    api: httpx.Client, redis_client: redis.Redis
+) -> None:
+    before = records_and_queue(redis_client, QUEUE)
+    for dataset in ("0" * 32, deleted_dataset(api)):
+        response = api.post("/jobs", json={"kernel": "bytes", "params": {"dataset": dataset}})
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert (error["type"], error["loc"]) == ("dataset_not_found", ["body", "params", "dataset"])
+    assert records_and_queue(redis_client, QUEUE) == before
+
+
+def deleted_dataset(client: httpx.Client) -> str:
+    dataset = upload(client, b"gone soon")["id"]
+    assert client.delete(f"/datasets/{dataset}").status_code == 204
+    return dataset
+
+
+def test_a_chunk_size_that_cuts_the_dataset_too_fine_is_refused(
+    small_limit_api: httpx.Client, redis_client: redis.Redis
+) -> None:
+    """Known only once the dataset is found: 17 blocks in chunks of 1 is over MAX_CHUNKS (16 here)."""
+    dataset = upload(small_limit_api, bytes(17 * BLOCK))["id"]
+    before = records_and_queue(redis_client, LIMITED_QUEUE)
+    body = {"kernel": "bytes", "params": {"dataset": dataset}, "mode": "distributed", "chunk_size": 1}
+    response = small_limit_api.post("/jobs", json=body)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert (error["type"], error["loc"]) == ("chunk_size_too_small", ["body", "chunk_size"])
+    assert records_and_queue(redis_client, LIMITED_QUEUE) == before
+
+
+def test_a_job_keeps_its_dataset_as_long_as_its_record(
+    small_limit_api: httpx.Client, redis_client: redis.Redis
+) -> None:
+    """Uploaded with DATASET_TTL 100 s; a job accepted on it extends it to the record's RESULT_TTL."""
+    dataset = upload(small_limit_api, b"some bytes")["id"]
+    keys = DatasetKeys.of(dataset)
+    assert 0 < redis_client.ttl(keys.data) <= 100
+    job = submit(small_limit_api, {"kernel": "bytes", "params": {"dataset": dataset}})
+    record_ttl = redis_client.ttl(JobKeys.of(job).record)
+    assert record_ttl > 100
+    for key in (keys.data, keys.meta):
+        assert record_ttl - 5 <= redis_client.ttl(key) <= record_ttl
+    # Nothing takes that queue: cancel it, which gives back its share of the admission bound.
+    assert small_limit_api.post(f"/jobs/{job}/cancel").json()["status"] == "canceled"
+
+
+def test_other_methods_are_405_naming_every_method_the_path_serves(api: httpx.Client) -> None:
+    """GET and DELETE /datasets/{id} are two routes on one path: `Allow` names both."""
+    for method, path, allowed in [
+        ("POST", f"/datasets/{'a' * 32}", "GET, DELETE"),
+        ("PUT", f"/datasets/{'a' * 32}", "GET, DELETE"),
+        ("GET", "/datasets", "POST"),
+    ]:
+        response = api.request(method, path)
+        assert (response.status_code, response.headers.get("allow")) == (405, allowed), (method, path)
