@@ -14,9 +14,9 @@ import redis
 from services.tools.local_stack import api as api_process
 from shared.datasets import DatasetKeys
 from shared.job_store import JobKeys
-from shared.kernels.dataset import BLOCK
+from shared.kernels.dataset import BLOCK, tally
 from tests.conftest import QUEUE
-from tests.helpers import records_and_queue, submit
+from tests.helpers import records_and_queue, submit, wait_for_job
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +227,47 @@ def test_other_methods_are_405_naming_every_method_the_path_serves(api: httpx.Cl
     ]:
         response = api.request(method, path)
         assert (response.status_code, response.headers.get("allow")) == (405, allowed), (method, path)
+
+
+def test_every_mode_gives_the_same_exact_answer_moving_the_data_its_way(
+    api: httpx.Client, workers: list
+) -> None:
+    """local reads the dataset once and pickles no data to its pool; distributed reads each byte once,
+    in its chunks' slices, and pickles nothing; hybrid reads each byte once, a slice per chunk."""
+    data = random.Random(4).randbytes(300 * BLOCK + 1234)
+    dataset = upload(api, data)["id"]
+    expected = tally(data, 1)
+    views = {}
+    for mode in ("local", "distributed", "hybrid"):
+        job = submit(api, {"kernel": "bytes", "params": {"dataset": dataset, "work": 1}, "mode": mode})
+        views[mode] = view = wait_for_job(api, job)
+        assert view["status"] == "finished", view
+        assert view["result"] == {"count": len(data), "histogram": expected.histogram}, mode
+        assert view["bytes_read"] == len(data), mode
+    assert views["distributed"]["bytes_pickled"] == 0
+    assert views["distributed"]["progress"]["chunks_total"] > 1
+    # The pool's tasks name a segment, never carry the data: ~150 bytes a task (8 tasks for local
+    # here, 3.5 KB for hybrid's), under 1 % of the data.
+    assert 0 < views["local"]["bytes_pickled"] < 200 * views["local"]["progress"]["chunks_total"]
+    for mode in ("local", "hybrid"):
+        assert 0 < views[mode]["bytes_pickled"] < len(data) / 100, views[mode]
+
+
+def test_a_dataset_deleted_while_its_job_runs_fails_that_job_alone(api: httpx.Client, workers: list) -> None:
+    """Its chunks not yet started fail the job, saying why; a job on another dataset is not touched."""
+    doomed = upload(api, random.Random(6).randbytes(32 * BLOCK))["id"]
+    kept_data = random.Random(7).randbytes(8 * BLOCK)
+    kept = upload(api, kept_data)["id"]
+    # ~0.4 s of hashing by the cost model: chunks of ~30 ms, far more than the two workers start at once.
+    job = submit(api, {"kernel": "bytes", "params": {"dataset": doomed, "work": 64}, "mode": "distributed"})
+    other = submit(api, {"kernel": "bytes", "params": {"dataset": kept, "work": 2}, "mode": "distributed"})
+    assert api.delete(f"/datasets/{doomed}").status_code == 204
+    failed = wait_for_job(api, job)
+    assert failed["status"] == "failed", failed
+    assert (
+        failed["error"]
+        == f"DatasetGone: dataset {doomed} is gone (deleted or expired) before this job read it"
+    )
+    finished = wait_for_job(api, other)
+    assert finished["status"] == "finished", finished
+    assert finished["result"]["histogram"] == tally(kept_data, 2).histogram

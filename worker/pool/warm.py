@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import multiprocessing.pool
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -102,6 +103,7 @@ class PoolRun:
     pids: list[int]
     cpu_seconds: float
     canceled: bool = False
+    pickled_bytes: int = 0  # the tasks as pickled to the pool processes (their params included)
 
 
 class WarmPool:
@@ -154,6 +156,7 @@ class WarmPool:
         self._shared.cancel.clear()
         self.tally.reset(generation)
         tasks = [(generation, kernel, dict(params), lo, hi) for lo, hi in chunks]
+        pickled = sum(len(pickle.dumps(task)) for task in tasks)
         pids: set[int] = set()
         cpu_seconds = 0.0
         self._relay.follow(generation, on_progress, should_cancel)
@@ -183,7 +186,7 @@ class WarmPool:
         canceled = self._shared.cancel.is_set()
         if merged != len(chunks) and not canceled:
             raise RuntimeError(f"{merged} chunks merged, expected {len(chunks)}")
-        return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled)
+        return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled, pickled)
 
     def _check_health(self) -> None:
         """Raise PoolBroken (after killing the pool) if a pool process died: its chunk will never return."""
