@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from typing import Any
 
 from shared.kernels import run_kernel
@@ -111,6 +112,9 @@ class WarmPool:
 
     def __init__(self, processes: int, start_method: str) -> None:
         ctx = multiprocessing.get_context(start_method)
+        # Pool processes attach to shared memory by name (worker/data/staging.py): with the tracker
+        # running first, it is theirs too (any start method), so no process's exit unlinks a segment.
+        resource_tracker.ensure_running()
         self.processes = processes
         self.start_method = start_method
         self._shared = _Shared(SharedTally(ctx), ctx.Queue(), ctx.Event())
