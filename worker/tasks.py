@@ -57,13 +57,10 @@ def run_local(job_id: str, lo: int, hi: int, task_size: int) -> dict[str, Any]:
         if spec is None:
             return {"skipped": status}
         run = data.on_pool(
-            store.redis,
             job_id,
             pool,
             spec,
-            lo,
-            hi,
-            chunks=split(range(lo, hi), task_size),
+            split(range(lo, hi), task_size),
             on_progress=lambda done: store.set_progress(job_id, done),
             should_cancel=_cancel_check(job_id),
         )
@@ -95,13 +92,10 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
             return {"skipped": status}
         if pool is not None and task_size:
             run = data.on_pool(
-                store.redis,
                 job_id,
                 pool,
                 spec,
-                lo,
-                hi,
-                chunks=split(range(lo, hi), task_size),
+                split(range(lo, hi), task_size),
                 should_cancel=_cancel_check(job_id),
             )
             if run.canceled:
@@ -109,7 +103,7 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
             tally, cpu_seconds, pids = run.tally, run.cpu_seconds, run.pids
         else:
             cpu_start = time.process_time()
-            tally = data.here(store.redis, job_id, spec, lo, hi)
+            tally = data.here(job_id, spec, lo, hi)
             cpu_seconds, pids = time.process_time() - cpu_start, [os.getpid()]
         done = store.merge_chunk(job_id, index, tally, cpu_seconds, host, pids)
         completed["chunks"] += 1

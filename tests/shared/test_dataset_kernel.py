@@ -1,6 +1,7 @@
 """The `bytes` kernel: exact answers checked against independent references, any split of the blocks
 merging to the one-piece answer, its staged sources, its cost and its plan."""
 
+import os
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -20,9 +21,10 @@ DATA = random.Random(3).randbytes(5 * BLOCK + 321)  # five whole blocks and a sh
 
 
 @pytest.fixture(autouse=True)
-def default_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
+def _settings_defaults(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The plans below follow from Settings' defaults: none of this shell's variables for them."""
+    mine = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    monkeypatch.setattr(os, "environ", mine)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

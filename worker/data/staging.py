@@ -19,18 +19,26 @@ from typing import Any
 from shared.kernels import run_kernel
 from shared.kernels.dataset import BLOCK
 from shared.tally import Tally
+from worker import runtime
 from worker.data import accounting
 from worker.data.source import read_into, read_slice, slice_size
 from worker.pool.warm import PoolRun, WarmPool
 
 
 def on_pool(
-    redis: Any, job_id: str, pool: WarmPool, spec: Mapping[str, Any], lo: int, hi: int, **run: Any
+    job_id: str,
+    pool: WarmPool,
+    spec: Mapping[str, Any],
+    chunks: list[tuple[int, int]],
+    redis: Any = None,
+    **run: Any,
 ) -> PoolRun:
-    """`pool.run(kernel, params, **run)` for units [lo, hi) of the job; a `bytes` job's slice staged
-    once in shared memory for it."""
+    """`pool.run(kernel, params, chunks, **run)` for the job; a `bytes` job's slice (its chunks' span,
+    consecutive blocks) staged once in shared memory for it. `redis`: the worker's own by default."""
     if spec["kernel"] != "bytes":
-        return pool.run(spec["kernel"], spec["params"], **run)
+        return pool.run(spec["kernel"], spec["params"], chunks, **run)
+    redis = redis or runtime.store().redis
+    lo, hi = chunks[0][0], chunks[-1][1]
     dataset = spec["params"]["dataset"]
     size = slice_size(redis, dataset, lo * BLOCK, hi * BLOCK)
     segment = SharedMemory(create=True, size=size)
@@ -41,7 +49,7 @@ def on_pool(
         finally:
             view.release()
         staged = {"segment": segment.name, "first_block": lo, "bytes": size}
-        result = pool.run("bytes", {**spec["params"], "staged": staged}, **run)
+        result = pool.run("bytes", {**spec["params"], "staged": staged}, chunks, **run)
     finally:
         segment.close()
         segment.unlink()
@@ -49,10 +57,11 @@ def on_pool(
     return result
 
 
-def here(redis: Any, job_id: str, spec: Mapping[str, Any], lo: int, hi: int) -> Tally:
+def here(job_id: str, spec: Mapping[str, Any], lo: int, hi: int, redis: Any = None) -> Tally:
     """Units [lo, hi) of the job computed in this process; a `bytes` job reads only its slice."""
     if spec["kernel"] != "bytes":
         return run_kernel(spec["kernel"], spec["params"], lo, hi)
+    redis = redis or runtime.store().redis
     data = read_slice(redis, spec["params"]["dataset"], lo * BLOCK, hi * BLOCK)
     staged = {"data": data, "first_block": lo, "bytes": len(data)}
     tally = run_kernel("bytes", {**spec["params"], "staged": staged}, lo, hi)

@@ -4,7 +4,6 @@ the job's failure; the bytes moved land in the job's record."""
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -12,6 +11,7 @@ import redis
 from shared.datasets import DatasetKeys
 from shared.job_store import JobKeys
 from shared.kernels.dataset import BLOCK, blocks, tally
+from tests.worker.data.conftest import segments
 from worker.data import source, staging
 from worker.pool.warm import WarmPool
 
@@ -28,18 +28,6 @@ def dataset(rclient: redis.Redis) -> Iterator[str]:
     rclient.hset(JobKeys.of(JOB).record, mapping={"id": JOB})
     yield DATASET
     rclient.delete(DatasetKeys.of(DATASET).data, JobKeys.of(JOB).record)
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[WarmPool]:
-    warm = WarmPool(2, "forkserver")
-    yield warm
-    warm.close()
-
-
-def segments() -> set[str]:
-    """The shared memory segments that exist (multiprocessing.shared_memory's, by their prefix)."""
-    return {p.name for p in Path("/dev/shm").iterdir() if p.name.startswith("psm_")}
 
 
 def test_reads_a_slice_or_fills_a_buffer_and_says_when_the_dataset_is_gone(
@@ -64,7 +52,7 @@ def test_the_pool_reads_a_slice_staged_once_in_shared_memory_then_freed(
 ) -> None:
     spec = {"kernel": "bytes", "params": {"dataset": dataset, "work": work}}
     before = segments()
-    run = staging.on_pool(rclient, JOB, pool, spec, 3, 41, chunks=[(3, 10), (10, 30), (30, 41)])
+    run = staging.on_pool(JOB, pool, spec, [(3, 10), (10, 30), (30, 41)], redis=rclient)
     assert (run.tally, run.chunks) == (tally(DATA[3 * BLOCK :], work), 3)
     assert segments() == before  # the segment was unlinked
     size = len(DATA) - 3 * BLOCK
@@ -76,7 +64,7 @@ def test_the_pool_reads_a_slice_staged_once_in_shared_memory_then_freed(
 
 def test_a_chunk_here_reads_only_its_slice(rclient: redis.Redis, dataset: str) -> None:
     spec = {"kernel": "bytes", "params": {"dataset": dataset, "work": 1}}
-    assert staging.here(rclient, JOB, spec, 5, 9) == tally(DATA[5 * BLOCK : 9 * BLOCK], 1)
+    assert staging.here(JOB, spec, 5, 9, redis=rclient) == tally(DATA[5 * BLOCK : 9 * BLOCK], 1)
     record = rclient.hgetall(JobKeys.of(JOB).record)
     assert (int(record[b"bytes_read"]), int(record[b"bytes_pickled"])) == (4 * BLOCK, 0)
 
@@ -85,8 +73,8 @@ def test_a_dataset_gone_fails_the_run_and_leaves_no_segment(rclient: redis.Redis
     spec = {"kernel": "bytes", "params": {"dataset": "f" * 32, "work": 0}}
     before = segments()
     with pytest.raises(source.DatasetGone):
-        staging.on_pool(rclient, JOB, pool, spec, 0, blocks(len(DATA)), chunks=[(0, 41)])
+        staging.on_pool(JOB, pool, spec, [(0, blocks(len(DATA)))], redis=rclient)
     with pytest.raises(source.DatasetGone):
-        staging.here(rclient, JOB, spec, 0, 2)
+        staging.here(JOB, spec, 0, 2, redis=rclient)
     assert segments() == before
     assert not rclient.exists(JobKeys.of(JOB).record)  # nothing written for it

@@ -7,27 +7,15 @@ how multiprocessing tracks segments changed in 3.13 (`track`), and may again.
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from multiprocessing.shared_memory import SharedMemory
-from pathlib import Path
 
 import pytest
 
 from shared.kernels.dataset import BLOCK, tally
+from tests.worker.data.conftest import segments
 from worker.pool.warm import WarmPool
 
 DATA = random.Random(5).randbytes(BLOCK)
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[WarmPool]:
-    warm = WarmPool(2, "forkserver")
-    yield warm
-    warm.close()
-
-
-def segments() -> set[str]:
-    return {p.name for p in Path("/dev/shm").iterdir() if p.name.startswith("psm_")}
 
 
 def test_a_segment_attached_by_a_pool_process_stays_the_creators_to_free(pool: WarmPool) -> None:
@@ -49,6 +37,7 @@ def test_a_segment_attached_by_a_pool_process_stays_the_creators_to_free(pool: W
 _ATTACH_AND_EXIT = """
 import sys
 from multiprocessing.shared_memory import SharedMemory
+from tests.worker.data.conftest import segments
 from worker.pool.warm import WarmPool
 
 pool = WarmPool(2, sys.argv[1])  # before this process ever used shared memory
