@@ -173,6 +173,9 @@ class JobRecord:
     hosts: dict[str, int]  # container hostname -> chunks it ran
     pool_processes: dict[str, int]  # container hostname -> pool size it began the job with
     pids: list[str]  # "hostname:pid" of every process that computed a chunk
+    # A `bytes` job's data moved (worker/data/accounting.py): read from Redis, pickled to pool processes.
+    bytes_read: int = 0
+    bytes_pickled: int = 0
 
 
 @dataclass(frozen=True)
@@ -419,4 +422,6 @@ def parse_record(raw: dict, hosts: dict, pids: set) -> JobRecord | None:
         hosts={h.decode(): int(n) for h, n in hosts.items()},
         pool_processes={k[5:]: int(v) for k, v in fields.items() if k.startswith("pool:")},
         pids=sorted(p.decode() for p in pids),
+        bytes_read=int(fields.get("bytes_read", 0)),
+        bytes_pickled=int(fields.get("bytes_pickled", 0)),
     )

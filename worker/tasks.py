@@ -17,8 +17,8 @@ from typing import Any
 
 from shared.chunking import split
 from shared.job_status import CANCELED
-from shared.kernels import run_kernel
 from worker import runtime
+from worker.data import staging as data
 from worker.queue import retries
 
 # Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
@@ -56,9 +56,10 @@ def run_local(job_id: str, lo: int, hi: int, task_size: int) -> dict[str, Any]:
         spec, status = store.begin(job_id, host, pool.processes)
         if spec is None:
             return {"skipped": status}
-        run = pool.run(
-            spec["kernel"],
-            spec["params"],
+        run = data.on_pool(
+            job_id,
+            pool,
+            spec,
             split(range(lo, hi), task_size),
             on_progress=lambda done: store.set_progress(job_id, done),
             should_cancel=_cancel_check(job_id),
@@ -90,9 +91,10 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
         if spec is None:
             return {"skipped": status}
         if pool is not None and task_size:
-            run = pool.run(
-                spec["kernel"],
-                spec["params"],
+            run = data.on_pool(
+                job_id,
+                pool,
+                spec,
                 split(range(lo, hi), task_size),
                 should_cancel=_cancel_check(job_id),
             )
@@ -101,7 +103,7 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
             tally, cpu_seconds, pids = run.tally, run.cpu_seconds, run.pids
         else:
             cpu_start = time.process_time()
-            tally = run_kernel(spec["kernel"], spec["params"], lo, hi)
+            tally = data.here(job_id, spec, lo, hi)
             cpu_seconds, pids = time.process_time() - cpu_start, [os.getpid()]
         done = store.merge_chunk(job_id, index, tally, cpu_seconds, host, pids)
         completed["chunks"] += 1

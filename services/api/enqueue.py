@@ -17,8 +17,9 @@ from rq import Queue, Retry
 from rq.queue import EnqueueData
 
 from services.api import admission
+from shared.datasets import keep_for_job
 from shared.job_store import JobKeys, JobStore
-from shared.jobs import PiJob, PrimesJob
+from shared.jobs import Job
 from shared.plan import JobPlan, plan_job
 from shared.settings import get_settings
 
@@ -72,9 +73,7 @@ def entries_of(job_id: str, plan: JobPlan, options: dict[str, Any]) -> list[Enqu
     ]
 
 
-def accept(
-    spec: PrimesJob | PiJob, options: dict[str, Any] | None = None, plan: JobPlan | None = None
-) -> Accepted:
+def accept(spec: Job, options: dict[str, Any] | None = None, plan: JobPlan | None = None) -> Accepted:
     """A new id for the job, its plan (made now unless given) and its queue entries (nothing is
     written yet)."""
     options = job_options() if options is None else options
@@ -100,13 +99,16 @@ def write(store: JobStore, queue: Queue, jobs: list[Accepted]) -> None:
                 chunking="auto" if job.plan.auto else "fixed",
                 pipeline=pipe,
             )
+            if job.spec["kernel"] == "bytes":
+                # Its dataset lives at least as long as its record (shared/datasets.py).
+                keep_for_job(pipe, job.spec["params"]["dataset"], store.ttl)
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
 
     shares = [admission.Share(JobKeys.of(j.job_id).record, len(j.entries), j.units) for j in jobs]
     admission.execute(store.redis, shares, stage)
 
 
-def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Accepted]:
+def enqueue(store: JobStore, queue: Queue, specs: Iterable[Job]) -> list[Accepted]:
     """Plan every job, then write them all at once; the jobs, in order."""
     options = job_options()
     jobs = [accept(spec, options) for spec in specs]
