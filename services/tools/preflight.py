@@ -16,7 +16,7 @@ import docker.errors
 import httpx
 
 from services.tools import api_auth
-from services.tools.monitor.docker_cpu import PROJECT_LABEL
+from services.tools.stack import containers
 
 # The exit status of a tool that refused to start (1 means it ran and found something wrong).
 NOT_READY = 2
@@ -50,8 +50,7 @@ def docker_client(**options: object) -> docker.DockerClient:
 
 def require_containers(client: docker.DockerClient, project: str) -> None:
     """NotReady unless the compose project has a running container."""
-    running = client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}", "status": "running"})
-    if not running:
+    if not containers(client, project):
         raise NotReady(
             f"no container of the compose project {project!r} is running: start the stack with `make up`"
         )

@@ -25,7 +25,7 @@ from typing import Any
 import docker
 
 from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, throttled_between, used_between
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.stack import containers, service_of
 
 PROC_STAT = Path("/proc/stat")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -78,10 +78,9 @@ class Ledger:
     """Opened at a run's start and closed at its end; `account()` then splits the cores' time."""
 
     def __init__(self, client: docker.DockerClient, project: str) -> None:
-        filters = {"label": f"{PROJECT_LABEL}={project}", "status": "running"}
-        containers = client.containers.list(filters=filters)
-        self._services = {c.name: c.labels.get(SERVICE_LABEL, "?") for c in containers}
-        self._meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in containers})
+        running = containers(client, project)
+        self._services = {c.name: service_of(c) for c in running}
+        self._meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in running})
         self._start: _Reading | None = None
         self._end: _Reading | None = None
 

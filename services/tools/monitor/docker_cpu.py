@@ -26,13 +26,12 @@ import requests
 import urllib3.exceptions
 from docker.models.containers import Container
 
+from services.tools.stack import SERVICE_LABEL, containers
 from worker.cgroup.throttling import Throttling
 
 log = logging.getLogger(__name__)
 
 # Labels compose puts on every container it creates.
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
 
 # dockerd refreshes stats once a second: the finest sampling interval there is.
 ENGINE_TICK = 1.0
@@ -363,9 +362,7 @@ class CpuSampler:
         """Open a stream for each running container of the project that has none."""
         assert self._client is not None
         # Sparse: one request, no inspect per container every second.
-        listed = self._client.containers.list(
-            sparse=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
-        )
+        listed = containers(self._client, self.project, sparse=True)
         for sparse in listed:
             with self._lock:
                 track = self._tracks.get(sparse.id)
