@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from services.tools.local_stack import free_port, redis_server, wait_for
+from services.tools.local_stack import free_port, redis_server
+from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 
 if TYPE_CHECKING:

@@ -19,6 +19,7 @@ import httpx
 from services.tools import api_auth, preflight, stack
 from services.tools.loadtest.faults import FAULTS, Fault, injected
 from services.tools.loadtest.stack_info import worker_containers
+from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 from shared.kernels.primes import count_primes
 
@@ -54,15 +55,13 @@ class ChaosReport:
 def _wait_healthy(client: docker.DockerClient, project: str, timeout: float = 120) -> None:
     """Until every worker container is up and healthy (its RQ worker registered): a container restored
     after the previous fault must be taking jobs again before the next one is injected."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def all_healthy() -> bool | None:
         states = [c.attrs["State"] for c in stack.containers(client, project, "worker", running=False)]
-        if states and all(
-            s["Status"] == "running" and s.get("Health", {}).get("Status") == "healthy" for s in states
-        ):
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"worker containers of {project} not all healthy after {timeout:g}s")
+        up = [s["Status"] == "running" and s.get("Health", {}).get("Status") == "healthy" for s in states]
+        return (bool(up) and all(up)) or None
+
+    wait_for(all_healthy, timeout, f"worker containers of {project} (all healthy)", interval=0.5)
 
 
 def run_chaos(
