@@ -16,19 +16,22 @@ The same two readings give each container's CFS throttling over the run (worker/
 """
 
 import os
-import resource
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import docker
+import psutil
 
-from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, throttled_between, used_between
+from services.tools.monitor.cgroups import (
+    CgroupMeter,
+    CpuCounters,
+    process_cpu_seconds,
+    throttled_between,
+    used_between,
+)
 from services.tools.stack import containers, service_of
 
-PROC_STAT = Path("/proc/stat")
-TICKS = os.sysconf("SC_CLK_TCK")
 # The lines of the account, in the order they are shown.
 LINES = ("kernels", "workers_other", "api", "redis", "engine", "load_generator", "host_other", "idle")
 LABELS = {
@@ -56,15 +59,15 @@ SHORT = {
 }
 
 
-def host_busy_seconds(path: Path = PROC_STAT) -> float:
+def host_busy_seconds() -> float:
     """CPU seconds every core of the host spent busy since boot (all but idle and iowait)."""
-    fields = [int(f) for f in path.read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICKS
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + t.irq + t.softirq + t.steal
 
 
 def _self_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU seconds, every thread's (the load generator's)."""
+    return process_cpu_seconds(os.getpid(), children=False)
 
 
 @dataclass
