@@ -12,7 +12,7 @@ last job's end, the host's cores offered `host cores x wall` core-seconds; they 
 - the rest of the host's processes (busy time in /proc/stat not counted above);
 - nothing: idle cores.
 
-The same two readings give each container's CFS throttling over the run (worker/cgroup/throttling.py).
+The same two readings give each container's CFS throttling over the run (shared/cgroup/throttling.py).
 """
 
 import os

@@ -5,7 +5,7 @@ between any two instants, which is what "what did X cost during this run" needs.
 is found from its first process (`/proc/<pid>/cgroup`), so this works with cgroup v1 and v2 and any
 cgroup driver. The engine's processes (dockerd, containerd, the shims that run `docker exec` for
 healthchecks, docker-proxy) live outside every container, on the same cores: they are counted apart.
-The same readings take each container's CFS throttling counters (worker/cgroup/throttling.py), from the
+The same readings take each container's CFS throttling counters (shared/cgroup/throttling.py), from the
 cpu controller's folder on v1.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import psutil
 
-from worker.cgroup.throttling import Throttling, group_throttling
-from worker.cgroup.usage import group_cpu_seconds
+from shared.cgroup.throttling import Throttling, group_throttling
+from shared.cgroup.usage import group_cpu_seconds
 
 CGROUP_FS = Path("/sys/fs/cgroup")
 PROC = Path("/proc")

@@ -27,7 +27,7 @@ import urllib3.exceptions
 from docker.models.containers import Container
 
 from services.tools.stack import SERVICE_LABEL, containers
-from worker.cgroup.throttling import Throttling
+from shared.cgroup.throttling import Throttling
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from rich.text import Text
 from services.tools import preflight
 from services.tools.monitor.docker_cpu import ENGINE_TICK, ContainerSeries, CpuSampler
 from services.tools.stack import default_project
-from worker.cgroup.throttling import ZERO, Throttling
+from shared.cgroup.throttling import ZERO, Throttling
 
 # Samples kept per container (an hour at one a second): a monitor left open must not grow forever.
 MAX_SAMPLES = 3600
