@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from services.tools import preflight
-from services.tools.monitor.docker_cpu import ENGINE_TICK, ContainerSeries, CpuSampler
+from services.tools.monitor.cpu_series import ContainerSeries
+from services.tools.monitor.docker_cpu import ENGINE_TICK, CpuSampler
 from services.tools.stack import default_project
 from shared.cgroup.throttling import ZERO, Throttling
 
