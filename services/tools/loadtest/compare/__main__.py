@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except preflight.NotReady as exc:
         return preflight.refuse("compare", exc)
     shape = WorkloadShape(args.kernel, args.size, args.jobs, args.concurrency)
-    comparison = Plan(shape, args.budget, args.groups, args.rounds, args.reports)
-    result = run(ComposeStack(args.project, args.port), comparison, console, down=args.down)
+    to_run = Plan(shape, args.budget, args.groups, args.rounds, args.reports)
+    result = run(ComposeStack(args.project, args.port), to_run, console, down=args.down)
     render(result, console)
     stem = files.write(result, args.reports)
     console.print(f"reports: {stem}.json, {stem}.png")
