@@ -30,3 +30,8 @@ def new_job_id() -> str:
 def entry_id(job_id: str, index: int | None = None) -> str:
     """The RQ job id of a job's queue entry: its chunk `index`, or the whole job (None)."""
     return job_id if index is None else f"{job_id}-{index}"
+
+
+def our_job(entry: str) -> str:
+    """The job id that an entry's id names (see entry_id)."""
+    return entry.split("-", 1)[0]
