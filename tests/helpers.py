@@ -8,10 +8,7 @@ import contextlib
 import os
 import shutil
 import signal
-import threading
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +16,7 @@ import pytest
 import redis
 
 from services.tools.local_stack import free_port, redis_server, wait_for
+from services.tools.redis_monitor import monitored
 from shared.job_status import ENDED
 
 if TYPE_CHECKING:
@@ -99,36 +97,6 @@ def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
 def command_calls(client: redis.Redis, command: str) -> int:
     """How many times this redis-server has run `command` (lower case) since it started."""
     return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
-
-
-@contextmanager
-def monitored(url: str) -> Iterator[list[dict]]:
-    """The commands that the redis-server at `url` runs while inside, from MONITOR (filled on exit).
-
-    Each is redis-py's parse: `command` ("XREAD BLOCK 100 ..."), `client_address` and `client_port`
-    ("lua" for the commands of a script).
-    """
-    listener = redis.Redis.from_url(url, socket_timeout=None)
-    control = redis.Redis.from_url(url)
-    control.ping()  # connected now, so that none of its handshake is seen
-    sentinel = f"end-of-monitor-{uuid.uuid4().hex}"
-    seen: list[dict] = []
-
-    with listener.monitor() as monitor:
-
-        def listen() -> None:
-            while (command := monitor.next_command())["command"] != f"ECHO {sentinel}":
-                seen.append(command)
-
-        thread = threading.Thread(target=listen, daemon=True)
-        thread.start()
-        try:
-            yield seen
-        finally:
-            control.echo(sentinel)
-            thread.join(30)
-            control.close()
-    assert not thread.is_alive(), "MONITOR never saw the end of its watch"
 
 
 def client_address(client: redis.Redis) -> tuple[str, str]:
