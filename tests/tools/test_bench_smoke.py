@@ -37,6 +37,10 @@ def test_quick_bench_runs_and_writes_its_report(tmp_path: Path) -> None:
     ):
         assert figure in report
     assert report["overhead"]["ours"]["per_job_seconds"] > 0
+    # Every chunk job of ours: two round trips, its take and its finish (the commands each ran beside them).
+    chunks = report["chunk_commands"]["chunks"]
+    assert [c["chunk"] for c in chunks] == ["middle", "last"]
+    assert all([t["sent"] for t in c["round_trips"]] == ["take", "finish"] for c in chunks)
     assert "targets" in result.stdout
     # The cost model's coefficients, measured here, printed as the settings lines for .env.
     measured = report["cost_model"]["measured"]
