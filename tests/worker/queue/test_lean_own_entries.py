@@ -109,6 +109,19 @@ def test_a_distributed_job_finishes_exact(queue: Queue, store: JobStore, stock: 
     assert queue.connection.zcard(queue.started_job_registry.key) == 0
 
 
+def test_what_rq_info_reads_of_the_worker_is_whole_once_it_is_idle(
+    queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our entries' finish leaves the worker's counters and state to its next beat; going idle sends them."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)  # no beat within the run: only going idle sends them
+    submit(store, queue, 3)
+    worker = work(queue, store)
+    fields = queue.connection.hgetall(worker.key)
+    assert (fields[b"state"], fields[b"successful_job_count"]) == (b"idle", b"3")
+    assert float(fields[b"total_working_time"]) > 0
+    assert worker.lean_jobs == 3
+
+
 def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
     redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
