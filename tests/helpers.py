@@ -21,9 +21,11 @@ from shared.job_status import ENDED
 
 if TYPE_CHECKING:
     import httpx
+    from rq import SimpleWorker
 
 __all__ = [
     "IN_CI",
+    "burst",
     "client_address",
     "command_calls",
     "free_port",
@@ -97,6 +99,21 @@ def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
 def command_calls(client: redis.Redis, command: str) -> int:
     """How many times this redis-server has run `command` (lower case) since it started."""
     return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+def burst(worker: "SimpleWorker") -> "SimpleWorker":
+    """Run an RQ worker in this process until its queues are empty (burst mode); RQ's signal handlers out.
+
+    RQ installs its SIGTERM/SIGINT handlers for good: put ours back, or every process this test session
+    forks later (a Pool's) would run RQ's warm shutdown on SIGTERM instead of exiting.
+    """
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return worker
 
 
 def client_address(client: redis.Redis) -> tuple[str, str]:

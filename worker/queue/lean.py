@@ -390,22 +390,10 @@ class LeanWorker(SimpleWorker):
                 "host": merge.host,
                 "ttl": self.own.store.ttl,
             }
+        keys, args = self._finished(job, queue, execution)
         self._finish_ours(
-            keys={
-                "finished": queue.finished_job_registry.key,
-                "started": queue.started_job_registry.key,
-                "executions": self.executions_key,
-                "job": job.key,
-            },
-            args={
-                "id": job.id,
-                "execution_id": execution.id,
-                "now": ended.timestamp(),
-                "now_text": utcformat(ended),
-                "result_ttl": job.get_result_ttl(self.default_result_ttl),
-                "execution_prefix": self._prefixes["execution"],
-                **merge_args,
-            },
+            keys=keys,
+            args={**args, **merge_args},
             rest=list(merge.pids) if merge is not None else [],
         )
         job._status = JobStatus.FINISHED
@@ -426,22 +414,11 @@ class LeanWorker(SimpleWorker):
             "execution_started_at": execution.created_at.timestamp(),
             "execution_ended_at": ended.timestamp(),
         }
+        keys, args = self._finished(job, queue, execution)
         done = self._finish(
-            keys={
-                "finished": queue.finished_job_registry.key,
-                "started": queue.started_job_registry.key,
-                "worker": self.key,
-                "executions": self.executions_key,
-                "job": job.key,
-                "dependencies": job.dependencies_key,
-            },
+            keys={**keys, "worker": self.key, "dependencies": job.dependencies_key},
             args={
-                "id": job.id,
-                "execution_id": execution.id,
-                "now": ended.timestamp(),
-                "now_text": utcformat(ended),
-                "result_ttl": job.get_result_ttl(self.default_result_ttl),
-                "execution_prefix": self._prefixes["execution"],
+                **args,
                 "executions_prefix": self._prefixes["executions"],
                 "results_prefix": self._prefixes["results"],
                 "working_seconds": (ended - job.started_at).total_seconds(),
@@ -452,3 +429,24 @@ class LeanWorker(SimpleWorker):
             job._status = JobStatus.FINISHED
             self._busy_written = False
         return bool(done)
+
+    def _finished(self, job: Job, queue: Queue, execution: Execution) -> tuple[dict[str, str], dict]:
+        """The keys and arguments that both finish scripts take: the job, its execution, its queue's
+        registries and the worker's index of executions."""
+        ended = job.ended_at
+        assert ended is not None
+        keys = {
+            "finished": queue.finished_job_registry.key,
+            "started": queue.started_job_registry.key,
+            "executions": self.executions_key,
+            "job": job.key,
+        }
+        args = {
+            "id": job.id,
+            "execution_id": execution.id,
+            "now": ended.timestamp(),
+            "now_text": utcformat(ended),
+            "result_ttl": job.get_result_ttl(self.default_result_ttl),
+            "execution_prefix": self._prefixes["execution"],
+        }
+        return keys, args

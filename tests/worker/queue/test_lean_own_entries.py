@@ -6,7 +6,6 @@ Jobs are written as the API writes them (services.api.enqueue); the worker runs 
 mode) with worker.tasks' job functions, whose store is this test's (distributed chunks need no pool).
 """
 
-import signal
 import socket
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from shared.entries import entry_id
 from shared.job_store import JobKeys, JobStore
 from shared.jobs import parse_job
 from shared.kernels.primes import count_primes
-from tests.helpers import monitored
+from tests.helpers import burst, monitored
 from worker import runtime
 from worker.queue import lean
 from worker.queue.lean import LeanWorker, OwnEntries
@@ -62,18 +61,10 @@ def submit(store: JobStore, queue: Queue, chunks: int) -> str:
 
 def work(queue: Queue, store: JobStore, stock: bool = False) -> SimpleWorker:
     """Run LeanWorker (our entries begun and merged in its scripts), or stock SimpleWorker, until empty."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     if stock:
-        worker = SimpleWorker([queue], connection=queue.connection, serializer=JSONSerializer)
-    else:
-        own = OwnEntries(HOST, 1, store)
-        worker = LeanWorker([queue], connection=queue.connection, serializer=JSONSerializer, own=own)
-    try:
-        worker.work(burst=True)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    return worker
+        return burst(SimpleWorker([queue], connection=queue.connection, serializer=JSONSerializer))
+    own = OwnEntries(HOST, 1, store)
+    return burst(LeanWorker([queue], connection=queue.connection, serializer=JSONSerializer, own=own))
 
 
 def exact(chunks: int) -> tuple[int, list[int]]:
