@@ -239,6 +239,10 @@ class JobStore:
         end_keys = ("record", "hosts", "metrics")
         self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
 
+    def script_shas(self) -> dict[str, str]:
+        """The SHA1 (as EVALSHA names it) of the begin and merge scripts, by name."""
+        return {"begin": self._begin.sha, "merge": self._merge.sha}
+
     def create(
         self,
         job_id: str,

@@ -146,6 +146,10 @@ class LeanWorker(SimpleWorker):
         self._unsent = [0, 0.0]  # our entries finished and their working seconds, not yet counted in Redis
         self.lean_jobs = 0
 
+    def script_shas(self) -> dict[str, str]:
+        """Each script's SHA1 (as EVALSHA names it) by name: take, finish, finish_ours."""
+        return {"take": self._take.sha, "finish": self._finish.sha, "finish_ours": self._finish_ours.sha}
+
     # --- rate-limited chores of RQ's loop -------------------------------------------------------
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:

@@ -86,11 +86,9 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
     (job,) = enqueue(store, queue, [spec])
     # The scripts' SHA1s, as EVALSHA names them (computed here; nothing is sent).
     probe = LeanWorker([queue], connection=connection, own=OwnEntries("", 1, store))
+    shas = {**probe.script_shas(), **store.script_shas()}
     names = {
-        probe._take.sha: "take",
-        probe._finish_ours.sha: "finish",
-        store._begin.sha: "begin",
-        store._merge.sha: "merge",
+        sha: "finish" if name == "finish_ours" else name for name, sha in shas.items() if name != "finish"
     }
     with monitored(url) as seen:
         timed_run(connection, queue, job.entry_ids, lambda: stack.our_workers(url, name, 1, 1), 1)

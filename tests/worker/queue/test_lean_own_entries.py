@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from rq import Queue, SimpleWorker
+from rq import Queue, SimpleWorker, Worker
+from rq.executions import Execution
 from rq.serializers import JSONSerializer
 
 from services.api.enqueue import enqueue
@@ -120,12 +121,7 @@ def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
     scripts carry them: one take and one finish per chunk, and one take that finds the queue empty."""
     monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)  # no heartbeat within the run: counts are exact
     probe = LeanWorker([queue], connection=queue.connection, own=OwnEntries(HOST, 1, store))
-    scripts = {
-        probe._take.sha: "take",
-        probe._finish_ours.sha: "finish",
-        store._begin.sha: "begin",
-        store._merge.sha: "merge",
-    }
+    scripts = {sha: name for name, sha in {**probe.script_shas(), **store.script_shas()}.items()}
     counts = {}
     for stock in (False, True):
         submit(store, queue, 4)
@@ -133,7 +129,7 @@ def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
             work(queue, store, stock)
         names = [scripts.get(c.split()[1], "other") for c, _ in calls(seen) if c.startswith("EVALSHA ")]
         counts[stock] = {name: names.count(name) for name in sorted(set(names))}
-    assert counts[False] == {"finish": 4, "take": 5}
+    assert counts[False] == {"finish_ours": 4, "take": 5}
     assert counts[True] == {"begin": 4, "merge": 4}
 
 
@@ -218,3 +214,31 @@ def test_an_entry_whose_record_is_gone_fails_through_the_store(queue: Queue, sto
     job = queue.fetch_job(entry)
     assert job is not None and "has no record" in job.latest_result().exc_string
     assert not queue.connection.exists(JobKeys.of(job_id).record)
+
+
+def test_a_running_entry_of_ours_is_seen_by_rqs_tools_and_the_reaper(
+    queue: Queue, store: JobStore, redis_client: redis.Redis
+) -> None:
+    """Between take and finish: what `rq info` and rq-dashboard read (the started registry, the worker's
+    current job), and what worker.queue.reaper reads (the execution: its worker and start)."""
+    job_id = submit(store, queue, 1)
+    entry = entry_id(job_id, 0)
+    worker = LeanWorker(
+        [queue], connection=redis_client, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
+    )
+    taken = worker.dequeue_job_and_maintain_ttl(timeout=None)
+    assert taken is not None and taken[0].id == entry
+    assert queue.started_job_registry.get_job_ids() == [entry]
+    assert queue.started_job_registry.count == 1
+    seen = Worker.find_by_key(worker.key, connection=redis_client, serializer=JSONSerializer)
+    assert seen is not None and seen.get_state() == "busy"
+    current = seen.get_current_job()
+    assert current is not None and current.id == entry
+    [(found_job, execution_id)] = queue.started_job_registry.get_job_and_execution_ids(cleanup=False)
+    execution = Execution.fetch(execution_id, found_job, redis_client)
+    assert (execution.worker_name, execution.job_id) == (worker.name, entry)
+    assert store.read(job_id).status == "started"  # type: ignore[union-attr]
+    worker.execute_job(*taken)
+    assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
+    assert queue.started_job_registry.count == 0
+    assert Worker.find_by_key(worker.key, connection=redis_client).get_current_job() is None  # type: ignore[union-attr]

@@ -180,7 +180,7 @@ def test_one_take_script_call_per_job(redis_url: str, redis_client: redis.Redis,
     queues = [new_queue(redis_client) for _ in range(queue_count)]
     for i in range(4):
         queues[-1].enqueue("tests.worker.queue.lean_jobs.add", i, 0)
-    sha = LeanWorker(queues, connection=redis_client)._take.sha
+    sha = LeanWorker(queues, connection=redis_client).script_shas()["take"]
     with monitored(redis_url) as seen:
         worker = work(*queues)
     assert worker.lean_jobs == 4
