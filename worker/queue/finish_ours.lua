@@ -2,9 +2,9 @@
 -- function left (shared.job_store's merge_chunk, when A.job is set), then the records of a finished job
 -- that RQ's tools read: its status, its TTL, the FinishedJobRegistry, the execution cleaned up. No
 -- Result (the answer is in our job's record; rq-dashboard reads a job's latest Result only for a
--- failure's traceback), no dependencies set (our entries have none), and the worker's counters and state
--- wait for its next heartbeat (take.lua). Prepended with shared.job_store.LUA_STEPS. Returns the
--- merge's answer (merge_chunk's), or 0 if there was nothing to merge.
+-- failure's traceback), no dependencies set (our entries have none); the worker's counters and state
+-- wait for its next heartbeat (LeanWorker.heartbeat) or for it to go idle. Prepended with
+-- shared.job_store.LUA_STEPS. Returns the merge's answer (merge_chunk's), or 0 if nothing was merged.
 local merged = 0
 if A.job ~= '' then merged = merge_chunk(job_keys(A.job), A) end
 local ttl = tonumber(A.result_ttl)

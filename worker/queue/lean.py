@@ -19,8 +19,8 @@ Our own queue entries (`own`, given by worker/__main__.py; shared.entries) get m
 written: the take also begins our job (shared.job_store's begin_job) and the finish (finish_ours.lua)
 also merges the chunk that the job function left (merge_chunk; worker.queue.handoff), so a chunk costs
 those two round trips in all; and of RQ's records they get what RQ's tools read (`rq info`,
-rq-dashboard, worker.queue.reaper), listed in the scripts. The worker's counters and heartbeat go with
-the take at most once per BEAT_INTERVAL, and when it goes idle.
+rq-dashboard, worker.queue.reaper), listed in the scripts. The worker counts them with its heartbeat
+(at most once per BEAT_INTERVAL) and when it goes idle.
 
 Everything else stays RQ's own code, on these same records: the job timeout (RQ's death penalty around
 the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`, the job's retries
@@ -83,8 +83,6 @@ _TAKE_ARGS = (
     "pool_processes",
     "beat",
     "mark_busy",
-    "jobs_done",
-    "working_seconds",
 )
 _FINISH_KEYS = ("finished", "started", "worker", "executions", "job", "dependencies")
 _FINISH_ARGS = (
@@ -141,6 +139,7 @@ class LeanWorker(SimpleWorker):
         self._begun: dict[str, handoff.Begun] = {}
         self._keys_of: dict[str, dict[str, str]] = {}
         self._last_beat = 0.0
+        self._last_extension = 0.0  # the last take that extended the worker key's TTL
         self._last_suspension_check = 0.0
         self._busy_written = False  # whether Redis says this worker is busy
         self._unsent = [0, 0.0]  # our entries finished and their working seconds, not yet counted in Redis
@@ -157,7 +156,14 @@ class LeanWorker(SimpleWorker):
         if timeout is None and pipeline is None and time.monotonic() - self._last_beat < BEAT_INTERVAL:
             return
         self._last_beat = time.monotonic()
-        super().heartbeat(timeout, pipeline)
+        if not self._unsent[0] or pipeline is not None:
+            super().heartbeat(timeout, pipeline)
+            return
+        # With the counts of our entries finished since the last beat (finish_ours.lua leaves them).
+        with self.connection.pipeline() as pipe:
+            super().heartbeat(timeout, pipe)
+            self._send_counts(pipe)
+            pipe.execute()
 
     def check_for_suspension(self, burst: bool) -> None:
         """`rq suspend` is honoured within BEAT_INTERVAL instead of before every job."""
@@ -246,7 +252,7 @@ class LeanWorker(SimpleWorker):
         non-empty queue; the started job and its queue, or None if they are all empty."""
         execution_id = uuid.uuid4().hex
         now = datetime.now(UTC)
-        beat = time.monotonic() - self._last_beat >= BEAT_INTERVAL
+        beat = time.monotonic() - self._last_extension >= BEAT_INTERVAL
         raw = self._take(
             keys={"worker": self.key, "executions": self.executions_key},
             groups=[self._queue_keys(queue) for queue in queues],
@@ -266,8 +272,6 @@ class LeanWorker(SimpleWorker):
                 "pool_processes": self.own.pool_processes if self.own else 0,
                 "beat": int(beat),
                 "mark_busy": int(not self._busy_written),
-                "jobs_done": self._unsent[0],
-                "working_seconds": self._unsent[1],
             },
         )
         if not raw:
@@ -275,10 +279,9 @@ class LeanWorker(SimpleWorker):
         queue, job_id, begun, answer = queues[raw[0] - 1], raw[1].decode(), raw[2], raw[3]
         self._busy_written = True
         if begun == 2 or beat:
-            # Every other entry's take beats as RQ's does; ours when it was time, with the counts.
-            self._last_beat = time.monotonic()
-            if begun != 2:
-                self._unsent = [0, 0.0]
+            # Every other entry's take beats as RQ's does (the worker's TTL covers the job's timeout); ours
+            # at most once per BEAT_INTERVAL.
+            self._last_extension = time.monotonic()
         if begun != 2:
             self._begun[job_id] = (
                 handoff.Begun(json.loads(answer), job_status.STARTED)

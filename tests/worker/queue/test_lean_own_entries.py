@@ -242,3 +242,21 @@ def test_a_running_entry_of_ours_is_seen_by_rqs_tools_and_the_reaper(
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
     assert queue.started_job_registry.count == 0
     assert Worker.find_by_key(worker.key, connection=redis_client).get_current_job() is None  # type: ignore[union-attr]
+
+
+def test_the_worker_counts_our_entries_with_its_heartbeat_while_busy(
+    queue: Queue, store: JobStore, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 0.0)  # a heartbeat before every take
+    submit(store, queue, 3)
+    worker = LeanWorker(
+        [queue], connection=redis_client, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
+    )
+    counted = []
+    for _ in range(3):
+        taken = worker.dequeue_job_and_maintain_ttl(timeout=None)
+        assert taken is not None
+        counted.append(int(redis_client.hget(worker.key, "successful_job_count") or 0))
+        worker.execute_job(*taken)
+    assert counted == [0, 1, 2]  # each beat counted the entries finished before it
+    assert redis_client.hget(worker.key, "state") == b"busy"
