@@ -260,3 +260,19 @@ def test_the_worker_counts_our_entries_with_its_heartbeat_while_busy(
         worker.execute_job(*taken)
     assert counted == [0, 1, 2]  # each beat counted the entries finished before it
     assert redis_client.hget(worker.key, "state") == b"busy"
+
+
+def test_a_merge_left_by_a_chunk_that_then_fails_is_merged_by_the_worker(
+    queue: Queue, store: JobStore
+) -> None:
+    job_id = submit(store, queue, 1)
+    entry = entry_id(job_id, 0)
+    queue.connection.delete(queue.key)  # its entry, replaced by one that fails once its merge is left
+    queue.enqueue(
+        "tests.worker.queue.lean_jobs.leave_merge_then_fail", job_id, 0, LO, LO + CHUNK, job_id=entry
+    )
+    work(queue, store)
+    assert queue.failed_job_registry.get_job_ids() == [entry]
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(1), 1)
