@@ -97,7 +97,8 @@ _KEY_SUFFIXES = [(name, key.removeprefix(PREFIX)) for name, key in asdict(JobKey
 # begin_job: record that a worker began (first start wins) and read the job's request, atomically, so
 # that a cancel between the check and the write is never overwritten by "started". Returns {1, spec}
 # when the job may run, {0, status} when it has ended, {-1} when its record is gone. A distributed
-# chunk runs in one process (shared.plan): its pool size is 1 whatever the worker's.
+# chunk runs in one process (shared.plan): its pool size is 1 whatever the worker's. A job already
+# begun on this host with the same pool size (its next chunks) writes nothing.
 #
 # merge_chunk: a chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3
 # if the record is gone; else the chunks done, and the last one ends the job. Zero counts are not sent
@@ -109,11 +110,14 @@ local function job_keys(id)
           metrics = '{job_metrics.KEY}'}}
 end
 local function begin_job(K, A)
-  local f = redis.call('HMGET', K.record, 'status', 'spec', 'mode', 'started_at')
+  local f = redis.call('HMGET', K.record, 'status', 'spec', 'mode', 'started_at', 'pool:' .. A.host)
   if f[1] == false then return {{-1}} end
   if not may(f[1], '{job_status.STARTED}') then return {{0, f[1]}} end
-  local pool = A.pool_processes
+  local pool = tonumber(A.pool_processes)
   if f[3] == 'distributed' then pool = 1 end
+  if f[1] == '{job_status.STARTED}' and tonumber(f[5]) == pool then
+    return {{1, f[2]}}  -- begun already, on this host with this pool: nothing to write
+  end
   if f[4] then
     redis.call('HSET', K.record, 'pool:' .. A.host, pool, 'status', '{job_status.STARTED}')
   else
