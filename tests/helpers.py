@@ -9,10 +9,7 @@ import contextlib
 import os
 import shutil
 import signal
-import threading
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psutil
@@ -21,14 +18,17 @@ import redis
 
 from services.tools import redis_stats
 from services.tools.local_stack import free_port, redis_server
+from services.tools.redis_monitor import monitored
 from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 
 if TYPE_CHECKING:
     import httpx
+    from rq import SimpleWorker
 
 __all__ = [
     "IN_CI",
+    "burst",
     "client_address",
     "command_calls",
     "free_port",
@@ -104,34 +104,19 @@ def command_calls(client: redis.Redis, command: str) -> int:
     return redis_stats.command_calls(client).get(command, 0)
 
 
-@contextmanager
-def monitored(url: str) -> Iterator[list[dict]]:
-    """The commands that the redis-server at `url` runs while inside, from MONITOR (filled on exit).
+def burst(worker: "SimpleWorker") -> "SimpleWorker":
+    """Run an RQ worker in this process until its queues are empty (burst mode); RQ's signal handlers out.
 
-    Each is redis-py's parse: `command` ("XREAD BLOCK 100 ..."), `client_address` and `client_port`
-    ("lua" for the commands of a script).
+    RQ installs its SIGTERM/SIGINT handlers for good: put ours back, or every process this test session
+    forks later (a Pool's) would run RQ's warm shutdown on SIGTERM instead of exiting.
     """
-    listener = redis.Redis.from_url(url, socket_timeout=None)
-    control = redis.Redis.from_url(url)
-    control.ping()  # connected now, so that none of its handshake is seen
-    sentinel = f"end-of-monitor-{uuid.uuid4().hex}"
-    seen: list[dict] = []
-
-    with listener.monitor() as monitor:
-
-        def listen() -> None:
-            while (command := monitor.next_command())["command"] != f"ECHO {sentinel}":
-                seen.append(command)
-
-        thread = threading.Thread(target=listen, daemon=True)
-        thread.start()
-        try:
-            yield seen
-        finally:
-            control.echo(sentinel)
-            thread.join(30)
-            control.close()
-    assert not thread.is_alive(), "MONITOR never saw the end of its watch"
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return worker
 
 
 def client_address(client: redis.Redis) -> tuple[str, str]:

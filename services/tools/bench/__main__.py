@@ -19,6 +19,7 @@ from services.tools.bench import (
     aggregation,
     api,
     chunk_size,
+    commands,
     cost_model,
     efficiency,
     overhead,
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         log("1. per-job overhead (RENAME method)")
         result["overhead"] = overhead.run(connection, url, sizes.overhead_jobs, sizes.rounds, log)
+        log("1b. where the Redis commands of a chunk job go (MONITOR)")
+        breakdown = commands.run(connection, url)
+        result["chunk_commands"] = breakdown.as_dict()
         log("1d. automatic chunk size")
         result["chunk_size"] = chunk_size.run(result["overhead"]["ours"]["per_job_seconds"])
         log("2. parallel efficiency")
@@ -125,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     result["wrong_jobs"] = report.wrong_jobs(result)
     result["seconds"] = time.time() - started
     render.render(result, console)
+    commands.render(breakdown, console)
     for line in result.get("profile", []):
         console.print(line, highlight=False)
     args.reports.mkdir(parents=True, exist_ok=True)
