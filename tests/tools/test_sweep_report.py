@@ -1,0 +1,97 @@
+"""A sweep's report, as make sweep writes it, becomes the tables, the sentences, the chart, and the
+README's and RESULTS.md's sweep section (make results), every line at every point."""
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from services.tools import results
+from services.tools.loadtest.accounting import LINES
+from services.tools.sweep.chart import sweep_chart
+from services.tools.sweep.render import render, sentences
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Share of the ceiling per line at 1 ms, 10 ms, 100 ms tasks (measured: 1.1, 11, 105 ms).
+SHARES = {
+    "local": (0.93, 0.96, 0.98),
+    "distributed": (0.55, 0.91, 0.96),
+    "hybrid": (0.45, 0.52, 0.88),
+    "peer": (0.2, 0.7, 0.93),
+}
+
+
+def spread(median: float) -> dict[str, float]:
+    return {"median": median, "min": median - 0.02, "max": median + 0.01, "n": 2}
+
+
+def sweep_result() -> dict:
+    lines = [{"key": key, "label": f"{key}, 2 CPU"} for key in SHARES]
+    points = []
+    for index, (target, measured) in enumerate(((0.001, 0.0011), (0.01, 0.011), (0.1, 0.105))):
+        cells = {
+            key: {
+                "exact": 16,
+                "jobs": 16,
+                "lost": 0,
+                "of_ceiling": spread(shares[index]),
+                "accounting": {name: spread(0.1) for name in LINES},
+            }
+            for key, shares in SHARES.items()
+        }
+        points.append(
+            {
+                "seconds": target,
+                "task_seconds": spread(measured),
+                "tasks_per_job": round(1 / target),
+                "jobs": 8,
+                "ceiling": {"rounds": 2, "exact_rounds": 2, "jobs_per_second": spread(3.0)},
+                "cells": cells,
+            }
+        )
+    return {
+        "title": "8 primes jobs per point, CPU budget 2, 2 rounds",
+        "budget": 2,
+        "threshold": 0.9,
+        "lines": lines,
+        "points": points,
+    }
+
+
+def test_a_sentence_per_line_from_its_measured_points() -> None:
+    assert sentences(sweep_result()) == [
+        "local, 2 CPU: reaches 90 % of the ceiling at every task size swept, down to 1.1 ms.",
+        "distributed, 2 CPU: reaches 90 % of the ceiling with tasks of 11 ms and longer (at 1.1 ms: 55 %).",
+        "hybrid, 2 CPU: never reaches 90 % of the ceiling in the swept range (best: 88 % at 105 ms tasks).",
+        "peer, 2 CPU: reaches 90 % of the ceiling with tasks of 105 ms and longer (at 11 ms: 70 %).",
+    ]
+
+
+def test_the_table_has_every_line_at_every_point_and_the_cores_accounting(tmp_path: Path) -> None:
+    console = Console(record=True, width=200, color_system=None)
+    render(sweep_result(), console)
+    text = console.export_text()
+    rows = [row for row in text.splitlines() if row.lstrip("│ ").startswith(("1.1 ms", "11 ms", "105 ms"))]
+    # The sweep table's three rows: every line's median (range), all 5 x 8 x 2 jobs exact; then the
+    # accounting's first row of each point.
+    assert "93 (91–94)" in rows[0] and "55 (53–56)" in rows[0] and "80/80" in rows[0], rows[0]
+    assert len(rows) == 6 and "rest of host" in text and "idle" in text
+    assert sweep_chart(sweep_result(), tmp_path / "s.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_make_results_carries_the_chart_and_the_sentences_into_the_readme(tmp_path: Path) -> None:
+    reports, docs = tmp_path / "reports", tmp_path / "docs"
+    reports.mkdir(), docs.mkdir()
+    (reports / "sweep-20260101-000000.json").write_text(json.dumps({**sweep_result(), "title": "older"}))
+    (reports / "sweep-20260102-000000.json").write_text(json.dumps(sweep_result()))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results.BEGIN}\nold\n{results.END}\nrest\n")
+    assert results.build(reports, docs, readme) == ["sweep-20260102-000000.json"]
+    block = readme.read_text()
+    assert "older" not in block and "![% of the ceiling" in block and "(docs/sweep.png)" in block
+    assert [line for line in block.splitlines() if line.startswith("- ")] == [
+        f"- {s}" for s in sentences(sweep_result())
+    ]
+    page = (docs / "RESULTS.md").read_text()
+    assert "`make sweep`" in page and "(sweep.png)" in page and sentences(sweep_result())[1] in page
+    assert (docs / "sweep.png").read_bytes()[:8] == PNG_MAGIC
