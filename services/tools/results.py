@@ -27,6 +27,7 @@ from services.tools.loadtest.compare.render import render as render_comparison
 from services.tools.monitor import idle
 from services.tools.sweep import chart as sweep_chart
 from services.tools.sweep import render as sweep_render
+from services.tools.sweep import rows as sweep_rows
 
 REPO = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- results:begin (make results) -->", "<!-- results:end -->"
@@ -109,11 +110,11 @@ def throttled(cell: dict[str, Any]) -> str:
     return "-" if share is None else f"{100 * share['median']:.1f} % of periods"
 
 
-def sweep_lead(sweep: dict[str, Any], source: str) -> list[str]:
+def sweep_lead(sweep: sweep_rows.SweepResult, source: str) -> list[str]:
     """The sweep in the README: what ran, each approach's knee in a sentence, the chart."""
     return [
-        f"`make sweep` on {source} ({sweep['title']}): the smallest task at which each approach still "
-        f"reaches {100 * sweep['threshold']:.0f} % of a bare Pool on the same cores and the same tasks:",
+        f"`make sweep` on {source} ({sweep.title}): the smallest task at which each approach still "
+        f"reaches {100 * sweep.threshold:.0f} % of a bare Pool on the same cores and the same tasks:",
         "",
         *(f"- {sentence}" for sentence in sweep_render.sentences(sweep)),
         "",
@@ -126,7 +127,7 @@ def readme_block(
     result: dict[str, Any] | None,
     idle_result: dict[str, Any] | None,
     source: str,
-    sweep: dict[str, Any] | None = None,
+    sweep: sweep_rows.SweepResult | None = None,
 ) -> str:
     """The short summary the README carries: the sweep's knees and chart, one table, where the rest is."""
     lines = [BEGIN]
@@ -179,7 +180,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     ]
     written = []
     sweep_file = newest(reports, "sweep-*.json")
-    sweep = json.loads(sweep_file.read_text()) if sweep_file else None
+    sweep = sweep_rows.load(json.loads(sweep_file.read_text())) if sweep_file else None
     if sweep:
         sweep_chart.sweep_chart(sweep, docs / "sweep.png")  # drawn again: the chart's code as it is now
         page += section(

@@ -6,6 +6,7 @@ import math
 import pytest
 
 from services.tools.sweep.crossover import crossover
+from services.tools.sweep.lines import groups, lines
 from services.tools.sweep.points import duration, durations, plan_point, plan_sweep
 from shared.cost import estimate_seconds
 from shared.jobs import parse_job
@@ -78,3 +79,18 @@ def test_the_knee_is_the_smallest_task_from_which_every_longer_one_holds_90_perc
     assert never.sentence() == (
         "stock RQ: never reaches 90 % of the ceiling in the swept range (best: 89 % at 1 s tasks)."
     )
+
+
+def test_each_line_in_its_best_configuration_each_configuration_once_a_round() -> None:
+    chosen = lines(2)
+    assert [(topology.describe(), [line.key for line in group]) for topology, group in groups(chosen)] == [
+        ("2 x 1 CPU, pool 1", ["local", "distributed"]),
+        ("1 x 2 CPU, pool 2", ["hybrid"]),
+        ("2 x 1 CPU, pool 1, stock RQ SimpleWorker", ["peer"]),
+    ]
+    assert [line.cell.mode for line in chosen] == ["local", "distributed", "hybrid", "distributed"]
+    # One CPU: hybrid would be distributed, so it is not a line.
+    assert [line.key for line in lines(1)] == ["local", "distributed", "peer"]
+    assert [line.key for line in lines(2, ["peer", "local"])] == ["local", "peer"]
+    with pytest.raises(ValueError, match="subset of local, distributed, hybrid, peer"):
+        lines(2, ["celery"])

@@ -8,8 +8,11 @@ from rich.console import Console
 
 from services.tools import results
 from services.tools.loadtest.accounting import LINES
+from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
+from services.tools.loadtest.spread import Spread
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.render import render, sentences
+from services.tools.sweep.rows import SweepLine, SweepPoint, SweepResult, load
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Share of the ceiling per line at 1 ms, 10 ms, 100 ms tasks (measured: 1.1, 11, 105 ms).
@@ -21,41 +24,55 @@ SHARES = {
 }
 
 
-def spread(median: float) -> dict[str, float]:
+def spread(median: float) -> Spread:
     return {"median": median, "min": median - 0.02, "max": median + 0.01, "n": 2}
 
 
-def sweep_result() -> dict:
-    lines = [{"key": key, "label": f"{key}, 2 CPU"} for key in SHARES]
-    points = []
-    for index, (target, measured) in enumerate(((0.001, 0.0011), (0.01, 0.011), (0.1, 0.105))):
-        cells = {
-            key: {
-                "exact": 16,
-                "jobs": 16,
-                "lost": 0,
-                "of_ceiling": spread(shares[index]),
-                "accounting": {name: spread(0.1) for name in LINES},
-            }
-            for key, shares in SHARES.items()
-        }
-        points.append(
-            {
-                "seconds": target,
-                "task_seconds": spread(measured),
-                "tasks_per_job": round(1 / target),
-                "jobs": 8,
-                "ceiling": {"rounds": 2, "exact_rounds": 2, "jobs_per_second": spread(3.0)},
-                "cells": cells,
-            }
+def cell(key: str, share: float) -> CellSummary:
+    return CellSummary(
+        key=key,
+        topology="thin",
+        pinned=[],
+        layout="2 x 1 CPU, pool 1",
+        mode=key,
+        note="",
+        worker_class="lean",
+        consumers=1,
+        jobs=16,
+        exact=16,
+        lost=0,
+        jobs_per_second=spread(3 * share),
+        of_ceiling=spread(share),
+        efficiency=None,
+        latency_p50=None,
+        worker_cores=None,
+        throttled_share=None,
+        throttled_seconds=None,
+        accounting={name: spread(0.1) for name in LINES},
+        rounds=[],
+    )
+
+
+def sweep_result(title: str = "8 primes jobs per point, CPU budget 2, 2 rounds") -> SweepResult:
+    lines = [SweepLine(key, f"{key}, 2 CPU", key, "2 x 1 CPU, pool 1", "lean") for key in SHARES]
+    ceiling = CeilingSummary(
+        rounds=2, exact_rounds=2, jobs_per_second=spread(3.0), efficiency=None, every_round=[]
+    )
+    points = [
+        SweepPoint(
+            seconds=target,
+            size=1_000_000,
+            chunk_size=round(1000 * target),
+            jobs=8,
+            tasks_per_job=round(1 / target),
+            task_seconds=spread(measured),
+            ceiling=ceiling,
+            baseline=Baselines([]),
+            cells={key: cell(key, shares[index]) for key, shares in SHARES.items()},
         )
-    return {
-        "title": "8 primes jobs per point, CPU budget 2, 2 rounds",
-        "budget": 2,
-        "threshold": 0.9,
-        "lines": lines,
-        "points": points,
-    }
+        for index, (target, measured) in enumerate(((0.001, 0.0011), (0.01, 0.011), (0.1, 0.105)))
+    ]
+    return SweepResult(title, 2, "primes", 2, 8, 0.9, lines, points)
 
 
 def test_a_sentence_per_line_from_its_measured_points() -> None:
@@ -82,8 +99,8 @@ def test_the_table_has_every_line_at_every_point_and_the_cores_accounting(tmp_pa
 def test_make_results_carries_the_chart_and_the_sentences_into_the_readme(tmp_path: Path) -> None:
     reports, docs = tmp_path / "reports", tmp_path / "docs"
     reports.mkdir(), docs.mkdir()
-    (reports / "sweep-20260101-000000.json").write_text(json.dumps({**sweep_result(), "title": "older"}))
-    (reports / "sweep-20260102-000000.json").write_text(json.dumps(sweep_result()))
+    (reports / "sweep-20260101-000000.json").write_text(json.dumps(sweep_result("older").as_json()))
+    (reports / "sweep-20260102-000000.json").write_text(json.dumps(sweep_result().as_json()))
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results.BEGIN}\nold\n{results.END}\nrest\n")
     assert results.build(reports, docs, readme) == ["sweep-20260102-000000.json"]
@@ -95,3 +112,10 @@ def test_make_results_carries_the_chart_and_the_sentences_into_the_readme(tmp_pa
     page = (docs / "RESULTS.md").read_text()
     assert "`make sweep`" in page and "(sweep.png)" in page and sentences(sweep_result())[1] in page
     assert (docs / "sweep.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_a_report_reads_back_as_it_was_written() -> None:
+    written = sweep_result()
+    assert load(json.loads(json.dumps(written.as_json()))) == written
+    assert written.all_exact
+    assert [task for task, _ in written.shares("peer")] == [0.0011, 0.011, 0.105]

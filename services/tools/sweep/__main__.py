@@ -18,16 +18,18 @@ from pathlib import Path
 from rich.console import Console
 
 from services.tools import preflight
+from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.lines import KEYS, lines
 from services.tools.sweep.points import plan_sweep
 from services.tools.sweep.render import render
+from services.tools.sweep.rows import SweepResult
 from services.tools.sweep.run import Sweep, run
 
 PIPED_WIDTH = 200
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[Sweep, argparse.Namespace]:
+def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="python -m services.tools.sweep", description=__doc__)
     parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
@@ -61,8 +63,6 @@ def parse_args(argv: list[str] | None = None) -> tuple[Sweep, argparse.Namespace
     except ValueError as exc:
         parser.error(str(exc))
     sweep = Sweep(
-        project=args.project,
-        port=args.port,
         budget=args.budget,
         kernel=args.kernel,
         points=points,
@@ -71,31 +71,34 @@ def parse_args(argv: list[str] | None = None) -> tuple[Sweep, argparse.Namespace
         concurrency=args.concurrency or args.jobs,
         reports=args.reports,
     )
-    return sweep, args
+    return ComposeStack(args.project, args.port), sweep, args
+
+
+def write(result: SweepResult, reports: Path) -> Path:
+    """reports/sweep-<time>.json (every round kept) and its chart beside it; their common stem."""
+    reports.mkdir(parents=True, exist_ok=True)
+    stem = reports / f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+    stem.with_suffix(".json").write_text(json.dumps(result.as_json(), indent=2))
+    sweep_chart(result, stem.with_suffix(".png"))
+    return stem
 
 
 def main(argv: list[str] | None = None) -> int:
-    sweep, args = parse_args(argv)
+    stack, sweep, args = parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
     try:
         preflight.docker_client().close()
     except preflight.NotReady as exc:
         return preflight.refuse("sweep", exc)
-    result = run(sweep, console, down=args.down)
+    result = run(stack, sweep, console, down=args.down)
     render(result, console)
-    args.reports.mkdir(parents=True, exist_ok=True)
-    stem = args.reports / f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
-    sweep_chart(result, stem.with_suffix(".png"))
+    stem = write(result, args.reports)
     console.print(f"reports: {stem}.json, {stem}.png")
     if not args.down:
         console.print(
             "The stack is left as the sweep's last configuration; `make up` restores your settings."
         )
-    cells = [cell for point in result["points"] for cell in point["cells"].values()]
-    exact = all(c["exact"] == c["jobs"] and c["lost"] == 0 for c in cells)
-    ceilings = all(p["ceiling"]["exact_rounds"] == p["ceiling"]["rounds"] for p in result["points"])
-    return 0 if exact and ceilings else 1
+    return 0 if result.all_exact else 1
 
 
 if __name__ == "__main__":

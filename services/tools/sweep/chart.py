@@ -1,7 +1,6 @@
 """The sweep's chart: each approach's share of the ceiling against the task duration (log x), banded."""
 
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -10,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from services.tools.sweep.points import duration  # noqa: E402
+from services.tools.sweep.rows import SweepResult  # noqa: E402
 
 # One colour and marker per approach, the same in every sweep's chart.
 STYLE = {
@@ -20,26 +20,16 @@ STYLE = {
 }
 
 
-def line_points(result: dict[str, Any], key: str) -> list[tuple[float, dict[str, float]]]:
-    """(measured task seconds, share of the ceiling over the rounds) at every point the line has."""
-    found = []
-    for point in result["points"]:
-        cell = point["cells"].get(key)
-        if cell and cell["of_ceiling"] and point["task_seconds"]:
-            found.append((point["task_seconds"]["median"], cell["of_ceiling"]))
-    return sorted(found, key=lambda p: p[0])
-
-
-def sweep_chart(result: dict[str, Any], path: Path) -> Path:
+def sweep_chart(result: SweepResult, path: Path) -> Path:
     """% of the ceiling per approach (median, band min–max over the rounds), the 90 % line dotted."""
     fig, ax = plt.subplots(figsize=(9, 5.2))
-    for line in result["lines"]:
-        points = line_points(result, line["key"])
+    for line in result.lines:
+        points = result.shares(line.key)
         if not points:
             continue
-        color, marker = STYLE.get(line["key"], ("tab:purple", "x"))
+        color, marker = STYLE.get(line.key, ("tab:purple", "x"))
         xs = [x for x, _ in points]
-        ax.plot(xs, [100 * s["median"] for _, s in points], marker=marker, color=color, label=line["label"])
+        ax.plot(xs, [100 * s["median"] for _, s in points], marker=marker, color=color, label=line.label)
         ax.fill_between(
             xs,
             [100 * s["min"] for _, s in points],
@@ -47,8 +37,8 @@ def sweep_chart(result: dict[str, Any], path: Path) -> Path:
             color=color,
             alpha=0.15,
         )
-    threshold = 100 * result["threshold"]
-    ax.axhline(100, color="tab:red", lw=1.2, label=f"ceiling: bare Pool({result['budget']}), same tasks")
+    threshold = 100 * result.threshold
+    ax.axhline(100, color="tab:red", lw=1.2, label=f"ceiling: bare Pool({result.budget}), same tasks")
     ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"{threshold:.0f} % of the ceiling")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: duration(x)))
@@ -57,7 +47,7 @@ def sweep_chart(result: dict[str, Any], path: Path) -> Path:
     ax.set_ylim(0, 110)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(result["title"] + " (median, band min–max)", fontsize=9)
+    ax.set_title(result.title + " (median, band min–max)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from services.tools.loadtest.topologies import Cell, Topology, by_name
+from services.tools.sweep.rows import SweepLine
 
 KEYS = ("local", "distributed", "hybrid", "peer")
 
@@ -28,15 +29,9 @@ class Line:
         """`distributed (2 x 1 CPU, pool 1)`: what the chart's legend and the sentences call it."""
         return f"{self.key} ({self.cell.topology.describe()})"
 
-    def as_dict(self) -> dict[str, str]:
+    def record(self) -> SweepLine:
         topology = self.cell.topology
-        return {
-            "key": self.key,
-            "label": self.label,
-            "mode": self.cell.mode,
-            "layout": topology.describe(),
-            "worker_class": topology.worker_class,
-        }
+        return SweepLine(self.key, self.label, self.cell.mode, topology.describe(), topology.worker_class)
 
 
 def lines(budget: int, keys: Sequence[str] = KEYS) -> list[Line]:

@@ -34,6 +34,7 @@ class CeilingRound:
     histogram: list[int]
     exact: bool  # every job's answer the expected one
     efficiency: float  # jobs/s x one process's seconds per job / the budget
+    task_size: int | None = None  # units per pool task (None: a report from before it was kept)
 
 
 @dataclass(frozen=True)
