@@ -61,6 +61,10 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
             assert set(only["accounting"]) == set(LINES)
             assert abs(sum(only["accounting"].values()) - 1) < 0.01, only["accounting"]
             assert Path(only["report"]).is_file()
+        # Each line's CPU per task, from its rounds' accounting: the kernel's, and the apparatus's lines.
+        assert set(point["per_task"]) == set(KEYS)
+        for key, spent in point["per_task"].items():
+            assert set(spent) == set(LINES) and spent["kernels"]["median"] > 0, (key, spent)
         assert point["cells"]["peer"]["worker_class"] == "simple"
         assert point["cells"]["hybrid"]["layout"] == "1 x 2 CPU, pool 2"
     # A sentence per line, printed and carried into the README by make results.

@@ -65,5 +65,38 @@ def render(result: SweepResult, console: Console) -> None:
                     end_section=index == len(result.lines) - 1,
                 )
     console.print(where)
+    console.print(per_task_table(result))
     for sentence in sentences(result):
         console.print(f"- {sentence}")
+
+
+# The account's lines that are CPU spent on the work (not idle, not the rest of the host), per task.
+SPENT = ("kernels", "workers_other", "redis", "api", "engine", "load_generator")
+APPARATUS = SPENT[1:]
+
+
+def per_task_table(result: SweepResult) -> Table:
+    """CPU per task by the account's lines (ms, median over the rounds), the apparatus beside the kernel."""
+    table = Table(
+        title="CPU per task (pool task or queue entry), ms, median over the rounds",
+        caption="core-seconds of each line / tasks run: the kernel is the work; the rest, the apparatus, "
+        "is what the knee is made of",
+    )
+    for column in ("task", "line", *(SHORT[name] for name in SPENT), "apparatus", "of the kernel"):
+        table.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
+    for point in result.points:
+        for index, line in enumerate(result.lines):
+            spent = point.per_task.get(line.key)
+            if not spent:
+                continue
+            ms = {name: 1000 * s["median"] if (s := spent[name]) else 0.0 for name in SPENT}
+            apparatus = sum(ms[name] for name in APPARATUS)
+            table.add_row(
+                duration(point.task) if index == 0 else "",
+                line.key,
+                *(f"{ms[name]:.2f}" for name in SPENT),
+                f"{apparatus:.2f}",
+                f"{100 * apparatus / ms['kernels']:.0f} %" if ms["kernels"] else "-",
+                end_section=index == len(result.lines) - 1,
+            )
+    return table

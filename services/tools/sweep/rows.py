@@ -38,6 +38,9 @@ class SweepPoint:
     ceiling: CeilingSummary
     baseline: Baselines
     cells: dict[str, CellSummary]  # by line key
+    # CPU seconds per task, by line key and by line of the cores' account (kernels, workers besides them,
+    # Redis, the API...): what each task costs, whatever else the machine was doing.
+    per_task: dict[str, dict[str, Spread | None]]
 
     @property
     def all_exact(self) -> bool:
@@ -58,6 +61,7 @@ class SweepResult:
     rounds: int
     concurrency: int
     threshold: float  # the share of the ceiling each line's knee is read at
+    host_cores: int
     lines: list[SweepLine]
     points: list[SweepPoint]
 

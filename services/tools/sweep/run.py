@@ -9,12 +9,15 @@ point's `chunk_size`, measured as a compare cell is: every answer checked agains
 the cores' accounting. Rounds are interleaved, so a drifting machine drifts for every line alike.
 """
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 from rich.console import Console
 
+from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.cell import run_cell
 from services.tools.loadtest.compare.references import measure_references
 from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow
@@ -59,12 +62,22 @@ class Measured:
     ceilings: list[list[CeilingRound]]
     baselines: list[list[Baseline]]
     rows: list[dict[str, list[RoundRow]]]
+    per_task: list[dict[str, list[dict[str, float]]]]  # CPU seconds per task by account line, per round
 
     @classmethod
     def empty(cls, sweep: Sweep) -> "Measured":
         n = len(sweep.points)
         rows: list[dict[str, list[RoundRow]]] = [{line.key: [] for line in sweep.lines} for _ in range(n)]
-        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows)
+        per_task: list[dict[str, list[dict[str, float]]]] = [
+            {line.key: [] for line in sweep.lines} for _ in range(n)
+        ]
+        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows, per_task)
+
+    def add(self, p: int, key: str, row: RoundRow, tasks: int) -> None:
+        """A line's round at point `p`, and its CPU per task from the round's load-test report."""
+        self.rows[p][key].append(row)
+        used = json.loads(Path(row.report).read_text())["accounting"]["core_seconds"]
+        self.per_task[p][key].append({name: used[name] / tasks for name in LINES})
 
     def point(self, sweep: Sweep, p: int) -> SweepPoint:
         """Point `p` over its rounds, every round kept."""
@@ -82,6 +95,11 @@ class Measured:
                 line.key: summarise_cell(line.cell, self.rows[p][line.key])
                 for line in sweep.lines
                 if self.rows[p][line.key]
+            },
+            per_task={
+                key: {name: spread([r[name] for r in rounds]) for name in LINES}
+                for key, rounds in self.per_task[p].items()
+                if rounds
             },
         )
 
@@ -120,7 +138,7 @@ def run_round(
                     done.baselines[p][-1],
                     index,
                 )
-                done.rows[p][line.key].append(row)
+                done.add(p, line.key, row, point.jobs * point.tasks_per_job)
                 console.print(
                     f"  {point.label} {line.key}: {row.exact}/{row.jobs} exact, {row.jobs_per_second:.2f} "
                     f"jobs/s, {100 * row.of_ceiling:.0f} % of the ceiling"
@@ -147,6 +165,7 @@ def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False)
         rounds=sweep.rounds,
         concurrency=sweep.concurrency,
         threshold=THRESHOLD,
+        host_cores=os.cpu_count() or 1,
         lines=[line.record() for line in sweep.lines],
         points=[done.point(sweep, p) for p in range(len(sweep.points))],
     )
