@@ -11,7 +11,7 @@ import pytest
 from services.tools.loadtest.accounting import LINES
 from services.tools.sweep.lines import KEYS
 from tests.e2e.conftest import compose
-from tests.e2e.test_load_and_compare import PNG_MAGIC, make
+from tests.e2e.test_load_and_compare import PNG_MAGIC, make, make_results
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
@@ -70,13 +70,6 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
     # A sentence per line, printed and carried into the README by make results.
     said = [line for line in result.stdout.splitlines() if line.startswith("- ") and "90 % of the" in line]
     assert len(said) == len(KEYS), result.stdout
-    readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- results:begin (make results) -->\nold\n<!-- results:end -->\nrest\n")
-    (tmp_path / "docs").mkdir()
-    results = make(
-        "results", env, f"REPORTS={tmp_path}", f"RESULTS_ARGS=--docs {tmp_path / 'docs'} --readme {readme}"
-    )
-    assert results.returncode == 0
-    block = readme.read_text()
+    block = make_results(tmp_path, env).read_text()
     assert "(docs/sweep.png)" in block and (tmp_path / "docs" / "sweep.png").read_bytes()[:8] == PNG_MAGIC
     assert [line for line in block.splitlines() if line.startswith("- ")] == said
