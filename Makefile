@@ -26,13 +26,13 @@ ROUNDS ?= 3
 PIN ?=
 REPORTS ?= reports
 # make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
-# point and line, each point SWEEP_SECONDS long at the ceiling; LINES (local,distributed,hybrid,peer).
+# point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer).
 POINTS ?= 7
 SHORTEST ?= 0.001
 LONGEST ?= 1
 SWEEP_JOBS ?= 8
 SWEEP_SECONDS ?= 4
-LINES ?= local,distributed,hybrid,peer
+SWEEP_LINES ?= local,distributed,hybrid,peer
 # make idle: seconds to watch the stack at rest.
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
@@ -99,7 +99,7 @@ compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceili
 
 sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where each falls behind (POINTS ROUNDS); reports/
 	$(PY) -m services.tools.sweep --points $(POINTS) --shortest $(SHORTEST) --longest $(LONGEST) --jobs $(SWEEP_JOBS) \
-		--seconds $(SWEEP_SECONDS) --lines $(LINES) --budget $(BUDGET) --rounds $(ROUNDS) --kernel $(KERNEL) --reports $(REPORTS)
+		--seconds $(SWEEP_SECONDS) --lines $(SWEEP_LINES) --budget $(BUDGET) --rounds $(ROUNDS) --kernel $(KERNEL) --reports $(REPORTS)
 
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)
