@@ -6,13 +6,15 @@
 local job's plan cuts it into (shared.plan: automatic, or tasks of N units with --task-size, as a job
 that fixes its `chunk_size` asks), every task of every job queued at once, partial answers merged by
 the parent.
-Processes are started before the clock. Prints JSON: wall time, jobs/s, and the answer of every job
-(all must be equal; the caller checks it against the exact one).
+Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU of the pool's
+processes and of its parent, and the answer of every job (all must be equal; the caller checks it
+against the exact one).
 """
 
 import argparse
 import json
 import multiprocessing
+import resource
 import time
 from typing import Any
 
@@ -51,10 +53,12 @@ def measure(
     answers = [Tally() for _ in range(jobs)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pool.map(_ready, range(processes))  # every process up before the clock starts
-        start = time.perf_counter()
+        start, parent_start = time.perf_counter(), time.process_time()
         for job, tally in pool.imap_unordered(_run, tasks):
             answers[job] = answers[job].merge(tally)
-        wall = time.perf_counter() - start
+        wall, parent = time.perf_counter() - start, time.process_time() - parent_start
+    # The pool's processes, once the Pool has reaped them (their start-up's few ms included).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     first = answers[0]
     return {
         "jobs": jobs,
@@ -62,6 +66,9 @@ def measure(
         "chunks_per_job": len(chunks),
         "task_size": plan.task_size,
         "wall_seconds": wall,
+        # CPU seconds of the Pool's processes (the tasks), and of the parent that feeds them and merges.
+        "workers_cpu_seconds": children.ru_utime + children.ru_stime,
+        "parent_cpu_seconds": parent,
         "jobs_per_second": jobs / wall,
         "all_equal": all(a == first for a in answers),
         "count": first.count,

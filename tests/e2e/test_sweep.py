@@ -62,7 +62,7 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
             assert abs(sum(only["accounting"].values()) - 1) < 0.01, only["accounting"]
             assert Path(only["report"]).is_file()
         # Each line's CPU per task, from its rounds' accounting: the kernel's, and the apparatus's lines.
-        assert set(point["per_task"]) == set(KEYS)
+        assert set(point["per_task"]) == {"ceiling", *KEYS}
         for key, spent in point["per_task"].items():
             assert set(spent) == set(LINES) and spent["kernels"]["median"] > 0, (key, spent)
         assert point["cells"]["peer"]["worker_class"] == "simple"

@@ -23,6 +23,7 @@ SHARES = {
     "peer": (0.2, 0.7, 0.93),
 }
 
+NONE = {name: None for name in LINES}
 PER_TASK = {
     "workers_other": {"median": 0.0005, "min": 0.0004, "max": 0.0006, "n": 2},
     "redis": {"median": 0.00025, "min": 0.0002, "max": 0.0003, "n": 2},
@@ -77,8 +78,9 @@ def sweep_result(title: str = "8 primes jobs per point, CPU budget 2, 2 rounds")
             cells={key: cell(key, shares[index]) for key, shares in SHARES.items()},
             # Each task: its kernel's time, and 0.5 ms besides in the workers, 0.25 in Redis, 0.05 in the API.
             per_task={
-                key: {**{name: None for name in LINES}, **PER_TASK, "kernels": spread(measured)}
-                for key in SHARES
+                # The ceiling: its Pool's processes as the kernel, its parent's 0.4 ms a task besides.
+                "ceiling": {**NONE, "kernels": spread(measured), "workers_other": spread(0.0004)},
+                **{key: {**NONE, **PER_TASK, "kernels": spread(measured)} for key in SHARES},
             },
         )
         for index, (target, measured) in enumerate(((0.001, 0.0011), (0.01, 0.011), (0.1, 0.105)))
@@ -104,9 +106,12 @@ def test_the_table_has_every_line_at_every_point_and_the_cores_accounting(tmp_pa
     # accounting's first row of each point.
     assert "93 (91–94)" in rows[0] and "55 (53–56)" in rows[0] and "80/80" in rows[0], rows[0]
     assert len(rows) == 9 and "rest of host" in text and "idle" in text
-    # CPU per task at 1.1 ms: the kernel's 1.10 ms, and 0.80 ms of apparatus besides it, 73 % of the kernel.
-    cells = [c.strip() for c in rows[6].split("│")[1:-1]]
-    assert cells == ["1.1 ms", "local", "1.10", "0.50", "0.25", "0.05", "0.00", "0.00", "0.80", "73 %"], cells
+    # CPU per task at 1.1 ms: the ceiling's parent 0.40 ms besides the kernel's 1.10; local's 0.80 ms of
+    # apparatus besides it, 73 % of the kernel.
+    per_task = text[text.index("CPU per task") :].splitlines()
+    ceiling, local = [[c.strip() for c in row.split("│")[1:-1]] for row in per_task if "1.10 " in row][:2]
+    assert ceiling == ["1.1 ms", "ceiling", "1.10", "0.40", "0.00", "0.00", "0.00", "0.00", "0.40", "36 %"]
+    assert local == ["", "local", "1.10", "0.50", "0.25", "0.05", "0.00", "0.00", "0.80", "73 %"], local
     assert sweep_chart(sweep_result(), tmp_path / "s.png").read_bytes()[:8] == PNG_MAGIC
 
 

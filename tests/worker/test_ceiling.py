@@ -13,6 +13,8 @@ def test_tasks_of_the_size_asked_for_give_the_exact_answer() -> None:
     assert result["task_size"] == 700 and result["chunks_per_job"] == 29  # ceil(20,000 / 700)
     assert result["all_equal"] and (result["count"], result["histogram"]) == (exact.count, exact.histogram)
     assert result["jobs"] == 3 and result["jobs_per_second"] == 3 / result["wall_seconds"]
+    # The CPU of the pool's processes (the tasks) and of the parent feeding them, apart.
+    assert result["workers_cpu_seconds"] > 0 and result["parent_cpu_seconds"] > 0, result
 
 
 def test_without_a_task_size_the_automatic_plan_cuts_it() -> None:

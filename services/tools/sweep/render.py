@@ -80,23 +80,22 @@ def per_task_table(result: SweepResult) -> Table:
     table = Table(
         title="CPU per task (pool task or queue entry), ms, median over the rounds",
         caption="core-seconds of each line / tasks run: the kernel is the work; the rest, the apparatus, "
-        "is what the knee is made of",
+        "is what the knee is made of (ceiling: its Pool's processes as kernels, its parent as workers)",
     )
     for column in ("task", "line", *(SHORT[name] for name in SPENT), "apparatus", "of the kernel"):
         table.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
     for point in result.points:
-        for index, line in enumerate(result.lines):
-            spent = point.per_task.get(line.key)
-            if not spent:
-                continue
+        keys = [key for key in ("ceiling", *(line.key for line in result.lines)) if point.per_task.get(key)]
+        for index, key in enumerate(keys):
+            spent = point.per_task[key]
             ms = {name: 1000 * s["median"] if (s := spent[name]) else 0.0 for name in SPENT}
             apparatus = sum(ms[name] for name in APPARATUS)
             table.add_row(
                 duration(point.task) if index == 0 else "",
-                line.key,
+                key,
                 *(f"{ms[name]:.2f}" for name in SPENT),
                 f"{apparatus:.2f}",
                 f"{100 * apparatus / ms['kernels']:.0f} %" if ms["kernels"] else "-",
-                end_section=index == len(result.lines) - 1,
+                end_section=index == len(keys) - 1,
             )
     return table

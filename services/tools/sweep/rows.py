@@ -34,12 +34,15 @@ class SweepPoint:
     chunk_size: int  # units per pool task or queue entry
     jobs: int
     tasks_per_job: int
-    task_seconds: Spread | None  # the duration run: one process's seconds per job / tasks per job
+    # The duration run: the kernel's CPU seconds per task, over every line's rounds (CPU time, so a busy
+    # machine slows it little, unlike a wall-clock figure).
+    task_seconds: Spread | None
     ceiling: CeilingSummary
     baseline: Baselines
     cells: dict[str, CellSummary]  # by line key
     # CPU seconds per task, by line key and by line of the cores' account (kernels, workers besides them,
-    # Redis, the API...): what each task costs, whatever else the machine was doing.
+    # Redis, the API...): what each task costs, whatever else the machine was doing. "ceiling" too: its
+    # pool's processes as the kernels, its parent as the workers besides them.
     per_task: dict[str, dict[str, Spread | None]]
 
     @property

@@ -23,7 +23,7 @@ from services.tools.loadtest.compare.references import measure_references
 from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
-from services.tools.loadtest.spread import spread
+from services.tools.loadtest.spread import Spread, spread
 from services.tools.loadtest.workload import Workload
 from services.tools.sweep.crossover import THRESHOLD
 from services.tools.sweep.lines import Line, groups
@@ -88,7 +88,7 @@ class Measured:
             chunk_size=point.chunk_size,
             jobs=point.jobs,
             tasks_per_job=point.tasks_per_job,
-            task_seconds=spread([b.seconds_per_job / point.tasks_per_job for b in baselines]),
+            task_seconds=spread([r["kernels"] for rounds in self.per_task[p].values() for r in rounds]),
             ceiling=summarise_ceiling(self.ceilings[p]),
             baseline=Baselines(baselines),
             cells={
@@ -97,11 +97,24 @@ class Measured:
                 if self.rows[p][line.key]
             },
             per_task={
-                key: {name: spread([r[name] for r in rounds]) for name in LINES}
-                for key, rounds in self.per_task[p].items()
-                if rounds
+                "ceiling": ceiling_per_task(self.ceilings[p], point),
+                **{
+                    key: {name: spread([r[name] for r in rounds]) for name in LINES}
+                    for key, rounds in self.per_task[p].items()
+                    if rounds
+                },
             },
         )
+
+
+def ceiling_per_task(ceilings: list[CeilingRound], point: Point) -> dict[str, Spread | None]:
+    """The ceiling's CPU per task as the account's lines: the Pool's processes as the kernels, and its
+    parent (feeding the tasks, merging the answers) as the workers' CPU besides them."""
+    tasks = point.jobs * point.tasks_per_job
+    found: dict[str, Spread | None] = {name: None for name in LINES}
+    found["kernels"] = spread([c.workers_cpu_seconds / tasks for c in ceilings if c.workers_cpu_seconds])
+    found["workers_other"] = spread([c.parent_cpu_seconds / tasks for c in ceilings if c.parent_cpu_seconds])
+    return found
 
 
 def run_round(
@@ -123,9 +136,8 @@ def run_round(
                 )
                 done.ceilings[p].append(ceiling)
                 done.baselines[p].append(baseline)
-                task = duration(baseline.seconds_per_job / point.tasks_per_job)
                 console.print(
-                    f"  {point.label} tasks (run: {task}): the ceiling {ceiling.jobs_per_second:.2f} jobs/s, "
+                    f"  {point.label} tasks: the ceiling {ceiling.jobs_per_second:.2f} jobs/s, "
                     f"{'exact' if ceiling.exact else 'WRONG'}"
                 )
             for line in group:
@@ -139,9 +151,10 @@ def run_round(
                     index,
                 )
                 done.add(p, line.key, row, point.jobs * point.tasks_per_job)
+                kernel = duration(done.per_task[p][line.key][-1]["kernels"])
                 console.print(
                     f"  {point.label} {line.key}: {row.exact}/{row.jobs} exact, {row.jobs_per_second:.2f} "
-                    f"jobs/s, {100 * row.of_ceiling:.0f} % of the ceiling"
+                    f"jobs/s, {100 * row.of_ceiling:.0f} % of the ceiling (kernel CPU per task {kernel})"
                 )
 
 
