@@ -11,6 +11,9 @@ from docker.models.containers import Container
 
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
 
+# The service label of the throwaway containers that measure references (ceiling, baseline).
+REFERENCE_SERVICE = "reference"
+
 
 def worker_containers(client: docker.DockerClient, project: str) -> list[Container]:
     """The project's running worker containers."""
@@ -69,11 +72,15 @@ def worker_image(client: docker.DockerClient, project: str) -> str:
 def run_in_image(client: docker.DockerClient, image: str, cpus: float, command: list[str]) -> dict[str, Any]:
     """Run `command` in a throwaway container of `image` limited to `cpus` CPUs; its last line as JSON.
 
-    No network, a read-only root and the workers' unprivileged user: as a worker container runs.
+    No network, a read-only root and the workers' unprivileged user: as a worker container runs. The
+    image carries compose's labels (a built service's image does): the container's own service label
+    says `reference`, so that nothing takes it for a worker of the stack, even left running by a tool
+    stopped mid-run.
     """
     output = client.containers.run(
         image,
         command,
+        labels={SERVICE_LABEL: REFERENCE_SERVICE},
         nano_cpus=int(cpus * 1e9),
         network_disabled=True,
         read_only=True,
