@@ -5,8 +5,9 @@ At a point of task duration d, every approach runs the same jobs: `jobs` jobs of
 task for `local`, a queue entry for `distributed`, `hybrid` and stock RQ; the ceiling cuts its tasks
 the same way, worker/ceiling.py --task-size). The cost model (shared.cost) sets them: a job holds
 `work_seconds / jobs` of one process's work, so every point runs about as long whatever d, and its
-tasks are sized so that the average one is modelled at d. The duration actually run is measured, per
-round, by one job in one process in the worker image (the baseline), and is what the chart shows.
+tasks are sized so that the average one is modelled at d. The duration actually run is measured: the
+kernels' CPU seconds per task, from the jobs' own figures (services/tools/sweep/run.py); the chart
+shows that.
 """
 
 import math

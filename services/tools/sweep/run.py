@@ -3,10 +3,11 @@
 Built on make compare's pieces (services/tools/loadtest/compare/): each round brings the stack to each
 configuration the lines need once (services/tools/sweep/lines.py) and, while it is in the first,
 measures each point's references in the worker image: the ceiling, the same jobs cut into the same
-tasks on a bare Pool of the whole budget under the same CPU limit, and one job in one process, which
-gives the task duration actually run. Then every line runs each point's jobs through the API with the
-point's `chunk_size`, measured as a compare cell is: every answer checked against the exact one, and
-the cores' accounting. Rounds are interleaved, so a drifting machine drifts for every line alike.
+tasks on a bare Pool of the whole budget under the same CPU limit, and one job in one process. Then
+every line runs each point's jobs through the API with the point's `chunk_size`, measured as a compare
+cell is: every answer checked against the exact one, and the cores' accounting, from which each
+line's CPU per task (the kernel's, which is the task duration run, and the apparatus's besides it).
+Rounds are interleaved, so a drifting machine drifts for every line alike.
 """
 
 import json
