@@ -9,6 +9,7 @@ from typing import Any
 import docker
 from docker.models.containers import Container
 
+from services.tools.loadtest.topologies import cpu_shares
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
 
 # The service label of the throwaway containers that measure references (ceiling, baseline).
@@ -82,6 +83,9 @@ def run_in_image(client: docker.DockerClient, image: str, cpus: float, command: 
         command,
         labels={SERVICE_LABEL: REFERENCE_SERVICE},
         nano_cpus=int(cpus * 1e9),
+        # On a contended host, the weight of that many 1-CPU worker containers, as the lines it is
+        # measured against (topologies.cpu_shares).
+        cpu_shares=cpu_shares(cpus),
         network_disabled=True,
         read_only=True,
         tmpfs={"/tmp": "size=64m"},
