@@ -66,6 +66,12 @@ def unit_range(kernel: str, params: Mapping[str, Any]) -> range:
     raise ValueError(f"unknown kernel {kernel!r}")
 
 
+def job_params(kernel: str, size: int) -> dict[str, int]:
+    """The params of a job of `size` units, as the load test, the baseline and the ceiling run it:
+    primes in [0, size) or `size` pi samples (seed 0)."""
+    return {"start": 0, "stop": size} if kernel == "primes" else {"samples": size, "seed": 0}
+
+
 # local: one worker container runs the whole job on its Pool.
 # distributed: the job becomes chunk jobs on the queue; any container takes chunks, one process each.
 # hybrid: chunk jobs on the queue, each split again across the taking container's Pool.

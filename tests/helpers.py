@@ -1,7 +1,8 @@
 """Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting,
-the processes under one of ours (from /proc) and killing them.
+the processes under one of ours (psutil) and killing them.
 
-free_port and wait_for come from services.tools.local_stack, which starts the same processes for `make bench`.
+free_port comes from services.tools.local_stack, which starts the same processes for `make bench`;
+wait_for from services.tools.waiting, the host tools' one poll loop.
 """
 
 import contextlib
@@ -12,13 +13,15 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
 import pytest
 import redis
 
-from services.tools.local_stack import free_port, redis_server, wait_for
+from services.tools import redis_stats
+from services.tools.local_stack import free_port, redis_server
+from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 
 if TYPE_CHECKING:
@@ -98,7 +101,7 @@ def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
 
 def command_calls(client: redis.Redis, command: str) -> int:
     """How many times this redis-server has run `command` (lower case) since it started."""
-    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
+    return redis_stats.command_calls(client).get(command, 0)
 
 
 @contextmanager
@@ -138,14 +141,11 @@ def client_address(client: redis.Redis) -> tuple[str, str]:
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of a process, from /proc (Linux)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text().split()]
-        except OSError:
-            continue
-    return found
+    """Direct children of a process (psutil); none if it is gone."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def descendants(pid: int) -> list[int]:

@@ -4,6 +4,7 @@ import pytest
 import redis
 
 from shared.redis_script import NamedScript
+from tests.helpers import command_calls
 
 pytestmark = pytest.mark.integration
 
@@ -29,10 +30,10 @@ def test_a_missing_or_unexpected_name_fails_before_anything_is_sent(
     redis_client: redis.Redis, keys: dict, args: dict
 ) -> None:
     script = NamedScript(redis_client, "return redis.call('INCR', K.first)", ("first",), ("a", "b"))
-    sent = redis_client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+    sent = command_calls(redis_client, "evalsha")
     with pytest.raises(TypeError):
         script(keys=keys, args=args)
-    assert redis_client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0) == sent
+    assert command_calls(redis_client, "evalsha") == sent
 
 
 def test_a_trailing_list_needs_a_name(redis_client: redis.Redis) -> None:

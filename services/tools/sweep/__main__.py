@@ -19,6 +19,7 @@ from rich.console import Console
 
 from services.tools import preflight
 from services.tools.loadtest.compare.stack import ComposeStack
+from services.tools.stack import default_port, default_project
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.lines import KEYS, lines
 from services.tools.sweep.points import plan_sweep
@@ -31,8 +32,8 @@ PIPED_WIDTH = 200
 
 def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="python -m services.tools.sweep", description=__doc__)
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    parser.add_argument("--project", default=default_project())
+    parser.add_argument("--port", type=int, default=default_port())
     parser.add_argument(
         "--budget", type=int, default=os.cpu_count() or 1, help="CPUs to share (default: all)"
     )

@@ -30,14 +30,15 @@ from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.pinning import host_cores
 from services.tools.loadtest.topologies import MODES, by_name, plan, topologies
 from services.tools.monitor.stats import PIPED_WIDTH
+from services.tools.stack import default_port, default_project
 
 COMPARE_PIPED_WIDTH = max(PIPED_WIDTH, 200)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.tools.loadtest.compare", description=__doc__)
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    parser.add_argument("--project", default=default_project())
+    parser.add_argument("--port", type=int, default=default_port())
     parser.add_argument(
         "--budget", type=int, default=os.cpu_count() or 1, help="CPUs to share (default: all)"
     )
@@ -85,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except preflight.NotReady as exc:
         return preflight.refuse("compare", exc)
     shape = WorkloadShape(args.kernel, args.size, args.jobs, args.concurrency)
-    comparison = Plan(shape, args.budget, args.groups, args.rounds, args.reports)
-    result = run(ComposeStack(args.project, args.port), comparison, console, down=args.down)
+    to_run = Plan(shape, args.budget, args.groups, args.rounds, args.reports)
+    result = run(ComposeStack(args.project, args.port), to_run, console, down=args.down)
     render(result, console)
     stem = files.write(result, args.reports)
     console.print(f"reports: {stem}.json, {stem}.png")

@@ -13,7 +13,7 @@ from services.tools.loadtest.compare.rows import (
 )
 from services.tools.loadtest.spread import spread
 from services.tools.loadtest.topologies import Cell
-from worker.cgroup.throttling import ZERO, Throttling
+from shared.cgroup.throttling import ZERO, Throttling
 
 
 def workers_throttling(per_container: dict[str, dict[str, Any]]) -> Throttled:
