@@ -1,16 +1,20 @@
-"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES`: the same jobs on a bare Pool, no queue, no API.
+"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N]`: the same jobs on a bare Pool.
 
-`make compare` runs this in the worker image under the whole CPU budget (`docker run --cpus`), so every
-cell of the comparison stands beside what this hardware gives the work with nothing of ours in the way:
-a stdlib `multiprocessing.Pool` of PROCESSES, each job cut into the pool tasks a local job's plan cuts
-it into (shared.plan), every task of every job queued at once, partial answers merged by the parent.
-Processes are started before the clock. Prints JSON: wall time, jobs/s, and the answer of every job
-(all must be equal; the caller checks it against the exact one).
+`make compare` and `make sweep` run this in the worker image under the whole CPU budget (`docker run
+--cpus`), so every cell stands beside what this hardware gives the work with nothing of ours in the way
+(no queue, no API): a stdlib `multiprocessing.Pool` of PROCESSES, each job cut into the pool tasks a
+local job's plan cuts it into (shared.plan: automatic, or tasks of N units with --task-size, as a job
+that fixes its `chunk_size` asks), every task of every job queued at once, partial answers merged by
+the parent.
+Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU of the pool's
+processes and of its parent, and the answer of every job (all must be equal; the caller checks it
+against the exact one).
 """
 
 import argparse
 import json
 import multiprocessing
+import resource
 import time
 from typing import Any
 
@@ -30,26 +34,40 @@ def _ready(_: int) -> int:
     return 0
 
 
-def measure(kernel: str, size: int, jobs: int, processes: int) -> dict[str, Any]:
-    """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run."""
+def measure(
+    kernel: str, size: int, jobs: int, processes: int, task_size: int | None = None
+) -> dict[str, Any]:
+    """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run.
+
+    Tasks of `task_size` units if given (a local job with that `chunk_size`), else the automatic plan's.
+    """
     params = job_params(kernel, size)
-    plan = plan_job(parse_job({"kernel": kernel, "params": params, "mode": "local"}))
+    request: dict[str, Any] = {"kernel": kernel, "params": params, "mode": "local"}
+    if task_size:
+        request["chunk_size"] = task_size
+    plan = plan_job(parse_job(request))
     assert plan.task_size is not None
     chunks = split(plan.units, plan.task_size)
     tasks = [(job, kernel, params, a, b) for job in range(jobs) for a, b in chunks]
     answers = [Tally() for _ in range(jobs)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pool.map(_ready, range(processes))  # every process up before the clock starts
-        start = time.perf_counter()
+        start, parent_start = time.perf_counter(), time.process_time()
         for job, tally in pool.imap_unordered(_run, tasks):
             answers[job] = answers[job].merge(tally)
-        wall = time.perf_counter() - start
+        wall, parent = time.perf_counter() - start, time.process_time() - parent_start
+    # The pool's processes, once the Pool has reaped them (their start-up's few ms included).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     first = answers[0]
     return {
         "jobs": jobs,
         "processes": processes,
         "chunks_per_job": len(chunks),
+        "task_size": plan.task_size,
         "wall_seconds": wall,
+        # CPU seconds of the Pool's processes (the tasks), and of the parent that feeds them and merges.
+        "workers_cpu_seconds": children.ru_utime + children.ru_stime,
+        "parent_cpu_seconds": parent,
         "jobs_per_second": jobs / wall,
         "all_equal": all(a == first for a in answers),
         "count": first.count,
@@ -63,8 +81,9 @@ def main() -> None:
     parser.add_argument("size", type=int)
     parser.add_argument("jobs", type=int)
     parser.add_argument("processes", type=int)
+    parser.add_argument("--task-size", type=int, help="units per pool task (default: the automatic plan's)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes)))
+    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes, args.task_size)))
 
 
 if __name__ == "__main__":
