@@ -11,9 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import docker
 import redis
 from docker.models.containers import Container
 
+from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
 from shared.job_store import EXECUTIONS, HISTOGRAM, PREFIX
 
 # Runs a script with no keys and these arguments; returns its reply as nested lists of str/int/None.
@@ -166,3 +168,12 @@ def in_container(container: Container) -> Evaluate:
         return json.loads(text)
 
     return evaluate
+
+
+def redis_container(client: docker.DockerClient, project: str) -> Container:
+    """The compose project's running Redis container."""
+    filters = {"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=redis"], "status": "running"}
+    found = client.containers.list(filters=filters)
+    if not found:
+        raise RuntimeError(f"no running Redis container in project {project!r}")
+    return found[0]
