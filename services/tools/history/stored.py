@@ -163,9 +163,12 @@ def in_container(container: Container) -> Evaluate:
             ["bash", "-c", command, "redis-cli", "EVAL", script, "0", *args], demux=True
         )
         text = (out or b"").decode()
-        if code != 0 or not text.startswith("["):
-            raise RuntimeError(f"redis-cli in {container.name}: {text[:300]} {(err or b'').decode()[:300]}")
-        return json.loads(text)
+        try:
+            if code == 0 and "(error)" not in text[:20]:
+                return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+        raise RuntimeError(f"redis-cli in {container.name}: {text[:300]} {(err or b'').decode()[:300]}")
 
     return evaluate
 

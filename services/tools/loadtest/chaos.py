@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schedule", choices=("fixed", "random"), default="fixed")
     parser.add_argument("--duration", type=float, default=600, help="random: seconds of load and faults")
     parser.add_argument("--seed", type=int, default=1, help="random: the same seed, the same faults")
-    parser.add_argument("--rate", type=float, default=10, help="random: jobs submitted per second")
+    parser.add_argument("--rate", type=float, default=15, help="random: jobs submitted per second")
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     preflight.add_wait_workers_option(parser)
     args = parser.parse_args(argv)

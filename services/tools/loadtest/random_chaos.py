@@ -101,7 +101,7 @@ def run_random(
     seed: int,
     duration: float,
     reports: Path,
-    rate: float = 10.0,
+    rate: float = 15.0,
     mean_gap: float = 8.0,
     drain_seconds: float = 300.0,
     say: Any = print,
