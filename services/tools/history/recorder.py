@@ -102,28 +102,23 @@ def submit(api: httpx.Client, history: Recorder, body: dict[str, Any]) -> str | 
     return response.json()["id"] if response is not None and response.status_code == 202 else None
 
 
+def _about_job(history: Recorder, f: str, job_id: str, request: Callable[[], httpx.Response]) -> Any:
+    """A recorded request about one job, whose answer carries the job's status."""
+    response = call(
+        history, f, {"id": job_id}, request, lambda r: {"id": job_id, "status": r.json()["status"]}
+    )
+    return response.json() if response is not None and response.is_success else None
+
+
 def cancel(api: httpx.Client, history: Recorder, job_id: str) -> str | None:
     """POST /jobs/<id>/cancel, recorded: the job's status if the API answered it (200)."""
-    response = call(
-        history,
-        "cancel",
-        {"id": job_id},
-        lambda: api.post(f"/jobs/{job_id}/cancel"),
-        lambda r: {"id": job_id, "status": r.json()["status"]},
-    )
-    return response.json()["status"] if response is not None and response.is_success else None
+    answer = _about_job(history, "cancel", job_id, lambda: api.post(f"/jobs/{job_id}/cancel"))
+    return answer["status"] if answer is not None else None
 
 
 def read(api: httpx.Client, history: Recorder, job_id: str) -> dict[str, Any] | None:
     """GET /jobs/<id>, recorded: the job as the API shows it, if it answered 200."""
-    response = call(
-        history,
-        "read",
-        {"id": job_id},
-        lambda: api.get(f"/jobs/{job_id}"),
-        lambda r: {"id": job_id, "status": r.json()["status"]},
-    )
-    return response.json() if response is not None and response.is_success else None
+    return _about_job(history, "read", job_id, lambda: api.get(f"/jobs/{job_id}"))
 
 
 def load(path: Path) -> tuple[Mark, list[dict[str, Any]]]:
