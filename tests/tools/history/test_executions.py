@@ -1,4 +1,4 @@
-"""The workers' end-of-job steps record every execution in the EXECUTIONS stream, effect or not.
+"""The workers' end-of-job steps (shared/job_store.py) record every execution in the EXECUTIONS stream.
 
 Real redis-server; read back the way the checker reads it (services/tools/history/stored.py).
 """
