@@ -12,7 +12,9 @@ are healed and the queue drained:
 - unexpected: a job nobody submitted (or whose submission was refused) that exists or ran;
 - recovered: a submission whose answer was unknown (`info`) but whose job exists: fine, counted.
 
-Exits 1 on any lost, stuck, duplicated effect or unexpected job; the report goes to reports/.
+Exits 1 on any lost, stuck, duplicated effect or unexpected job; the report goes to reports/. `make
+chaos SCHEDULE=random` runs it at its end; run again by hand, it reads the stack's Redis (every record
+created since the history's start), so before another run adds jobs of its own.
 """
 
 import argparse
