@@ -6,10 +6,12 @@ is safe to run on a healthy stack, and `heal_all` runs every one of them at the 
 happened: nothing this module does outlives the run.
 """
 
+import dataclasses
 import os
 
 import docker
 from docker.models.containers import Container
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from services.tools.loadtest.faults import FAULTS, Fault
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
@@ -114,8 +116,24 @@ def _unfill(victim: Container, redis: Container) -> None:
         _bash(redis, f"redis-cli --scan --pattern '{FILLER}*' | xargs -r redis-cli UNLINK >/dev/null")
 
 
+def _retried(fault: Fault) -> Fault:
+    """The same fault, its inject tried again for a while if it fails: a pool being replaced, or a
+    worker just started, has no pool process to kill yet; a cgroup busy freezing refuses a pause."""
+
+    def inject(victim: Container, redis: Container) -> None:
+        retrying = Retrying(
+            stop=stop_after_delay(15),
+            wait=wait_fixed(1),
+            retry=retry_if_exception_type((RuntimeError, docker.errors.APIError)),
+            reraise=True,
+        )
+        retrying(fault.inject, victim, redis)
+
+    return dataclasses.replace(fault, inject=inject)
+
+
 NEMESIS = {
-    fault.name: fault
+    fault.name: _retried(fault)
     for fault in (
         FAULTS["kill-worker"],
         FAULTS["kill-pool-process"],
