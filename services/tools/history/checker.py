@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     start, ops = recorder.load(args.history)
     client = docker.from_env()
     try:
-        kept = stored.read(stored.in_container(stored.redis_container(client, args.project)), start)
+        kept = stored.read(stored.InContainer(stored.redis_container(client, args.project)), start)
     finally:
         client.close()
     report = check(ops, kept)

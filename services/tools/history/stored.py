@@ -1,45 +1,47 @@
 """What Redis kept of a run, read for the checker: the jobs' records and the workers' executions.
 
-Two read-only Lua scripts, run either on a redis-py client (tests, host processes) or inside the stack's
-Redis container with `redis-cli --json` (the checker after `make chaos`: Redis is not published, and its
-password stays in the container). Both return plain nested lists, decoded the same way here.
+Read in short steps, so that Redis keeps serving the stack meanwhile: the keys by SCAN from the client
+side, then the records' fields 200 keys per short read-only script, the stream by pages. Either on a
+redis-py client (tests, host processes) or inside the stack's Redis container with `redis-cli --json`
+(the checker after `make chaos`: Redis is not published, and its password stays in the container). Both
+give plain nested lists, decoded the same way here.
 """
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import docker
 import redis
 from docker.models.containers import Container
 
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
-from shared.job_store import EXECUTIONS, HISTOGRAM, PREFIX
+from shared.job_store import ADMITTED_ENTRIES, EXECUTIONS, HISTOGRAM, PREFIX
 
-# Runs a script with no keys and these arguments; returns its reply as nested lists of str/int/None.
-Evaluate = Callable[[str, Sequence[str]], Any]
+BATCH = 200  # record keys per script
+PAGE = 5000  # stream entries per read
+
+
+class Source(Protocol):
+    """Where the reads go: a script with keys and arguments, and a client-side SCAN."""
+
+    def eval(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any: ...
+
+    def scan(self, pattern: str) -> list[str]: ...
+
 
 _FIELDS = ("id", "created_at", "status", "spec", "mode", "count", "error", *HISTOGRAM)
 
-# Every job record created at or after ARGV[1] (Unix seconds): the fields above, in that order. A record
-# is the key PREFIX + id; its helper keys (PREFIX + id + ":merged", ...) are skipped.
-_RECORDS_SINCE = f"""
+# The fields above of each record in KEYS created at or after ARGV[1] (Unix seconds), in that order.
+_RECORDS = f"""
 local since = tonumber(ARGV[1])
-local fields = {{{", ".join(f"'{name}'" for name in _FIELDS)}}}
 local out = {{}}
-local cursor = '0'
-repeat
-  local reply = redis.call('SCAN', cursor, 'MATCH', '{PREFIX}*', 'COUNT', 1000)
-  cursor = reply[1]
-  for _, key in ipairs(reply[2]) do
-    if not string.find(key, ':', {len(PREFIX) + 1}, true) then
-      local row = redis.call('HMGET', key, unpack(fields))
-      if row[2] and tonumber(row[2]) >= since then table.insert(out, row) end
-    end
-  end
-until cursor == '0'
+for _, key in ipairs(KEYS) do
+  local row = redis.call('HMGET', key, {", ".join(f"'{name}'" for name in _FIELDS)})
+  if row[2] and tonumber(row[2]) >= since then table.insert(out, row) end
+end
 return out
 """
 
@@ -56,8 +58,8 @@ end
 return added
 """
 
-# The executions stream from ARGV[1] (a stream id, e.g. milliseconds) on.
-_EXECUTIONS_SINCE = f"return redis.call('XRANGE', '{EXECUTIONS}', ARGV[1], '+')"
+# A page of ARGV[2] entries of the executions stream from ARGV[1] (a stream id; "(" + id: after it).
+_EXECUTIONS_PAGE = f"return redis.call('XRANGE', '{EXECUTIONS}', ARGV[1], '+', 'COUNT', ARGV[2])"
 
 
 @dataclass(frozen=True)
@@ -100,22 +102,37 @@ class Stored:
     truncated: bool  # some of the run's executions were trimmed away (EXECUTIONS_KEPT)
 
 
-def mark(evaluate: Evaluate) -> Mark:
+def mark(source: Source) -> Mark:
     """Taken before a run starts: what `read` compares the end with."""
-    return Mark(time.time(), int(evaluate(_ADDED, [])))
+    return Mark(time.time(), int(source.eval(_ADDED, [], [])))
 
 
-def read(evaluate: Evaluate, start: Mark) -> Stored:
+def admitted(source: Source) -> int:
+    """Queue entries accepted and not yet ended (services/api/admission.py): 0 once drained."""
+    return int(source.eval(f"return redis.call('GET', '{ADMITTED_ENTRIES}') or 0", [], []))
+
+
+def read(source: Source, start: Mark, batch: int = BATCH, page_size: int = PAGE) -> Stored:
     """Records created since the run's start and the executions appended since then."""
-    rows = evaluate(_RECORDS_SINCE, [repr(start.since)])
-    added = int(evaluate(_ADDED, []))
-    entries = evaluate(_EXECUTIONS_SINCE, [str(int(start.since * 1000))])
+    keys = [key for key in source.scan(PREFIX + "*") if ":" not in key[len(PREFIX) :]]
+    rows = [
+        row
+        for i in range(0, len(keys), batch)
+        for row in source.eval(_RECORDS, keys[i : i + batch], [repr(start.since)])
+    ]
+    added = int(source.eval(_ADDED, [], []))
+    entries: list[Any] = []
+    cursor = str(int(start.since * 1000))
+    while page := source.eval(_EXECUTIONS_PAGE, [], [cursor, str(page_size)]):
+        entries += page
+        cursor = "(" + page[-1][0]
+        if len(page) < page_size:
+            break
     jobs = [_job(dict(zip(_FIELDS, row, strict=True))) for row in rows]
     executions = [
         _execution(entry_id, dict(zip(pairs[::2], pairs[1::2], strict=True))) for entry_id, pairs in entries
     ]
-    truncated = added - start.executions_added > len(executions)
-    return Stored(jobs, executions, truncated)
+    return Stored(jobs, executions, truncated=added - start.executions_added > len(executions))
 
 
 def _job(row: dict[str, Any]) -> StoredJob:
@@ -149,28 +166,44 @@ def _decoded(reply: Any) -> Any:
     return reply
 
 
-def on_client(client: redis.Redis) -> Evaluate:
-    """Scripts run through a redis-py client."""
-    return lambda script, args: _decoded(client.eval(script, 0, *args))
+class OnClient:
+    """Reads through a redis-py client."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def eval(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+        return _decoded(self.client.eval(script, len(keys), *keys, *args))
+
+    def scan(self, pattern: str) -> list[str]:
+        return [key.decode() for key in self.client.scan_iter(match=pattern, count=1000)]
 
 
-def in_container(container: Container) -> Evaluate:
-    """Scripts run by redis-cli inside the stack's Redis container, with the password only it reads."""
+class InContainer:
+    """Reads by redis-cli inside the stack's Redis container, with the password only it reads."""
 
-    def evaluate(script: str, args: Sequence[str]) -> Any:
-        command = 'REDISCLI_AUTH=$(</secrets/redis-password) exec redis-cli --json "$@"'
-        code, (out, err) = container.exec_run(
-            ["bash", "-c", command, "redis-cli", "EVAL", script, "0", *args], demux=True
-        )
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    def _cli(self, *args: str) -> str:
+        command = 'REDISCLI_AUTH=$(</secrets/redis-password) exec redis-cli "$@"'
+        code, (out, err) = self.container.exec_run(["bash", "-c", command, "redis-cli", *args], demux=True)
         text = (out or b"").decode()
-        try:
-            if code == 0 and "(error)" not in text[:20]:
-                return json.loads(text)
-        except json.JSONDecodeError:
-            pass
-        raise RuntimeError(f"redis-cli in {container.name}: {text[:300]} {(err or b'').decode()[:300]}")
+        if code != 0 or text.startswith(("Error", "(error)", "ERR", "BUSY", "LOADING")):
+            raise RuntimeError(
+                f"redis-cli in {self.container.name}: {text[:300]} {(err or b'').decode()[:300]}"
+            )
+        return text
 
-    return evaluate
+    def eval(self, script: str, keys: Sequence[str], args: Sequence[str]) -> Any:
+        text = self._cli("--json", "EVAL", script, str(len(keys)), *keys, *args)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise RuntimeError(f"redis-cli in {self.container.name}: {text[:300]}") from exc
+
+    def scan(self, pattern: str) -> list[str]:
+        return self._cli("--scan", "--pattern", pattern, "--count", "1000").split()
 
 
 def redis_container(client: docker.DockerClient, project: str) -> Container:

@@ -3,7 +3,7 @@
 A steady load of unique small jobs (recorded_load.py: submit, cancel, read, each recorded), while the
 faults of schedule.py's seeded schedule (nemesis.py) hit the stack at random intervals, overlapping, each
 healed in a `finally`. Then: every fault healed again (nemesis.heal_all), the workers healthy, the queue
-drained (every job created since the start ended, or the drain's deadline), and the checker run
+drained (no accepted work left unended, or the drain's deadline), and the checker run
 (services/tools/history/checker.py). The history, the faults fired and the checker's report go to
 reports/. Exits 1 on any lost, stuck, duplicated effect or unexpected job, or a fault left unhealed.
 """
@@ -28,7 +28,6 @@ from services.tools.loadtest.nemesis import NEMESIS, heal_all
 from services.tools.loadtest.recorded_load import RecordedLoad
 from services.tools.loadtest.schedule import KINDS, Planned, overlapping, random_schedule
 from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
-from shared.job_status import ACTIVE
 from shared.settings import get_settings
 
 
@@ -82,12 +81,12 @@ def _fire(planned: Planned, t0: float, stop: threading.Event, victims: dict[str,
         )
 
 
-def _drain(evaluate: stored.Evaluate, start: stored.Mark, seconds: float) -> bool:
-    """Until every job created since the start has ended (True), or `seconds` have passed (False)."""
+def _drain(source: stored.Source, seconds: float) -> bool:
+    """Until no accepted work is left unended (True), or `seconds` have passed (False)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if not any(job.status in ACTIVE for job in stored.read(evaluate, start).jobs):
+            if stored.admitted(source) == 0:
                 return True
         except RuntimeError:
             pass  # Redis still loading its AOF: next round
@@ -116,13 +115,13 @@ def run_random(
             _service(client, project, "api")[0],
             stored.redis_container(client, project),
         )
-        evaluate = stored.in_container(victims["redis"])
+        source = stored.InContainer(victims["redis"])
         schedule = random_schedule(
             seed, duration, len(victims["worker"]), mean_gap, get_settings().liveness_ttl
         )
         stem = reports / f"chaos-random-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
         wait_healthy(client, project)
-        start = stored.mark(evaluate)
+        start = stored.mark(source)
         out = Outcome(Report(), overlapping=overlapping(schedule), history=stem.with_suffix(".jsonl"))
         say(f"{len(schedule)} faults over {duration:g} s (seed {seed}), {rate:g} jobs/s: {out.history}")
         stop = threading.Event()
@@ -150,8 +149,8 @@ def run_random(
                 out.unhealed = healing(heal_all, client, project)
         say(f"load stopped: {len(load.accepted)} accepted; healed; waiting for the workers, then the drain")
         wait_healthy(client, project, timeout=300)
-        out.drained = _drain(evaluate, start, drain_seconds)
-        out.report = check(recorder.load(out.history)[1], stored.read(evaluate, start))
+        out.drained = _drain(source, drain_seconds)
+        out.report = check(recorder.load(out.history)[1], stored.read(source, start))
         out.report_path = write(out.report, reports, stem.name + "-check")
         faults = {
             "seed": seed,
