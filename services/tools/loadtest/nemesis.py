@@ -104,7 +104,8 @@ def _fill(victim: Container, redis: Container) -> None:
     _bash(
         redis,
         "max=$(redis-cli --raw CONFIG GET maxmemory | tail -n 1); "
-        "(( max > 0 )) || { echo 'Redis has no maxmemory'; exit 1; }; "
+        '[[ $max =~ ^[0-9]+$ ]] || { echo "no maxmemory from Redis: $max"; exit 1; }; '
+        "(( max > 0 )) || { echo 'Redis has no maxmemory: nothing to fill'; exit 1; }; "
         f"for ((i = 0; i < max / {FILLER_BYTES} + 4; i++)); do "
         f'echo "SETRANGE {FILLER}$i {FILLER_BYTES - 1} x"; done | redis-cli >/dev/null',
     )
