@@ -37,6 +37,8 @@ SWEEP_LINES ?= local,distributed,hybrid,peer
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
+# make chaos SCHEDULE=random: seeded random faults, overlapping, for DURATION s (600), SEED (1).
+SCHEDULE ?= fixed
 # make load-test and make chaos: seconds to wait, saying so, for a ready worker before giving up.
 WAIT_WORKERS ?= 60
 
@@ -101,8 +103,9 @@ sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where
 	$(PY) -m services.tools.sweep --points $(POINTS) --shortest $(SHORTEST) --longest $(LONGEST) --jobs $(SWEEP_JOBS) \
 		--seconds $(SWEEP_SECONDS) --lines $(SWEEP_LINES) --budget $(BUDGET) --rounds $(ROUNDS) --kernel $(KERNEL) --reports $(REPORTS)
 
-chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
-	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)
+chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
+	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\
+		--schedule random --duration $(or $(DURATION),600) --seed $(or $(SEED),1) --reports $(REPORTS))
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
