@@ -14,6 +14,14 @@ and the last chunk's merge both call it), which in the same atomic step counts i
 releases its share of the admission bound (services/api/admission.py) and publishes its id on
 ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up of its watchers
 (services/api/watch.py).
+
+Memory: the keys of work not yet ended carry no expiry, so Redis's `volatile-lru` policy
+(docker-compose.yml) can never evict them; `end_job` compacts the record (its merged set and its
+admitted share are dead once it ended), gives it and its helper keys RESULT_TTL, and appends its id to
+ENDED_IDS, a list of ended ids oldest first. It then trims the oldest ended records, a few per call (bounded
+work), while more than MAX_ENDED_JOBS are kept or while Redis uses more than ENDED_TRIM_MEMORY_SHARE of
+its maxmemory: finished records stay below the share at which admission refuses new work, so they can
+never hold the API at 429.
 """
 
 import dataclasses
@@ -44,6 +52,11 @@ ENDED_CHANNEL = "cpuc:jobs:ended"
 ADMITTED_ENTRIES = "cpuc:admitted:entries"
 ADMITTED_UNITS = "cpuc:admitted:units"
 ADMITTED_FIELDS = ("admitted_entries", "admitted_units")
+# Ids of ended jobs, oldest first (end_job appends, its trim pops): whose records go first.
+ENDED_IDS = "cpuc:jobs:ended"
+# Oldest ended records one end_job trims at most: more than the one it adds, so the trim catches up,
+# and few, so one job's end stays a bounded piece of work.
+TRIM_BATCH = 4
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
@@ -58,13 +71,37 @@ local function may(from, to)
   local row = MAY[from]
   return row ~= nil and row[to] == true
 end
-local function end_job(record, metrics, status, now)
+local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   redis.call('HSET', record, 'status', status, 'ended_at', now)
   count_ended(record, metrics)
   local ending = redis.call('HMGET', record, 'id', '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
   if ending[2] then
     redis.call('DECRBY', '{ADMITTED_ENTRIES}', ending[2])
     redis.call('DECRBY', '{ADMITTED_UNITS}', ending[3])
+    redis.call('HDEL', record, '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
+  end
+  -- Ended: the record may expire (and be evicted) from now on, the merged set is dead.
+  redis.call('DEL', record .. ':merged')
+  for _, key in ipairs({{record, record .. ':hosts', record .. ':pids'}}) do redis.call('EXPIRE', key, ttl) end
+  redis.call('RPUSH', '{ENDED_IDS}', ending[1])
+  local over = redis.call('LLEN', '{ENDED_IDS}') - tonumber(keep)
+  local pressed = false
+  if tonumber(trim_share) < 1 then
+    local memory = redis.call('INFO', 'memory')
+    local maxmemory = tonumber(string.match(memory, 'maxmemory:(%d+)'))
+    local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
+    pressed = maxmemory > 0 and used > maxmemory * tonumber(trim_share)
+  end
+  for _ = 1, {TRIM_BATCH} do
+    if over <= 0 and not pressed then break end
+    local oldest = redis.call('LPOP', '{ENDED_IDS}')
+    if not oldest or oldest == ending[1] then
+      if oldest then redis.call('LPUSH', '{ENDED_IDS}', oldest) end
+      break
+    end
+    local base = '{PREFIX}' .. oldest
+    redis.call('DEL', base, base .. ':hosts', base .. ':pids', base .. ':merged')
+    over = over - 1
   end
   redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
 end
@@ -84,10 +121,9 @@ for i = 0, {BINS - 1} do redis.call('HINCRBY', K.record, 'h' .. i, A['h' .. i]) 
 redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
 redis.call('HINCRBY', K.hosts, A.host, 1)
 for _, pid in ipairs(A.pids) do redis.call('SADD', K.pids, A.host .. ':' .. pid) end
-for _, key in ipairs({{K.merged, K.hosts, K.pids}}) do redis.call('EXPIRE', key, A.ttl) end
 local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
 if done >= tonumber(redis.call('HGET', K.record, 'chunks_total')) then
-  end_job(K.record, K.metrics, '{FINISHED}', A.now)
+  end_job(K.record, K.metrics, '{FINISHED}', A.now, A.ttl, A.keep, A.trim_share)
 end
 return done
 """
@@ -124,14 +160,23 @@ _END = """
 local status = redis.call('HGET', K.record, 'status')
 if status == false then return -1 end
 if not may(status, A.status) then return 0 end
-if A.host ~= '' then
-  redis.call('HINCRBY', K.hosts, A.host, A.chunks)
-  redis.call('EXPIRE', K.hosts, A.ttl)
-end
+if A.host ~= '' then redis.call('HINCRBY', K.hosts, A.host, A.chunks) end
 if #A.fields > 0 then redis.call('HSET', K.record, unpack(A.fields)) end
-end_job(K.record, K.metrics, A.status, A.now)
+end_job(K.record, K.metrics, A.status, A.now, A.ttl, A.keep, A.trim_share)
 return 1
 """
+
+
+# A local job's processes, noted after its run: they take the record's expiry, none while it has none
+# (not ended yet), RESULT_TTL if the record is gone (ended and trimmed meanwhile).
+_PIDS = """
+redis.call('SADD', K.pids, unpack(A.pids))
+local ttl = redis.call('PTTL', K.record)
+if ttl > 0 then redis.call('PEXPIRE', K.pids, ttl)
+elseif ttl == -2 then redis.call('EXPIRE', K.pids, A.ttl) end
+"""
+# The arguments of a script that may end a job, which it passes on to end_job.
+_ENDING = ("ttl", "keep", "trim_share")
 
 
 @dataclass(frozen=True)
@@ -191,14 +236,20 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
-        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", "ttl")
+        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", *_ENDING)
         self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", _PRELUDE)
         begin_args = ("host", "pool_processes", "now")
         self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=_PRELUDE)
         self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
-        end_args = ("status", "now", "ttl", "host", "chunks")
+        end_args = ("status", "now", "host", "chunks", *_ENDING)
         end_keys = ("record", "hosts", "metrics")
         self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
+        self._pids = NamedScript(redis, _PIDS, ("record", "pids"), ("ttl",), "pids")
+
+    def _ending(self) -> dict[str, Any]:
+        """The arguments every script that may end a job passes to `end_job`."""
+        settings = get_settings()
+        return {"ttl": self.ttl, "keep": settings.max_ended_jobs, "trim_share": settings.ended_trim_memory_share}
 
     def create(
         self,
@@ -230,8 +281,7 @@ class JobStore:
                 "created_at": time.time(),
             },
         )
-        # The helper keys exist only once written to; expire them all the same (re-set as they fill).
-        pipe.expire(keys.record, self.ttl)
+        # No expiry until it ends (end_job): the volatile-lru policy never evicts work not yet ended.
         pipe.zadd(RECENT, {job_id: time.time()})
         pipe.zremrangebyrank(RECENT, 0, -get_settings().recent_jobs - 1)
         pipe.expire(RECENT, self.ttl)
@@ -284,10 +334,11 @@ class JobStore:
     def record_pids(self, job_id: str, host: str, pids: list[int]) -> None:
         keys = JobKeys.of(job_id)
         if pids:
-            pipe = self.redis.pipeline()
-            pipe.sadd(keys.pids, *(f"{host}:{pid}" for pid in pids))
-            pipe.expire(keys.pids, self.ttl)
-            pipe.execute()
+            self._pids(
+                keys={"record": keys.record, "pids": keys.pids},
+                args={"ttl": self.ttl},
+                rest=[f"{host}:{pid}" for pid in pids],
+            )
 
     def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> bool:
         """Write a local job's whole answer at once; False (nothing written) if it ended meanwhile."""
@@ -320,7 +371,7 @@ class JobStore:
                 "hosts": keys.hosts,
                 "metrics": job_metrics.KEY,
             },
-            args={"status": status, "now": time.time(), "ttl": self.ttl, "host": host, "chunks": chunks},
+            args={"status": status, "now": time.time(), "host": host, "chunks": chunks, **self._ending()},
             rest=[item for pair in fields.items() for item in pair],
         )
         return None if int(result) < 0 else bool(result)
@@ -343,7 +394,7 @@ class JobStore:
                 "cpu_seconds": cpu_seconds,
                 "host": host,
                 "now": time.time(),
-                "ttl": self.ttl,
+                **self._ending(),
             },
             rest=list(pids),
         )
