@@ -82,7 +82,9 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   end
   -- Ended: the record may expire (and be evicted) from now on, the merged set is dead.
   redis.call('DEL', record .. ':merged')
-  for _, key in ipairs({{record, record .. ':hosts', record .. ':pids'}}) do redis.call('EXPIRE', key, ttl) end
+  for _, key in ipairs({{record, record .. ':hosts', record .. ':pids'}}) do
+    redis.call('EXPIRE', key, ttl)
+  end
   redis.call('RPUSH', '{ENDED_IDS}', ending[1])
   local over = redis.call('LLEN', '{ENDED_IDS}') - tonumber(keep)
   local pressed = false
@@ -249,7 +251,8 @@ class JobStore:
     def _ending(self) -> dict[str, Any]:
         """The arguments every script that may end a job passes to `end_job`."""
         settings = get_settings()
-        return {"ttl": self.ttl, "keep": settings.max_ended_jobs, "trim_share": settings.ended_trim_memory_share}
+        share = settings.ended_trim_memory_share
+        return {"ttl": self.ttl, "keep": settings.max_ended_jobs, "trim_share": share}
 
     def create(
         self,
