@@ -60,11 +60,33 @@ TRIM_BATCH = 4
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
+# `trim_ended(n, spare)`: delete the records of the n oldest ended jobs (fewer if ENDED_IDS holds fewer),
+# never `spare`'s; returns how many went. Prepended to the scripts that end a job, and to admission's
+# (services/api/admission.py), which trims before it refuses for memory.
+TRIM_LUA = f"""
+local function trim_ended(n, spare)
+  local trimmed = 0
+  for _ = 1, n do
+    local oldest = redis.call('LPOP', '{ENDED_IDS}')
+    if not oldest then break end
+    if oldest == spare then
+      redis.call('LPUSH', '{ENDED_IDS}', oldest)
+      break
+    end
+    local base = '{PREFIX}' .. oldest
+    redis.call('DEL', base, base .. ':hosts', base .. ':pids', base .. ':merged')
+    trimmed = trimmed + 1
+  end
+  return trimmed
+end
+"""
+
 # Prepended to every script: the allowed status changes, and the one place a job ends (which also
 # counts it, shared.job_metrics, and releases its admitted share). The counters and the channel are the
 # same for every job, so they are not passed as keys (a single Redis: no cluster slots to declare).
 _PRELUDE = (
     job_metrics.LUA
+    + TRIM_LUA
     + f"""
 local MAY = {job_status.lua_table()}
 local function may(from, to)
@@ -94,17 +116,8 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share)
     local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
     pressed = maxmemory > 0 and used > maxmemory * tonumber(trim_share)
   end
-  for _ = 1, {TRIM_BATCH} do
-    if over <= 0 and not pressed then break end
-    local oldest = redis.call('LPOP', '{ENDED_IDS}')
-    if not oldest or oldest == ending[1] then
-      if oldest then redis.call('LPUSH', '{ENDED_IDS}', oldest) end
-      break
-    end
-    local base = '{PREFIX}' .. oldest
-    redis.call('DEL', base, base .. ':hosts', base .. ':pids', base .. ':merged')
-    over = over - 1
-  end
+  if pressed then trim_ended({TRIM_BATCH}, ending[1])
+  elseif over > 0 then trim_ended(math.min(over, {TRIM_BATCH}), ending[1]) end
   redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
 end
 """

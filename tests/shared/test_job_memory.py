@@ -11,6 +11,7 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from services.api.admission import ADMIT_TRIM_BATCH, QueueFull
 from services.api.enqueue import enqueue
 from services.tools.local_stack import redis_server
 from shared.job_store import ENDED_IDS, JobKeys, JobStore
@@ -137,3 +138,22 @@ def test_under_memory_pressure_ended_records_are_trimmed_and_evicted_never_unend
     assert len(db.keys("rq:job:*")) == entries
     # The work accepted and not yet ended is still counted whole by admission.
     assert int(db.get("cpuc:admitted:entries")) == queued_entries
+
+
+def test_admission_trims_ended_records_before_it_refuses_for_memory(db: redis.Redis) -> None:
+    """Over MAX_REDIS_MEMORY_SHARE with no job ending, nothing else would trim them: a 429 for good."""
+    done = _accept(db, "local", 300)
+    _finish(db, done)
+    share = get_settings().max_redis_memory_share
+    db.config_set("maxmemory", str(int(db.info("memory")["used_memory"] / (share + 0.01))))
+    (admitted,) = _accept(db, "local", 1)
+    assert db.hget(JobKeys.of(admitted).record, "status") == b"queued"
+    assert not db.exists(JobKeys.of(done[0]).record)  # the oldest went first
+    assert 300 - ADMIT_TRIM_BATCH <= db.llen(ENDED_IDS) < 300
+    # No ended record left to trim: the memory bound refuses, and writes nothing.
+    db.delete(ENDED_IDS)
+    db.config_set("maxmemory", str(int(db.info("memory")["used_memory"] / (share + 0.01))))
+    entries = db.llen("rq:queue:memory")
+    with pytest.raises(QueueFull, match="MAX_REDIS_MEMORY_SHARE"):
+        _accept(db, "local", 1)
+    assert db.llen("rq:queue:memory") == entries

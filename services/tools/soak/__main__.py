@@ -20,7 +20,7 @@ from services.tools import preflight
 from services.tools.soak import sampler
 from services.tools.soak.chart import soak_chart
 from services.tools.soak.checker import check, expected_answer
-from services.tools.soak.driver import MIX, Submissions, drain, kind, submit_until
+from services.tools.soak.driver import MIX, Submissions, kind, run
 
 # Seconds per point of the accept rate's series.
 RATE_BIN = 10.0
@@ -37,6 +37,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--sample-seconds", type=float, default=5, help="seconds between samples")
     parser.add_argument("--drain-timeout", type=float, default=1800, help="seconds the drain may take")
+    parser.add_argument("--watchers", type=int, default=32, help="threads long-polling accepted jobs")
+    parser.add_argument(
+        "--max-in-flight", type=int, default=2000, help="accepted jobs not yet seen ended, at most"
+    )
     preflight.add_wait_workers_option(parser)
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     return parser.parse_args(argv)
@@ -60,8 +64,8 @@ def restarted(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]
             found.append(f"{name}: {'appeared' if was is None else 'gone'}")
         elif now["restart_count"] != was["restart_count"] or now["started_at"] != was["started_at"]:
             found.append(f"{name}: restarted {now['restart_count'] - was['restart_count']} time(s)")
-        elif now["status"] != "running":
-            found.append(f"{name}: {now['status']}")
+        elif now["status"] != was["status"]:  # a one-shot service (redis-secret) stays exited
+            found.append(f"{name}: {was['status']} -> {now['status']}")
     return found
 
 
@@ -103,25 +107,25 @@ def main(argv: list[str] | None = None) -> int:
         return preflight.refuse("soak", exc)
     answers = {kind(body): expected_answer(body) for body in MIX}
     before = sampler.restarts(client, args.project)
-    seen = Submissions()
+    seen = Submissions(args.max_in_flight)
     watch = sampler.Sampler(args.project, args.sample_seconds, seen.count).start()
     say(f"loading {args.url} for {args.duration:g} s with {args.submitters} submitters")
     start = time.time()
-    submit_until(args.url, time.monotonic() + args.duration, args.submitters, seen)
-    end = time.time()
-    say(f"{len(seen.accepted):,} accepted; draining")
-    ends = drain(args.url, [job_id for _, job_id, _ in seen.accepted], args.drain_timeout)
+    end = run(args.url, args.duration, args.submitters, args.watchers, args.drain_timeout, seen)
     drained = time.time()
     watch.stop()
     after = sampler.restarts(client, args.project)
     client.close()
-    verdict = check([(job_id, k) for _, job_id, k in seen.accepted], ends, answers)
+    with seen.lock:
+        verdict = check([(job_id, k) for _, job_id, k in seen.accepted], dict(seen.ends), answers)
     health = httpx.get(f"{args.url}/health", timeout=10)
     report: dict[str, Any] = {
         "started_at": start,
         "duration_seconds": args.duration,
         "drain_seconds": drained - end,
         "submitters": args.submitters,
+        "watchers": args.watchers,
+        "max_in_flight": args.max_in_flight,
         "mix": [kind(body) for body in MIX],
         "refused": seen.refused,
         "unavailable": seen.unavailable,

@@ -1,14 +1,16 @@
-"""The soak's load: submitters that post jobs as fast as the API accepts them, then the drain.
+"""The soak's load: submitters that post jobs as fast as the API accepts them, and watchers that see
+each accepted job end.
 
 Each submitter posts the next job of the mix (tiny and normal, local and distributed) as soon as the last
-was answered; a 429 or 503 is obeyed (its Retry-After), nothing else slows it. Every 202 is kept, with
-the kind of job it was, for the checker (checker.py); the drain then reads each to its end.
+was answered; a 429 or 503 is obeyed (its Retry-After). Every 202 goes to the watchers, oldest first, who
+long-poll it to its end and keep its last view for the checker (checker.py): an ended job's record may be
+trimmed soon after its end under memory pressure (shared/job_store.py), so it is read as it ends, not
+after the load. At most MAX_IN_FLIGHT accepted jobs wait for their watcher: past that the submitters wait.
 """
 
+import queue
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import cycle
 from typing import Any
@@ -36,47 +38,74 @@ def kind(body: dict[str, Any]) -> str:
 
 @dataclass
 class Submissions:
-    """What the submitters saw, shared between them (a lock around every change)."""
+    """What the submitters and watchers saw, shared between them (a lock around every change)."""
 
+    max_in_flight: int
     accepted: list[tuple[float, str, str]] = field(default_factory=list)  # (time, job id, kind)
+    ends: dict[str, dict[str, Any]] = field(default_factory=dict)  # job id -> its last view, once ended
     refused: int = 0  # 429: past the admission bound
     unavailable: int = 0  # 503: Redis away
     errors: list[str] = field(default_factory=list)  # anything else, or no answer (outcome unknown)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pending: queue.Queue = field(default_factory=queue.Queue)  # (job id) for the watchers; None: no more
+
+    def __post_init__(self) -> None:
+        self.slots = threading.BoundedSemaphore(self.max_in_flight)
 
     def count(self) -> int:
         with self.lock:
             return len(self.accepted)
 
 
-def submit_until(url: str, deadline: float, submitters: int, seen: Submissions) -> None:
-    """Post jobs from `submitters` threads until `deadline` (time.monotonic), into `seen`."""
-    threads = [
+def run(
+    url: str, duration: float, submitters: int, watchers: int, drain_timeout: float, seen: Submissions
+) -> float:
+    """Load for `duration` seconds, then wait up to `drain_timeout` for the watchers; the load's end time."""
+    deadline = time.monotonic() + duration
+    watching = [
+        threading.Thread(target=_watcher, args=(url, seen), name=f"watcher-{i}", daemon=True)
+        for i in range(watchers)
+    ]
+    posting = [
         threading.Thread(target=_submitter, args=(url, deadline, seen, i), name=f"submitter-{i}", daemon=True)
         for i in range(submitters)
     ]
-    for thread in threads:
+    for thread in [*watching, *posting]:
         thread.start()
-    for thread in threads:
+    for thread in posting:
         thread.join()
+    ended = time.time()
+    for _ in watching:
+        seen.pending.put(None)
+    drain_deadline = time.monotonic() + drain_timeout
+    for thread in watching:
+        thread.join(max(0.0, drain_deadline - time.monotonic()))
+    return ended
 
 
 def _submitter(url: str, deadline: float, seen: Submissions, offset: int) -> None:
     bodies = cycle(MIX[offset % len(MIX) :] + MIX[: offset % len(MIX)])
     with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=30) as client:
         while time.monotonic() < deadline:
+            if not seen.slots.acquire(timeout=1):
+                continue  # the watchers are behind: wait for them
             body = next(bodies)
             try:
                 response = client.post("/jobs", json=body)
             except httpx.HTTPError as exc:
+                seen.slots.release()
                 with seen.lock:
                     seen.errors.append(f"POST /jobs: {type(exc).__name__}: {exc}")
                 time.sleep(1)
                 continue
             if response.status_code == 202:
+                job_id = response.json()["id"]
                 with seen.lock:
-                    seen.accepted.append((time.time(), response.json()["id"], kind(body)))
-            elif response.status_code in (429, 503):
+                    seen.accepted.append((time.time(), job_id, kind(body)))
+                seen.pending.put(job_id)
+                continue
+            seen.slots.release()
+            if response.status_code in (429, 503):
                 with seen.lock:
                     if response.status_code == 429:
                         seen.refused += 1
@@ -89,31 +118,26 @@ def _submitter(url: str, deadline: float, seen: Submissions, offset: int) -> Non
                     seen.errors.append(f"POST /jobs: {response.status_code} {response.text[:200]}")
 
 
-def drain(
-    url: str, job_ids: list[str], timeout: float, on_ended: Callable[[], None] = lambda: None
-) -> dict[str, dict[str, Any] | None]:
-    """Each job's last view once it ended, or None if it had not by `timeout` seconds from now."""
-    deadline = time.monotonic() + timeout
-    limits = httpx.Limits(max_connections=10)
-    with httpx.Client(
-        base_url=url, headers=api_auth.headers(), timeout=LONG_POLL + 10, limits=limits
-    ) as client:
-
-        def end_of(job_id: str) -> dict[str, Any] | None:
-            while (left := deadline - time.monotonic()) > 0:
+def _watcher(url: str, seen: Submissions) -> None:
+    """Long-poll each pending job to its end, oldest first, until told there are no more."""
+    with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=LONG_POLL + 10) as client:
+        while (job_id := seen.pending.get()) is not None:
+            while True:
                 try:
-                    response = client.get(f"/jobs/{job_id}", params={"wait": min(LONG_POLL, left)})
+                    response = client.get(f"/jobs/{job_id}", params={"wait": LONG_POLL})
                 except httpx.HTTPError:
                     time.sleep(1)
                     continue
                 if response.status_code == 503:
                     time.sleep(1)
                     continue
-                view = response.json()
+                view = (
+                    response.json()
+                    if response.status_code == 200
+                    else {"status": f"HTTP {response.status_code}"}
+                )
                 if response.status_code != 200 or view["status"] in ENDED:
-                    on_ended()
-                    return view if response.status_code == 200 else {"status": f"HTTP {response.status_code}"}
-            return None
-
-        with ThreadPoolExecutor(8) as pool:
-            return dict(zip(job_ids, pool.map(end_of, job_ids), strict=True))
+                    with seen.lock:
+                        seen.ends[job_id] = view
+                    seen.slots.release()
+                    break
