@@ -8,9 +8,11 @@ records, in the same RQ keys, with two round trips:
   dequeue strategy) to that queue's intermediate list, then do everything RQ's `prepare_execution` +
   `prepare_job_execution` do: the Execution hash, its entries in the job's execution registry, the
   queue's StartedJobRegistry and the worker's execution index, the job's `started` status and
-  heartbeat, the worker's heartbeat; and return the job's hash. When every queue is empty the worker
-  blocks as RQ's `Queue.dequeue_any` does (BLMOVE into the intermediate list of a single queue, BLPOP on
-  several), then starts the id it got with the same script.
+  heartbeat, the worker's heartbeat; and return the job's hash. The same take sent again (its reply
+  lost with the connection, and redis-py's ride-out retry sends it anew) answers the job it took, not
+  another. When every queue is empty the worker blocks as RQ's `Queue.dequeue_any` does (BLMOVE into
+  the intermediate list of a single queue, BLPOP on several), then starts the id it got with the same
+  script.
 - finish (`_FINISH`): what RQ's `handle_job_success` does for a job without dependents: `finished`
   status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL (on the job and
   its dependencies set, as RQ's `Job.cleanup`), the execution cleaned up, the worker's counters.
@@ -57,6 +59,17 @@ _TAKE = """
 local id = ARGV[1]
 local q = tonumber(ARGV[11])
 local raw
+-- This very take again (same execution id): the client sent it twice because the reply to the first was
+-- lost with its connection (Redis killed, redis-py's ride-out retry). Answer what the first took instead
+-- of taking another job, which would leave the first started with nobody running it.
+local taken = redis.call('HMGET', KEYS[1], 'lean_taking', 'lean_taking_queue')
+if taken[1] and string.sub(taken[1], 1, #ARGV[2] + 1) == ARGV[2] .. ':' then
+  id = string.sub(taken[1], #ARGV[2] + 2)
+  raw = redis.call('HGETALL', ARGV[6] .. id)
+  table.insert(raw, 1, id)
+  table.insert(raw, 1, tonumber(taken[2]))
+  return raw
+end
 while true do
   if id == '' then
     q = 0
@@ -91,7 +104,8 @@ redis.call('EXPIRE', registry_key, ttl + 60)
 redis.call('ZADD', KEYS[3 * q + 2], now + ttl, composite)
 redis.call('SADD', KEYS[2], composite)
 redis.call('EXPIRE', KEYS[2], ttl + 60)
-redis.call('HSET', KEYS[1], 'state', 'busy', 'last_heartbeat', ARGV[4])
+redis.call('HSET', KEYS[1], 'state', 'busy', 'last_heartbeat', ARGV[4], 'lean_taking', ARGV[2] .. ':' .. id,
+           'lean_taking_queue', q)
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('HSET', job_key, 'last_heartbeat', ARGV[4], 'status', 'started', 'started_at', ARGV[4],
            'worker_name', ARGV[5])
