@@ -13,7 +13,7 @@ import docker
 import pytest
 
 from shared.settings import Settings
-from tests.e2e.conftest import REPO, running_stack
+from tests.e2e.conftest import REPO, Stack, running_stack
 from tests.e2e.test_security import redis_cli
 from tests.helpers import free_port, wait_for
 
@@ -21,24 +21,25 @@ pytestmark = pytest.mark.e2e
 
 MAXMEMORY_MB = 16
 SOAK_SECONDS = 60
-# Finished records, as ended jobs leave them (an expiry, their id in the ended list), written until Redis
-# holds this share of its maxmemory: above the trim share, where the old stack refused every write.
+# Finished records, as ended jobs leave them (an expiry, their id in the ended list): ARGV[2] of them,
+# numbered from ARGV[1]. Written until Redis holds FILL_SHARE of its maxmemory (read between scripts: a
+# script's own garbage counts while it runs): above the trim share, where the old stack refused every write.
 _FILL = """
-local target = tonumber(ARGV[1])
-local i = 0
-while true do
-  for _ = 1, 100 do
-    i = i + 1
-    local id = 'old' .. i
-    redis.call('HSET', 'cpuc:job:' .. id, 'id', id, 'status', 'finished', 'spec', string.rep('x', 400))
-    redis.call('EXPIRE', 'cpuc:job:' .. id, 86400)
-    redis.call('RPUSH', 'cpuc:jobs:ended', id)
-  end
-  local used = tonumber(string.match(redis.call('INFO', 'memory'), 'used_memory:(%d+)'))
-  if used >= target then return i end
+for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do
+  local id = 'old' .. i
+  redis.call('HSET', 'cpuc:job:' .. id, 'id', id, 'status', 'finished', 'spec', string.rep('x', 400))
+  redis.call('EXPIRE', 'cpuc:job:' .. id, 86400)
+  redis.call('RPUSH', 'cpuc:jobs:ended', id)
 end
 """
+BATCH = 2000
 FILL_SHARE = 0.85
+
+
+def _used_memory(stack: Stack) -> int:
+    code, output = redis_cli(stack, "info", "memory")
+    assert code == 0, output
+    return int(output.split("used_memory:")[1].split()[0])
 
 
 def test_a_soak_on_a_full_redis_bricks_nothing_and_every_202_ends_exact(
@@ -54,8 +55,11 @@ def test_a_soak_on_a_full_redis_bricks_nothing_and_every_202_ends_exact(
     }
     with running_stack(docker_client, f"cpu-contrast-e2e-soak-{os.getpid()}", env) as stack:
         maxmemory = MAXMEMORY_MB * 1024 * 1024
-        code, filled = redis_cli(stack, "eval", _FILL, "0", str(int(maxmemory * FILL_SHARE)))
-        assert code == 0, filled
+        filled = 0
+        while _used_memory(stack) < maxmemory * FILL_SHARE:
+            code, output = redis_cli(stack, "eval", _FILL, "0", str(filled + 1), str(BATCH))
+            assert code == 0, output
+            filled += BATCH
         result = subprocess.run(
             [sys.executable, "-m", "services.tools.soak", "--duration", str(SOAK_SECONDS)]
             + ["--sample-seconds", "2", "--drain-timeout", "600", "--reports", str(tmp_path)],
