@@ -13,12 +13,11 @@ from rq.serializers import JSONSerializer
 
 from services.api.admission import ADMIT_TRIM_BATCH, QueueFull
 from services.api.enqueue import enqueue
-from services.tools.local_stack import redis_server
 from shared.job_store import ENDED_IDS, JobKeys, JobStore
 from shared.jobs import PrimesJob
 from shared.settings import get_settings
 from shared.tally import Tally
-from tests.helpers import require_tool
+from tests.helpers import own_redis_client
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +28,7 @@ ONE = Tally(1, [1] + [0] * 9)
 @pytest.fixture
 def db() -> Iterator[redis.Redis]:
     """A redis-server of our own under the stack's eviction policy (docker-compose.yml)."""
-    require_tool("redis-server")
-    with redis_server("--maxmemory-policy", "volatile-lru") as url:
-        client = redis.Redis.from_url(url)
-        yield client
-        client.close()
+    yield from own_redis_client("--maxmemory-policy", "volatile-lru")
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,8 @@ from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
 from services.tools.local_stack import api as api_process
-from services.tools.local_stack import env, redis_server, stop
-from tests.helpers import require_tool, submit, wait_for, wait_for_job
+from services.tools.local_stack import env, stop
+from tests.helpers import own_redis_client, submit, wait_for, wait_for_job
 from worker.queue.recovery import stop_requested
 
 pytestmark = pytest.mark.integration
@@ -54,11 +54,7 @@ class Worker:
 
 @pytest.fixture
 def db() -> Iterator[redis.Redis]:
-    require_tool("redis-server")
-    with redis_server("--maxmemory-policy", "noeviction") as url:
-        client = redis.Redis.from_url(url)
-        yield client
-        client.close()
+    yield from own_redis_client("--maxmemory-policy", "noeviction")
 
 
 def _refuse_writes(db: redis.Redis) -> None:
@@ -74,6 +70,16 @@ def _url(db: redis.Redis) -> str:
     return f"redis://{kwargs['host']}:{kwargs['port']}/0"
 
 
+def _resumes(db: redis.Redis, worker: Worker) -> None:
+    """The same worker process gets ready again by itself and finishes a new job exact."""
+    wait_for(lambda: worker.ready() or None, 60, "the worker ready again")
+    with api_process(_url(db), QUEUE) as base, httpx.Client(base_url=base, timeout=10) as api:
+        view = wait_for_job(api, submit(api, {**LONG, "params": {"start": 0, "stop": 1000}}))
+    assert view["status"] == "finished"
+    assert view["result"]["count"] == 168  # primes below 1000
+    assert worker.proc.poll() is None
+
+
 def test_out_of_memory_at_start_backs_off_unready_then_resumes(db: redis.Redis, tmp_path: Path) -> None:
     _refuse_writes(db)
     worker = Worker(_url(db), tmp_path)
@@ -83,12 +89,7 @@ def test_out_of_memory_at_start_backs_off_unready_then_resumes(db: redis.Redis, 
         assert worker.proc.poll() is None
         assert not worker.ready()
         _take_writes(db)
-        wait_for(lambda: worker.ready() or None, 60, "the worker ready")
-        with api_process(_url(db), QUEUE) as base, httpx.Client(base_url=base, timeout=10) as api:
-            view = wait_for_job(api, submit(api, {**LONG, "params": {"start": 0, "stop": 1000}}))
-        assert view["status"] == "finished"
-        assert view["result"]["count"] == 168
-        assert worker.proc.poll() is None
+        _resumes(db, worker)
     finally:
         stop([worker.proc])
 
@@ -144,12 +145,7 @@ def test_out_of_memory_in_rqs_loop_restarts_the_loop_instead_of_exiting(
         assert worker.proc.poll() is None
         wait_for(lambda: not worker.ready() or None, 30, "the ready file removed")
         _take_writes(db)
-        wait_for(lambda: worker.ready() or None, 60, "the worker ready again")
-        with api_process(_url(db), QUEUE) as base, httpx.Client(base_url=base, timeout=10) as api:
-            view = wait_for_job(api, submit(api, {**LONG, "params": {"start": 0, "stop": 1000}}))
-        assert view["status"] == "finished"
-        assert view["result"]["count"] == 168
-        assert worker.proc.poll() is None
+        _resumes(db, worker)
     finally:
         stop([worker.proc])
 
