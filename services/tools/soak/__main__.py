@@ -111,7 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     watch = sampler.Sampler(args.project, args.sample_seconds, seen.count).start()
     say(f"loading {args.url} for {args.duration:g} s with {args.submitters} submitters")
     start = time.time()
-    end = run(args.url, args.duration, args.submitters, args.watchers, args.drain_timeout, seen)
+    end = run(
+        args.url,
+        args.duration,
+        args.submitters,
+        args.watchers,
+        args.drain_timeout,
+        seen,
+        lambda: say(f"{seen.count():,} accepted, {len(seen.ends):,} seen ended; draining the rest"),
+    )
     drained = time.time()
     watch.stop()
     after = sampler.restarts(client, args.project)

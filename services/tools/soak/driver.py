@@ -11,6 +11,7 @@ after the load. At most MAX_IN_FLIGHT accepted jobs wait for their watcher: past
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import cycle
 from typing import Any
@@ -58,7 +59,13 @@ class Submissions:
 
 
 def run(
-    url: str, duration: float, submitters: int, watchers: int, drain_timeout: float, seen: Submissions
+    url: str,
+    duration: float,
+    submitters: int,
+    watchers: int,
+    drain_timeout: float,
+    seen: Submissions,
+    on_load_end: Callable[[], None] = lambda: None,
 ) -> float:
     """Load for `duration` seconds, then wait up to `drain_timeout` for the watchers; the load's end time."""
     deadline = time.monotonic() + duration
@@ -75,6 +82,7 @@ def run(
     for thread in posting:
         thread.join()
     ended = time.time()
+    on_load_end()
     for _ in watching:
         seen.pending.put(None)
     drain_deadline = time.monotonic() + drain_timeout
