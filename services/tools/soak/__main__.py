@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     drained = time.time()
     watch.stop()
     after = sampler.restarts(client, args.project)
+    kinds = sampler.footprint(client, args.project)
     client.close()
     with seen.lock:
         verdict = check([(job_id, k) for _, job_id, k in seen.accepted], dict(seen.ends), answers)
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "restarted": restarted(before, after),
         "health_after": health.json() if health.status_code == 200 else {"status_code": health.status_code},
         "accept_rate": accept_rate(seen.accepted, start, end),
+        "footprint": kinds,
         "samples": watch.samples,
         "sample_errors": watch.errors[:50],
     }
@@ -154,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     soak_chart(report, Path(report["files"]["png"]))
     for line in summarise(report):
         say(line)
+    say(
+        "Redis after the drain, by kind of key (MEMORY USAGE): "
+        + "; ".join(
+            f"{kind} {row['keys']:,} x {row['bytes_per_key']:,} B" for kind, row in list(kinds.items())[:8]
+        )
+    )
     say(f"reports: {report['files']['json']}, {report['files']['png']}")
     healthy = health.status_code == 200 and health.json().get("status") == "ok"
     return 0 if verdict.ok and not report["restarted"] and healthy else 1

@@ -38,10 +38,14 @@ def restarts(client: docker.DockerClient, project: str) -> dict[str, dict[str, A
     return found
 
 
+def _redis(client: docker.DockerClient, project: str) -> Any:
+    (redis,) = [c for c in containers(client, project) if c.labels.get(SERVICE_LABEL) == "redis"]
+    return redis
+
+
 def redis_info(client: docker.DockerClient, project: str) -> dict[str, int]:
     """Redis's memory, evictions and key counts (db0) from INFO, read in its container."""
-    (redis,) = [c for c in containers(client, project) if c.labels.get(SERVICE_LABEL) == "redis"]
-    code, output = redis.exec_run(["bash", "-c", _REDIS_CLI, "redis-cli", "info"])
+    code, output = _redis(client, project).exec_run(["bash", "-c", _REDIS_CLI, "redis-cli", "info"])
     if code != 0:
         raise RuntimeError(f"redis-cli info failed: {output.decode()[:200]}")
     info = dict(
@@ -53,6 +57,43 @@ def redis_info(client: docker.DockerClient, project: str) -> dict[str, int]:
     db0 = dict(item.split("=") for item in info.get("db0", "keys=0,expires=0").split(","))
     found["keys"], found["expires"] = int(db0["keys"]), int(db0["expires"])
     return found
+
+
+# MEMORY USAGE summed by key kind (a job id, 32 hex digits, and a chunk's suffix read as <id>), over the
+# first ARGV[1] keys SCAN gives: what each kind of record costs, measured on the stack's own Redis.
+_FOOTPRINT = """
+local hex = string.rep('%x', 32)
+local cursor, seen, kinds = '0', 0, {}
+repeat
+  local reply = redis.call('SCAN', cursor, 'COUNT', 500)
+  cursor = reply[1]
+  for _, key in ipairs(reply[2]) do
+    local kind = string.gsub(string.gsub(key, hex, '<id>'), '<id>%-%d+', '<id>')
+    local row = kinds[kind] or {0, 0}
+    row[1] = row[1] + 1
+    row[2] = row[2] + (redis.call('MEMORY', 'USAGE', key) or 0)
+    kinds[kind] = row
+    seen = seen + 1
+  end
+until cursor == '0' or seen >= tonumber(ARGV[1])
+local out = {}
+for kind, row in pairs(kinds) do table.insert(out, kind .. ' ' .. row[1] .. ' ' .. row[2]) end
+return out
+"""
+
+
+def footprint(client: docker.DockerClient, project: str, limit: int = 20_000) -> dict[str, dict[str, int]]:
+    """Keys and bytes (MEMORY USAGE) per kind of key, over at most `limit` keys, biggest kind first."""
+    code, output = _redis(client, project).exec_run(
+        ["bash", "-c", _REDIS_CLI, "redis-cli", "eval", _FOOTPRINT, "0", str(limit)]
+    )
+    if code != 0:
+        raise RuntimeError(f"redis-cli eval failed: {output.decode()[:200]}")
+    rows = [line.rsplit(" ", 2) for line in output.decode().splitlines() if line.strip()]
+    kinds = {kind: {"keys": int(keys), "bytes": int(size)} for kind, keys, size in rows}
+    for row in kinds.values():
+        row["bytes_per_key"] = row["bytes"] // max(1, row["keys"])
+    return dict(sorted(kinds.items(), key=lambda item: -item[1]["bytes"]))
 
 
 def memory(client: docker.DockerClient, project: str) -> dict[str, int]:
