@@ -97,7 +97,7 @@ chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (
 soak: venv ## Load the running stack as fast as it accepts work for DURATION s (default 1800): memory over time, every 202 checked exact, no restart; reports/
 	$(PY) -m services.tools.soak --duration $(DURATION) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
+bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
 
 results: venv ## Regenerate docs/RESULTS.md and the README's summary from the newest reports/

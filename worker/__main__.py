@@ -26,7 +26,7 @@ from shared.redis_conn import connect
 from shared.settings import get_settings
 from worker import consumers, runtime
 from worker.queue import heartbeat, reaper, recovery
-from worker.queue.lean import LeanWorker
+from worker.queue.lean import LeanWorker, OwnEntries
 from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger("worker")
@@ -71,11 +71,14 @@ def main() -> None:
         )
     )
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
-    reaper.start(connection, queue, recovery.persist("connect the job store", runtime.store))
+    store = recovery.persist("connect the job store", runtime.store)
+    reaper.start(connection, queue, store)
+    # LeanWorker also begins and merges our own entries in its take and finish (worker.queue.lean).
+    own = {"own": OwnEntries(runtime.host(), pool.processes, store)} if worker_class is LeanWorker else {}
 
     def make_worker() -> SimpleWorker:
         return worker_class(
-            [queue], connection=connection, name=runtime.worker_name(), serializer=JSONSerializer
+            [queue], connection=connection, name=runtime.worker_name(), serializer=JSONSerializer, **own
         )
 
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from shared.job_store import ENDED_IDS
 from shared.settings import Settings
 from tests.e2e.conftest import REPO, Stack, running_stack
 from tests.e2e.test_security import redis_cli
@@ -24,12 +25,12 @@ SOAK_SECONDS = 60
 # Finished records, as ended jobs leave them (an expiry, their id in the ended list): ARGV[2] of them,
 # numbered from ARGV[1]. Written until Redis holds FILL_SHARE of its maxmemory (read between scripts: a
 # script's own garbage counts while it runs): above the trim share, where the old stack refused every write.
-_FILL = """
+_FILL = f"""
 for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do
   local id = 'old' .. i
   redis.call('HSET', 'cpuc:job:' .. id, 'id', id, 'status', 'finished', 'spec', string.rep('x', 400))
   redis.call('EXPIRE', 'cpuc:job:' .. id, 86400)
-  redis.call('RPUSH', 'cpuc:jobs:ended', id)
+  redis.call('RPUSH', '{ENDED_IDS}', id)
 end
 """
 BATCH = 2000

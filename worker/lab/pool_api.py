@@ -7,7 +7,7 @@ crossing, so a tiny function's cost per item falls with it until the function it
 import operator
 import time
 
-from worker.cgroup.quota import usable_cpus
+from shared.cgroup.quota import usable_cpus
 from worker.lab.defaults import Sizes
 from worker.lab.procs import context
 from worker.lab.result import Result, fmt_time
