@@ -247,7 +247,7 @@ if ttl > 0 then redis.call('PEXPIRE', K.pids, ttl)
 elseif ttl == -2 then redis.call('EXPIRE', K.pids, A.ttl) end
 """
 # The arguments of a script that may end a job, which it passes on to end_job.
-_ENDING = ("ttl", "keep", "trim_share")
+ENDING_ARGS = ("ttl", "keep", "trim_share")
 
 
 @dataclass(frozen=True)
@@ -295,17 +295,17 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
-        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", *_ENDING)
+        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", *ENDING_ARGS)
         self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", LUA_STEPS)
         begin_args = ("host", "pool_processes", "now")
         self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=LUA_STEPS)
         self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
-        end_args = ("status", "now", "host", "chunks", *_ENDING)
+        end_args = ("status", "now", "host", "chunks", *ENDING_ARGS)
         end_keys = ("record", "hosts", "metrics")
         self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
         self._pids = NamedScript(redis, _PIDS, ("record", "pids"), ("ttl",), "pids")
 
-    def _ending(self) -> dict[str, Any]:
+    def ending(self) -> dict[str, Any]:
         """The arguments every script that may end a job passes to `end_job`."""
         settings = get_settings()
         share = settings.ended_trim_memory_share
@@ -435,7 +435,7 @@ class JobStore:
                 "hosts": keys.hosts,
                 "metrics": job_metrics.KEY,
             },
-            args={"status": status, "now": time.time(), "host": host, "chunks": chunks, **self._ending()},
+            args={"status": status, "now": time.time(), "host": host, "chunks": chunks, **self.ending()},
             rest=[item for pair in fields.items() for item in pair],
         )
         return None if int(result) < 0 else bool(result)
@@ -458,7 +458,7 @@ class JobStore:
                 "cpu_seconds": cpu_seconds,
                 "host": host,
                 "now": time.time(),
-                **self._ending(),
+                **self.ending(),
             },
             rest=list(pids),
         )

@@ -54,7 +54,7 @@ from rq.utils import utcformat
 from rq.worker import WorkerStatus
 
 from shared import entries, job_status
-from shared.job_store import HISTOGRAM, LUA_STEPS, JobStore
+from shared.job_store import ENDING_ARGS, HISTOGRAM, LUA_STEPS, JobStore
 from shared.redis_script import NamedScript, lua_file
 from worker.queue import handoff
 
@@ -96,7 +96,7 @@ _FINISH_ARGS = (
     "results_prefix",
     "working_seconds",
 )
-_MERGE_ARGS = ("job", "index", "count", *HISTOGRAM, "cpu_seconds", "host", "ttl")
+_MERGE_ARGS = ("job", "index", "count", *HISTOGRAM, "cpu_seconds", "host", *ENDING_ARGS)
 _FINISH_OURS_KEYS = ("finished", "started", "executions", "job")
 _FINISH_OURS_ARGS = ("id", "execution_id", "now", "now_text", "result_ttl", "execution_prefix", *_MERGE_ARGS)
 
@@ -395,7 +395,7 @@ class LeanWorker(SimpleWorker):
                 **dict(zip(HISTOGRAM, merge.tally.histogram, strict=True)),
                 "cpu_seconds": merge.cpu_seconds,
                 "host": merge.host,
-                "ttl": self.own.store.ttl,
+                **self.own.store.ending(),
             }
         keys, args = self._finished(job, queue, execution)
         self._finish_ours(
