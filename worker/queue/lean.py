@@ -8,9 +8,10 @@ records, in the same RQ keys, with two round trips:
   dequeue strategy), then do everything RQ's `prepare_execution` + `prepare_job_execution` do: the
   Execution hash, its entries in the job's execution registry, the queue's StartedJobRegistry and the
   worker's execution index, the job's `started` status and heartbeat, the worker's heartbeat; and
-  return the job's hash. When every queue is empty the worker blocks as RQ's `Queue.dequeue_any` does
-  (BLMOVE into the intermediate list of a single queue, BLPOP on several), then starts the id it got
-  with the same script.
+  return the job's hash. The same take sent again (its reply lost with the connection, and redis-py's
+  ride-out retry sends it anew) answers the job it took, not another. When every queue is empty the
+  worker blocks as RQ's `Queue.dequeue_any` does (BLMOVE into the intermediate list of a single queue,
+  BLPOP on several), then starts the id it got with the same script.
 - finish (finish.lua): what RQ's `handle_job_success` does for a job without dependents: `finished`
   status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL (on the job and
   its dependencies set, as RQ's `Job.cleanup`), the execution cleaned up, the worker's counters.
