@@ -57,7 +57,7 @@ from rq.worker import WorkerStatus
 from shared import entries, job_status
 from shared.job_store import ENDING_ARGS, HISTOGRAM, LUA_STEPS, JobStore
 from shared.redis_script import NamedScript, lua_file
-from worker.queue import handoff
+from worker.queue import handoff, recovery
 
 # Seconds between two worker heartbeats or suspension checks while jobs keep coming (RQ: every job).
 # The worker key's TTL is minutes, so this only saves round trips.
@@ -367,8 +367,15 @@ class LeanWorker(SimpleWorker):
         if left is not None and left.merge is not None and self.own is not None:
             merge = left.merge
             job_id = entries.our_job(entry_id)
-            self.own.store.merge_chunk(
-                job_id, merge.index, merge.tally, merge.cpu_seconds, merge.host, merge.pids
+            recovery.persist(
+                "merge a chunk",
+                self.own.store.merge_chunk,
+                job_id,
+                merge.index,
+                merge.tally,
+                merge.cpu_seconds,
+                merge.host,
+                merge.pids,
             )
 
     def _lean(self, job: Job) -> bool:
@@ -399,7 +406,12 @@ class LeanWorker(SimpleWorker):
                 **self.own.store.ending(),
             }
         keys, args = self._finished(job, queue, execution)
-        self._finish_ours(
+        # The chunk's merge (and maybe its job's end) lives here: tried again while Redis refuses it, never
+        # dropped (a job left started under a live worker is reclaimed by nobody). A resent merge is
+        # merged once (merge_chunk's guard); the rest of the script rewrites the same records.
+        recovery.persist(
+            "finish a chunk and merge it",
+            self._finish_ours,
             keys=keys,
             args={**args, **merge_args},
             rest=list(merge.pids) if merge is not None else [],

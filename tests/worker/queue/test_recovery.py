@@ -125,6 +125,37 @@ def test_out_of_memory_at_a_jobs_end_backs_off_unready_then_finishes_it(
         stop([worker.proc])
 
 
+def test_out_of_memory_at_a_chunks_finish_backs_off_then_merges_it(db: redis.Redis, tmp_path: Path) -> None:
+    """LeanWorker merges a chunk in its finish script (finish_ours.lua), which here also ends the job (its
+    one chunk): refused, the merge is tried again, never dropped, and the job ends finished exact."""
+    worker = Worker(_url(db), tmp_path)
+    try:
+        wait_for(lambda: worker.ready() or None, 60, "the worker ready")
+        one_chunk = {**LONG, "mode": "distributed", "chunk_size": LONG["params"]["stop"]}
+        with api_process(_url(db), QUEUE) as base, httpx.Client(base_url=base, timeout=10) as api:
+            job_id = submit(api, one_chunk)
+            wait_for(lambda: api.get(f"/jobs/{job_id}").json()["status"] == "started" or None, 60, "started")
+            _refuse_writes(db)
+            wait_for(
+                lambda: worker.refusals("finish a chunk and merge it") >= 2 or None,
+                120,
+                "two back-offs at the chunk's finish",
+            )
+            wait_for(lambda: not worker.ready() or None, 30, "the ready file removed")
+            record = db.hmget(f"cpuc:job:{job_id}", "status", "chunks_done")
+            assert record == [b"started", b"0"]
+            assert worker.proc.poll() is None
+            _take_writes(db)
+            view = wait_for_job(api, job_id, timeout=120)
+        assert view["status"] == "finished", view
+        assert view["result"]["count"] == PRIMES_BELOW_3M
+        assert db.hmget(f"cpuc:job:{job_id}", "chunks_done", "chunks_total") == [b"1", b"1"]
+        wait_for(lambda: worker.ready() or None, 60, "the worker ready again")
+        assert worker.proc.poll() is None
+    finally:
+        stop([worker.proc])
+
+
 def test_out_of_memory_in_rqs_loop_restarts_the_loop_instead_of_exiting(
     db: redis.Redis, tmp_path: Path
 ) -> None:
