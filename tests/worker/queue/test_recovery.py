@@ -94,23 +94,18 @@ def test_out_of_memory_at_start_backs_off_unready_then_resumes(db: redis.Redis, 
         stop([worker.proc])
 
 
-def test_out_of_memory_at_a_jobs_end_backs_off_unready_then_finishes_it(
-    db: redis.Redis, tmp_path: Path
-) -> None:
+def _refused_at_its_end(db: redis.Redis, tmp_path: Path, request: dict, refused_write: str) -> str:
+    """Submit a long job, refuse Redis's writes while it computes: its end write (`refused_write`, as its
+    log names it) backs off, unready, the job still started (not failed); writes taken again, it finishes
+    exact and the worker gets ready again. The job's id."""
     worker = Worker(_url(db), tmp_path)
     try:
         wait_for(lambda: worker.ready() or None, 60, "the worker ready")
         with api_process(_url(db), QUEUE) as base, httpx.Client(base_url=base, timeout=10) as api:
-            job_id = submit(api, LONG)
+            job_id = submit(api, request)
             wait_for(lambda: api.get(f"/jobs/{job_id}").json()["status"] == "started" or None, 60, "started")
             _refuse_writes(db)
-            # Its answer cannot be written: it backs off, unready, the job still started (not failed).
-            # (The first of its end writes notes the processes that ran it; then the answer.)
-            wait_for(
-                lambda: worker.refusals("note a job's processes") >= 2 or None,
-                120,
-                "two back-offs at its end",
-            )
+            wait_for(lambda: worker.refusals(refused_write) >= 2 or None, 120, "two back-offs at its end")
             wait_for(lambda: not worker.ready() or None, 30, "the ready file removed")
             # (Read straight from Redis: the API's reads are transactions, which Redis refuses when OOM.)
             assert db.hget(f"cpuc:job:{job_id}", "status") == b"started"
@@ -121,39 +116,24 @@ def test_out_of_memory_at_a_jobs_end_backs_off_unready_then_finishes_it(
         assert view["result"]["count"] == PRIMES_BELOW_3M
         wait_for(lambda: worker.ready() or None, 60, "the worker ready again")
         assert worker.proc.poll() is None
+        return job_id
     finally:
         stop([worker.proc])
+
+
+def test_out_of_memory_at_a_jobs_end_backs_off_unready_then_finishes_it(
+    db: redis.Redis, tmp_path: Path
+) -> None:
+    # The first of a local job's end writes notes the processes that ran it; then the answer.
+    _refused_at_its_end(db, tmp_path, LONG, "note a job's processes")
 
 
 def test_out_of_memory_at_a_chunks_finish_backs_off_then_merges_it(db: redis.Redis, tmp_path: Path) -> None:
     """LeanWorker merges a chunk in its finish script (finish_ours.lua), which here also ends the job (its
     one chunk): refused, the merge is tried again, never dropped, and the job ends finished exact."""
-    worker = Worker(_url(db), tmp_path)
-    try:
-        wait_for(lambda: worker.ready() or None, 60, "the worker ready")
-        one_chunk = {**LONG, "mode": "distributed", "chunk_size": LONG["params"]["stop"]}
-        with api_process(_url(db), QUEUE) as base, httpx.Client(base_url=base, timeout=10) as api:
-            job_id = submit(api, one_chunk)
-            wait_for(lambda: api.get(f"/jobs/{job_id}").json()["status"] == "started" or None, 60, "started")
-            _refuse_writes(db)
-            wait_for(
-                lambda: worker.refusals("finish a chunk and merge it") >= 2 or None,
-                120,
-                "two back-offs at the chunk's finish",
-            )
-            wait_for(lambda: not worker.ready() or None, 30, "the ready file removed")
-            record = db.hmget(f"cpuc:job:{job_id}", "status", "chunks_done")
-            assert record == [b"started", b"0"]
-            assert worker.proc.poll() is None
-            _take_writes(db)
-            view = wait_for_job(api, job_id, timeout=120)
-        assert view["status"] == "finished", view
-        assert view["result"]["count"] == PRIMES_BELOW_3M
-        assert db.hmget(f"cpuc:job:{job_id}", "chunks_done", "chunks_total") == [b"1", b"1"]
-        wait_for(lambda: worker.ready() or None, 60, "the worker ready again")
-        assert worker.proc.poll() is None
-    finally:
-        stop([worker.proc])
+    one_chunk = {**LONG, "mode": "distributed", "chunk_size": LONG["params"]["stop"]}
+    job_id = _refused_at_its_end(db, tmp_path, one_chunk, "finish a chunk and merge it")
+    assert db.hmget(f"cpuc:job:{job_id}", "chunks_done", "chunks_total") == [b"1", b"1"]
 
 
 def test_out_of_memory_in_rqs_loop_restarts_the_loop_instead_of_exiting(
