@@ -17,8 +17,9 @@ local raw
 -- This very take sent again (same execution id): its reply was lost with the connection and redis-py's
 -- ride-out retry sent it anew. Taking the next job would leave the first started under a live worker
 -- that never runs it, so answer the job it took (found in the worker's execution index) and write
--- nothing more. One command per take: the worker's last execution id, swapped for this one.
-local resent = redis.call('SET', K.worker .. ':lean-take', A.execution_id, 'EX', A.worker_ttl, 'GET')
+-- nothing more. One command per take: the worker's last execution id (outside RQ's keys), swapped for
+-- this one.
+local resent = redis.call('SET', 'cpuc:lean-take:' .. A.worker_name, A.execution_id, 'EX', A.worker_ttl, 'GET')
   == A.execution_id
 if resent then
   local suffix = ':' .. A.execution_id
