@@ -9,7 +9,7 @@ from typing import Any
 
 import docker
 
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL
 
 # redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
 _REDIS_CLI = 'REDISCLI_AUTH=$(</secrets/redis-password) && export REDISCLI_AUTH && exec redis-cli "$@"'
