@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
 import pytest
 import redis
 
@@ -32,6 +33,7 @@ __all__ = [
     "monitored",
     "records_and_queue",
     "children",
+    "dead",
     "descendants",
     "free_port",
     "kill",
@@ -170,3 +172,11 @@ def sigint_default() -> None:
 def kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+def dead(pid: int) -> bool:
+    """True once a process has exited: gone, or a zombie that its parent has not reaped yet."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
