@@ -97,7 +97,7 @@ def check_worker_handler(pool: QuietPool) -> None:
 def check_change_notifier(pool: QuietPool) -> None:
     """QuietPool waits on its reader; dispose wakes the handler through it."""
     assert callable(pool._change_notifier.put)
-    assert pool._change_notifier._reader.fileno() >= 0
+    assert not pool._change_notifier._reader.closed
 
 
 def check_inqueue(pool: QuietPool) -> None:
