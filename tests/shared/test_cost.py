@@ -1,6 +1,5 @@
 """The work estimate: a deterministic model, with its coefficients from the settings."""
 
-
 import pytest
 
 from shared import cost
