@@ -70,8 +70,12 @@ def test_cancel_stops_a_running_job_early(api: httpx.Client, redis_client: redis
     small = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1000}}), 30)
     assert small["result"]["count"] == 168
     # Canceling again, or a finished job, is a conflict.
-    assert api.post(f"/jobs/{job_id}/cancel").status_code == 409
-    assert api.post(f"/jobs/{small['id']}/cancel").status_code == 409
+    for ended, status in ((job_id, "canceled"), (small["id"], "finished")):
+        response = api.post(f"/jobs/{ended}/cancel")
+        assert (response.status_code, response.json()) == (
+            409,
+            {"detail": f"job '{ended}' has already ended: {status}"},
+        )
 
 
 def test_cancel_a_queued_job(api: httpx.Client, redis_client: redis.Redis) -> None:
