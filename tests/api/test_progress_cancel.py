@@ -130,4 +130,6 @@ def test_workers_report_their_own_cpu_and_work(api: httpx.Client, redis_client: 
     periods, throttled, seconds = (
         report[k] for k in ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds")
     )
-    assert (periods, throttled, seconds) == (None, None, None) or (0 <= throttled <= periods and seconds >= 0)
+    assert (periods, throttled, seconds) == (None, None, None) or (
+        0 <= throttled <= periods and (seconds > 0) == (throttled > 0)  # held back iff a period was throttled
+    ), report
