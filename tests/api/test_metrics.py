@@ -11,6 +11,7 @@ import httpx
 import pytest
 import redis
 from prometheus_client import generate_latest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from rq import Queue
@@ -108,10 +109,22 @@ def _settled(api: httpx.Client) -> tuple[list, dict, list] | None:
 
 
 def test_openmetrics_when_the_scraper_asks(api: httpx.Client) -> None:
+    wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1000}}))
     response = api.get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     assert response.text.endswith("# EOF\n")
-    assert "cpu_contrast_jobs_accepted_total" in response.text
+    # The same job counts as in Prometheus's text format, read by OpenMetrics' own parser.
+    openmetrics = {
+        _key(sample): sample.value
+        for family in openmetrics_families(response.text)
+        for sample in family.samples
+        if sample.name.startswith("cpu_contrast_jobs_")
+    }
+    text = {key: count for key, count in scrape(api).items() if key[0].startswith("cpu_contrast_jobs_")}
+    assert (
+        openmetrics == text
+        and value(text, "cpu_contrast_jobs_accepted_total", mode="local", kernel="primes") > 0
+    )
 
 
 @pytest.fixture
