@@ -1,5 +1,5 @@
 """Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting,
-the processes under one of ours (from /proc) and killing them.
+the processes under one of ours (psutil) and killing them.
 
 free_port and wait_for come from services.tools.local_stack, which starts the same processes for `make bench`.
 """
@@ -12,7 +12,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
@@ -140,22 +139,19 @@ def client_address(client: redis.Redis) -> tuple[str, str]:
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of a process, from /proc (Linux)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text().split()]
-        except OSError:
-            continue
-    return found
+    """Direct children of a process (none once it is gone)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def descendants(pid: int) -> list[int]:
-    """Children, grandchildren and so on of a process."""
-    out = []
-    for child in children(pid):
-        out += [child, *descendants(child)]
-    return out
+    """Children, grandchildren and so on of a process (none once it is gone)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def sigint_default() -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import redis
 from rq import Queue
@@ -46,12 +47,12 @@ def pool_processes(worker_pid: int) -> list[int]:
     found = []
     for child in children(worker_pid):
         try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
+            cmdline = " ".join(psutil.Process(child).cmdline())
+        except psutil.Error:
             continue
-        if b"resource_tracker" in cmdline:
+        if "resource_tracker" in cmdline:
             continue
-        found += children(child) if b"forkserver" in cmdline else [child]
+        found += children(child) if "forkserver" in cmdline else [child]
     return found
 
 
