@@ -92,7 +92,7 @@ compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceili
 chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)
 
-bench: venv ## Benchmarks on host processes (no Docker): per-job overhead, efficiency, aggregation, enqueue
+bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
 
 results: venv ## Regenerate docs/RESULTS.md and the README's summary from the newest reports/

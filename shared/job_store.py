@@ -47,6 +47,22 @@ ADMITTED_FIELDS = ("admitted_entries", "admitted_units")
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
+
+@dataclass(frozen=True)
+class JobKeys:
+    """The Redis keys of one job."""
+
+    record: str
+    merged: str  # set of chunk indexes already merged
+    hosts: str  # hash: container hostname -> chunks it ran
+    pids: str  # set of "hostname:pid" of the processes that ran chunks
+
+    @classmethod
+    def of(cls, job_id: str) -> "JobKeys":
+        base = PREFIX + job_id
+        return cls(base, base + ":merged", base + ":hosts", base + ":pids")
+
+
 # Prepended to every script: the allowed status changes, and the one place a job ends (which also
 # counts it, shared.job_metrics, and releases its admitted share). The counters and the channel are the
 # same for every job, so they are not passed as keys (a single Redis: no cluster slots to declare).
@@ -71,37 +87,79 @@ end
 """
 )
 
-# A chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3 if the
-# record is gone; else the chunks done, and the last one ends the job.
-_MERGE_CHUNK = f"""
-local status = redis.call('HGET', K.record, 'status')
-if status == false then return -3 end
-if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
-if not may(status, '{job_status.STARTED}') then return -2 end
-redis.call('SADD', K.merged, A.index)
-redis.call('HINCRBY', K.record, 'count', A.count)
-for i = 0, {BINS - 1} do redis.call('HINCRBY', K.record, 'h' .. i, A['h' .. i]) end
-redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
-redis.call('HINCRBY', K.hosts, A.host, 1)
-for _, pid in ipairs(A.pids) do redis.call('SADD', K.pids, A.host .. ':' .. pid) end
-for _, key in ipairs({{K.merged, K.hosts, K.pids}}) do redis.call('EXPIRE', key, A.ttl) end
-local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
-if done >= tonumber(redis.call('HGET', K.record, 'chunks_total')) then
-  end_job(K.record, K.metrics, '{FINISHED}', A.now)
-end
-return done
-"""
+# A job's helper keys, as suffixes of its record's key.
+_KEY_SUFFIXES = [(name, key.removeprefix(PREFIX)) for name, key in asdict(JobKeys.of("")).items()]
 
-# Atomic, so that a cancel between the check and the write is never overwritten by "started". Returns
-# {1, spec} when the job may run, {0, status} when it has ended, {-1} when its record is gone.
-_BEGIN = f"""
-local status = redis.call('HGET', K.record, 'status')
-if status == false then return {{-1}} end
-if not may(status, '{job_status.STARTED}') then return {{0, status}} end
-redis.call('HSETNX', K.record, 'started_at', A.now)
-redis.call('HSET', K.record, 'pool:' .. A.host, A.pool_processes, 'status', '{job_status.STARTED}')
-return {{1, redis.call('HGET', K.record, 'spec')}}
+# The two steps of a chunk's run, as Lua functions on named keys (K) and arguments (A). JobStore's own
+# scripts call them, and so do worker.queue.lean's take and finish scripts (LUA_STEPS), which fold them
+# into RQ's take and finish of the queue entry: a chunk then costs those two round trips in all.
+#
+# begin_job: record that a worker began (first start wins) and read the job's request, atomically, so
+# that a cancel between the check and the write is never overwritten by "started". Returns {1, spec}
+# when the job may run, {0, status} when it has ended, {-1} when its record is gone. A distributed
+# chunk runs in one process (shared.plan): its pool size is 1 whatever the worker's. A job already
+# begun on this host with the same pool size (its next chunks) writes nothing.
+#
+# merge_chunk: a chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3
+# if the record is gone; else the chunks done, and the last one ends the job. Zero counts are not sent
+# (a chunk fills few of the histogram's bins), and the helper keys get their TTL with the first chunk
+# merged (later writes keep it).
+_STEPS = f"""
+local function job_keys(id)
+  return {{{", ".join(f"{name} = '{PREFIX}' .. id .. '{suffix}'" for name, suffix in _KEY_SUFFIXES)},
+          metrics = '{job_metrics.KEY}'}}
+end
+local function begin_job(K, A)
+  local f = redis.call('HMGET', K.record, 'status', 'spec', 'mode', 'started_at', 'pool:' .. A.host)
+  if f[1] == false then return {{-1}} end
+  if not may(f[1], '{job_status.STARTED}') then return {{0, f[1]}} end
+  local pool = tonumber(A.pool_processes)
+  if f[3] == 'distributed' then pool = 1 end
+  if f[1] == '{job_status.STARTED}' and tonumber(f[5]) == pool then
+    return {{1, f[2]}}  -- begun already, on this host with this pool: nothing to write
+  end
+  if f[4] then
+    redis.call('HSET', K.record, 'pool:' .. A.host, pool, 'status', '{job_status.STARTED}')
+  else
+    redis.call('HSET', K.record, 'started_at', A.now, 'pool:' .. A.host, pool,
+               'status', '{job_status.STARTED}')
+  end
+  return {{1, f[2]}}
+end
+local function merge_chunk(K, A)
+  local f = redis.call('HMGET', K.record, 'status', 'chunks_total')
+  if f[1] == false then return -3 end
+  if not may(f[1], '{job_status.STARTED}') then
+    if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
+    return -2
+  end
+  if redis.call('SADD', K.merged, A.index) == 0 then return -1 end
+  if A.count ~= '0' then redis.call('HINCRBY', K.record, 'count', A.count) end
+  for i = 0, {BINS - 1} do
+    local n = A['h' .. i]
+    if n ~= '0' then redis.call('HINCRBY', K.record, 'h' .. i, n) end
+  end
+  redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
+  redis.call('HINCRBY', K.hosts, A.host, 1)
+  if #A.pids > 0 then
+    local members = {{}}
+    for i, pid in ipairs(A.pids) do members[i] = A.host .. ':' .. pid end
+    redis.call('SADD', K.pids, unpack(members))
+  end
+  local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
+  if done == 1 then
+    for _, key in ipairs({{K.merged, K.hosts, K.pids}}) do redis.call('EXPIRE', key, A.ttl) end
+  end
+  if done >= tonumber(f[2]) then
+    end_job(K.record, K.metrics, '{FINISHED}', A.now)
+  end
+  return done
+end
 """
+# What a worker's own scripts prepend to call begin_job and merge_chunk (worker.queue.lean).
+LUA_STEPS = _PRELUDE + _STEPS
+_MERGE_CHUNK = "return merge_chunk(K, A)"
+_BEGIN = "return begin_job(K, A)"
 
 # A run of the job failed and RQ will run it again (worker.queue.retries): note why; a whole (local) job
 # goes back to queued, with no progress, while a chunk's job keeps its status (its other chunks run on).
@@ -135,21 +193,6 @@ return 1
 
 
 @dataclass(frozen=True)
-class JobKeys:
-    """The Redis keys of one job."""
-
-    record: str
-    merged: str  # set of chunk indexes already merged
-    hosts: str  # hash: container hostname -> chunks it ran
-    pids: str  # set of "hostname:pid" of the processes that ran chunks
-
-    @classmethod
-    def of(cls, job_id: str) -> "JobKeys":
-        base = PREFIX + job_id
-        return cls(base, base + ":merged", base + ":hosts", base + ":pids")
-
-
-@dataclass(frozen=True)
 class JobRecord:
     """A job's record as stored: its request, its plan's chunking, progress, answer and where it ran."""
 
@@ -173,6 +216,9 @@ class JobRecord:
     hosts: dict[str, int]  # container hostname -> chunks it ran
     pool_processes: dict[str, int]  # container hostname -> pool size it began the job with
     pids: list[str]  # "hostname:pid" of every process that computed a chunk
+    # A `bytes` job's data moved (worker/data/accounting.py): read from Redis, pickled to pool processes.
+    bytes_read: int = 0
+    bytes_pickled: int = 0
 
 
 @dataclass(frozen=True)
@@ -192,13 +238,17 @@ class JobStore:
         self.ttl = ttl_seconds
         chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
         merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", "ttl")
-        self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", _PRELUDE)
+        self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", LUA_STEPS)
         begin_args = ("host", "pool_processes", "now")
-        self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=_PRELUDE)
+        self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=LUA_STEPS)
         self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
         end_args = ("status", "now", "ttl", "host", "chunks")
         end_keys = ("record", "hosts", "metrics")
         self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
+
+    def script_shas(self) -> dict[str, str]:
+        """The SHA1 (as EVALSHA names it) of the begin and merge scripts, by name."""
+        return {"begin": self._begin.sha, "merge": self._merge.sha}
 
     def create(
         self,
@@ -419,4 +469,6 @@ def parse_record(raw: dict, hosts: dict, pids: set) -> JobRecord | None:
         hosts={h.decode(): int(n) for h, n in hosts.items()},
         pool_processes={k[5:]: int(v) for k, v in fields.items() if k.startswith("pool:")},
         pids=sorted(p.decode() for p in pids),
+        bytes_read=int(fields.get("bytes_read", 0)),
+        bytes_pickled=int(fields.get("bytes_pickled", 0)),
     )

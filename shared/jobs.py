@@ -3,10 +3,12 @@
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
+from shared.datasets import PATTERN as DATASET_PATTERN
 from shared.fields import Integer, PositiveInteger, SettingMaximum
+from shared.kernels.dataset import blocks
 from shared.settings import get_settings
 
 
@@ -47,23 +49,46 @@ class PiParams(_Strict):
     seed: Integer = Field(default=0, ge=0, le=2**53 - 1, description="random seed")
 
 
+class BytesParams(_Strict):
+    """One pass over a dataset's bytes (POST /datasets), `work` rounds of hashing per byte."""
+
+    dataset: str = Field(pattern=f"^{DATASET_PATTERN}$", description="the id POST /datasets answered")
+    work: Annotated[Integer, SettingMaximum("max_bytes_work")] = Field(
+        default=1,
+        ge=0,
+        description="CPU per byte: 0 bins each byte by its value at C speed (I/O-bound); n >= 1 hashes "
+        "each byte n rounds in pure Python (CPU-bound)",
+    )
+
+
 def _field_error(field: str, kind: str, message: str, **context: Any) -> PydanticCustomError:
     """A rule of the whole model about one field: `field` tells the API's error handler where it is."""
     return PydanticCustomError(kind, message, {**context, "field": field})
 
 
-# The error types of the rules between fields: the only 422s a request valid by the schema can get.
+# The error types of the rules between fields: the only 422s a request valid by the schema can get,
+# with a job on a dataset that does not exist (the schema cannot know which do).
 CROSS_FIELD_RULES = ("stop_not_above_start", "span_too_large", "chunk_size_too_small")
+REFERENCE_RULES = ("dataset_not_found",)
 
 
 def unit_range(kernel: str, params: Mapping[str, Any]) -> range:
     """The half-open range of work units of a job with these params: primes tests the integers
-    [start, stop); pi draws samples [0, samples). The one place params map to units."""
+    [start, stop); pi draws samples [0, samples); bytes reads blocks [0, blocks) of a dataset of
+    params["bytes"] bytes (its size, known once the API found it). The one place params map to units."""
+    if kernel == "bytes":
+        return range(0, blocks(params["bytes"]))
     if kernel == "primes":
         return range(params["start"], params["stop"])
     if kernel == "pi":
         return range(0, params["samples"])
     raise ValueError(f"unknown kernel {kernel!r}")
+
+
+def job_params(kernel: str, size: int) -> dict[str, int]:
+    """The params of a job of `size` units, as the load test, the baseline and the ceiling run it:
+    primes in [0, size) or `size` pi samples (seed 0)."""
+    return {"start": 0, "stop": size} if kernel == "primes" else {"samples": size, "seed": 0}
 
 
 # local: one worker container runs the whole job on its Pool.
@@ -88,8 +113,18 @@ class _JobBase(_Strict):
         """The half-open range of work units this job covers."""
         return unit_range(self.kernel, self.params.model_dump())
 
+    def units_known(self) -> bool:
+        """Whether the units are known from the request alone (a dataset's are once it is found)."""
+        return True
+
     @model_validator(mode="after")
     def _chunk_count_within_limit(self) -> "_JobBase":
+        if self.units_known():
+            self.check_chunk_count()
+        return self
+
+    def check_chunk_count(self) -> None:
+        """PydanticCustomError `chunk_size_too_small` if the job's chunk_size makes over MAX_CHUNKS chunks."""
         limit = get_settings().max_chunks
         if self.chunk_size is not None and -(-len(self.units()) // self.chunk_size) > limit:
             raise _field_error(
@@ -98,7 +133,6 @@ class _JobBase(_Strict):
                 "chunk_size too small: the job would make more than {limit} chunks",
                 limit=limit,
             )
-        return self
 
 
 class PrimesJob(_JobBase):
@@ -121,11 +155,42 @@ class PiJob(_JobBase):
     params: PiParams
 
 
+class BytesJob(_JobBase):
+    """A pass over a dataset: POST /jobs only (a batch's jobs are planned before any dataset is looked up).
+    Its units, the dataset's blocks, are known once the API has found the dataset (`bind`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"kernel": "bytes", "params": {"dataset": "0" * 32, "work": 1}, "mode": "local"}]
+        }
+    )
+
+    kernel: Literal["bytes"]
+    params: BytesParams
+    _dataset_bytes: int | None = PrivateAttr(default=None)
+
+    def units_known(self) -> bool:
+        return self._dataset_bytes is not None
+
+    def units(self) -> range:
+        if self._dataset_bytes is None:
+            raise LookupError("a bytes job's units are known once its dataset is bound")
+        return unit_range(self.kernel, {**self.params.model_dump(), "bytes": self._dataset_bytes})
+
+    def bind(self, size: int) -> None:
+        """The dataset was found, `size` bytes: its units are known, and the chunk count is checked."""
+        self._dataset_bytes = size
+        self.check_chunk_count()
+
+
+# What POST /jobs/batch takes; POST /jobs takes a `bytes` job too.
 JobSpec = Annotated[PrimesJob | PiJob, Field(discriminator="kernel")]
+AnyJobSpec = Annotated[PrimesJob | PiJob | BytesJob, Field(discriminator="kernel")]
+Job = PrimesJob | PiJob | BytesJob
 
-_job_spec = TypeAdapter(JobSpec)
+_job_spec = TypeAdapter(AnyJobSpec)
 
 
-def parse_job(data: object) -> PrimesJob | PiJob:
+def parse_job(data: object) -> Job:
     """Validate a job request (raises pydantic.ValidationError naming the field and the reason)."""
     return _job_spec.validate_python(data)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from shared.chunking import auto_chunk_size, split
 from shared.cost import estimate_seconds
-from shared.jobs import PiJob, PrimesJob
+from shared.jobs import Job
 from shared.settings import get_settings
 
 
@@ -53,13 +53,15 @@ class JobPlan:
         return -(-len(self.units) // self.chunk_size)
 
 
-def plan_job(job: PrimesJob | PiJob) -> JobPlan:
+def plan_job(job: Job) -> JobPlan:
     """The plan of a validated job (see the module docstring)."""
     settings = get_settings()
     share = settings.chunk_overhead_share
     units = job.units()
     auto = job.chunk_size is None
-    seconds = estimate_seconds(job.kernel, units.start, units.stop) if auto or job.mode == "hybrid" else 0.0
+    params = job.params.model_dump()
+    estimate = auto or job.mode == "hybrid"
+    seconds = estimate_seconds(job.kernel, units.start, units.stop, params=params) if estimate else 0.0
     if job.mode == "local":
         tasks = job.chunk_size or auto_chunk_size(
             len(units), seconds, settings.pool_tasks, settings.pool_task_overhead_seconds / share
@@ -88,7 +90,7 @@ class BatchTooLarge(ValueError):
         self.limit = limit
 
 
-def plan_batch(jobs: Sequence[PrimesJob | PiJob]) -> list[JobPlan]:
+def plan_batch(jobs: Sequence[Job]) -> list[JobPlan]:
     """Each job's plan, in order; BatchTooLarge if together they make more queue entries than
     max(MAX_CHUNKS, MAX_BATCH): one MULTI/EXEC carries the whole batch, bounded as one job's chunks are."""
     settings = get_settings()

@@ -55,14 +55,26 @@ class Settings(BaseSettings):
     cost_primes_unit_seconds: float = Field(default=1.9e-7, gt=0)
     cost_primes_trial_seconds: float = Field(default=1.0e-7, ge=0)
     cost_pi_sample_seconds: float = Field(default=1.6e-7, gt=0)
+    # ... and for `bytes` (shared/kernels/dataset.py): seconds per byte at work 0 (binned at C speed),
+    # else per byte plus per byte and round of hashing.
+    cost_bytes_scan_seconds: float = Field(default=1.5e-8, gt=0)
+    cost_bytes_byte_seconds: float = Field(default=1.5e-7, gt=0)
+    cost_bytes_round_seconds: float = Field(default=5.0e-8, ge=0)
     # Largest primes range (stop - start) one job may ask for.
     max_primes_span: int = Field(default=10_000_000, ge=1)
     # Largest primes `stop`: bounds the base sieve at sqrt(stop).
     max_primes_stop: int = Field(default=10**9, ge=2)
     # Largest number of Monte Carlo samples one job may ask for.
     max_pi_samples: int = Field(default=100_000_000, ge=1)
+    # Most hashing rounds per byte a `bytes` job may ask for (`work`).
+    max_bytes_work: int = Field(default=64, ge=0)
     # Largest request body the API reads; bigger ones get 413 before anything parses them.
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
+    # Largest dataset POST /datasets takes, in bytes (streamed to Redis, never held whole by the API).
+    max_dataset_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    # Seconds a dataset is kept after its upload; a job accepted on it extends that to at least its own
+    # record's (RESULT_TTL), so no job outlives its data (shared/datasets.py).
+    dataset_ttl: int = Field(default=24 * 3600, ge=1)
     # Most chunks one job may be split into.
     max_chunks: int = Field(default=10_000, ge=1)
     # Most jobs one POST /jobs/batch may carry (its body must also fit in MAX_BODY_BYTES).

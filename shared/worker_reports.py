@@ -17,7 +17,7 @@ _CONTAINER_FIELDS = (
     "cpu_quota",
     "cpu_percent",
     "cpu_seconds",
-    # The CFS throttling counters (worker/cgroup/throttling.py), cumulative: periods, throttled ones, seconds.
+    # The CFS throttling counters (shared/cgroup/throttling.py), cumulative: periods, throttled ones, seconds.
     "cpu_periods",
     "cpu_throttled_periods",
     "cpu_throttled_seconds",

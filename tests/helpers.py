@@ -1,31 +1,34 @@
 """Small helpers shared by the test suites: the CI rule for missing services, submitting and waiting,
 the processes under one of ours (psutil) and killing them.
 
-free_port and wait_for come from services.tools.local_stack, which starts the same processes for `make bench`.
+free_port comes from services.tools.local_stack, which starts the same processes for `make bench`;
+wait_for from services.tools.waiting, the host tools' one poll loop.
 """
 
 import contextlib
 import os
 import shutil
 import signal
-import threading
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psutil
 import pytest
 import redis
 
-from services.tools.local_stack import free_port, redis_server, wait_for
+from services.tools import redis_stats
+from services.tools.local_stack import free_port, redis_server
+from services.tools.redis_monitor import monitored
+from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 
 if TYPE_CHECKING:
     import httpx
+    from rq import SimpleWorker
 
 __all__ = [
     "IN_CI",
+    "burst",
     "client_address",
     "command_calls",
     "free_port",
@@ -99,37 +102,22 @@ def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
 
 def command_calls(client: redis.Redis, command: str) -> int:
     """How many times this redis-server has run `command` (lower case) since it started."""
-    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
+    return redis_stats.command_calls(client).get(command, 0)
 
 
-@contextmanager
-def monitored(url: str) -> Iterator[list[dict]]:
-    """The commands that the redis-server at `url` runs while inside, from MONITOR (filled on exit).
+def burst(worker: "SimpleWorker") -> "SimpleWorker":
+    """Run an RQ worker in this process until its queues are empty (burst mode); RQ's signal handlers out.
 
-    Each is redis-py's parse: `command` ("XREAD BLOCK 100 ..."), `client_address` and `client_port`
-    ("lua" for the commands of a script).
+    RQ installs its SIGTERM/SIGINT handlers for good: put ours back, or every process this test session
+    forks later (a Pool's) would run RQ's warm shutdown on SIGTERM instead of exiting.
     """
-    listener = redis.Redis.from_url(url, socket_timeout=None)
-    control = redis.Redis.from_url(url)
-    control.ping()  # connected now, so that none of its handshake is seen
-    sentinel = f"end-of-monitor-{uuid.uuid4().hex}"
-    seen: list[dict] = []
-
-    with listener.monitor() as monitor:
-
-        def listen() -> None:
-            while (command := monitor.next_command())["command"] != f"ECHO {sentinel}":
-                seen.append(command)
-
-        thread = threading.Thread(target=listen, daemon=True)
-        thread.start()
-        try:
-            yield seen
-        finally:
-            control.echo(sentinel)
-            thread.join(30)
-            control.close()
-    assert not thread.is_alive(), "MONITOR never saw the end of its watch"
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return worker
 
 
 def client_address(client: redis.Redis) -> tuple[str, str]:
@@ -139,7 +127,7 @@ def client_address(client: redis.Redis) -> tuple[str, str]:
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of a process (none once it is gone)."""
+    """Direct children of a process (psutil); none if it is gone."""
     try:
         return [child.pid for child in psutil.Process(pid).children()]
     except psutil.NoSuchProcess:

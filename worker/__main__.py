@@ -25,7 +25,7 @@ from shared.redis_conn import connect
 from shared.settings import get_settings
 from worker import consumers, runtime
 from worker.queue import heartbeat, reaper
-from worker.queue.lean import LeanWorker
+from worker.queue.lean import LeanWorker, OwnEntries
 from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger("worker")
@@ -66,11 +66,18 @@ def main() -> None:
     )
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
     reaper.start(connection, queue, runtime.store())
+    # LeanWorker also begins and merges our own entries in its take and finish (worker.queue.lean).
+    own = (
+        {"own": OwnEntries(runtime.host(), pool.processes, runtime.store())}
+        if worker_class is LeanWorker
+        else {}
+    )
     worker = worker_class(
         [queue],
         connection=connection,
         name=runtime.worker_name(),
         serializer=JSONSerializer,
+        **own,
     )
     try:
         worker.work(with_scheduler=False)

@@ -9,14 +9,8 @@ import json
 import statistics
 import time
 
-from shared.jobs import unit_range
+from shared.jobs import job_params, unit_range
 from shared.kernels import run_kernel
-
-
-def job_params(kernel: str, size: int) -> dict[str, int]:
-    """The params of the load test's job: primes in [0, size) or `size` pi samples (seed 0); its units
-    are shared.jobs.unit_range's."""
-    return {"start": 0, "stop": size} if kernel == "primes" else {"samples": size, "seed": 0}
 
 
 def main() -> None:

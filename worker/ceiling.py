@@ -15,11 +15,10 @@ import time
 from typing import Any
 
 from shared.chunking import split
-from shared.jobs import parse_job
+from shared.jobs import job_params, parse_job
 from shared.kernels import run_kernel
 from shared.plan import plan_job
 from shared.tally import Tally
-from worker.baseline import job_params
 
 
 def _run(task: tuple[int, str, dict[str, Any], int, int]) -> tuple[int, Tally]:

@@ -8,10 +8,10 @@ import os
 import socket
 import uuid
 
+from shared.cgroup.quota import usable_cpus
 from shared.job_store import JobStore
 from shared.redis_conn import connect
 from shared.settings import get_settings
-from worker.cgroup.quota import usable_cpus
 from worker.pool.warm import WarmPool
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from shared.chunking import split
+from shared.entries import entry_id
 from shared.job_status import CANCELED
-from shared.kernels import run_kernel
 from worker import runtime
-from worker.queue import retries
+from worker.data import staging as data
+from worker.queue import handoff, retries
 
 # Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
 completed = {"jobs": 0, "chunks": 0}
@@ -47,18 +48,30 @@ def _cancel_check(job_id: str) -> Callable[[], bool]:
     return lambda: runtime.store().status(job_id) == CANCELED
 
 
+def _begin(
+    job_id: str, index: int | None, host: str, pool_processes: int
+) -> tuple[dict[str, Any] | None, str]:
+    """The job's request and status: from the begin that LeanWorker's take did for this entry, else from
+    the store's own begin (a round trip; stock SimpleWorker)."""
+    begun = handoff.begun(entry_id(job_id, index))
+    if begun is not None:
+        return begun.spec, begun.status
+    return runtime.store().begin(job_id, host, pool_processes)
+
+
 def run_local(job_id: str, lo: int, hi: int, task_size: int) -> dict[str, Any]:
     """Run a whole job, units [lo, hi), on this container's pool in tasks of `task_size` units (mode
     `local`): the plan the API made (shared.plan), carried out as it is."""
     work_started.set()
     store, pool, host = runtime.store(), runtime.get(), runtime.host()
     with _failures_recorded(job_id, whole_job=True):
-        spec, status = store.begin(job_id, host, pool.processes)
+        spec, status = _begin(job_id, None, host, pool.processes)
         if spec is None:
             return {"skipped": status}
-        run = pool.run(
-            spec["kernel"],
-            spec["params"],
+        run = data.on_pool(
+            job_id,
+            pool,
+            spec,
             split(range(lo, hi), task_size),
             on_progress=lambda done: store.set_progress(job_id, done),
             should_cancel=_cancel_check(job_id),
@@ -76,7 +89,8 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
     """Run chunk `index` = units [lo, hi) of a job: here, in one process (distributed: `task_size` None),
     or across the pool in tasks of `task_size` units (hybrid; here too when the pool has one process).
 
-    Two round trips besides the kernel: `begin` (started + the job's request) and `merge_chunk`.
+    Two round trips besides the kernel, `begin` (started + the job's request) and `merge_chunk`, unless
+    LeanWorker folds them into its take and finish of the entry (worker.queue.handoff).
     """
     work_started.set()
     store, host = runtime.store(), runtime.host()
@@ -86,13 +100,14 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
             # A pool of one process would add a hop (~1 ms per chunk, `make bench`) and no parallelism:
             # on a 1-CPU worker a hybrid chunk runs here, as a distributed one does.
             pool = None
-        spec, status = store.begin(job_id, host, pool.processes if pool else 1)
+        spec, status = _begin(job_id, index, host, pool.processes if pool else 1)
         if spec is None:
             return {"skipped": status}
         if pool is not None and task_size:
-            run = pool.run(
-                spec["kernel"],
-                spec["params"],
+            run = data.on_pool(
+                job_id,
+                pool,
+                spec,
                 split(range(lo, hi), task_size),
                 should_cancel=_cancel_check(job_id),
             )
@@ -101,8 +116,11 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
             tally, cpu_seconds, pids = run.tally, run.cpu_seconds, run.pids
         else:
             cpu_start = time.process_time()
-            tally = run_kernel(spec["kernel"], spec["params"], lo, hi)
+            tally = data.here(job_id, spec, lo, hi)
             cpu_seconds, pids = time.process_time() - cpu_start, [os.getpid()]
+        if handoff.leave_merge(entry_id(job_id, index), handoff.Merge(index, tally, cpu_seconds, host, pids)):
+            completed["chunks"] += 1
+            return {"host": host, "merged": "by the worker's finish"}
         done = store.merge_chunk(job_id, index, tally, cpu_seconds, host, pids)
         completed["chunks"] += 1
     return {"host": host, "merged": done >= 0, "chunks_done": done}

@@ -7,7 +7,6 @@ admission check (admission.py), so a call's jobs are either all accepted or none
 enqueues one job, POST /jobs/batch many.
 """
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,10 @@ from rq import Queue, Retry
 from rq.queue import EnqueueData
 
 from services.api import admission
+from shared.datasets import keep_for_job
+from shared.entries import entry_id, new_job_id
 from shared.job_store import JobKeys, JobStore
-from shared.jobs import PiJob, PrimesJob
+from shared.jobs import Job
 from shared.plan import JobPlan, plan_job
 from shared.settings import get_settings
 
@@ -58,27 +59,28 @@ def job_options() -> dict[str, Any]:
 
 
 def entries_of(job_id: str, plan: JobPlan, options: dict[str, Any]) -> list[EnqueueData]:
-    """The queue entries that carry out a plan: each names its units and its pool task size."""
+    """The queue entries that carry out a plan: each names its units and its pool task size, and its id
+    names the job and chunk (shared.entries)."""
     if plan.mode == "local":
         ((lo, hi),) = plan.entries
         return [
-            Queue.prepare_data(RUN_LOCAL, args=[job_id, lo, hi, plan.task_size], job_id=job_id, **options)
+            Queue.prepare_data(
+                RUN_LOCAL, args=[job_id, lo, hi, plan.task_size], job_id=entry_id(job_id), **options
+            )
         ]
     return [
         Queue.prepare_data(
-            RUN_CHUNK, args=[job_id, i, lo, hi, plan.task_size], job_id=f"{job_id}-{i}", **options
+            RUN_CHUNK, args=[job_id, i, lo, hi, plan.task_size], job_id=entry_id(job_id, i), **options
         )
         for i, (lo, hi) in enumerate(plan.entries)
     ]
 
 
-def accept(
-    spec: PrimesJob | PiJob, options: dict[str, Any] | None = None, plan: JobPlan | None = None
-) -> Accepted:
+def accept(spec: Job, options: dict[str, Any] | None = None, plan: JobPlan | None = None) -> Accepted:
     """A new id for the job, its plan (made now unless given) and its queue entries (nothing is
     written yet)."""
     options = job_options() if options is None else options
-    job_id = uuid.uuid4().hex
+    job_id = new_job_id()
     plan = plan_job(spec) if plan is None else plan
     return Accepted(job_id, spec.model_dump(), plan, entries_of(job_id, plan, options), len(spec.units()))
 
@@ -100,13 +102,16 @@ def write(store: JobStore, queue: Queue, jobs: list[Accepted]) -> None:
                 chunking="auto" if job.plan.auto else "fixed",
                 pipeline=pipe,
             )
+            if job.spec["kernel"] == "bytes":
+                # Its dataset lives at least as long as its record (shared/datasets.py).
+                keep_for_job(pipe, job.spec["params"]["dataset"], store.ttl)
         queue.enqueue_many([entry for job in jobs for entry in job.entries], pipeline=pipe)
 
     shares = [admission.Share(JobKeys.of(j.job_id).record, len(j.entries), j.units) for j in jobs]
     admission.execute(store.redis, shares, stage)
 
 
-def enqueue(store: JobStore, queue: Queue, specs: Iterable[PrimesJob | PiJob]) -> list[Accepted]:
+def enqueue(store: JobStore, queue: Queue, specs: Iterable[Job]) -> list[Accepted]:
     """Plan every job, then write them all at once; the jobs, in order."""
     options = job_options()
     jobs = [accept(spec, options) for spec in specs]

@@ -13,6 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from services.api.admission import QueueFull, TooMuchWork
 from shared.job_cancel import AlreadyEnded, UnknownJob
@@ -58,7 +59,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "ctx": {"error": str(cause)},
         }
         return await _validation_error(request, RequestValidationError([error]))
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path; several may share it (GET and
+        # DELETE /datasets/{id}): `Allow` lists them all.
+        allowed = ", ".join(m for m in _METHODS if _served(request, m))
+        exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": allowed})
     return await http_exception_handler(request, exc)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _served(request: Request, method: str) -> bool:
+    """Whether some route of the app serves the request's path with `method`."""
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 def _json_safe(value: Any) -> Any:

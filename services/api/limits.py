@@ -1,4 +1,5 @@
-"""Request size limit: a body over MAX_BODY_BYTES gets 413 before anything parses it."""
+"""Request size limit: a body over MAX_BODY_BYTES gets 413 before anything parses it, but for the routes
+that stream their body (POST /datasets), which bound it themselves as they read it."""
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,12 +12,16 @@ class BodySizeLimit:
     for chunked uploads too and no route ever sees part of an oversized request.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, streamed: frozenset[tuple[str, str]] = frozenset()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # (method, path) of routes that read their body as a stream, under a limit of their own.
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (scope["method"], scope["path"]) in self.streamed:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)

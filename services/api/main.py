@@ -12,7 +12,7 @@ from redis.asyncio import Redis as AsyncRedis
 
 from services.api import auth, errors, limits, metrics, openapi
 from services.api.responses import documented
-from services.api.routes import batch, dashboard, health, jobs, workers
+from services.api.routes import batch, dashboard, datasets, health, jobs, workers
 from services.api.routes import metrics as metrics_route
 from services.api.watch import EndedJobs
 from shared.job_store import JobStore
@@ -68,6 +68,7 @@ secured = {"dependencies": [Depends(auth.require_token)], "responses": documente
 app.include_router(health.router)
 app.include_router(jobs.router, **secured)
 app.include_router(batch.router, **secured)
+app.include_router(datasets.router, **secured)
 app.include_router(workers.router, **secured)
 app.include_router(dashboard.router, **secured)
 app.include_router(dashboard.page_router)
@@ -76,4 +77,8 @@ app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
 
 errors.install(app)
 openapi.install(app)
-app.add_middleware(limits.BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+app.add_middleware(
+    limits.BodySizeLimit,
+    max_bytes=get_settings().max_body_bytes,
+    streamed=frozenset({("POST", "/datasets")}),
+)

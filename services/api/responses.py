@@ -59,7 +59,9 @@ _RESPONSES: dict[int, dict[str, Any]] = {
         "Besides what the schema states, rules between fields: primes `stop` > `start` "
         "(`stop_not_above_start`) and `stop` - `start` <= MAX_PRIMES_SPAN (`span_too_large`); at most "
         "MAX_CHUNKS chunks per job (`chunk_size_too_small`); a batch's queue entries at most "
-        "max(MAX_CHUNKS, MAX_BATCH) (`batch_too_large`)",
+        "max(MAX_CHUNKS, MAX_BATCH) (`batch_too_large`); a `bytes` job's dataset must exist "
+        "(`dataset_not_found`: uploaded with POST /datasets, not deleted or expired); a dataset "
+        "must have a byte at least (`dataset_empty`)",
     },
     429: {
         "model": QueueFullView,

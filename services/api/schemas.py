@@ -38,6 +38,10 @@ class JobView(BaseModel):
     pool_processes: dict[str, int]  # hostname -> pool size used there
     pids: list[str]  # "hostname:pid" of every process that computed a chunk
     cpu_seconds: float  # kernel CPU time, summed over processes
+    # A `bytes` job's data moved: read out of Redis by the workers (local: the dataset once; distributed:
+    # each chunk its slice), and pickled to pool processes with its tasks (a segment's name, not the data).
+    bytes_read: int = 0
+    bytes_pickled: int = 0
     created_at: float | None  # Unix times
     started_at: float | None
     ended_at: float | None
@@ -75,6 +79,8 @@ class JobView(BaseModel):
             pool_processes=record.pool_processes,
             pids=record.pids,
             cpu_seconds=record.cpu_seconds,
+            bytes_read=record.bytes_read,
+            bytes_pickled=record.bytes_pickled,
             created_at=record.created_at,
             started_at=record.started_at,
             ended_at=record.ended_at,
@@ -153,3 +159,15 @@ class DashboardView(BaseModel):
     latency: LatencyView
     statuses: dict[str, int]  # status -> jobs, over the jobs the recent index holds
     recent: list[JobView]  # newest first
+
+
+class DatasetView(BaseModel):
+    """A dataset (POST /datasets, GET /datasets/{id}): what jobs of the `bytes` kernel read."""
+
+    id: str
+    bytes: int  # its size
+    sha256: str  # of its bytes, hex: check the upload arrived whole
+    created_at: float  # Unix time
+    # Seconds until it is dropped: DATASET_TTL after the upload, extended by each job accepted on it to
+    # at least that job's record's life (RESULT_TTL), so no job outlives its data.
+    expires_in: int

@@ -9,16 +9,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import redis
 
-T = TypeVar("T")
+from services.tools.waiting import wait_for
+
 # Seconds a process gets to stop after SIGTERM before it is killed.
 STOP_GRACE = 15.0
 
@@ -28,21 +27,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str, interval: float = 0.05) -> T:
-    """Call `probe` until it returns something other than None (exceptions count as not yet)."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-            if value is not None:
-                return value
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
-            last = exc
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not ready after {timeout:g}s (last error: {last!r})")
 
 
 def stop(procs: list[subprocess.Popen], grace: float = STOP_GRACE) -> None:

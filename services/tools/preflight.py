@@ -8,15 +8,15 @@ catches NotReady, prints its message with `refuse` and exits with NOT_READY.
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable
 
 import docker
 import docker.errors
 import httpx
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from services.tools import api_auth
-from services.tools.monitor.docker_cpu import PROJECT_LABEL
+from services.tools.stack import containers
 
 # The exit status of a tool that refused to start (1 means it ran and found something wrong).
 NOT_READY = 2
@@ -50,8 +50,7 @@ def docker_client(**options: object) -> docker.DockerClient:
 
 def require_containers(client: docker.DockerClient, project: str) -> None:
     """NotReady unless the compose project has a running container."""
-    running = client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}", "status": "running"})
-    if not running:
+    if not containers(client, project):
         raise NotReady(
             f"no container of the compose project {project!r} is running: start the stack with `make up`"
         )
@@ -103,13 +102,16 @@ def wait_for_workers(url: str, seconds: float, say: Callable[[str], None]) -> in
         f"no worker is consuming the queue (the API at {url} lists no ready worker): waiting up to "
         f"{seconds:g} s for one; start them with `make up` (or `docker compose up -d worker`)"
     )
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-        ready = ready_workers(url)
-        if ready:
-            say(f"{ready} worker container(s) ready: starting")
-            return ready
+    retrying = Retrying(
+        stop=stop_after_delay(seconds), wait=wait_fixed(POLL_SECONDS), retry=retry_if_result(lambda n: not n)
+    )
+    try:
+        ready = retrying(ready_workers, url)
+    except RetryError:  # none ready by the bound
+        ready = 0
+    if ready:
+        say(f"{ready} worker container(s) ready: starting")
+        return ready
     raise NotReady(
         f"no worker is consuming the queue after {seconds:g} s (GET {url}/workers lists none ready): "
         "start them with `make up` (or `docker compose up -d worker`)"

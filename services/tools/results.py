@@ -15,18 +15,21 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 
-from services.tools.bench import report as bench_report
+from services.tools.bench import render as bench_render
 from services.tools.loadtest import __main__ as loadtest
-from services.tools.loadtest import chart, compare
+from services.tools.loadtest import chart
+from services.tools.loadtest.compare import rows
+from services.tools.loadtest.compare.render import render as render_comparison
 from services.tools.monitor import idle
 
 REPO = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- results:begin (make results) -->", "<!-- results:end -->"
 WIDTH = 160
+T = TypeVar("T")
 
 
 def newest(reports: Path, pattern: str) -> Path | None:
@@ -35,7 +38,7 @@ def newest(reports: Path, pattern: str) -> Path | None:
     return found[-1] if found else None
 
 
-def as_text(render: Callable[[dict[str, Any], Console], None], data: dict[str, Any]) -> str:
+def as_text(render: Callable[[T, Console], None], data: T) -> str:
     """What the command printed for this report, as plain text."""
     console = Console(record=True, width=WIDTH, file=io.StringIO(), color_system=None)
     render(data, console)
@@ -156,10 +159,11 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     comparison = newest(reports, "comparison-*.json")
     result = json.loads(comparison.read_text()) if comparison else None
     if result:
-        chart.comparison_chart(result, docs / "compare.png")  # drawn again: the chart's code as it is now
+        typed = rows.load(result)
+        chart.comparison_chart(typed, docs / "compare.png")  # drawn again: the chart's code as it is now
         page += section(
             "`make compare`: every cell beside its ceiling and stock RQ, in one run",
-            as_text(compare.render, result),
+            as_text(render_comparison, typed),
             "![jobs/s and % of the ceiling per cell](compare.png)",
             compare_summary(result),
         )
@@ -179,7 +183,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
         written.append(idle_file.name)
     bench = newest(reports, "bench-*.json")
     if bench:
-        page += section("`make bench`", as_text(bench_report.render, json.loads(bench.read_text())))
+        page += section("`make bench`", as_text(bench_render.render, json.loads(bench.read_text())))
         written.append(bench.name)
     (docs / "RESULTS.md").write_text("\n".join(page) + "\n")
     text = readme.read_text()

@@ -3,13 +3,14 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared.kernels import pi, primes
+from shared.kernels import dataset, pi, primes
 from shared.tally import Tally
 
 # kernel name -> function(params, lo, hi) computing the Tally of units [lo, hi).
 KERNELS: Mapping[str, Callable[[Mapping[str, Any], int, int], Tally]] = {
     "primes": primes.run,
     "pi": pi.run,
+    "bytes": dataset.run,
 }
 
 

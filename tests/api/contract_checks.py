@@ -2,16 +2,16 @@
 
 schemathesis.toml lets POST /jobs and POST /jobs/batch answer 422 to data the schema accepts, because
 some rules relate two fields and JSON Schema cannot state them. This check keeps that exception narrow:
-such a 422 must name only those rules (shared/jobs.py CROSS_FIELD_RULES, the batch's own), never a type
-or a bound the schema should have stated.
+such a 422 must name only those rules (shared/jobs.py CROSS_FIELD_RULES, the batch's own), or a
+dataset that does not exist (REFERENCE_RULES), never a type or a bound the schema should have stated.
 """
 
 import schemathesis
 
 from services.api.routes.batch import BATCH_RULES
-from shared.jobs import CROSS_FIELD_RULES
+from shared.jobs import CROSS_FIELD_RULES, REFERENCE_RULES
 
-RULES = {*CROSS_FIELD_RULES, *BATCH_RULES}
+RULES = {*CROSS_FIELD_RULES, *REFERENCE_RULES, *BATCH_RULES}
 
 
 @schemathesis.check

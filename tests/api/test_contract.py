@@ -37,6 +37,7 @@ LIMITS = {
     "MAX_PI_SAMPLES": "10000",
     "MAX_CHUNKS": "16",
     "MAX_BATCH": "8",
+    "MAX_DATASET_BYTES": "4096",
 }
 # Cases per operation and phase; over the 8 operations and 4 phases that is well over MIN_CASES.
 MAX_EXAMPLES = 100

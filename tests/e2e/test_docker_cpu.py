@@ -23,13 +23,9 @@ import pytest
 from docker.models.containers import Container
 
 from services.tools.monitor.cgroups import CgroupMeter, throttled_between
-from services.tools.monitor.docker_cpu import (
-    PROJECT_LABEL,
-    SERVICE_LABEL,
-    CpuSampler,
-    read_time,
-    throttling_data,
-)
+from services.tools.monitor.docker_cpu import CpuSampler
+from services.tools.monitor.docker_frames import read_time, throttling_data
+from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL
 from tests.helpers import require, sigint_default, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -35,6 +35,8 @@ CONTEXT = [
     "services/api",
     "services/tools/__init__.py",
     "services/tools/local_stack.py",
+    "services/tools/redis_stats.py",
+    "services/tools/waiting.py",
     "tests",
 ]
 UNIT = ["-m", "not integration and not e2e", "tests/shared", "tests/worker"]

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.jobs import JobSpec, PiJob, PrimesJob, parse_job
+from shared.jobs import JobSpec, PiJob, PrimesJob, job_params, parse_job, unit_range
 from shared.settings import get_settings
 
 
@@ -95,3 +95,11 @@ def test_the_schema_states_the_limits_of_the_settings_in_effect(monkeypatch: pyt
         monkeypatch.delenv("MAX_PI_SAMPLES")
         monkeypatch.delenv("MAX_PRIMES_STOP")
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("kernel", ["primes", "pi"])
+def test_a_job_of_size_n_has_n_units_and_is_a_valid_request(kernel: str) -> None:
+    """The load test's, the baseline's and the ceiling's job (job_params): `size` units, from 0."""
+    params = job_params(kernel, 1234)
+    assert unit_range(kernel, params) == range(0, 1234)
+    assert parse_job({"kernel": kernel, "params": params}).kernel == kernel

@@ -1,51 +1,139 @@
-"""`python -m services.tools.bench --quick` runs end to end on host processes and writes its JSON report."""
+"""`python -m services.tools.bench --quick` runs end to end on host processes, peers included.
 
+Every job of every runner is accounted for against counts and answers computed here independently
+(a sieve), each peer has its figures, and the table reads one figure per line at 160 columns.
+"""
+
+import io
 import json
 import subprocess
 import sys
-from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.console import Console
 
+from services.tools.bench import render
+from services.tools.bench.defaults import CPU_LO, QUICK, TINY_HI, TINY_LO
+from services.tools.bench.figures import SECTIONS
+from services.tools.bench.peers.runners import PEERS
 from shared.settings import Settings
 from tests.helpers import require_tool
 
 pytestmark = pytest.mark.integration
 
+# A backstop for a stuck process, never a speed target: the quick bench takes a few minutes when busy.
+BACKSTOP_SECONDS = 900
+# Primes in [1000, 1100), counted by hand: 1009 1013 1019 1021 1031 1033 1039 1049 1051 1061 1063
+# 1069 1087 1091 1093 1097.
+TINY_PRIMES = 16
 
-def test_quick_bench_runs_and_writes_its_report(tmp_path: Path) -> None:
+
+def sieve_count(lo: int, hi: int) -> int:
+    """Primes in [lo, hi) by the sieve of Eratosthenes: a reference apart from the kernel's code."""
+    flags = bytearray([1]) * hi
+    flags[:2] = b"\x00\x00"
+    for p in range(2, int(hi**0.5) + 1):
+        if flags[p]:
+            flags[p * p :: p] = bytearray(len(range(p * p, hi, p)))
+    return sum(flags[lo:hi])
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     require_tool("redis-server")
+    reports = tmp_path_factory.mktemp("reports")
     result = subprocess.run(
-        [sys.executable, "-m", "services.tools.bench", "--quick", "--reports", str(tmp_path)],
+        [sys.executable, "-m", "services.tools.bench", "--quick", "--reports", str(reports)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=BACKSTOP_SECONDS,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    [path] = tmp_path.glob("bench-*.json")
-    report = json.loads(path.read_text())
-    assert report["targets"]["every job finished with the exact answer"]
-    for figure in (
-        "overhead",
-        "efficiency",
-        "aggregation",
-        "enqueue",
-        "pools",
-        "api",
-        "cost_model",
-        "watchers",
-    ):
-        assert figure in report
-    assert report["overhead"]["ours"]["per_job_seconds"] > 0
-    assert "targets" in result.stdout
-    # The cost model's coefficients, measured here, printed as the settings lines for .env.
+    [path] = reports.glob("bench-*.json")
+    return json.loads(path.read_text()), result.stdout
+
+
+def test_tiny_primes_reference() -> None:
+    assert sieve_count(TINY_LO, TINY_HI) == TINY_PRIMES
+    assert sieve_count(0, 100) == 25
+
+
+def test_every_peer_ran_every_tiny_job_once_with_the_exact_answer(bench: tuple[dict[str, Any], str]) -> None:
+    report, _ = bench
+    for peer in PEERS:
+        entry = report["overhead"][peer]
+        assert entry["ran"] == [QUICK.overhead_jobs] * QUICK.rounds, peer
+        assert entry["totals"] == [QUICK.overhead_jobs * TINY_PRIMES] * QUICK.rounds, peer
+        assert entry["wrong"] == 0, peer
+
+
+def test_stock_rq_and_the_peers_ran_every_cpu_job_exactly(bench: tuple[dict[str, Any], str]) -> None:
+    report, _ = bench
+    e = report["efficiency"]
+    one_job = sieve_count(CPU_LO, CPU_LO + e["chunk_width"] * QUICK.efficiency_chunks)
+    for run in e["stock"]["runs"]:  # stock RQ on the same chunks, its answers as RQ stored them
+        assert run["jobs"] == QUICK.efficiency_jobs * QUICK.efficiency_chunks
+        assert run["total"] == QUICK.efficiency_jobs * one_job
+    for peer in PEERS:
+        runs = e["peers"][peer]["runs"]
+        assert len(runs) == QUICK.rounds, peer
+        for run in runs:
+            assert run["ran"] == QUICK.efficiency_jobs * QUICK.efficiency_chunks, peer
+            assert run["total"] == QUICK.efficiency_jobs * one_job, peer
+            assert run["wrong"] == 0, peer
+    assert report["wrong_jobs"] == 0
+
+
+def test_the_peers_commands_are_their_brokers(bench: tuple[dict[str, Any], str]) -> None:
+    """Counted in the timed window: each Celery message is taken by a BRPOP, each Dramatiq one acked by
+    its script (EVALSHA)."""
+    report, _ = bench
+    o = report["overhead"]
+    for peer, command in (("celery-solo", "brpop"), ("celery-prefork", "brpop"), ("dramatiq", "evalsha")):
+        assert o[peer]["commands"].get(command, 0) >= QUICK.overhead_jobs, (peer, o[peer]["commands"])
+        assert "rename" not in o[peer]["commands"]  # the bench's own reveal is not the peer's
+
+
+def test_each_peer_has_its_figures(bench: tuple[dict[str, Any], str]) -> None:
+    report, _ = bench
+    sections = {s.title: s for s in SECTIONS.validate_python(report["sections"])}
+    per_job = sections["1. per-job cost, tiny jobs"].figures
+    efficiency = sections["2. parallel efficiency T1/(2T)"].figures
+    for peer in PEERS.values():
+        [cost] = [f for f in per_job if f.name.startswith(peer.label + ",")]
+        [eff] = [f for f in efficiency if f.name.startswith(peer.label + ",")]
+        assert cost.unit == "ms" and cost.value > 0 and len(cost.rounds) == QUICK.rounds
+        assert eff.unit == "eff" and eff.value > 0 and len(eff.rounds) == QUICK.rounds
+        assert "of ceiling" in eff.beside and "x ours" in cost.beside
+
+
+def test_the_table_reads_one_figure_per_line_at_160_columns(bench: tuple[dict[str, Any], str]) -> None:
+    report, _ = bench
+    console = Console(record=True, width=160, file=io.StringIO(), color_system=None)
+    render.render(report, console)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 160
+    for section in SECTIONS.validate_python(report["sections"]):
+        for f in section.figures:
+            rows = [line for line in lines if f"│   {f.name} " in line]
+            assert any(render.value(f.value, f.unit) in row for row in rows), (f.name, rows)
+
+
+def test_the_cost_model_lines_are_settings_of_the_measured_values(bench: tuple[dict[str, Any], str]) -> None:
+    report, stdout = bench
     measured = report["cost_model"]["measured"]
-    assert set(measured) == {
-        "cost_primes_unit_seconds",
-        "cost_primes_trial_seconds",
-        "cost_pi_sample_seconds",
-    }
-    lines = [f"{name.upper()}={value:.3g}" for name, value in measured.items()]
-    assert report["cost_model"]["env_lines"] == lines
-    assert all(line in result.stdout for line in lines)
-    Settings(**{name: float(value) for name, value in (line.lower().split("=") for line in lines)})
+    pairs = [line.split("=") for line in report["cost_model"]["env_lines"]]
+    settings = Settings(**{name.lower(): float(value) for name, value in pairs})
+    assert {name.lower() for name, _ in pairs} == set(measured)
+    for name, value in pairs:
+        assert getattr(settings, name.lower()) == pytest.approx(measured[name.lower()], rel=5e-3)
+        assert f"{name}={value}" in stdout
+
+
+def test_every_chunk_job_of_ours_is_two_round_trips(bench: tuple[dict[str, Any], str]) -> None:
+    """The breakdown of a chunk job's commands: its take and its finish, for a middle and a last chunk."""
+    report, _ = bench
+    chunks = report["chunk_commands"]["chunks"]
+    assert [c["chunk"] for c in chunks] == ["middle", "last"]
+    assert all([t["sent"] for t in c["round_trips"]] == ["take", "finish"] for c in chunks)

@@ -7,7 +7,7 @@ import pytest
 
 from services.tools.monitor import cgroups
 from services.tools.monitor.cgroups import CgroupMeter, cgroup_dir, throttled_between
-from worker.cgroup.throttling import Throttling
+from shared.cgroup.throttling import Throttling
 
 V1_PROC = "4:memory:/docker/abc\n2:cpuacct:/docker/abc\n1:cpu:/docker/abc\n0::/docker/abc\n"
 V2_PROC = "0::/system.slice/docker-abc.scope\n"

@@ -2,14 +2,8 @@
 
 import pytest
 
-from services.tools.monitor.docker_cpu import (
-    ContainerSeries,
-    cpu_percent,
-    cpu_percent_between,
-    online_cpus,
-    read_time,
-    summarize,
-)
+from services.tools.monitor.cpu_series import ContainerSeries, summarize
+from services.tools.monitor.docker_frames import cpu_percent, cpu_percent_between, online_cpus, read_time
 
 
 def cpu(total: int, system: int | None, online: int | None = 2, percpu: list[int] | None = None) -> dict:

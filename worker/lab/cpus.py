@@ -3,7 +3,7 @@
 `cpu_count()` counts the machine's CPUs; `process_cpu_count()` (3.13+) follows CPU affinity
 (`taskset`, `docker --cpuset-cpus`); neither sees a CFS quota (`docker --cpus`, compose `cpus:`).
 Sizing a pool from either inside a quota-limited container oversubscribes it. The quota reading is
-`worker.cgroup.quota`'s, the one the worker uses.
+`shared.cgroup.quota`'s, the one the worker uses.
 """
 
 import math
@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker.cgroup.quota import CGROUP_ROOT, quota_cpus, usable_cpus
+from shared.cgroup.quota import CGROUP_ROOT, quota_cpus, usable_cpus
 from worker.lab.defaults import Sizes
 from worker.lab.result import Result
 

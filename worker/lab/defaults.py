@@ -30,6 +30,8 @@ class Sizes:
     empty_probes: int  # put() then empty() at once: how often empty() says True
     semaphore_hold: float  # seconds each worker holds the semaphore
     handoffs: int  # Condition ping-pong round trips
+    data_bytes: int  # bytes sent to pool processes three ways (the data experiment)
+    data_tasks: int  # the tasks they are split into
 
 
 FULL = Sizes(
@@ -45,6 +47,8 @@ FULL = Sizes(
     empty_probes=1_000,
     semaphore_hold=0.05,
     handoffs=5_000,
+    data_bytes=64 << 20,
+    data_tasks=16,
 )
 
 QUICK = Sizes(
@@ -60,6 +64,8 @@ QUICK = Sizes(
     empty_probes=200,
     semaphore_hold=0.02,
     handoffs=1_000,
+    data_bytes=4 << 20,
+    data_tasks=8,
 )
 
 # The semaphore experiment: more workers than slots, so the bound is actually tested.
@@ -68,3 +74,6 @@ SEMAPHORE_WORKERS = 6
 
 # The event experiment: workers released together by one set(), then cancelled by another.
 EVENT_WORKERS = 4
+
+# The data experiment's pool: two processes, as on a 2-CPU worker.
+DATA_PROCESSES = 2

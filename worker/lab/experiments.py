@@ -6,6 +6,7 @@ from worker.lab import (
     channels,
     condition,
     cpus,
+    data_transfer,
     event,
     manager,
     pool_api,
@@ -31,4 +32,5 @@ EXPERIMENTS: dict[str, Callable[[Sizes], Result]] = {
     "semaphore": semaphore.run,
     "event": event.run,
     "condition": condition.run,
+    "data": data_transfer.run,
 }

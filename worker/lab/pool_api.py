@@ -8,7 +8,7 @@ import operator
 import time
 from typing import NamedTuple
 
-from worker.cgroup.quota import usable_cpus
+from shared.cgroup.quota import usable_cpus
 from worker.lab.defaults import Sizes
 from worker.lab.procs import context
 from worker.lab.result import Result, fmt_time

@@ -3,8 +3,8 @@
 One `Lock` guards a shared count (`Value`) and histogram (`Array`) together, so a reader never sees
 a count that disagrees with its histogram. The memory is raw (lock=False): the objects' own
 per-object locks would be redundant with ours and twice as slow. Each pool process accumulates a
-chunk locally and takes the lock once per chunk: per-item locking costs ~50x more (ANCHORS.md in the
-team notes; `make lab` measures it on your machine).
+chunk locally and takes the lock once per chunk: taking it per item costs many times more per item
+(`make bench` figure 3 and `make lab` measure both on your machine).
 
 The pool is reused across jobs, so every merge carries the generation (job run) it belongs to: a late
 chunk of a canceled or timed-out run can never leak into the next job's answer.

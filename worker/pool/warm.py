@@ -14,12 +14,14 @@ import logging
 import multiprocessing
 import multiprocessing.pool
 import os
+import pickle
 import queue
 import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from typing import Any
 
 from shared.kernels import run_kernel
@@ -102,6 +104,7 @@ class PoolRun:
     pids: list[int]
     cpu_seconds: float
     canceled: bool = False
+    pickled_bytes: int = 0  # the tasks as pickled to the pool processes (their params included)
 
 
 class WarmPool:
@@ -109,6 +112,9 @@ class WarmPool:
 
     def __init__(self, processes: int, start_method: str) -> None:
         ctx = multiprocessing.get_context(start_method)
+        # Pool processes attach to shared memory by name (worker/data/staging.py): with the tracker
+        # running first, it is theirs too (any start method), so no process's exit unlinks a segment.
+        resource_tracker.ensure_running()
         self.processes = processes
         self.start_method = start_method
         self._shared = _Shared(SharedTally(ctx), ctx.Queue(), ctx.Event())
@@ -154,6 +160,7 @@ class WarmPool:
         self._shared.cancel.clear()
         self.tally.reset(generation)
         tasks = [(generation, kernel, dict(params), lo, hi) for lo, hi in chunks]
+        pickled = sum(len(pickle.dumps(task)) for task in tasks)
         pids: set[int] = set()
         cpu_seconds = 0.0
         self._relay.follow(generation, on_progress, should_cancel)
@@ -183,7 +190,7 @@ class WarmPool:
         canceled = self._shared.cancel.is_set()
         if merged != len(chunks) and not canceled:
             raise RuntimeError(f"{merged} chunks merged, expected {len(chunks)}")
-        return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled)
+        return PoolRun(tally, len(chunks), sorted(pids), cpu_seconds, canceled, pickled)
 
     def _check_health(self) -> None:
         """Raise PoolBroken (after killing the pool) if a pool process died: its chunk will never return."""

@@ -20,12 +20,12 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker as RQWorker
 
+from shared.cgroup.quota import quota_cpus
+from shared.cgroup.throttling import container_throttling
+from shared.cgroup.usage import CpuMeter
 from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
 from worker import tasks
-from worker.cgroup.quota import quota_cpus
-from worker.cgroup.throttling import container_throttling
-from worker.cgroup.usage import CpuMeter
 from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger(__name__)

@@ -1,19 +1,26 @@
 """LeanWorker: an RQ SimpleWorker whose hot path is one Lua script to take a job and one to finish it.
 
 Stock SimpleWorker spends about 57 Redis commands, a dozen round trips and 4 MULTI/EXEC per job on its
-bookkeeping (ANCHORS.md: ~3-5 ms per job, more than a small chunk's work). LeanWorker writes the same
+bookkeeping (`make bench` measures both workers, per job and per command). LeanWorker writes the same
 records, in the same RQ keys, with two round trips:
 
-- take (`_TAKE`): LMOVE the next id from the first non-empty of the worker's queues (in RQ's order and
-  dequeue strategy) to that queue's intermediate list, then do everything RQ's `prepare_execution` +
-  `prepare_job_execution` do: the Execution hash, its entries in the job's execution registry, the
-  queue's StartedJobRegistry and the worker's execution index, the job's `started` status and
-  heartbeat, the worker's heartbeat; and return the job's hash. When every queue is empty the worker
-  blocks as RQ's `Queue.dequeue_any` does (BLMOVE into the intermediate list of a single queue, BLPOP on
-  several), then starts the id it got with the same script.
-- finish (`_FINISH`): what RQ's `handle_job_success` does for a job without dependents: `finished`
+- take (take.lua): LPOP the next id from the first non-empty of the worker's queues (in RQ's order and
+  dequeue strategy), then do everything RQ's `prepare_execution` + `prepare_job_execution` do: the
+  Execution hash, its entries in the job's execution registry, the queue's StartedJobRegistry and the
+  worker's execution index, the job's `started` status and heartbeat, the worker's heartbeat; and
+  return the job's hash. When every queue is empty the worker blocks as RQ's `Queue.dequeue_any` does
+  (BLMOVE into the intermediate list of a single queue, BLPOP on several), then starts the id it got
+  with the same script.
+- finish (finish.lua): what RQ's `handle_job_success` does for a job without dependents: `finished`
   status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL (on the job and
   its dependencies set, as RQ's `Job.cleanup`), the execution cleaned up, the worker's counters.
+
+Our own queue entries (`own`, given by worker/__main__.py; shared.entries) get more done and less
+written: the take also begins our job (shared.job_store's begin_job) and the finish (finish_ours.lua)
+also merges the chunk that the job function left (merge_chunk; worker.queue.handoff), so a chunk costs
+those two round trips in all; and of RQ's records they get what RQ's tools read (`rq info`,
+rq-dashboard, worker.queue.reaper), listed in the scripts. The worker counts them with its heartbeat
+(at most once per BEAT_INTERVAL) and when it goes idle.
 
 Everything else stays RQ's own code, on these same records: the job timeout (RQ's death penalty around
 the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`, the job's retries
@@ -26,10 +33,12 @@ The scripts build a job's own keys from its id, which standalone Redis allows an
 not: this worker is for a single Redis, as the stack runs.
 """
 
+import json
 import sys
 import time
 import uuid
 from base64 import b64encode
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,99 +53,81 @@ from rq.timeouts import JobTimeoutException
 from rq.utils import utcformat
 from rq.worker import WorkerStatus
 
+from shared import entries, job_status
+from shared.job_store import HISTOGRAM, LUA_STEPS, JobStore
+from shared.redis_script import NamedScript, lua_file
+from worker.queue import handoff
+
 # Seconds between two worker heartbeats or suspension checks while jobs keep coming (RQ: every job).
 # The worker key's TTL is minutes, so this only saves round trips.
 BEAT_INTERVAL = 1.0
 
-_TAKE = """
--- KEYS: worker hash, worker execution index, then per queue in the worker's order: the queue, its
---       intermediate list, its started registry
--- ARGV: job id ('' = take the next one), execution id, now (s), now (RQ's text format), worker name,
---       job key prefix, execution key prefix, execution registry prefix, default timeout, worker TTL,
---       the queue of the given job id (its 1-based place in KEYS' queues)
-local id = ARGV[1]
-local q = tonumber(ARGV[11])
-local raw
-while true do
-  if id == '' then
-    q = 0
-    for i = 1, (#KEYS - 2) / 3 do
-      local popped = redis.call('LMOVE', KEYS[3 * i], KEYS[3 * i + 1], 'LEFT', 'RIGHT')
-      if popped then
-        id, q = popped, i
-        break
-      end
-    end
-    if q == 0 then return false end
-  end
-  raw = redis.call('HGETALL', ARGV[6] .. id)
-  if #raw > 0 then break end
-  -- Its hash expired: skip the id, as RQ does, and take the next one.
-  redis.call('LREM', KEYS[3 * q + 1], 1, id)
-  id = ''
-end
-local job_key = ARGV[6] .. id
-local now = tonumber(ARGV[3])
-local timeout = tonumber(redis.call('HGET', job_key, 'timeout') or ARGV[9])
-local ttl = timeout + 60
-if timeout == -1 then ttl = tonumber(ARGV[10]) end
-local composite = id .. ':' .. ARGV[2]
-local execution_key = ARGV[7] .. composite
-local registry_key = ARGV[8] .. id
-redis.call('HSET', execution_key, 'id', ARGV[2], 'job_id', id, 'created_at', ARGV[3],
-           'last_heartbeat', ARGV[3], 'worker_name', ARGV[5])
-redis.call('EXPIRE', execution_key, ttl)
-redis.call('ZADD', registry_key, now + ttl + 60, ARGV[2])
-redis.call('EXPIRE', registry_key, ttl + 60)
-redis.call('ZADD', KEYS[3 * q + 2], now + ttl, composite)
-redis.call('SADD', KEYS[2], composite)
-redis.call('EXPIRE', KEYS[2], ttl + 60)
-redis.call('HSET', KEYS[1], 'state', 'busy', 'last_heartbeat', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('HSET', job_key, 'last_heartbeat', ARGV[4], 'status', 'started', 'started_at', ARGV[4],
-           'worker_name', ARGV[5])
-redis.call('PERSIST', job_key)
-redis.call('LREM', KEYS[3 * q + 1], 1, id)
-table.insert(raw, 1, id)
-table.insert(raw, 1, q)
-return raw
-"""
+_PRELUDE = LUA_STEPS + entries.LUA
+_TAKE = lua_file(__file__, "take.lua")
+_FINISH = lua_file(__file__, "finish.lua")
+_FINISH_OURS = lua_file(__file__, "finish_ours.lua")
+_QUEUE_KEYS = ("queue", "intermediate", "started")
+_TAKE_ARGS = (
+    "id",
+    "execution_id",
+    "now",
+    "now_text",
+    "worker_name",
+    "job_prefix",
+    "execution_prefix",
+    "executions_prefix",
+    "default_timeout",
+    "worker_ttl",
+    "place",
+    "host",
+    "pool_processes",
+    "beat",
+    "mark_busy",
+)
+_FINISH_KEYS = ("finished", "started", "worker", "executions", "job", "dependencies")
+_FINISH_ARGS = (
+    "id",
+    "execution_id",
+    "now",
+    "now_text",
+    "result_ttl",
+    "execution_prefix",
+    "executions_prefix",
+    "results_prefix",
+    "working_seconds",
+)
+_MERGE_ARGS = ("job", "index", "count", *HISTOGRAM, "cpu_seconds", "host", "ttl")
+_FINISH_OURS_KEYS = ("finished", "started", "executions", "job")
+_FINISH_OURS_ARGS = ("id", "execution_id", "now", "now_text", "result_ttl", "execution_prefix", *_MERGE_ARGS)
 
-_FINISH = """
--- KEYS: finished registry, started registry, worker hash, worker execution index, the job's dependencies set
--- ARGV: job id, execution id, now (s), now (RQ's text format), result TTL, job key prefix,
---       execution key prefix, execution registry prefix, result stream prefix, working seconds,
---       then the Result's fields
-local id = ARGV[1]
-local job_key = ARGV[6] .. id
-if redis.call('EXISTS', job_key .. ':dependents') == 1 then return 0 end
-local ttl = tonumber(ARGV[5])
-local composite = id .. ':' .. ARGV[2]
-redis.call('HSET', job_key, 'status', 'finished', 'ended_at', ARGV[4], 'last_heartbeat', ARGV[4])
-local result_key = ARGV[9] .. id
-redis.call('XADD', result_key, 'MAXLEN', 10, '*', unpack(ARGV, 11))
-redis.call('EXPIRE', result_key, ttl)
-redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) + ttl, id)
-redis.call('EXPIRE', job_key, ttl)
-redis.call('EXPIRE', KEYS[5], ttl)
-redis.call('DEL', ARGV[7] .. composite)
-redis.call('ZREM', KEYS[2], composite)
-redis.call('ZREM', ARGV[8] .. id, ARGV[2])
-redis.call('SREM', KEYS[4], composite)
-redis.call('HINCRBY', KEYS[3], 'successful_job_count', 1)
-redis.call('HINCRBYFLOAT', KEYS[3], 'total_working_time', ARGV[10])
-redis.call('HSET', KEYS[3], 'state', 'idle')
-return 1
-"""
+
+@dataclass(frozen=True)
+class OwnEntries:
+    """Where our own entries run: the begin's host and pool size, and the store of their records."""
+
+    host: str
+    pool_processes: int
+    store: JobStore
 
 
 class LeanWorker(SimpleWorker):
     """SimpleWorker with RQ's records written by two Lua scripts per job (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, own: OwnEntries | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._take = self.connection.register_script(_TAKE)
-        self._finish = self.connection.register_script(_FINISH)
+        self.own = own
+        self._take = NamedScript(
+            self.connection,
+            _TAKE,
+            ("worker", "executions"),
+            _TAKE_ARGS,
+            prelude=_PRELUDE,
+            group=("queues", _QUEUE_KEYS),
+        )
+        self._finish = NamedScript(self.connection, _FINISH, _FINISH_KEYS, _FINISH_ARGS, rest="result")
+        self._finish_ours = NamedScript(
+            self.connection, _FINISH_OURS, _FINISH_OURS_KEYS, _FINISH_OURS_ARGS, rest="pids", prelude=_PRELUDE
+        )
         # Key prefixes of a job's own records, from RQ's own key functions (RQ_KEY_PREFIX is followed).
         self._prefixes = {
             "job": Job.key_for(""),
@@ -145,10 +136,18 @@ class LeanWorker(SimpleWorker):
             "results": Result.get_key(""),
         }
         self._taken: dict[str, Execution] = {}
-        self._keys_of: dict[str, list[str]] = {}
+        self._begun: dict[str, handoff.Begun] = {}
+        self._keys_of: dict[str, dict[str, str]] = {}
         self._last_beat = 0.0
+        self._last_extension = 0.0  # the last take that extended the worker key's TTL
         self._last_suspension_check = 0.0
+        self._busy_written = False  # whether Redis says this worker is busy
+        self._unsent = [0, 0.0]  # our entries finished and their working seconds, not yet counted in Redis
         self.lean_jobs = 0
+
+    def script_shas(self) -> dict[str, str]:
+        """Each script's SHA1 (as EVALSHA names it) by name: take, finish, finish_ours."""
+        return {"take": self._take.sha, "finish": self._finish.sha, "finish_ours": self._finish_ours.sha}
 
     # --- rate-limited chores of RQ's loop -------------------------------------------------------
 
@@ -157,13 +156,45 @@ class LeanWorker(SimpleWorker):
         if timeout is None and pipeline is None and time.monotonic() - self._last_beat < BEAT_INTERVAL:
             return
         self._last_beat = time.monotonic()
-        super().heartbeat(timeout, pipeline)
+        if not self._unsent[0] or pipeline is not None:
+            super().heartbeat(timeout, pipeline)
+            return
+        # With the counts of our entries finished since the last beat (finish_ours.lua leaves them).
+        with self.connection.pipeline() as pipe:
+            super().heartbeat(timeout, pipe)
+            self._send_counts(pipe)
+            pipe.execute()
 
     def check_for_suspension(self, burst: bool) -> None:
         """`rq suspend` is honoured within BEAT_INTERVAL instead of before every job."""
         if time.monotonic() - self._last_suspension_check >= BEAT_INTERVAL:
             self._last_suspension_check = time.monotonic()
             super().check_for_suspension(burst)
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        """RQ's set_state; going idle also sends the counts of our entries finished since the last beat."""
+        self._busy_written = state == WorkerStatus.BUSY
+        if state == WorkerStatus.BUSY or not self._unsent[0]:
+            super().set_state(state, pipeline)
+            return
+        pipe = pipeline if pipeline is not None else self.connection.pipeline()
+        super().set_state(state, pipe)
+        self._send_counts(pipe)
+        if pipeline is None:
+            pipe.execute()
+
+    def register_death(self) -> None:
+        if self._unsent[0]:
+            with self.connection.pipeline() as pipe:
+                self._send_counts(pipe)
+                pipe.execute()
+        super().register_death()
+
+    def _send_counts(self, pipe: Any) -> None:
+        jobs, seconds = self._unsent
+        self._unsent = [0, 0.0]
+        pipe.hincrby(self.key, "successful_job_count", jobs)
+        pipe.hincrbyfloat(self.key, "total_working_time", seconds)
 
     # --- take -----------------------------------------------------------------------------------
 
@@ -182,7 +213,10 @@ class LeanWorker(SimpleWorker):
             if taken is not None:
                 return taken
             if timeout is None or self._stop_requested or not queues:
-                return None  # burst mode on empty queues, as RQ; or stopping
+                # Burst mode on empty queues, as RQ; or stopping. Redis hears of it if it thinks otherwise.
+                if self._busy_written or self._unsent[0]:
+                    self.set_state(WorkerStatus.IDLE)
+                return None
             self.set_state(WorkerStatus.IDLE)
             if self.should_run_maintenance_tasks:
                 self.run_maintenance_tasks()  # as RQ's loop, between two waits for a job
@@ -216,33 +250,46 @@ class LeanWorker(SimpleWorker):
     def _start(self, queues: list[Queue], job_id: str = "", place: int = 0) -> tuple[Job, Queue] | None:
         """Run the take script: start `job_id` (popped from queues[place]), or else the next job of the first
         non-empty queue; the started job and its queue, or None if they are all empty."""
-        keys = [self.key, self.executions_key]
-        for queue in queues:
-            keys += self._queue_keys(queue)
         execution_id = uuid.uuid4().hex
         now = datetime.now(UTC)
+        beat = time.monotonic() - self._last_extension >= BEAT_INTERVAL
         raw = self._take(
-            keys=keys,
-            args=[
-                job_id,
-                execution_id,
-                now.timestamp(),
-                utcformat(now),
-                self.name,
-                self._prefixes["job"],
-                self._prefixes["execution"],
-                self._prefixes["executions"],
-                self.queue_class.DEFAULT_TIMEOUT,
-                DEFAULT_WORKER_TTL,
-                place + 1 if job_id else 0,
-            ],
+            keys={"worker": self.key, "executions": self.executions_key},
+            groups=[self._queue_keys(queue) for queue in queues],
+            args={
+                "id": job_id,
+                "execution_id": execution_id,
+                "now": now.timestamp(),
+                "now_text": utcformat(now),
+                "worker_name": self.name,
+                "job_prefix": self._prefixes["job"],
+                "execution_prefix": self._prefixes["execution"],
+                "executions_prefix": self._prefixes["executions"],
+                "default_timeout": self.queue_class.DEFAULT_TIMEOUT,
+                "worker_ttl": DEFAULT_WORKER_TTL,
+                "place": place + 1 if job_id else 0,
+                "host": self.own.host if self.own else "",
+                "pool_processes": self.own.pool_processes if self.own else 0,
+                "beat": int(beat),
+                "mark_busy": int(not self._busy_written),
+            },
         )
         if not raw:
             return None
-        queue = queues[raw[0] - 1]
-        job_id = raw[1].decode()
+        queue, job_id, begun, answer = queues[raw[0] - 1], raw[1].decode(), raw[2], raw[3]
+        self._busy_written = True
+        if begun == 2 or beat:
+            # Every other entry's take beats as RQ's does (the worker's TTL covers the job's timeout); ours
+            # at most once per BEAT_INTERVAL.
+            self._last_extension = time.monotonic()
+        if begun != 2:
+            self._begun[job_id] = (
+                handoff.Begun(json.loads(answer), job_status.STARTED)
+                if begun == 1
+                else handoff.Begun(None, answer.decode())
+            )
         job = self.job_class(job_id, connection=self.connection, serializer=self.serializer)
-        job.restore(dict(zip(raw[2::2], raw[3::2], strict=True)))
+        job.restore(dict(zip(raw[4::2], raw[5::2], strict=True)))
         job.worker_name, job.started_at, job.last_heartbeat = self.name, now, now
         job._status = JobStatus.STARTED
         job.redis_server_version = self.get_redis_server_version()
@@ -261,11 +308,17 @@ class LeanWorker(SimpleWorker):
             self.log.info("Worker %s: %s: %s", self.name, green(queue.name), job.id)
         return job, queue
 
-    def _queue_keys(self, queue: Queue) -> list[str]:
+    def _queue_keys(self, queue: Queue) -> dict[str, str]:
         """A queue's keys for the take script: the queue, its intermediate list, its started registry."""
         keys = self._keys_of.get(queue.key)
         if keys is None:
-            keys = [queue.key, queue.intermediate_queue_key, queue.started_job_registry.key]
+            keys = dict(
+                zip(
+                    _QUEUE_KEYS,
+                    (queue.key, queue.intermediate_queue_key, queue.started_job_registry.key),
+                    strict=True,
+                )
+            )
             self._keys_of[queue.key] = keys
         return keys
 
@@ -273,8 +326,12 @@ class LeanWorker(SimpleWorker):
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         execution = self._taken.pop(job.id)
+        begun = self._begun.pop(job.id, None)
+        lean = self._lean(job)
+        if begun is not None:
+            handoff.start(handoff.Handoff(job.id, begun, merge_at_finish=lean))
         try:
-            if not self._lean(job):
+            if not lean:
                 # RQ's own path; on the started execution its start bookkeeping only repeats ours.
                 self.perform_job(job, queue, execution)
                 return
@@ -284,18 +341,34 @@ class LeanWorker(SimpleWorker):
                     return_value = job.perform()
             except BaseException:  # noqa: BLE001 - as RQ's perform_job: its failure handling decides
                 job.ended_at = datetime.now(UTC)
+                self._merge_left(job.id)
                 self._finalize_failure(job, queue, execution, sys.exc_info())
                 return
             job.ended_at = datetime.now(UTC)
-            if self._finish_lean(job, queue, execution, return_value):
-                self.lean_jobs += 1
-                self._state = WorkerStatus.IDLE  # the script wrote it
+            if begun is not None and not isinstance(return_value, Retry):
+                self._finish_own(job, queue, execution, handoff.end(job.id))
+            elif not self._finish_lean(job, queue, execution, return_value):
+                self._merge_left(job.id)
+                self._finalize_success(job, queue, execution, return_value)
                 return
-            self._finalize_success(job, queue, execution, return_value)
+            self.lean_jobs += 1
+            self._state = WorkerStatus.IDLE  # in this process; the script wrote Redis's
         finally:
+            self._merge_left(job.id)
             self.executions.pop(execution.id, None)
             if self._state != WorkerStatus.IDLE:
                 self.set_state(WorkerStatus.IDLE)
+
+    def _merge_left(self, entry_id: str) -> None:
+        """A chunk's merge left for a finish script that will not run (the entry failed or took RQ's own
+        path after the chunk ran): merged here, through the store's own script."""
+        left = handoff.end(entry_id)
+        if left is not None and left.merge is not None and self.own is not None:
+            merge = left.merge
+            job_id = entries.our_job(entry_id)
+            self.own.store.merge_chunk(
+                job_id, merge.index, merge.tally, merge.cpu_seconds, merge.host, merge.pids
+            )
 
     def _lean(self, job: Job) -> bool:
         """Whether the two scripts cover this job; otherwise RQ's own code runs it."""
@@ -307,6 +380,32 @@ class LeanWorker(SimpleWorker):
             and not job.has_rate_limit
             and not job.webhooks
         )
+
+    def _finish_own(self, job: Job, queue: Queue, execution: Execution, done: handoff.Handoff | None) -> None:
+        """finish_ours.lua: the merge the chunk left, if any, and what RQ's tools read of a finished job."""
+        ended = job.ended_at
+        assert ended is not None and job.started_at is not None and self.own is not None
+        merge = done.merge if done is not None else None
+        merge_args: dict[str, Any] = dict.fromkeys(_MERGE_ARGS, "")
+        if merge is not None:
+            merge_args = {
+                "job": entries.our_job(job.id),
+                "index": merge.index,
+                "count": merge.tally.count,
+                **dict(zip(HISTOGRAM, merge.tally.histogram, strict=True)),
+                "cpu_seconds": merge.cpu_seconds,
+                "host": merge.host,
+                "ttl": self.own.store.ttl,
+            }
+        keys, args = self._finished(job, queue, execution)
+        self._finish_ours(
+            keys=keys,
+            args={**args, **merge_args},
+            rest=list(merge.pids) if merge is not None else [],
+        )
+        job._status = JobStatus.FINISHED
+        self._unsent[0] += 1
+        self._unsent[1] += (ended - job.started_at).total_seconds()
 
     def _finish_lean(self, job: Job, queue: Queue, execution: Execution, return_value: Any) -> bool:
         """The finish script; False (nothing written) if the job turned out to have dependents."""
@@ -322,24 +421,39 @@ class LeanWorker(SimpleWorker):
             "execution_started_at": execution.created_at.timestamp(),
             "execution_ended_at": ended.timestamp(),
         }
-        ttl = job.get_result_ttl(self.default_result_ttl)
-        registries = [queue.finished_job_registry.key, queue.started_job_registry.key]
+        keys, args = self._finished(job, queue, execution)
         done = self._finish(
-            keys=[*registries, self.key, self.executions_key, job.dependencies_key],
-            args=[
-                job.id,
-                execution.id,
-                ended.timestamp(),
-                utcformat(ended),
-                ttl,
-                self._prefixes["job"],
-                self._prefixes["execution"],
-                self._prefixes["executions"],
-                self._prefixes["results"],
-                (ended - job.started_at).total_seconds(),
-                *(item for pair in result.items() for item in pair),
-            ],
+            keys={**keys, "worker": self.key, "dependencies": job.dependencies_key},
+            args={
+                **args,
+                "executions_prefix": self._prefixes["executions"],
+                "results_prefix": self._prefixes["results"],
+                "working_seconds": (ended - job.started_at).total_seconds(),
+            },
+            rest=[item for pair in result.items() for item in pair],
         )
         if done:
             job._status = JobStatus.FINISHED
+            self._busy_written = False
         return bool(done)
+
+    def _finished(self, job: Job, queue: Queue, execution: Execution) -> tuple[dict[str, str], dict]:
+        """The keys and arguments that both finish scripts take: the job, its execution, its queue's
+        registries and the worker's index of executions."""
+        ended = job.ended_at
+        assert ended is not None
+        keys = {
+            "finished": queue.finished_job_registry.key,
+            "started": queue.started_job_registry.key,
+            "executions": self.executions_key,
+            "job": job.key,
+        }
+        args = {
+            "id": job.id,
+            "execution_id": execution.id,
+            "now": ended.timestamp(),
+            "now_text": utcformat(ended),
+            "result_ttl": job.get_result_ttl(self.default_result_ttl),
+            "execution_prefix": self._prefixes["execution"],
+        }
+        return keys, args

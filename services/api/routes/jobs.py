@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 
+from services.api.datasets import bind
 from services.api.deps import EndedDep, QueueDep, StoreDep
 from services.api.enqueue import enqueue
 from services.api.job_ids import JobId
@@ -12,7 +13,7 @@ from services.api.schemas import JobAccepted, JobView
 from services.api.watch import WAIT_MAX_SECONDS
 from shared import job_cancel
 from shared.job_status import QUEUED
-from shared.jobs import JobSpec
+from shared.jobs import AnyJobSpec
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -38,15 +39,21 @@ _ACCEPTED_LINKS = {
     },
 )
 def submit_job(
-    spec: Annotated[JobSpec, Body()], queue: QueueDep, store: StoreDep, request: Request, response: Response
+    spec: Annotated[AnyJobSpec, Body()],
+    queue: QueueDep,
+    store: StoreDep,
+    request: Request,
+    response: Response,
 ) -> JobAccepted:
     """Validate and enqueue one job; 202 with its URL in `Location`.
 
     `local` enqueues one job; `distributed` and `hybrid` enqueue one job per chunk. The record and
     every queue entry are written in one atomic step, so a job is either wholly accepted or not at all:
     not at all (429, with Retry-After) if it would take the work waiting past MAX_QUEUED_ENTRIES or
-    MAX_QUEUED_UNITS.
+    MAX_QUEUED_UNITS. A `bytes` job on a dataset that does not exist is refused: 422
+    `dataset_not_found`.
     """
+    bind(store.redis, spec)
     job = enqueue(store, queue, [spec])[0]
     url = str(request.url_for("get_job", job_id=job.job_id).path)
     response.headers["Location"] = url

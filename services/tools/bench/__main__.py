@@ -19,15 +19,18 @@ from services.tools.bench import (
     aggregation,
     api,
     chunk_size,
+    commands,
     cost_model,
     efficiency,
     overhead,
     pools,
+    render,
     report,
     stack,
     watchers,
 )
 from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
+from services.tools.bench.figures import SECTIONS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -87,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         log("1. per-job overhead (RENAME method)")
         result["overhead"] = overhead.run(connection, url, sizes.overhead_jobs, sizes.rounds, log)
+        log("1b. where the Redis commands of a chunk job go (MONITOR)")
+        breakdown = commands.run(connection, url)
+        result["chunk_commands"] = breakdown.as_dict()
         log("1d. automatic chunk size")
         result["chunk_size"] = chunk_size.run(result["overhead"]["ours"]["per_job_seconds"])
         log("2. parallel efficiency")
@@ -119,16 +125,18 @@ def main(argv: list[str] | None = None) -> int:
             result["profile"] = profile_worker(
                 connection, url, sizes.overhead_jobs, args.reports / "bench-worker.prof"
             )
-    result["targets"] = report.targets(result)
+    result["sections"] = SECTIONS.dump_python(report.sections(result), mode="json")
+    result["wrong_jobs"] = report.wrong_jobs(result)
     result["seconds"] = time.time() - started
-    report.render(result, console)
+    render.render(result, console)
+    commands.render(breakdown, console)
     for line in result.get("profile", []):
         console.print(line, highlight=False)
     args.reports.mkdir(parents=True, exist_ok=True)
     path = args.reports / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2))
     console.print(f"report: {path}")
-    return 0 if result["targets"]["every job finished with the exact answer"] else 1
+    return 0 if result["wrong_jobs"] == 0 else 1
 
 
 def api_queue(connection: redis.Redis) -> Any:

@@ -1,4 +1,4 @@
-"""Parallel efficiency T1 / (2 T) on ~20 ms CPU-bound chunks: local, distributed and hybrid, 2 cores.
+"""Parallel efficiency T1 / (2 T) on ~20 ms CPU-bound chunks: ours (local, distributed, hybrid), the peers.
 
 T1 is the same units run serially in this process, chunk by chunk, measured right before each run.
 """
@@ -12,8 +12,10 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from services.api.enqueue import enqueue
-from services.tools.bench import stack
+from services.tools.bench import overhead, stack
 from services.tools.bench.defaults import CHUNK_SECONDS, CPU_LO
+from services.tools.bench.peers import measure
+from services.tools.bench.peers.runners import PEERS
 from services.tools.bench.timing import Window, timed_run
 from shared.chunking import split
 from shared.job_status import FINISHED
@@ -66,8 +68,8 @@ def _compute(chunks: list[tuple[int, int]]) -> None:
 def ceiling(width: int, chunks: int, rounds: int) -> float:
     """This machine's own limit: the same chunks on 2 bare forked processes, no IPC at all; median T1/(2T).
 
-    ANCHORS.md measured 1.01 on our machines; a virtual machine whose two cores slow each other down
-    shows less, and no runner on it can do better.
+    On a machine whose two cores do not slow each other down it is about 1.0; a virtual machine whose
+    cores share a physical one shows less, and no runner on it can do better.
     """
     import os
 
@@ -113,32 +115,68 @@ def one_run(
         connection, queue, ids, lambda: stack.our_workers(url, name, workers, pool), workers
     )
     records = [store.read(job.job_id) for job in planned]
-    exact = all(r is not None and r.status == FINISHED and r.tally == expected for r in records)
+    wrong = sum(r is None or r.status != FINISHED or r.tally != expected for r in records)
     pids = {p for r in records if r is not None for p in r.pids}
     t1 = one_job * jobs
     return {
         "t1_seconds": t1,
         "t_seconds": window.seconds,
         "efficiency": t1 / (CORES * window.seconds),
-        "exact": exact,
-        # The pool is warm if every job ran on the same processes: no pool was started inside a job.
+        "wrong": wrong,
+        # The pool is warm if the jobs ran on no more processes than it has: none was started inside a job.
         "distinct_pids": len(pids),
         "expected_pids": workers * pool,
         "queue_entries": len(ids),
     }
 
 
+def peer_run(
+    connection: redis.Redis, url: str, peer: str, width: int, jobs: int, chunks: int, name: str
+) -> dict[str, Any]:
+    """The same chunks as one_run's jobs, each chunk one job of the peer, on its 2-process layout."""
+    work = split(range(CPU_LO, CPU_LO + width * chunks), width)
+    one_job, expected = serial(work)
+    run = measure.cpu(connection, url, peer, work, jobs, name, expected.count)
+    t1 = one_job * jobs
+    return {**run, "t1_seconds": t1, "efficiency": t1 / (CORES * run["t_seconds"]), "jobs": jobs * chunks}
+
+
+def stock_run(
+    connection: redis.Redis, url: str, width: int, jobs: int, chunks: int, name: str
+) -> dict[str, Any]:
+    """The same chunks, each chunk one stock RQ job, on 2 stock SimpleWorker processes."""
+    work = split(range(CPU_LO, CPU_LO + width * chunks), width)
+    one_job, expected = serial(work)
+    window, total = overhead.stock(connection, url, work * jobs, name, overhead.STOCK["simple"], CORES)
+    t1 = one_job * jobs
+    return {
+        "t_seconds": window.seconds,
+        "t1_seconds": t1,
+        "efficiency": t1 / (CORES * window.seconds),
+        "jobs": jobs * chunks,
+        "total": total,
+        "wrong": int(total != expected.count * jobs),
+    }
+
+
 def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, log: Any) -> dict[str, Any]:
-    """Calibrate, then every topology `rounds` times, interleaved; median efficiency per topology."""
+    """Calibrate, then every topology and peer `rounds` times, interleaved; median efficiency of each."""
     width = calibrate()
     chunk_seconds = serial([(CPU_LO, CPU_LO + width)])[0]
     results: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPOLOGIES}
+    peers: dict[str, list[dict[str, Any]]] = {p: [] for p in PEERS}
+    stock: list[dict[str, Any]] = []
     for r in range(rounds):
         for topology in TOPOLOGIES:
             results[topology].append(
                 one_run(connection, url, topology, width, jobs, chunks, f"bench-eff-{topology}-{r}")
             )
             log(f"  round {r + 1}: {topology} efficiency {results[topology][-1]['efficiency']:.3f}")
+        stock.append(stock_run(connection, url, width, jobs, chunks, f"bench-eff-simple-{r}"))
+        log(f"  round {r + 1}: stock RQ SimpleWorker efficiency {stock[-1]['efficiency']:.3f}")
+        for peer in PEERS:
+            peers[peer].append(peer_run(connection, url, peer, width, jobs, chunks, f"bench-eff-{peer}-{r}"))
+            log(f"  round {r + 1}: {peer} efficiency {peers[peer][-1]['efficiency']:.3f}")
     out: dict[str, Any] = {
         "ceiling": ceiling(width, chunks * jobs, max(3, rounds)),
         "chunk_width": width,
@@ -149,10 +187,15 @@ def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, 
     for topology, runs in results.items():
         workers, pool, mode = TOPOLOGIES[topology]
         out[topology] = {
-            "layout": f"{workers} worker(s) x pool {pool}, mode {mode}",
+            "layout": f"{workers} worker(s) x pool {pool}" + ("" if mode == topology else f", mode {mode}"),
             "efficiency": statistics.median(r["efficiency"] for r in runs),
-            "exact": all(r["exact"] for r in runs),
-            "warm_pool": all(r["distinct_pids"] == r["expected_pids"] for r in runs),
+            "exact": not any(r["wrong"] for r in runs),
+            "warm_pool": all(r["distinct_pids"] <= r["expected_pids"] for r in runs),
             "runs": runs,
         }
+    out["stock"] = {"efficiency": statistics.median(r["efficiency"] for r in stock), "runs": stock}
+    out["peers"] = {
+        peer: {"efficiency": statistics.median(r["efficiency"] for r in runs), "runs": runs}
+        for peer, runs in peers.items()
+    }
     return out

@@ -3,6 +3,6 @@
 from shared.kernels.primes import count_primes
 
 
-def tiny(lo: int, hi: int) -> int:
-    """The same tiny work as our tiny chunk jobs: the primes kernel over [lo, hi)."""
+def primes(lo: int, hi: int) -> int:
+    """The same work as our chunk jobs, tiny or CPU-bound: the primes kernel over [lo, hi)."""
     return count_primes(lo, hi).count

@@ -3,10 +3,11 @@ parent's CPU per task of the stdlib Pool against our QuietPool."""
 
 import multiprocessing
 import multiprocessing.pool
-import resource
 import statistics
 import time
 from typing import Any
+
+import psutil
 
 from services.tools.bench.defaults import CPU_LO, SMALL_JOB_CHUNKS
 from shared.kernels.primes import count_primes
@@ -67,8 +68,8 @@ def _primes_task(bounds: tuple[int, int]) -> int:
 
 
 def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def parent_cpu_per_task(width: int, tasks: int, method: str = "forkserver") -> dict[str, float]:

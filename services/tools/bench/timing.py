@@ -1,4 +1,4 @@
-"""The queue figures' method (ANCHORS.md): jobs waiting, queue key hidden while workers start, then timed.
+"""The queue figures' method: jobs waiting, queue key hidden while workers start, then timed.
 
 Enqueue with no worker running, RENAME the queue key away, start the workers, wait until they are
 registered, RENAME it back (blocked readers wake at once), and time from the first job's start to the
@@ -7,7 +7,6 @@ Redis's command counts and CPU are read just before the reveal and just after th
 """
 
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,23 +73,21 @@ def timed_run(
         raise RuntimeError(f"{ended['failed']} of {len(job_ids)} jobs failed on {queue.name}")
     starts, ends = _timestamps(connection, job_ids)
     commands = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0) > 0}
-    # Our own counting (the ZCARDs above and the two INFOs) is not the workers' doing.
-    for own in ("zcard", "info"):
+    # Our own counting (the ZCARDs above and the two INFOs) and the reveal are not the workers' doing.
+    for own in ("zcard", "info", "rename"):
         commands.pop(own, None)
     return Window(len(job_ids), max(ends) - min(starts), commands, cpu_after - cpu_before)
 
 
 def _wait_ended(connection: redis.Redis, queue: Queue, count: int) -> dict[str, int]:
-    deadline = time.monotonic() + PHASE_TIMEOUT
-    while time.monotonic() < deadline:
+    def ended() -> dict[str, int] | None:
         pipe = connection.pipeline(transaction=False)
         pipe.zcard(queue.finished_job_registry.key)
         pipe.zcard(queue.failed_job_registry.key)
         finished, failed = pipe.execute()
-        if finished + failed >= count:
-            return {"finished": finished, "failed": failed}
-        time.sleep(POLL_INTERVAL)
-    raise TimeoutError(f"jobs on {queue.name} not all ended after {PHASE_TIMEOUT:g}s")
+        return {"finished": finished, "failed": failed} if finished + failed >= count else None
+
+    return stack.wait_for(ended, PHASE_TIMEOUT, f"every job on {queue.name} ended", POLL_INTERVAL)
 
 
 def _timestamps(connection: redis.Redis, job_ids: list[str]) -> tuple[list[float], list[float]]:

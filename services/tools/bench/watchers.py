@@ -2,23 +2,23 @@
 
 One API process, no worker: the job is marked running and ended through the job store's own steps, so
 nothing but the watchers and the probes touches the API. In the same run: /health and POST /jobs
-latency with no watcher, then with every watcher held; the API process's CPU (from /proc) and Redis's
+latency with no watcher, then with every watcher held; the API process's CPU (psutil) and Redis's
 commands while they are held; then every watcher's answer once the job ends.
 """
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import redis
 
 from services.api.watch import WAIT_MAX_SECONDS
 from services.tools.bench.defaults import PHASE_TIMEOUT
+from services.tools.bench.timing import commandstats
 from shared.job_store import JobStore
 from shared.percentiles import percentile
 from shared.tally import Tally
@@ -28,10 +28,9 @@ ANSWER = Tally(168, [0, 40, 1, 46, 0, 1, 0, 40, 0, 40])
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (/proc/PID/stat, Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    # utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command's ")".
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _latencies(client: httpx.Client, request: Callable[[httpx.Client], httpx.Response], n: int) -> dict:
@@ -52,11 +51,6 @@ def _health(client: httpx.Client) -> httpx.Response:
 
 def _post(client: httpx.Client) -> httpx.Response:
     return client.post("/jobs", json=BODY)
-
-
-def _calls(connection: redis.Redis) -> dict[str, int]:
-    stats = connection.info("commandstats")
-    return {name.removeprefix("cmdstat_"): int(s["calls"]) for name, s in stats.items()}
 
 
 class _Watchers:
@@ -94,20 +88,20 @@ def run(base_url: str, api_pid: int, connection: redis.Redis, count: int, probes
             "health": _latencies(client, _health, probes),
             "post": _latencies(client, _post, probes),
         }
-        reads = _calls(connection).get("smembers", 0)
+        reads = commandstats(connection).get("smembers", 0)
         with _Watchers(base_url, job_id, count) as watchers:
             # Each watcher reads the job once (one SMEMBERS) before it waits.
             deadline = time.monotonic() + PHASE_TIMEOUT
-            while _calls(connection).get("smembers", 0) < reads + count and time.monotonic() < deadline:
+            while commandstats(connection).get("smembers", 0) < reads + count and time.monotonic() < deadline:
                 time.sleep(0.05)
-            cpu0, calls0, t0 = process_cpu_seconds(api_pid), _calls(connection), time.perf_counter()
+            cpu0, calls0, t0 = process_cpu_seconds(api_pid), commandstats(connection), time.perf_counter()
             time.sleep(hold)
-            cpu1, calls1, t1 = process_cpu_seconds(api_pid), _calls(connection), time.perf_counter()
+            cpu1, calls1, t1 = process_cpu_seconds(api_pid), commandstats(connection), time.perf_counter()
             out["api_cpu_percent_held"] = 100 * (cpu1 - cpu0) / (t1 - t0)
             # Our own INFO (the second look) is left out: any other command is the API's.
             sent = {name: n - calls0.get(name, 0) for name, n in calls1.items()}
             out["redis_commands_held"] = sum(n for name, n in sent.items() if name != "info")
-            out["held"] = _calls(connection).get("smembers", 0) - reads
+            out["held"] = commandstats(connection).get("smembers", 0) - reads
             out["watching"] = {
                 "health": _latencies(client, _health, probes),
                 "post": _latencies(client, _post, probes),

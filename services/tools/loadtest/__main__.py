@@ -5,7 +5,6 @@ reports/loadtest-*.json and .png. Exits 1 unless every submitted job finished wi
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,15 @@ from services.tools.loadtest.accounting import LABELS, LINES
 from services.tools.loadtest.session import Target, run_load_test
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.stats import PIPED_WIDTH
+from services.tools.stack import default_project, default_url
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    default_url = f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}"
     parser = argparse.ArgumentParser(prog="python -m services.tools.loadtest", description=__doc__)
-    parser.add_argument("--url", default=default_url, help="the API (default: %(default)s)")
+    parser.add_argument("--url", default=default_url(), help="the API (default: %(default)s)")
     parser.add_argument(
         "--project",
-        default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"),
+        default=default_project(),
         help="compose project whose containers to watch (default: %(default)s)",
     )
     parser.add_argument("--kernel", choices=("primes", "pi"), default="primes")

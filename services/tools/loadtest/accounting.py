@@ -12,23 +12,26 @@ last job's end, the host's cores offered `host cores x wall` core-seconds; they 
 - the rest of the host's processes (busy time in /proc/stat not counted above);
 - nothing: idle cores.
 
-The same two readings give each container's CFS throttling over the run (worker/cgroup/throttling.py).
+The same two readings give each container's CFS throttling over the run (shared/cgroup/throttling.py).
 """
 
 import os
-import resource
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import docker
+import psutil
 
-from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, throttled_between, used_between
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.monitor.cgroups import (
+    CgroupMeter,
+    CpuCounters,
+    process_cpu_seconds,
+    throttled_between,
+    used_between,
+)
+from services.tools.stack import containers, service_of
 
-PROC_STAT = Path("/proc/stat")
-TICKS = os.sysconf("SC_CLK_TCK")
 # The lines of the account, in the order they are shown.
 LINES = ("kernels", "workers_other", "api", "redis", "engine", "load_generator", "host_other", "idle")
 LABELS = {
@@ -56,15 +59,15 @@ SHORT = {
 }
 
 
-def host_busy_seconds(path: Path = PROC_STAT) -> float:
+def host_busy_seconds() -> float:
     """CPU seconds every core of the host spent busy since boot (all but idle and iowait)."""
-    fields = [int(f) for f in path.read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICKS
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + t.irq + t.softirq + t.steal
 
 
 def _self_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU seconds, every thread's (the load generator's)."""
+    return process_cpu_seconds(os.getpid(), children=False)
 
 
 @dataclass
@@ -78,10 +81,9 @@ class Ledger:
     """Opened at a run's start and closed at its end; `account()` then splits the cores' time."""
 
     def __init__(self, client: docker.DockerClient, project: str) -> None:
-        filters = {"label": f"{PROJECT_LABEL}={project}", "status": "running"}
-        containers = client.containers.list(filters=filters)
-        self._services = {c.name: c.labels.get(SERVICE_LABEL, "?") for c in containers}
-        self._meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in containers})
+        running = containers(client, project)
+        self._services = {c.name: service_of(c) for c in running}
+        self._meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in running})
         self._start: _Reading | None = None
         self._end: _Reading | None = None
 

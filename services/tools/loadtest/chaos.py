@@ -8,7 +8,6 @@ recovery took; then restores the stack. Exits 1 if any accepted job was lost, fa
 """
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,10 +16,10 @@ from typing import Any
 import docker
 import httpx
 
-from services.tools import api_auth, preflight
+from services.tools import api_auth, preflight, stack
 from services.tools.loadtest.faults import FAULTS, Fault, injected
 from services.tools.loadtest.stack_info import worker_containers
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 from shared.kernels.primes import count_primes
 
@@ -56,18 +55,13 @@ class ChaosReport:
 def _wait_healthy(client: docker.DockerClient, project: str, timeout: float = 120) -> None:
     """Until every worker container is up and healthy (its RQ worker registered): a container restored
     after the previous fault must be taking jobs again before the next one is injected."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        containers = client.containers.list(
-            all=True, filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=worker"]}
-        )
-        states = [c.attrs["State"] for c in containers]
-        if states and all(
-            s["Status"] == "running" and s.get("Health", {}).get("Status") == "healthy" for s in states
-        ):
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"worker containers of {project} not all healthy after {timeout:g}s")
+
+    def all_healthy() -> bool | None:
+        states = [c.attrs["State"] for c in stack.containers(client, project, "worker", running=False)]
+        up = [s["Status"] == "running" and s.get("Health", {}).get("Status") == "healthy" for s in states]
+        return (bool(up) and all(up)) or None
+
+    wait_for(all_healthy, timeout, f"worker containers of {project} (all healthy)", interval=0.5)
 
 
 def run_chaos(
@@ -109,9 +103,7 @@ def _run(
     inject_after: float,
     deadline: float,
 ) -> ChaosReport:
-    (redis,) = client.containers.list(
-        filters={"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=redis"]}
-    )
+    (redis,) = stack.containers(client, project, "redis")
     _wait_healthy(client, project)
     with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=10) as api:
         accepted = []
@@ -171,8 +163,8 @@ def _run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.tools.loadtest.chaos", description=__doc__)
-    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}")
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
+    parser.add_argument("--url", default=stack.default_url())
+    parser.add_argument("--project", default=stack.default_project())
     parser.add_argument(
         "--faults",
         default="kill-worker",

@@ -8,6 +8,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
+from services.tools.loadtest.compare.rows import Comparison  # noqa: E402
+
 
 def load_test_chart(report: dict[str, Any], path: Path) -> Path:
     """CPU % per container over the run (Docker SDK, solid; self-reported, dotted) and latencies."""
@@ -49,13 +51,13 @@ def load_test_chart(report: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def comparison_chart(result: dict[str, Any], path: Path) -> Path:
+def comparison_chart(result: Comparison, path: Path) -> Path:
     """Jobs/s per cell (median, error bars min–max) under the ceiling's line, and each as % of it."""
-    cells = result["cells"]
+    cells = result.cells
     labels = [
-        f"{c['topology']}{' stock RQ' if c['worker_class'] == 'simple' else ''}\n{c['mode']}"
-        + (f"\n{c['consumers']} consumers" if c["consumers"] > 1 else "")
-        + ("\n(counter-example)" if c["note"].startswith("counter") else "")
+        f"{c.topology}{' stock RQ' if c.worker_class == 'simple' else ''}\n{c.mode}"
+        + (f"\n{c.consumers} consumers" if c.consumers > 1 else "")
+        + ("\n(counter-example)" if c.note.startswith("counter") else "")
         for c in cells
     ]
     fig, axes = plt.subplots(1, 2, figsize=(max(10, 2.0 * len(cells) + 2), 5))
@@ -64,20 +66,21 @@ def comparison_chart(result: dict[str, Any], path: Path) -> Path:
         (axes[0], "jobs_per_second", 1, "jobs/s"),
         (axes[1], "of_ceiling", 100, "% of the ceiling"),
     ):
-        medians = [(c[name] or {}).get("median", 0) * scale for c in cells]
-        low = [m - (c[name] or {}).get("min", 0) * scale for m, c in zip(medians, cells, strict=True)]
-        high = [(c[name] or {}).get("max", 0) * scale - m for m, c in zip(medians, cells, strict=True)]
-        colors = ["tab:grey" if c["worker_class"] == "simple" or c["note"] else "tab:blue" for c in cells]
+        spreads = [getattr(c, name) or {"median": 0, "min": 0, "max": 0} for c in cells]
+        medians = [s["median"] * scale for s in spreads]
+        low = [m - s["min"] * scale for m, s in zip(medians, spreads, strict=True)]
+        high = [s["max"] * scale - m for m, s in zip(medians, spreads, strict=True)]
+        colors = ["tab:grey" if c.worker_class == "simple" or c.note else "tab:blue" for c in cells]
         ax.bar(xs, medians, 0.6, yerr=[low, high], capsize=4, color=colors)
         ax.set_xticks(xs, labels, fontsize=8)
         ax.set_ylabel(unit)
-    ceiling = result["ceiling"]["jobs_per_second"]
+    ceiling = result.ceiling.jobs_per_second
     if ceiling:
         axes[0].axhline(ceiling["median"], color="tab:red", lw=1.2, label="ceiling: bare Pool, same budget")
         axes[0].axhspan(ceiling["min"], ceiling["max"], color="tab:red", alpha=0.12)
         axes[0].legend(fontsize=8, loc="lower right")
     axes[1].axhline(100, color="tab:red", lw=1.2)
-    fig.suptitle(result["title"] + " (median, min–max)", fontsize=10)
+    fig.suptitle(result.title + " (median, min–max)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -11,7 +11,7 @@ import os
 import docker
 from docker.models.containers import Container
 
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.stack import containers
 
 # Compose numbers the replicas of a service 1, 2, ...: the order cpusets are handed out in.
 NUMBER_LABEL = "com.docker.compose.container-number"
@@ -24,8 +24,7 @@ def host_cores() -> list[int]:
 
 def worker_replicas(client: docker.DockerClient, project: str) -> list[Container]:
     """The project's worker containers, created or running, in replica order."""
-    filters = {"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=worker"]}
-    found = client.containers.list(all=True, filters=filters)
+    found = containers(client, project, "worker", running=False)
     return sorted(found, key=lambda c: int(c.labels.get(NUMBER_LABEL, "0")))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.tools.loadtest.runner import JobOutcome
 from services.tools.loadtest.workload import Workload
-from services.tools.monitor.docker_cpu import ContainerSeries, summarize
+from services.tools.monitor.cpu_series import ContainerSeries, summarize
 from shared.percentiles import percentile
 from shared.tally import Tally
 

@@ -9,13 +9,12 @@ from typing import Any
 import docker
 from docker.models.containers import Container
 
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.stack import containers
 
 
 def worker_containers(client: docker.DockerClient, project: str) -> list[Container]:
     """The project's running worker containers."""
-    filters = {"label": [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}=worker"], "status": "running"}
-    return sorted(client.containers.list(filters=filters), key=lambda c: c.name)
+    return containers(client, project, "worker")
 
 
 def topology(client: docker.DockerClient, project: str) -> dict[str, Any]:

@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 from typing import Any
 
-from shared.jobs import unit_range
+from shared.jobs import job_params, unit_range
 from shared.kernels import run_kernel
 from shared.tally import Tally
-from worker.baseline import job_params
 
 
 @dataclass(frozen=True)

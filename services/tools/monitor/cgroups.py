@@ -5,24 +5,24 @@ between any two instants, which is what "what did X cost during this run" needs.
 is found from its first process (`/proc/<pid>/cgroup`), so this works with cgroup v1 and v2 and any
 cgroup driver. The engine's processes (dockerd, containerd, the shims that run `docker exec` for
 healthchecks, docker-proxy) live outside every container, on the same cores: they are counted apart.
-The same readings take each container's CFS throttling counters (worker/cgroup/throttling.py), from the
+The same readings take each container's CFS throttling counters (shared/cgroup/throttling.py), from the
 cpu controller's folder on v1.
 """
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from worker.cgroup.throttling import Throttling, group_throttling
-from worker.cgroup.usage import group_cpu_seconds
+import psutil
+
+from shared.cgroup.throttling import Throttling, group_throttling
+from shared.cgroup.usage import group_cpu_seconds
 
 CGROUP_FS = Path("/sys/fs/cgroup")
 PROC = Path("/proc")
 # The engine's own processes; a shim's reaped children (runc, one per healthcheck exec) are in its
 # cutime/cstime.
 ENGINE_PROCESSES = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "docker-proxy")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cgroup_dir(pid: int, proc: Path = PROC, fs: Path = CGROUP_FS, controller: str = "cpuacct") -> Path | None:
@@ -48,30 +48,20 @@ def cgroup_dir(pid: int, proc: Path = PROC, fs: Path = CGROUP_FS, controller: st
     return None
 
 
-def process_cpu_seconds(pid: int, children: bool = True, proc: Path = PROC) -> float:
-    """A process's CPU seconds (user + system), with its reaped children's; 0 if it is gone."""
+def process_cpu_seconds(pid: int, children: bool = True) -> float:
+    """A process's CPU seconds (user + system), with its reaped children's unless not `children`; 0 if
+    it is gone or not ours to read."""
     try:
-        stat = (proc / str(pid) / "stat").read_text()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    # After the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based from pid.
-    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-    return (utime + stime + ((cutime + cstime) if children else 0)) / TICKS
+    return times.user + times.system + ((times.children_user + times.children_system) if children else 0.0)
 
 
-def engine_pids(names: Iterable[str] = ENGINE_PROCESSES, proc: Path = PROC) -> list[int]:
+def engine_pids(names: Iterable[str] = ENGINE_PROCESSES) -> list[int]:
     """The pids of the engine's processes running now."""
     wanted = set(names)
-    pids = []
-    for entry in proc.iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in wanted:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in wanted]
 
 
 @dataclass

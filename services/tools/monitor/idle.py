@@ -9,7 +9,6 @@ line: it runs outside the containers, on the same cores. Writes reports/idle-*.j
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -21,27 +20,21 @@ from rich.table import Table
 
 from services.tools import preflight
 from services.tools.monitor.cgroups import CgroupMeter, used_between
-from services.tools.monitor.docker_cpu import PROJECT_LABEL, SERVICE_LABEL
-from services.tools.monitor.stats import DEFAULT_PROJECT, PIPED_WIDTH
+from services.tools.monitor.stats import PIPED_WIDTH
+from services.tools.stack import containers, default_project, service_of
 
 # The whole idle stack's containers together may use at most this share of one core.
 TARGET_PERCENT = 1.0
 
 
-def project_containers(client: docker.DockerClient, project: str) -> list[Any]:
-    """The project's running containers, by name."""
-    found = client.containers.list(filters={"label": f"{PROJECT_LABEL}={project}", "status": "running"})
-    return sorted(found, key=lambda c: c.name)
-
-
 def measure(client: docker.DockerClient, project: str, seconds: float) -> dict[str, Any]:
     """CPU % of one core per container, and of the engine, over `seconds` of the stack at rest."""
-    containers = project_containers(client, project)
-    if not containers:
+    running = containers(client, project)
+    if not running:
         raise SystemExit(f"no running container in compose project {project!r}: start it with `make up`")
-    services = {c.name: c.labels.get(SERVICE_LABEL, "?") for c in containers}
-    health = {c.name: c.attrs["State"].get("Health", {}).get("Status", "none") for c in containers}
-    meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in containers})
+    services = {c.name: service_of(c) for c in running}
+    health = {c.name: c.attrs["State"].get("Health", {}).get("Status", "none") for c in running}
+    meter = CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in running})
     if meter.unreadable:
         raise SystemExit(f"cannot read the cgroup of {', '.join(meter.unreadable)} (run on the Docker host)")
     before = meter.read(time.monotonic())
@@ -97,7 +90,7 @@ def render(result: dict[str, Any], console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.tools.monitor.idle", description=__doc__)
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME") or DEFAULT_PROJECT)
+    parser.add_argument("--project", default=default_project())
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)

@@ -8,7 +8,6 @@ the same stats frames, `throttling_data`).
 
 import argparse
 import contextlib
-import os
 import sys
 import time
 
@@ -20,11 +19,11 @@ from rich.table import Table
 from rich.text import Text
 
 from services.tools import preflight
-from services.tools.monitor.docker_cpu import ENGINE_TICK, ContainerSeries, CpuSampler
-from worker.cgroup.throttling import ZERO, Throttling
+from services.tools.monitor.cpu_series import ContainerSeries
+from services.tools.monitor.docker_cpu import ENGINE_TICK, CpuSampler
+from services.tools.stack import default_project
+from shared.cgroup.throttling import ZERO, Throttling
 
-# The project compose names the stack after (the `name:` in docker-compose.yml).
-DEFAULT_PROJECT = "cpu-contrast"
 # Samples kept per container (an hour at one a second): a monitor left open must not grow forever.
 MAX_SAMPLES = 3600
 # Console width when the output is not a terminal (rich would assume 80 columns).
@@ -36,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.tools.monitor.stats", description=__doc__)
     parser.add_argument(
         "--project",
-        default=os.environ.get("COMPOSE_PROJECT_NAME") or DEFAULT_PROJECT,
+        default=default_project(),
         help="compose project to watch (default: $COMPOSE_PROJECT_NAME or %(default)s)",
     )
     parser.add_argument(

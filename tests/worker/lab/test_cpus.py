@@ -1,11 +1,11 @@
-"""The quota the lab reports is worker.cgroup.quota's, read from real cgroup files in a tmp dir."""
+"""The quota the lab reports is shared.cgroup.quota's, read from real cgroup files in a tmp dir."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from worker.cgroup import quota as cpu_quota
+from shared.cgroup import quota as cpu_quota
 from worker.lab import cpus
 from worker.lab.defaults import QUICK
 

@@ -28,3 +28,18 @@ def record(key: str, label: str) -> str:
     assert job is not None
     job.connection.rpush(key, label)
     return label
+
+
+def leave_merge_then_fail(job_id: str, index: int, lo: int, hi: int) -> None:
+    """A chunk that computes its answer and leaves its merge for LeanWorker's finish (as worker.tasks
+    does), then fails: the finish never runs, so the worker merges it itself."""
+    import os
+    import socket
+
+    from shared.entries import entry_id
+    from shared.kernels.primes import count_primes
+    from worker.queue import handoff
+
+    merge = handoff.Merge(index, count_primes(lo, hi), 0.001, socket.gethostname(), [os.getpid()])
+    assert handoff.leave_merge(entry_id(job_id, index), merge)
+    raise RuntimeError("failed after its chunk was computed")

@@ -4,7 +4,6 @@ The worker runs in this process (burst mode) on the session's real redis-server,
 queue; the job functions are in tests/worker/queue/lean_jobs.py.
 """
 
-import signal
 import threading
 import time
 import uuid
@@ -17,7 +16,7 @@ from rq.job import Job, JobStatus
 from rq.rate_limit import RateLimit, RateLimitRegistry
 from rq.serializers import JSONSerializer
 
-from tests.helpers import monitored
+from tests.helpers import burst, monitored
 from worker.queue.lean import LeanWorker
 
 pytestmark = pytest.mark.integration
@@ -34,16 +33,7 @@ def queue(redis_client: redis.Redis) -> Queue:
 
 def work(*queues: Queue) -> LeanWorker:
     """Run a LeanWorker on the queues here until they are empty (burst mode)."""
-    # RQ installs its SIGTERM/SIGINT handlers for good: put ours back, or every process this test
-    # session forks later (a Pool's) would run RQ's warm shutdown on SIGTERM instead of exiting.
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    worker = LeanWorker(list(queues), connection=queues[0].connection, serializer=JSONSerializer)
-    try:
-        worker.work(burst=True)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    return worker
+    return burst(LeanWorker(list(queues), connection=queues[0].connection, serializer=JSONSerializer))
 
 
 def leftovers(queue: Queue) -> dict[str, int]:
@@ -190,7 +180,7 @@ def test_one_take_script_call_per_job(redis_url: str, redis_client: redis.Redis,
     queues = [new_queue(redis_client) for _ in range(queue_count)]
     for i in range(4):
         queues[-1].enqueue("tests.worker.queue.lean_jobs.add", i, 0)
-    sha = LeanWorker(queues, connection=redis_client)._take.sha
+    sha = LeanWorker(queues, connection=redis_client).script_shas()["take"]
     with monitored(redis_url) as seen:
         worker = work(*queues)
     assert worker.lean_jobs == 4

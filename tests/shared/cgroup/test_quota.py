@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.cgroup import quota as cpu_quota
+from shared.cgroup import quota as cpu_quota
 
 
 def write(path: Path, text: str) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.cgroup.throttling import ZERO, Throttling, container_throttling, parse_cpu_stat
+from shared.cgroup.throttling import ZERO, Throttling, container_throttling, parse_cpu_stat
 
 V1 = "nr_periods 200\nnr_throttled 50\nthrottled_time 2500000000\nnr_bursts 0\nburst_time 0\n"
 V2 = (

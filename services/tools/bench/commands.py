@@ -1,0 +1,154 @@
+"""Where each Redis command of a chunk job goes: MONITOR on the bench's own redis-server while one of our
+workers runs a distributed job, each command grouped under the round trip (a script call) that sent it.
+
+Two chunks are shown: one in the middle of its job (what most chunks of a split job cost), and the last
+one, which also ends the job (shared.job_store's end_job). Commands that no chunk sends (the worker's
+heartbeat thread, its reaper, RQ's loop) are counted apart, per chunk over the run.
+"""
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+from rich.console import Console
+from rich.table import Table
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from services.api.enqueue import enqueue
+from services.tools.bench import stack
+from services.tools.bench.defaults import TINY_HI, TINY_LO
+from services.tools.bench.timing import timed_run
+from services.tools.redis_monitor import monitored
+from shared.job_store import JobStore
+from shared.jobs import parse_job
+from shared.settings import get_settings
+from worker.queue.lean import LeanWorker, OwnEntries
+
+# Chunks of the measured job: enough for a first, a middle and a last one.
+CHUNKS = 5
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """One command a client sent, and the commands its script ran (none for a plain command)."""
+
+    sent: str  # "take", "finish", "begin", "merge" (scripts), else the command's name
+    ran: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChunkCommands:
+    """The Redis commands of one chunk job, by round trip."""
+
+    chunk: str  # which chunk of its job: "middle" or "last"
+    round_trips: tuple[RoundTrip, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(1 + len(trip.ran) for trip in self.round_trips)
+
+    def by_command(self) -> Counter[str]:
+        return Counter(
+            [trip.sent.upper() for trip in self.round_trips] + [c for t in self.round_trips for c in t.ran]
+        )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The chunks measured, and what the worker sent besides them, per chunk over the run."""
+
+    chunks: tuple[ChunkCommands, ...]
+    background_per_chunk: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "chunks": [{**asdict(c), "total": c.total} for c in self.chunks],
+            "background_per_chunk": self.background_per_chunk,
+        }
+
+
+def run(connection: redis.Redis, url: str) -> Breakdown:
+    """One distributed job of CHUNKS tiny chunks, run by one of our workers (pool 1) under MONITOR."""
+    name = "bench-commands"
+    queue = Queue(name, connection=connection, serializer=JSONSerializer)
+    store = JobStore(connection, get_settings().result_ttl)
+    span = TINY_HI - TINY_LO
+    spec = parse_job(
+        {
+            "kernel": "primes",
+            "params": {"start": TINY_LO, "stop": TINY_LO + CHUNKS * span},
+            "mode": "distributed",
+            "chunk_size": span,
+        }
+    )
+    (job,) = enqueue(store, queue, [spec])
+    # The scripts' SHA1s, as EVALSHA names them (computed here; nothing is sent).
+    probe = LeanWorker([queue], connection=connection, own=OwnEntries("", 1, store))
+    shas = {**probe.script_shas(), **store.script_shas()}
+    names = {
+        sha: "finish" if name == "finish_ours" else name for name, sha in shas.items() if name != "finish"
+    }
+    with monitored(url) as seen:
+        timed_run(connection, queue, job.entry_ids, lambda: stack.our_workers(url, name, 1, 1), 1)
+    if store.status(job.job_id) != "finished":
+        raise RuntimeError(f"the measured job ended {store.status(job.job_id)}, expected finished")
+    trips = _round_trips(seen, names)
+    # Each finish with the take before it (a script call that ran nothing was refused with NOSCRIPT, then
+    # sent again: redis-py's first call of a script).
+    pairs, take = [], None
+    for trip in trips:
+        if trip.sent == "take" and trip.ran:
+            take = trip
+        elif trip.sent == "finish" and trip.ran and take is not None:
+            pairs.append((take, trip))
+    if len(pairs) != CHUNKS:
+        raise RuntimeError(f"{len(pairs)} take and finish pairs seen for {CHUNKS} chunks")
+    background = len(trips) - 2 * CHUNKS - _own_reads(trips)
+    return Breakdown(
+        (ChunkCommands("middle", pairs[CHUNKS // 2]), ChunkCommands("last", pairs[-1])),
+        background / CHUNKS,
+    )
+
+
+def _round_trips(seen: list[dict], names: dict[str, str]) -> list[RoundTrip]:
+    """MONITOR's lines as round trips: a script's commands follow its EVALSHA (Redis runs it atomically)."""
+    trips: list[tuple[str, list[str]]] = []
+    for command in seen:
+        words = command["command"].split()
+        if command["client_address"] == "lua":
+            trips[-1][1].append(words[0].upper())
+        elif words[0].upper() == "EVALSHA":
+            trips.append((names.get(words[1], "script"), []))
+        else:
+            trips.append((words[0].upper(), []))
+    return [RoundTrip(sent, tuple(ran)) for sent, ran in trips]
+
+
+def _own_reads(trips: list[RoundTrip]) -> int:
+    """The bench's own commands in the window (the RENAME method's polls and counts)."""
+    return sum(1 for t in trips if t.sent in ("ZCARD", "INFO", "RENAME", "ECHO"))
+
+
+def render(b: Breakdown, console: Console) -> None:
+    """A table per chunk: each round trip and the commands it ran."""
+    for chunk in b.chunks:
+        table = Table(
+            title=f"Redis commands of one chunk job ({chunk.chunk} chunk of its job): {chunk.total}"
+        )
+        table.add_column("round trip")
+        table.add_column("commands its script ran")
+        table.add_column("count", justify="right")
+        for trip in chunk.round_trips:
+            counts = Counter(trip.ran)
+            table.add_row(
+                trip.sent,
+                ", ".join(f"{c} x{n}" if n > 1 else c for c, n in counts.items()),
+                str(1 + len(trip.ran)),
+            )
+        console.print(table)
+    console.print(
+        f"besides: {b.background_per_chunk:.1f} commands per chunk from the worker's other chores "
+        "(start-up, heartbeats, RQ's loop)"
+    )

@@ -1,0 +1,98 @@
+"""Every round of every cell, interleaved: each round measures its ceiling and baseline, then runs the
+cells group by group, reconfiguring the stack between groups; a machine that drifts drifts for all."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from rich.console import Console
+
+from services.tools.loadtest.compare.cell import run_cell
+from services.tools.loadtest.compare.references import measure_references
+from services.tools.loadtest.compare.rows import (
+    Baseline,
+    Baselines,
+    CeilingRound,
+    Comparison,
+    RoundRow,
+    WorkloadShape,
+)
+from services.tools.loadtest.compare.stack import ComposeStack
+from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
+from services.tools.loadtest.topologies import Group, Topology
+from services.tools.loadtest.workload import Workload
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to compare: the workload, the budget it runs on, the groups of cells, how many rounds."""
+
+    shape: WorkloadShape
+    budget: int
+    groups: Sequence[Group]
+    rounds: int
+    reports: Path
+
+    def workload(self, mode: str) -> Workload:
+        s = self.shape
+        return Workload(s.kernel, s.size, s.jobs, s.concurrency, mode)
+
+    @property
+    def title(self) -> str:
+        s = self.shape
+        return (
+            f"{s.jobs} {s.kernel} jobs of {s.size:,} units, {s.concurrency} in flight, "
+            f"CPU budget {self.budget}, {self.rounds} rounds"
+        )
+
+
+def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -> Comparison:
+    """Build the stack's images, run every round of every cell (taking the stack down after if `down`)."""
+    client = docker.from_env()
+    cells = [cell for group in plan.groups for cell in group.cells]
+    rounds: dict[str, list[RoundRow]] = {cell.key: [] for cell in cells}
+    ceilings: list[CeilingRound] = []
+    baselines: list[Baseline] = []
+    current: Topology | None = None
+    try:
+        stack.build()
+        for index in range(plan.rounds):
+            console.print(f"[b]round {index + 1} of {plan.rounds}[/b]")
+            for position, group in enumerate(plan.groups):
+                if group.topology != current:
+                    console.print(f"  {group.topology.describe()} (reconfiguring the stack)")
+                    stack.reconfigure(group.topology, client)
+                    current = group.topology
+                if position == 0:
+                    ceiling, baseline = measure_references(
+                        client, stack.project, plan.workload("local"), plan.budget
+                    )
+                    ceilings.append(ceiling)
+                    baselines.append(baseline)
+                    console.print(
+                        f"  ceiling: {ceiling.jobs_per_second:.2f} jobs/s; "
+                        f"one process: {baseline.seconds_per_job:.3f} s/job"
+                    )
+                for cell in group.cells:
+                    row = run_cell(
+                        stack, cell, plan.workload(cell.mode), plan.reports, ceiling, baseline, index
+                    )
+                    rounds[cell.key].append(row)
+                    console.print(
+                        f"  {cell.topology.label} {cell.mode}{' (' + cell.note + ')' if cell.note else ''}: "
+                        f"{row.exact}/{row.jobs} exact, {row.jobs_per_second:.2f} jobs/s, "
+                        f"{100 * row.of_ceiling:.0f} % of the ceiling"
+                    )
+    finally:
+        if down:
+            stack.down()
+        client.close()
+    return Comparison(
+        title=plan.title,
+        budget=plan.budget,
+        workload=plan.shape,
+        ceiling=summarise_ceiling(ceilings),
+        baseline=Baselines(baselines),
+        cells=[summarise_cell(cell, rounds[cell.key]) for cell in cells],
+    )

@@ -1,0 +1,153 @@
+"""make compare's records: a round of a cell, a cell over its rounds, the ceiling, the whole comparison.
+
+Frozen and shaped as reports/comparison-*.json holds them: `Comparison.as_json()` writes that file and
+`load()` reads one back (make results renders old reports with today's code).
+"""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from services.tools.loadtest.spread import Spread
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One job in one process, in the worker image under 1 CPU: what efficiency is measured against."""
+
+    where: str
+    seconds_per_job: float
+    units_per_second: float
+
+
+@dataclass(frozen=True)
+class CeilingRound:
+    """One round's ceiling: the same jobs on a bare Pool of the whole budget (worker/ceiling.py)."""
+
+    jobs: int
+    processes: int
+    chunks_per_job: int
+    wall_seconds: float
+    jobs_per_second: float
+    count: int
+    histogram: list[int]
+    exact: bool  # every job's answer the expected one
+    efficiency: float  # jobs/s x one process's seconds per job / the budget
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """The worker containers' CFS throttling over a run, added up (from their cgroups)."""
+
+    periods: int
+    throttled_periods: int
+    throttled_share: float | None  # None: no period at all (no quota)
+    throttled_seconds: float
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """One cell's figures in one round, with its share of that round's ceiling."""
+
+    round: int
+    jobs: int
+    exact: int
+    lost: int
+    jobs_per_second: float
+    of_ceiling: float
+    efficiency: float | None
+    latency_p50: float | None
+    latency_p95: float | None
+    worker_cores: float | None
+    throttling: Throttled
+    chunk_sizes: list[str]
+    accounting: dict[str, float | None]  # where the host's cores went, share per line (accounting.LINES)
+    report: str  # the round's load-test report (JSON)
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """A cell over its rounds: medians and ranges, totals of exact and lost, and every round kept."""
+
+    key: str
+    topology: str  # its label: `thin`, `thin pinned`
+    pinned: list[str]  # each container's cpuset; [] under a quota
+    layout: str
+    mode: str
+    note: str
+    worker_class: str
+    consumers: int
+    jobs: int
+    exact: int
+    lost: int
+    jobs_per_second: Spread | None
+    of_ceiling: Spread | None
+    efficiency: Spread | None
+    latency_p50: Spread | None
+    worker_cores: Spread | None
+    throttled_share: Spread | None
+    throttled_seconds: Spread | None
+    accounting: dict[str, Spread | None]
+    rounds: list[RoundRow]
+
+    @property
+    def all_exact(self) -> bool:
+        return self.exact == self.jobs and self.lost == 0
+
+    @property
+    def variant(self) -> str:
+        """What tells cells of one topology apart beside their mode: consumers, stock RQ, counter-example."""
+        if self.worker_class == "simple":
+            return " stock RQ"
+        if self.note.startswith("counter-example"):
+            return " 1 consumer"
+        return f" {self.consumers} consumers" if self.consumers > 1 else ""
+
+
+@dataclass(frozen=True)
+class CeilingSummary:
+    rounds: int
+    exact_rounds: int
+    jobs_per_second: Spread | None
+    efficiency: Spread | None
+    every_round: list[CeilingRound]
+
+
+@dataclass(frozen=True)
+class WorkloadShape:
+    kernel: str
+    size: int
+    jobs: int
+    concurrency: int
+
+
+@dataclass(frozen=True)
+class Baselines:
+    every_round: list[Baseline]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    title: str
+    budget: int
+    workload: WorkloadShape
+    ceiling: CeilingSummary
+    baseline: Baselines
+    cells: list[CellSummary]
+
+    @property
+    def all_exact(self) -> bool:
+        """Every job of every cell exact, none lost, and the ceiling exact in every round."""
+        return all(c.all_exact for c in self.cells) and self.ceiling.exact_rounds == self.ceiling.rounds
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_COMPARISON = TypeAdapter(Comparison)
+
+
+def load(data: dict[str, Any]) -> Comparison:
+    """A comparison as a report file holds it (`Comparison.as_json()`), checked and typed again."""
+    return _COMPARISON.validate_python(data)

@@ -1,0 +1,37 @@
+"""A queue entry's RQ job id names our job and, for a chunk, its index: `<job id>` for a local job's one
+entry, `<job id>-<index>` for a chunk of a distributed or hybrid job.
+
+So a worker's Lua script finds the job's record from the entry's id alone, without reading the entry's
+data (RQ compresses it, and Lua has no zlib): worker.queue.lean begins the job in the script that takes
+the entry. Job ids are 32 hex digits (uuid4().hex); RQ's own ids (uuid4 with dashes) never match.
+"""
+
+import uuid
+
+JOB_ID_LENGTH = 32
+
+# `our_entry(id)`: the job id and chunk index ('' for a whole job) that an entry's id names; nil if the
+# id is not of that form.
+LUA = f"""
+local function our_entry(id)
+  local job, index = string.match(id, '^(%x+)%-(%d+)$')
+  if job == nil then job, index = string.match(id, '^(%x+)$'), '' end
+  if job == nil or #job ~= {JOB_ID_LENGTH} then return nil end
+  return job, index
+end
+"""
+
+
+def new_job_id() -> str:
+    """A new job's id."""
+    return uuid.uuid4().hex
+
+
+def entry_id(job_id: str, index: int | None = None) -> str:
+    """The RQ job id of a job's queue entry: its chunk `index`, or the whole job (None)."""
+    return job_id if index is None else f"{job_id}-{index}"
+
+
+def our_job(entry: str) -> str:
+    """The job id that an entry's id names (see entry_id)."""
+    return entry.split("-", 1)[0]

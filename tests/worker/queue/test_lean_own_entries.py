@@ -1,0 +1,277 @@
+"""LeanWorker on our own queue entries: the job begun in the take script and the chunk merged in the finish
+script (worker.queue.handoff), on the session's real redis-server; stock SimpleWorker on the same entries
+still takes the store's own round trips.
+
+Jobs are written as the API writes them (services.api.enqueue); the worker runs in this process (burst
+mode) with worker.tasks' job functions, whose store is this test's (distributed chunks need no pool).
+"""
+
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from rq import Queue, SimpleWorker, Worker
+from rq.executions import Execution
+from rq.serializers import JSONSerializer
+
+from services.api.enqueue import enqueue
+from shared.entries import entry_id
+from shared.job_store import JobKeys, JobStore
+from shared.jobs import parse_job
+from shared.kernels.primes import count_primes
+from tests.helpers import burst, monitored
+from worker import runtime
+from worker.queue import lean
+from worker.queue.lean import LeanWorker, OwnEntries
+
+pytestmark = pytest.mark.integration
+
+HOST = socket.gethostname()
+# Chunks of 100 numbers from 1000: every chunk's primes end in 1, 3, 7 and 9 (4 histogram bins).
+LO, CHUNK = 1_000, 100
+
+
+@pytest.fixture
+def store(redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> JobStore:
+    """The job store of the job functions run in this process: on the session's redis-server."""
+    store = JobStore(redis_client, 3600)
+    monkeypatch.setattr(runtime, "_store", store)
+    return store
+
+
+@pytest.fixture
+def queue(redis_client: redis.Redis) -> Queue:
+    return Queue(f"own-{uuid.uuid4().hex[:8]}", connection=redis_client, serializer=JSONSerializer)
+
+
+def submit(store: JobStore, queue: Queue, chunks: int) -> str:
+    """A distributed primes job of `chunks` chunks, written as the API writes it; its id."""
+    spec = parse_job(
+        {
+            "kernel": "primes",
+            "params": {"start": LO, "stop": LO + chunks * CHUNK},
+            "mode": "distributed",
+            "chunk_size": CHUNK,
+        }
+    )
+    (accepted,) = enqueue(store, queue, [spec])
+    return accepted.job_id
+
+
+def work(queue: Queue, store: JobStore, stock: bool = False) -> SimpleWorker:
+    """Run LeanWorker (our entries begun and merged in its scripts), or stock SimpleWorker, until empty."""
+    if stock:
+        return burst(SimpleWorker([queue], connection=queue.connection, serializer=JSONSerializer))
+    own = OwnEntries(HOST, 1, store)
+    return burst(LeanWorker([queue], connection=queue.connection, serializer=JSONSerializer, own=own))
+
+
+def exact(chunks: int) -> tuple[int, list[int]]:
+    tally = count_primes(LO, LO + chunks * CHUNK)
+    return tally.count, tally.histogram
+
+
+def calls(seen: list[dict]) -> Iterator[tuple[str, list[str]]]:
+    """Each command a client sent, with the commands its script ran (MONITOR lists them right after)."""
+    current: tuple[str, list[str]] | None = None
+    for command in seen:
+        if command["client_address"] == "lua":
+            assert current is not None
+            current[1].append(command["command"].split()[0].upper())
+            continue
+        if current is not None:
+            yield current
+        current = (command["command"], [])
+    if current is not None:
+        yield current
+
+
+@pytest.mark.parametrize("stock", [False, True], ids=["lean", "stock-simple"])
+def test_a_distributed_job_finishes_exact(queue: Queue, store: JobStore, stock: bool) -> None:
+    job_id = submit(store, queue, 3)
+    work(queue, store, stock)
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram) == exact(3)
+    assert (record.chunks_done, record.hosts, record.pool_processes) == (3, {HOST: 3}, {HOST: 1})
+    assert record.started_at is not None and record.ended_at is not None
+    assert sorted(queue.finished_job_registry.get_job_ids()) == sorted(entry_id(job_id, i) for i in range(3))
+    assert queue.connection.zcard(queue.started_job_registry.key) == 0
+
+
+def test_what_rq_info_reads_of_the_worker_is_whole_once_it_is_idle(
+    queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our entries' finish leaves the worker's counters and state to its next beat; going idle sends them."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)  # no beat within the run: only going idle sends them
+    submit(store, queue, 3)
+    worker = work(queue, store)
+    fields = queue.connection.hgetall(worker.key)
+    assert (fields[b"state"], fields[b"successful_job_count"]) == (b"idle", b"3")
+    assert float(fields[b"total_working_time"]) > 0
+    assert worker.lean_jobs == 3
+
+
+def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
+    redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's begin and merge scripts run only under stock SimpleWorker; LeanWorker's take and finish
+    scripts carry them: one take and one finish per chunk, and one take that finds the queue empty."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)  # no heartbeat within the run: counts are exact
+    probe = LeanWorker([queue], connection=queue.connection, own=OwnEntries(HOST, 1, store))
+    scripts = {sha: name for name, sha in {**probe.script_shas(), **store.script_shas()}.items()}
+    counts = {}
+    for stock in (False, True):
+        submit(store, queue, 4)
+        with monitored(redis_url) as seen:
+            work(queue, store, stock)
+        names = [scripts.get(c.split()[1], "other") for c, _ in calls(seen) if c.startswith("EVALSHA ")]
+        counts[stock] = {name: names.count(name) for name in sorted(set(names))}
+    assert counts[False] == {"finish_ours": 4, "take": 5}
+    assert counts[True] == {"begin": 4, "merge": 4}
+
+
+def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
+    redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exact: what a chunk that neither starts nor ends its job sends (`make bench` shows the same)."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)
+    job_id = submit(store, queue, 3)
+    with monitored(redis_url) as seen:
+        work(queue, store)
+    scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
+    # take, finish per chunk, then the take that finds the queue empty; the middle chunk's pair:
+    take, finish = scripts[2][1], scripts[3][1]
+    assert take == [
+        "LPOP",
+        "HGETALL",
+        "HMGET",  # our job's begin: status, request, mode, started_at, this host's pool (begun: no write)
+        "HSET",  # RQ's execution
+        "EXPIRE",
+        "ZADD",  # the queue's started registry
+        "SADD",  # the worker's executions
+        "EXPIRE",
+        "HSET",  # the RQ job: started
+    ]
+    assert finish == [
+        "HMGET",  # our record: status, chunks_total
+        "SADD",  # chunks merged: the guard
+        "HINCRBY",  # count
+        *["HINCRBY"] * 4,  # the histogram's non-zero bins
+        "HINCRBYFLOAT",  # CPU seconds
+        "HINCRBY",  # hosts
+        "SADD",  # pids
+        "HINCRBY",  # chunks done
+        "HSET",  # the RQ job: finished
+        "EXPIRE",
+        "ZADD",  # the finished registry
+        "DEL",  # the execution
+        "ZREM",  # the started registry
+        "SREM",  # the worker's executions
+    ]
+    assert 2 + len(take) + len(finish) == 28
+    assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
+
+
+def test_a_canceled_job_is_not_started(queue: Queue, store: JobStore) -> None:
+    job_id = submit(store, queue, 2)
+    assert store.cancel(job_id) == "canceled"
+    work(queue, store)
+    record = store.read(job_id)
+    assert record is not None
+    assert (record.status, record.chunks_done, record.started_at, record.pool_processes) == (
+        "canceled",
+        0,
+        None,
+        {},
+    )
+    assert queue.connection.scard(JobKeys.of(job_id).merged) == 0
+    # The entries themselves ran (each found the job ended) and finished.
+    assert len(queue.finished_job_registry.get_job_ids()) == 2
+
+
+def test_a_chunk_delivered_twice_is_merged_once(queue: Queue, store: JobStore) -> None:
+    job_id = submit(store, queue, 2)
+    queue.connection.lpush(queue.key, entry_id(job_id, 0))  # chunk 0 handed out again, first
+    worker = work(queue, store)
+    assert worker.lean_jobs == 3
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram) == exact(2)
+    assert (record.chunks_done, record.hosts) == (2, {HOST: 2})
+
+
+def test_an_entry_whose_record_is_gone_fails_through_the_store(queue: Queue, store: JobStore) -> None:
+    """The take leaves an entry without a record to RQ's own path; the job function's own begin says why."""
+    job_id = submit(store, queue, 1)
+    queue.connection.delete(JobKeys.of(job_id).record)
+    work(queue, store)
+    entry = entry_id(job_id, 0)
+    assert queue.failed_job_registry.get_job_ids() == [entry]
+    job = queue.fetch_job(entry)
+    assert job is not None and "has no record" in job.latest_result().exc_string
+    assert not queue.connection.exists(JobKeys.of(job_id).record)
+
+
+def test_a_running_entry_of_ours_is_seen_by_rqs_tools_and_the_reaper(
+    queue: Queue, store: JobStore, redis_client: redis.Redis
+) -> None:
+    """Between take and finish: what `rq info` and rq-dashboard read (the started registry, the worker's
+    current job), and what worker.queue.reaper reads (the execution: its worker and start)."""
+    job_id = submit(store, queue, 1)
+    entry = entry_id(job_id, 0)
+    worker = LeanWorker(
+        [queue], connection=redis_client, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
+    )
+    taken = worker.dequeue_job_and_maintain_ttl(timeout=None)
+    assert taken is not None and taken[0].id == entry
+    assert queue.started_job_registry.get_job_ids() == [entry]
+    assert queue.started_job_registry.count == 1
+    seen = Worker.find_by_key(worker.key, connection=redis_client, serializer=JSONSerializer)
+    assert seen is not None and seen.get_state() == "busy"
+    current = seen.get_current_job()
+    assert current is not None and current.id == entry
+    [(found_job, execution_id)] = queue.started_job_registry.get_job_and_execution_ids(cleanup=False)
+    execution = Execution.fetch(execution_id, found_job, redis_client)
+    assert (execution.worker_name, execution.job_id) == (worker.name, entry)
+    assert store.read(job_id).status == "started"  # type: ignore[union-attr]
+    worker.execute_job(*taken)
+    assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
+    assert queue.started_job_registry.count == 0
+    assert Worker.find_by_key(worker.key, connection=redis_client).get_current_job() is None  # type: ignore[union-attr]
+
+
+def test_the_worker_counts_our_entries_with_its_heartbeat_while_busy(
+    queue: Queue, store: JobStore, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 0.0)  # a heartbeat before every take
+    submit(store, queue, 3)
+    worker = LeanWorker(
+        [queue], connection=redis_client, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
+    )
+    counted = []
+    for _ in range(3):
+        taken = worker.dequeue_job_and_maintain_ttl(timeout=None)
+        assert taken is not None
+        counted.append(int(redis_client.hget(worker.key, "successful_job_count") or 0))
+        worker.execute_job(*taken)
+    assert counted == [0, 1, 2]  # each beat counted the entries finished before it
+    assert redis_client.hget(worker.key, "state") == b"busy"
+
+
+def test_a_merge_left_by_a_chunk_that_then_fails_is_merged_by_the_worker(
+    queue: Queue, store: JobStore
+) -> None:
+    job_id = submit(store, queue, 1)
+    entry = entry_id(job_id, 0)
+    queue.connection.delete(queue.key)  # its entry, replaced by one that fails once its merge is left
+    queue.enqueue(
+        "tests.worker.queue.lean_jobs.leave_merge_then_fail", job_id, 0, LO, LO + CHUNK, job_id=entry
+    )
+    work(queue, store)
+    assert queue.failed_job_registry.get_job_ids() == [entry]
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(1), 1)
