@@ -35,6 +35,7 @@ CONTEXT = [
     "services/api",
     "services/tools/__init__.py",
     "services/tools/local_stack.py",
+    "services/tools/redis_monitor.py",
     "services/tools/redis_stats.py",
     "services/tools/waiting.py",
     "tests",
