@@ -25,15 +25,25 @@ ROUNDS ?= 3
 # make compare PIN=1: each topology also pinned to cores (cpuset, no quota), beside its quota cells.
 PIN ?=
 REPORTS ?= reports
+# make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
+# point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer).
+POINTS ?= 7
+SHORTEST ?= 0.001
+LONGEST ?= 1
+SWEEP_JOBS ?= 8
+SWEEP_SECONDS ?= 4
+SWEEP_LINES ?= local,distributed,hybrid,peer
 # make idle: seconds to watch the stack at rest.
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
+# make chaos SCHEDULE=random: seeded random faults, overlapping, for DURATION s (600), SEED (1).
+SCHEDULE ?= fixed
 # make load-test and make chaos: seconds to wait, saying so, for a ready worker before giving up.
 WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down load-test compare chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down load-test compare sweep chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -89,8 +99,13 @@ compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceili
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
 
-chaos: venv ## Load the running stack with 200 jobs and inject FAULTS mid-load (default all); accepted/finished/lost
-	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS)
+sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where each falls behind (POINTS ROUNDS); reports/
+	$(PY) -m services.tools.sweep --points $(POINTS) --shortest $(SHORTEST) --longest $(LONGEST) --jobs $(SWEEP_JOBS) \
+		--seconds $(SWEEP_SECONDS) --lines $(SWEEP_LINES) --budget $(BUDGET) --rounds $(ROUNDS) --kernel $(KERNEL) --reports $(REPORTS)
+
+chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
+	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\
+		--schedule random --duration $(or $(DURATION),600) --seed $(or $(SEED),1) --reports $(REPORTS))
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)

@@ -14,6 +14,10 @@ and the last chunk's merge both call it), which in the same atomic step counts i
 releases its share of the admission bound (services/api/admission.py) and publishes its id on
 ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up of its watchers
 (services/api/watch.py).
+
+A worker's end-of-job step (a chunk's merge, a local job's finish) also appends the execution to the
+EXECUTIONS stream, in the same atomic step, whether it took effect or not (a chunk merged already): the
+history a checker reads (services/tools/history), not the workers' logs.
 """
 
 import dataclasses
@@ -44,6 +48,10 @@ ENDED_CHANNEL = "cpuc:jobs:ended"
 ADMITTED_ENTRIES = "cpuc:admitted:entries"
 ADMITTED_UNITS = "cpuc:admitted:units"
 ADMITTED_FIELDS = ("admitted_entries", "admitted_units")
+# Stream of every execution a worker's end-of-job step saw: job, chunk ("all" for a local job), container,
+# attempt (1 + the job's runs RQ retried before) and effect (1: merged or ended; 0: refused, e.g. a
+# chunk already merged). About EXECUTIONS_KEPT (a setting) newest entries are kept.
+EXECUTIONS = "cpuc:executions"
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
@@ -83,6 +91,13 @@ local function end_job(record, metrics, status, now)
     redis.call('DECRBY', '{ADMITTED_UNITS}', ending[3])
   end
   redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
+end
+local function executed(record, chunk, host, effect)
+  if host == '' then return end
+  local attempt = 1 + (tonumber(redis.call('HGET', record, 'retries')) or 0)
+  redis.call('XADD', '{EXECUTIONS}', 'MAXLEN', '~', {get_settings().executions_kept}, '*',
+    'job', string.sub(record, {len(PREFIX) + 1}), 'chunk', chunk, 'host', host, 'attempt', attempt,
+    'effect', effect)
 end
 """
 )
@@ -128,12 +143,19 @@ local function begin_job(K, A)
 end
 local function merge_chunk(K, A)
   local f = redis.call('HMGET', K.record, 'status', 'chunks_total')
-  if f[1] == false then return -3 end
+  if f[1] == false then
+    executed(K.record, A.index, A.host, 0)
+    return -3
+  end
   if not may(f[1], '{job_status.STARTED}') then
+    executed(K.record, A.index, A.host, 0)
     if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
     return -2
   end
-  if redis.call('SADD', K.merged, A.index) == 0 then return -1 end
+  if redis.call('SADD', K.merged, A.index) == 0 then
+    executed(K.record, A.index, A.host, 0)
+    return -1
+  end
   if A.count ~= '0' then redis.call('HINCRBY', K.record, 'count', A.count) end
   for i = 0, {BINS - 1} do
     local n = A['h' .. i]
@@ -153,6 +175,7 @@ local function merge_chunk(K, A)
   if done >= tonumber(f[2]) then
     end_job(K.record, K.metrics, '{FINISHED}', A.now)
   end
+  executed(K.record, A.index, A.host, 1)
   return done
 end
 """
@@ -181,13 +204,14 @@ return 1
 _END = """
 local status = redis.call('HGET', K.record, 'status')
 if status == false then return -1 end
-if not may(status, A.status) then return 0 end
+if not may(status, A.status) then executed(K.record, 'all', A.host, 0) return 0 end
 if A.host ~= '' then
   redis.call('HINCRBY', K.hosts, A.host, A.chunks)
   redis.call('EXPIRE', K.hosts, A.ttl)
 end
 if #A.fields > 0 then redis.call('HSET', K.record, unpack(A.fields)) end
 end_job(K.record, K.metrics, A.status, A.now)
+executed(K.record, 'all', A.host, 1)
 return 1
 """
 

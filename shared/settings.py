@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     queue_result_ttl: int = Field(default=600, ge=1)
     # Seconds a finished job's result is kept in Redis.
     result_ttl: int = Field(default=24 * 3600, ge=1)
+    # Executions the history stream keeps (shared/job_store.py EXECUTIONS; about, trimmed by Redis in
+    # whole nodes): ~100 bytes each, one per chunk or local job run, read by `make chaos`'s checker.
+    executions_kept: int = Field(default=100_000, ge=1000)
     # Where the API is published on the host (compose's port mapping); the API names the dashboard's
     # and the docs' URLs from them in its start-up line.
     api_bind: str = "127.0.0.1"

@@ -1,16 +1,23 @@
-"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES`: the same jobs on a bare Pool, no queue, no API.
+"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N]`: the same jobs on a bare Pool.
 
-`make compare` runs this in the worker image under the whole CPU budget (`docker run --cpus`), so every
-cell of the comparison stands beside what this hardware gives the work with nothing of ours in the way:
-a stdlib `multiprocessing.Pool` of PROCESSES, each job cut into the pool tasks a local job's plan cuts
-it into (shared.plan), every task of every job queued at once, partial answers merged by the parent.
-Processes are started before the clock. Prints JSON: wall time, jobs/s, and the answer of every job
-(all must be equal; the caller checks it against the exact one).
+`make compare` and `make sweep` run this in the worker image under the whole CPU budget (`docker run
+--cpus`), so every cell stands beside what this hardware gives the work with nothing of ours in the way
+(no queue, no API): a stdlib `multiprocessing.Pool` of PROCESSES, each job cut into the pool tasks a
+local job's plan cuts it into (shared.plan: automatic, or tasks of N units with --task-size, as a job
+that fixes its `chunk_size` asks). The tasks of every job are dealt out round-robin, one share per
+process, before the clock, so no task pays any hand-over: each process runs its share and sends one
+reply of per-job partial answers, which the parent merges. That is the ceiling at every task size: a
+Pool fed task by task spends ~0.2-0.3 ms of its parent's CPU per task, more than the approaches it
+would bound at ~1 ms tasks (`make sweep`).
+Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU of the pool's
+processes and of its parent, and the answer of every job (all must be equal; the caller checks it
+against the exact one).
 """
 
 import argparse
 import json
 import multiprocessing
+import resource
 import time
 from typing import Any
 
@@ -21,35 +28,54 @@ from shared.plan import plan_job
 from shared.tally import Tally
 
 
-def _run(task: tuple[int, str, dict[str, Any], int, int]) -> tuple[int, Tally]:
-    job, kernel, params, lo, hi = task
-    return job, run_kernel(kernel, params, lo, hi)
+def _run_share(share: list[tuple[int, str, dict[str, Any], int, int]]) -> dict[int, Tally]:
+    """One process's share of the tasks, run in order; its partial answer per job."""
+    answers: dict[int, Tally] = {}
+    for job, kernel, params, lo, hi in share:
+        answers[job] = answers.get(job, Tally()).merge(run_kernel(kernel, params, lo, hi))
+    return answers
 
 
 def _ready(_: int) -> int:
     return 0
 
 
-def measure(kernel: str, size: int, jobs: int, processes: int) -> dict[str, Any]:
-    """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run."""
+def measure(
+    kernel: str, size: int, jobs: int, processes: int, task_size: int | None = None
+) -> dict[str, Any]:
+    """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run.
+
+    Tasks of `task_size` units if given (a local job with that `chunk_size`), else the automatic plan's.
+    """
     params = job_params(kernel, size)
-    plan = plan_job(parse_job({"kernel": kernel, "params": params, "mode": "local"}))
+    request: dict[str, Any] = {"kernel": kernel, "params": params, "mode": "local"}
+    if task_size:
+        request["chunk_size"] = task_size
+    plan = plan_job(parse_job(request))
     assert plan.task_size is not None
     chunks = split(plan.units, plan.task_size)
     tasks = [(job, kernel, params, a, b) for job in range(jobs) for a, b in chunks]
+    shares = [tasks[i::processes] for i in range(processes)]
     answers = [Tally() for _ in range(jobs)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pool.map(_ready, range(processes))  # every process up before the clock starts
-        start = time.perf_counter()
-        for job, tally in pool.imap_unordered(_run, tasks):
-            answers[job] = answers[job].merge(tally)
-        wall = time.perf_counter() - start
+        start, parent_start = time.perf_counter(), time.process_time()
+        for partial in pool.imap_unordered(_run_share, shares):
+            for job, tally in partial.items():
+                answers[job] = answers[job].merge(tally)
+        wall, parent = time.perf_counter() - start, time.process_time() - parent_start
+    # The pool's processes, once the Pool has reaped them (their start-up's few ms included).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     first = answers[0]
     return {
         "jobs": jobs,
         "processes": processes,
         "chunks_per_job": len(chunks),
+        "task_size": plan.task_size,
         "wall_seconds": wall,
+        # CPU seconds of the Pool's processes (the tasks), and of the parent that feeds them and merges.
+        "workers_cpu_seconds": children.ru_utime + children.ru_stime,
+        "parent_cpu_seconds": parent,
         "jobs_per_second": jobs / wall,
         "all_equal": all(a == first for a in answers),
         "count": first.count,
@@ -63,8 +89,9 @@ def main() -> None:
     parser.add_argument("size", type=int)
     parser.add_argument("jobs", type=int)
     parser.add_argument("processes", type=int)
+    parser.add_argument("--task-size", type=int, help="units per pool task (default: the automatic plan's)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes)))
+    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes, args.task_size)))
 
 
 if __name__ == "__main__":

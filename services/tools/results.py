@@ -1,7 +1,7 @@
 """`python -m services.tools.results`: the measured results page, regenerated from reports/.
 
-Figures are never copied by hand: this renders the newest report of each kind (make compare, make
-load-test, make idle, make bench) with the very tables those commands print, into docs/RESULTS.md,
+Figures are never copied by hand: this renders the newest report of each kind (make sweep, make compare,
+make load-test, make idle, make bench) with the very tables those commands print, into docs/RESULTS.md,
 copies their charts into docs/, and rewrites the short summary between the markers in README.md.
 """
 
@@ -25,6 +25,9 @@ from services.tools.loadtest import chart
 from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.render import render as render_comparison
 from services.tools.monitor import idle
+from services.tools.sweep import chart as sweep_chart
+from services.tools.sweep import render as sweep_render
+from services.tools.sweep import rows as sweep_rows
 
 REPO = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- results:begin (make results) -->", "<!-- results:end -->"
@@ -107,9 +110,29 @@ def throttled(cell: dict[str, Any]) -> str:
     return "-" if share is None else f"{100 * share['median']:.1f} % of periods"
 
 
-def readme_block(result: dict[str, Any] | None, idle_result: dict[str, Any] | None, source: str) -> str:
-    """The short summary the README carries: one table and where the full page is."""
+def sweep_lead(sweep: sweep_rows.SweepResult, source: str) -> list[str]:
+    """The sweep in the README: what ran, each approach's knee in a sentence, the chart."""
+    return [
+        f"`make sweep` on {source} ({sweep.title}): the smallest task at which each approach still "
+        f"reaches {100 * sweep.threshold:.0f} % of a bare Pool on the same cores and the same tasks:",
+        "",
+        *(f"- {sentence}" for sentence in sweep_render.sentences(sweep)),
+        "",
+        "![% of the ceiling against the task duration, per approach](docs/sweep.png)",
+        "",
+    ]
+
+
+def readme_block(
+    result: dict[str, Any] | None,
+    idle_result: dict[str, Any] | None,
+    source: str,
+    sweep: sweep_rows.SweepResult | None = None,
+) -> str:
+    """The short summary the README carries: the sweep's knees and chart, one table, where the rest is."""
     lines = [BEGIN]
+    if sweep:
+        lines += sweep_lead(sweep, source)
     if result:
         lines += [
             f"`make compare` on {source} ({result['title']}; median over the rounds):",
@@ -156,6 +179,17 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
         "never absolute times across runs. Re-run the commands, then `make results`.",
     ]
     written = []
+    sweep_file = newest(reports, "sweep-*.json")
+    sweep = sweep_rows.load(json.loads(sweep_file.read_text())) if sweep_file else None
+    if sweep:
+        sweep_chart.sweep_chart(sweep, docs / "sweep.png")  # drawn again: the chart's code as it is now
+        page += section(
+            "`make sweep`: how small a task can get before each approach falls behind the Pool",
+            as_text(sweep_render.render, sweep),
+            "![% of the ceiling against the task duration, per approach](sweep.png)",
+            [f"- {sentence}" for sentence in sweep_render.sentences(sweep)],
+        )
+        written.append(sweep_file.name)
     comparison = newest(reports, "comparison-*.json")
     result = json.loads(comparison.read_text()) if comparison else None
     if result:
@@ -189,7 +223,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     text = readme.read_text()
     if BEGIN in text and END in text:
         start, end = text.index(BEGIN), text.index(END) + len(END)
-        readme.write_text(text[:start] + readme_block(result, idle_result, source) + text[end:])
+        readme.write_text(text[:start] + readme_block(result, idle_result, source, sweep) + text[end:])
     return written
 
 
@@ -201,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     written = build(args.reports, args.docs, args.readme)
     if not written:
-        print(f"no report in {args.reports}/: run make compare, load-test, idle or bench first")
+        print(f"no report in {args.reports}/: run make sweep, compare, load-test, idle or bench first")
         return 1
     print(f"{args.docs / 'RESULTS.md'} and {args.readme} from {', '.join(written)}")
     return 0

@@ -36,6 +36,18 @@ def make(
     return result
 
 
+def make_results(tmp_path: Path, env: dict[str, str]) -> Path:
+    """`make results` from the reports in tmp_path into tmp_path/docs and a README there; the README."""
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results:begin (make results) -->\nold\n<!-- results:end -->\nrest\n")
+    (tmp_path / "docs").mkdir()
+    results = make(
+        "results", env, f"REPORTS={tmp_path}", f"RESULTS_ARGS=--docs {tmp_path / 'docs'} --readme {readme}"
+    )
+    assert results.returncode == 0
+    return readme
+
+
 def assert_report_covers_workers(report: dict, worker_names: set[str], worker_hosts: set[str]) -> None:
     assert report["exact"] == report["submitted"] == report["workload"]["jobs"]
     assert report["lost"] == 0 and report["wrong"] == 0
@@ -168,13 +180,7 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
             per_worker,
         )
     # make results turns this run into the results page and the README's summary, every cell in it.
-    readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- results:begin (make results) -->\nold\n<!-- results:end -->\nrest\n")
-    (tmp_path / "docs").mkdir()
-    results = make(
-        "results", env, f"REPORTS={tmp_path}", f"RESULTS_ARGS=--docs {tmp_path / 'docs'} --readme {readme}"
-    )
-    assert results.returncode == 0
+    readme = make_results(tmp_path, env)
     page = (tmp_path / "docs" / "RESULTS.md").read_text()
     assert "**Ceiling**" in page and "**Stock RQ**" in page and "bare Pool(2)" in page
     block = readme.read_text()

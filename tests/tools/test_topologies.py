@@ -47,10 +47,14 @@ def test_every_cell_key_is_unique_and_env_selects_its_configuration() -> None:
         "WORKER_REPLICAS": "4",
         "WORKER_CPUS": "1",
         "WORKER_CPUSET": "",
+        "WORKER_CPU_SHARES": "1024",
         "POOL_PROCESSES": "1",
         "WORKER_CONSUMERS": "1",
         "WORKER_CLASS": "simple",
     }
+    # Under contention a container weighs as much as the 1-CPU containers it replaces.
+    fat = groups[0].topology
+    assert (fat.cpus, fat.env()["WORKER_CPU_SHARES"]) == (4, "4096")
 
 
 def test_pinned_twins_hold_the_same_budget_on_cores_of_their_own() -> None:

@@ -5,12 +5,16 @@ workers busy, the queue still full), injects the fault (services/tools/loadtest/
 container, kill a pool process, restart Redis, stop a worker), waits for every job and prints accepted
 / finished / failed / lost / wrong (a chunk lost or merged twice shows as a wrong answer) and how long
 recovery took; then restores the stack. Exits 1 if any accepted job was lost, failed or wrong.
+
+`--schedule random` instead runs a seeded random schedule of overlapping faults under a recorded load,
+and checks the history (services/tools/loadtest/random_chaos.py).
 """
 
 import argparse
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -172,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--stop", type=int, default=100_000, help="each job counts the primes in [0, stop)")
+    parser.add_argument("--schedule", choices=("fixed", "random"), default="fixed")
+    parser.add_argument("--duration", type=float, default=600, help="random: seconds of load and faults")
+    parser.add_argument("--seed", type=int, default=1, help="random: the same seed, the same faults")
+    parser.add_argument("--rate", type=float, default=15, help="random: jobs submitted per second")
+    parser.add_argument("--reports", type=Path, default=Path("reports"))
     preflight.add_wait_workers_option(parser)
     args = parser.parse_args(argv)
     names = list(FAULTS) if args.faults == "all" else [n for n in args.faults.split(",") if n]
@@ -190,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     except preflight.NotReady as exc:
         return preflight.refuse("chaos", exc)
+    if args.schedule == "random":
+        from services.tools.loadtest.random_chaos import run_random
+
+        outcome = run_random(args.url, args.project, args.seed, args.duration, args.reports, args.rate)
+        print("\n".join(outcome.lines()), flush=True)
+        return 0 if outcome.ok else 1
     ok = True
     for name in names:
         print(f"{name}: {FAULTS[name].what}, with {args.jobs} jobs in flight", flush=True)

@@ -9,7 +9,11 @@ from typing import Any
 import docker
 from docker.models.containers import Container
 
-from services.tools.stack import containers
+from services.tools.loadtest.topologies import cpu_shares
+from services.tools.stack import SERVICE_LABEL, containers
+
+# The service label of the throwaway containers that measure references (ceiling, baseline).
+REFERENCE_SERVICE = "reference"
 
 
 def worker_containers(client: docker.DockerClient, project: str) -> list[Container]:
@@ -68,12 +72,19 @@ def worker_image(client: docker.DockerClient, project: str) -> str:
 def run_in_image(client: docker.DockerClient, image: str, cpus: float, command: list[str]) -> dict[str, Any]:
     """Run `command` in a throwaway container of `image` limited to `cpus` CPUs; its last line as JSON.
 
-    No network, a read-only root and the workers' unprivileged user: as a worker container runs.
+    No network, a read-only root and the workers' unprivileged user: as a worker container runs. The
+    image carries compose's labels (a built service's image does): the container's own service label
+    says `reference`, so that nothing takes it for a worker of the stack, even left running by a tool
+    stopped mid-run.
     """
     output = client.containers.run(
         image,
         command,
+        labels={SERVICE_LABEL: REFERENCE_SERVICE},
         nano_cpus=int(cpus * 1e9),
+        # On a contended host, the weight of that many 1-CPU worker containers, as the lines it is
+        # measured against (topologies.cpu_shares).
+        cpu_shares=cpu_shares(cpus),
         network_disabled=True,
         read_only=True,
         tmpfs={"/tmp": "size=64m"},

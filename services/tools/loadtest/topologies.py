@@ -18,6 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 MODES = ("local", "distributed", "hybrid")
+# The kernel's CPU weight of a cgroup holding one CPU (cgroup v1 cpu.shares; Docker's default).
+SHARES_PER_CPU = 1024
+
+
+def cpu_shares(cpus: float) -> int:
+    """The CPU weight of a container of `cpus` CPUs: as much as that many 1-CPU containers together."""
+    return max(2, round(SHARES_PER_CPU * cpus))
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Topology:
             # 0: no quota at all, so that the cores it is pinned to are its only limit.
             "WORKER_CPUS": "0" if self.pinned else f"{self.cpus:g}",
             "WORKER_CPUSET": "",
+            # Weight under contention in proportion to the CPUs held (the ceiling's too: stack_info).
+            "WORKER_CPU_SHARES": str(cpu_shares(self.cpus)),
             "POOL_PROCESSES": str(self.pool),
             "WORKER_CONSUMERS": str(self.consumers),
             "WORKER_CLASS": self.worker_class,

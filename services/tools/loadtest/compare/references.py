@@ -12,10 +12,15 @@ from shared.tally import Tally
 def measure_references(
     client: docker.DockerClient, project: str, workload: Workload, budget: int
 ) -> tuple[CeilingRound, Baseline]:
-    """This round's ceiling (bare Pool of the budget) and baseline (one process), in the workers' image."""
+    """This round's ceiling (bare Pool of the budget) and baseline (one process), in the workers' image.
+
+    The ceiling cuts its jobs as a local job of the workload is planned: into tasks of the workload's
+    `chunk_size` if it fixes one (make sweep), else automatically.
+    """
     image = worker_image(client, project)
     command = ["python", "-m", "worker.ceiling", workload.kernel, str(workload.size), str(workload.jobs)]
-    pool = run_in_image(client, image, budget, [*command, str(budget)])
+    tasks = ["--task-size", str(workload.chunk_size)] if workload.chunk_size else []
+    pool = run_in_image(client, image, budget, [*command, str(budget), *tasks])
     one = run_in_image(
         client, image, 1, ["python", "-m", "worker.baseline", workload.kernel, str(workload.size)]
     )

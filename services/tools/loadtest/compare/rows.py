@@ -34,6 +34,11 @@ class CeilingRound:
     histogram: list[int]
     exact: bool  # every job's answer the expected one
     efficiency: float  # jobs/s x one process's seconds per job / the budget
+    # Kept since make sweep (None in older reports): units per pool task, and the CPU seconds of the
+    # pool's processes and of its parent (which feeds the tasks and merges the answers).
+    task_size: int | None = None
+    workers_cpu_seconds: float | None = None
+    parent_cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True)

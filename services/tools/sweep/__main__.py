@@ -1,0 +1,106 @@
+"""`python -m services.tools.sweep`: how small a task can get before each approach falls behind the Pool.
+
+Task durations from about 1 ms to about 1 s, log-spaced (--points, --shortest, --longest); at each, the
+same jobs on every line (local, distributed, hybrid, stock RQ) and on a bare Pool of the same budget
+(the ceiling), --rounds interleaved rounds, every answer checked exact, every cell with the cores'
+accounting. Prints the table and a sentence per line (the smallest task at which it still reaches 90 %
+of the ceiling); writes reports/sweep-*.json (every round) and .png. It reconfigures the stack itself:
+Docker is all it needs running.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from services.tools import preflight
+from services.tools.loadtest.compare.stack import ComposeStack
+from services.tools.stack import default_port, default_project
+from services.tools.sweep.chart import sweep_chart
+from services.tools.sweep.lines import KEYS, lines
+from services.tools.sweep.points import plan_sweep
+from services.tools.sweep.render import render
+from services.tools.sweep.rows import SweepResult
+from services.tools.sweep.run import Sweep, run
+
+PIPED_WIDTH = 200
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argparse.Namespace]:
+    parser = argparse.ArgumentParser(prog="python -m services.tools.sweep", description=__doc__)
+    parser.add_argument("--project", default=default_project())
+    parser.add_argument("--port", type=int, default=default_port())
+    parser.add_argument(
+        "--budget", type=int, default=os.cpu_count() or 1, help="CPUs to share (default: all)"
+    )
+    parser.add_argument("--lines", default=",".join(KEYS), help="comma-separated (default: %(default)s)")
+    parser.add_argument("--kernel", choices=("primes", "pi"), default="primes")
+    parser.add_argument("--points", type=int, default=7, help="task durations (default: %(default)s)")
+    parser.add_argument("--shortest", type=float, default=0.001, help="seconds (default: %(default)s)")
+    parser.add_argument("--longest", type=float, default=1.0, help="seconds (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=8, help="jobs per point and line (default: %(default)s)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=4.0,
+        help="wall seconds a point takes at the ceiling (its work: this x the budget; default: %(default)s)",
+    )
+    parser.add_argument("--concurrency", type=int, default=0, help="jobs in flight (default: all of them)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
+    parser.add_argument("--reports", type=Path, default=Path("reports"))
+    parser.add_argument("--down", action="store_true", help="remove the stack at the end")
+    args = parser.parse_args(argv)
+    if min(args.rounds, args.jobs, args.budget) < 1 or args.concurrency < 0 or args.seconds <= 0:
+        parser.error("--rounds, --jobs and --budget must be at least 1, --seconds above 0")
+    try:
+        chosen = lines(args.budget, [k for k in args.lines.split(",") if k])
+        points = plan_sweep(
+            args.kernel, args.shortest, args.longest, args.points, args.jobs, args.seconds * args.budget
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    sweep = Sweep(
+        budget=args.budget,
+        kernel=args.kernel,
+        points=points,
+        lines=chosen,
+        rounds=args.rounds,
+        concurrency=args.concurrency or args.jobs,
+        reports=args.reports,
+    )
+    return ComposeStack(args.project, args.port), sweep, args
+
+
+def write(result: SweepResult, reports: Path) -> Path:
+    """reports/sweep-<time>.json (every round kept) and its chart beside it; their common stem."""
+    reports.mkdir(parents=True, exist_ok=True)
+    stem = reports / f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+    stem.with_suffix(".json").write_text(json.dumps(result.as_json(), indent=2))
+    sweep_chart(result, stem.with_suffix(".png"))
+    return stem
+
+
+def main(argv: list[str] | None = None) -> int:
+    stack, sweep, args = parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    try:
+        preflight.docker_client().close()
+    except preflight.NotReady as exc:
+        return preflight.refuse("sweep", exc)
+    result = run(stack, sweep, console, down=args.down)
+    render(result, console)
+    stem = write(result, args.reports)
+    console.print(f"reports: {stem}.json, {stem}.png")
+    if not args.down:
+        console.print(
+            "The stack is left as the sweep's last configuration; `make up` restores your settings."
+        )
+    return 0 if result.all_exact else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The sweep's lines: each approach in its best honest configuration on one CPU budget, and the order
+they run in so that the stack is reconfigured as seldom as possible.
+
+- local: thin workers (a container per CPU, a pool of one): whole jobs, each container's pool running
+  one job's tasks; the fat container runs one job at a time and idles a core at each job's tail.
+- distributed: thin workers, one consumer per CPU, taking queue entries.
+- hybrid: the fat container (all the budget, a pool of as many processes): each queue entry cut again
+  into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there).
+- peer: stock RQ (`SimpleWorker`) on the thin workers, taking the same entries as `distributed`.
+The ceiling is no line: every line is read as a share of it, measured at the same point.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from services.tools.loadtest.topologies import Cell, Topology, by_name
+from services.tools.sweep.rows import SweepLine
+
+KEYS = ("local", "distributed", "hybrid", "peer")
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str  # local, distributed, hybrid, peer
+    cell: Cell
+
+    @property
+    def label(self) -> str:
+        """`distributed (2 x 1 CPU, pool 1)`: what the chart's legend and the sentences call it."""
+        return f"{self.key} ({self.cell.topology.describe()})"
+
+    def record(self) -> SweepLine:
+        topology = self.cell.topology
+        return SweepLine(self.key, self.label, self.cell.mode, topology.describe(), topology.worker_class)
+
+
+def lines(budget: int, keys: Sequence[str] = KEYS) -> list[Line]:
+    """The lines asked for, on `budget` CPUs, in KEYS order; ValueError for an unknown one."""
+    unknown = set(keys) - set(KEYS)
+    if unknown or not keys:
+        raise ValueError(f"lines are a comma-separated subset of {', '.join(KEYS)}")
+    fat, thin = by_name(budget, ["fat", "thin"])
+    stock = replace(thin, worker_class="simple")
+    every = {
+        "local": Line("local", Cell(thin, "local")),
+        "distributed": Line("distributed", Cell(thin, "distributed")),
+        "hybrid": Line("hybrid", Cell(fat, "hybrid")),
+        "peer": Line("peer", Cell(stock, "distributed", "peer: stock RQ")),
+    }
+    if budget < 2:
+        del every["hybrid"]  # one CPU: no pool of more than one, hybrid is distributed
+    return [every[key] for key in KEYS if key in keys and key in every]
+
+
+def groups(chosen: Sequence[Line]) -> list[tuple[Topology, list[Line]]]:
+    """The lines grouped by the stack configuration they need, in the order of first appearance."""
+    found: dict[Topology, list[Line]] = {}
+    for line in chosen:
+        found.setdefault(line.cell.topology, []).append(line)
+    return list(found.items())

@@ -1,0 +1,185 @@
+"""The sweep's runs: every round of every point of every line, interleaved, on the real stack.
+
+Built on make compare's pieces (services/tools/loadtest/compare/): each round brings the stack to each
+configuration the lines need once (services/tools/sweep/lines.py) and, while it is in the first,
+measures each point's references in the worker image: the ceiling, the same jobs cut into the same
+tasks on a bare Pool of the whole budget under the same CPU limit, and one job in one process. Then
+every line runs each point's jobs through the API with the point's `chunk_size`, measured as a compare
+cell is: every answer checked against the exact one, and the cores' accounting, from which each
+line's CPU per task (the kernel's, which is the task duration run, and the apparatus's besides it).
+Rounds are interleaved, so a drifting machine drifts for every line alike.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from rich.console import Console
+
+from services.tools.loadtest.accounting import LINES
+from services.tools.loadtest.compare.cell import run_cell
+from services.tools.loadtest.compare.references import measure_references
+from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow
+from services.tools.loadtest.compare.stack import ComposeStack
+from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
+from services.tools.loadtest.spread import Spread, spread
+from services.tools.loadtest.workload import Workload
+from services.tools.sweep.crossover import THRESHOLD
+from services.tools.sweep.lines import Line, groups
+from services.tools.sweep.points import Point, duration
+from services.tools.sweep.rows import SweepPoint, SweepResult
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What one `make sweep` runs: its points and lines, how often, how many jobs in flight."""
+
+    budget: int
+    kernel: str
+    points: list[Point]
+    lines: list[Line]
+    rounds: int
+    concurrency: int
+    reports: Path
+
+    def workload(self, point: Point, mode: str) -> Workload:
+        return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
+
+    @property
+    def title(self) -> str:
+        first = self.points[0]  # every point holds the same work
+        return (
+            f"{first.jobs} {self.kernel} jobs per point and line ({first.jobs * first.size:,} units), "
+            f"{self.concurrency} in flight, CPU budget {self.budget}, {self.rounds} rounds"
+        )
+
+
+@dataclass
+class Measured:
+    """What the rounds measured so far, per point: ceilings, baselines, and each line's rows."""
+
+    ceilings: list[list[CeilingRound]]
+    baselines: list[list[Baseline]]
+    rows: list[dict[str, list[RoundRow]]]
+    per_task: list[dict[str, list[dict[str, float]]]]  # CPU seconds per task by account line, per round
+
+    @classmethod
+    def empty(cls, sweep: Sweep) -> "Measured":
+        n = len(sweep.points)
+        rows: list[dict[str, list[RoundRow]]] = [{line.key: [] for line in sweep.lines} for _ in range(n)]
+        per_task: list[dict[str, list[dict[str, float]]]] = [
+            {line.key: [] for line in sweep.lines} for _ in range(n)
+        ]
+        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows, per_task)
+
+    def add(self, p: int, key: str, row: RoundRow, tasks: int) -> None:
+        """A line's round at point `p`, and its CPU per task from the round's load-test report."""
+        self.rows[p][key].append(row)
+        used = json.loads(Path(row.report).read_text())["accounting"]["core_seconds"]
+        self.per_task[p][key].append({name: used[name] / tasks for name in LINES})
+
+    def point(self, sweep: Sweep, p: int) -> SweepPoint:
+        """Point `p` over its rounds, every round kept."""
+        point, baselines = sweep.points[p], self.baselines[p]
+        return SweepPoint(
+            seconds=point.seconds,
+            size=point.size,
+            chunk_size=point.chunk_size,
+            jobs=point.jobs,
+            tasks_per_job=point.tasks_per_job,
+            task_seconds=spread([r["kernels"] for rounds in self.per_task[p].values() for r in rounds]),
+            ceiling=summarise_ceiling(self.ceilings[p]),
+            baseline=Baselines(baselines),
+            cells={
+                line.key: summarise_cell(line.cell, self.rows[p][line.key])
+                for line in sweep.lines
+                if self.rows[p][line.key]
+            },
+            per_task={
+                "ceiling": ceiling_per_task(self.ceilings[p], point),
+                **{
+                    key: {name: spread([r[name] for r in rounds]) for name in LINES}
+                    for key, rounds in self.per_task[p].items()
+                    if rounds
+                },
+            },
+        )
+
+
+def ceiling_per_task(ceilings: list[CeilingRound], point: Point) -> dict[str, Spread | None]:
+    """The ceiling's CPU per task as the account's lines: the Pool's processes as the kernels, and its
+    parent (feeding the tasks, merging the answers) as the workers' CPU besides them."""
+    tasks = point.jobs * point.tasks_per_job
+    found: dict[str, Spread | None] = {name: None for name in LINES}
+    found["kernels"] = spread([c.workers_cpu_seconds / tasks for c in ceilings if c.workers_cpu_seconds])
+    found["workers_other"] = spread([c.parent_cpu_seconds / tasks for c in ceilings if c.parent_cpu_seconds])
+    return found
+
+
+def run_round(
+    stack: ComposeStack,
+    sweep: Sweep,
+    index: int,
+    done: Measured,
+    client: docker.DockerClient,
+    console: Console,
+) -> None:
+    """One round: each configuration once, every point's references in the first, every line's cells."""
+    for position, (topology, group) in enumerate(groups(sweep.lines)):
+        console.print(f"  {topology.describe()} (reconfiguring the stack)")
+        stack.reconfigure(topology, client)
+        for p, point in enumerate(sweep.points):
+            if position == 0:
+                ceiling, baseline = measure_references(
+                    client, stack.project, sweep.workload(point, "local"), sweep.budget
+                )
+                done.ceilings[p].append(ceiling)
+                done.baselines[p].append(baseline)
+                console.print(
+                    f"  {point.label} tasks: the ceiling {ceiling.jobs_per_second:.2f} jobs/s, "
+                    f"{'exact' if ceiling.exact else 'WRONG'}"
+                )
+            for line in group:
+                row = run_cell(
+                    stack,
+                    line.cell,
+                    sweep.workload(point, line.cell.mode),
+                    sweep.reports / "sweep-cells",
+                    done.ceilings[p][-1],
+                    done.baselines[p][-1],
+                    index,
+                )
+                done.add(p, line.key, row, point.jobs * point.tasks_per_job)
+                kernel = duration(done.per_task[p][line.key][-1]["kernels"])
+                console.print(
+                    f"  {point.label} {line.key}: {row.exact}/{row.jobs} exact, {row.jobs_per_second:.2f} "
+                    f"jobs/s, {100 * row.of_ceiling:.0f} % of the ceiling (kernel CPU per task {kernel})"
+                )
+
+
+def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False) -> SweepResult:
+    """Build the stack's images, run every round (taking the stack down after if `down`)."""
+    client = docker.from_env()
+    done = Measured.empty(sweep)
+    try:
+        stack.build()
+        for index in range(sweep.rounds):
+            console.print(f"[b]round {index + 1} of {sweep.rounds}[/b]")
+            run_round(stack, sweep, index, done, client, console)
+    finally:
+        if down:
+            stack.down()
+        client.close()
+    return SweepResult(
+        title=sweep.title,
+        budget=sweep.budget,
+        kernel=sweep.kernel,
+        rounds=sweep.rounds,
+        concurrency=sweep.concurrency,
+        threshold=THRESHOLD,
+        host_cores=os.cpu_count() or 1,
+        lines=[line.record() for line in sweep.lines],
+        points=[done.point(sweep, p) for p in range(len(sweep.points))],
+    )

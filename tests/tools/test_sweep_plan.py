@@ -1,0 +1,96 @@
+"""make sweep's plan and its reading: task sizes from the cost model, log-spaced, and each line's knee
+read as the smallest task from which it holds 90 % of the ceiling."""
+
+import math
+
+import pytest
+
+from services.tools.sweep.crossover import crossover
+from services.tools.sweep.lines import groups, lines
+from services.tools.sweep.points import duration, durations, plan_point, plan_sweep
+from shared.cost import estimate_seconds
+from shared.jobs import parse_job
+from shared.plan import plan_job
+from shared.settings import Settings
+
+
+def test_durations_are_log_spaced_from_end_to_end() -> None:
+    found = durations(0.001, 1.0, 7)
+    assert len(found) == 7 and found[0] == 0.001 and math.isclose(found[-1], 1.0)
+    ratios = [b / a for a, b in zip(found, found[1:], strict=False)]
+    assert all(math.isclose(r, 10**0.5) for r in ratios), ratios
+    with pytest.raises(ValueError):
+        durations(0.001, 1.0, 1)
+
+
+@pytest.mark.parametrize("kernel", ["primes", "pi"])
+def test_each_point_cuts_the_same_work_into_tasks_the_cost_model_puts_at_its_duration(kernel: str) -> None:
+    settings = Settings()
+    points = plan_sweep(kernel, 0.001, 1.0, 7, jobs=8, work_seconds=8.0, settings=settings)
+    assert [p.tasks_per_job for p in points] == [1000, 316, 100, 32, 10, 3, 1]
+    for point in points:
+        work = estimate_seconds(kernel, 0, point.size, settings)
+        # One job: a second of one process's work (8 s over 8 jobs), to within one task.
+        assert abs(work - 1.0) <= point.seconds, (point, work)
+        # The average task is modelled at the point's duration, to within a unit's rounding.
+        assert math.isclose(work / point.tasks_per_job, point.seconds, rel_tol=0.02), (point, work)
+
+
+def test_a_point_is_what_the_api_plans_for_its_chunk_size() -> None:
+    point = plan_point("primes", 0.01, jobs=4, work_seconds=2.0)
+    for mode in ("local", "distributed"):
+        request = {"kernel": "primes", "params": {"start": 0, "stop": point.size}, "mode": mode}
+        plan = plan_job(parse_job({**request, "chunk_size": point.chunk_size}))
+        assert plan.chunk_size == point.chunk_size and plan.chunks_total == point.tasks_per_job == 50
+
+
+def test_a_point_the_api_would_refuse_is_refused_here() -> None:
+    with pytest.raises(ValueError, match="MAX_CHUNKS"):
+        plan_point("primes", 0.0001, jobs=1, work_seconds=2.0, settings=Settings(max_chunks=100))
+    with pytest.raises(ValueError, match="more than one job may hold"):
+        plan_point("primes", 1.0, jobs=1, work_seconds=60.0, settings=Settings(max_primes_span=1000))
+
+
+def test_durations_read_as_an_engineer_writes_them() -> None:
+    assert [duration(s) for s in (0.001, 0.00316, 0.0215, 0.316, 1.0, 12.0)] == [
+        "1 ms",
+        "3.2 ms",
+        "22 ms",
+        "316 ms",
+        "1 s",
+        "12 s",
+    ]
+
+
+def test_the_knee_is_the_smallest_task_from_which_every_longer_one_holds_90_percent() -> None:
+    dip = crossover("distributed", [(1.0, 0.97), (0.001, 0.3), (0.01, 0.93), (0.003, 0.91), (0.1, 0.88)])
+    assert dip.seconds == 1.0 and dip.below == (0.1, 0.88)
+    assert (
+        dip.sentence()
+        == "distributed: reaches 90 % of the ceiling with tasks of 1 s and longer (at 100 ms: 88 %)."
+    )
+    knee = crossover("local", [(0.001, 0.5), (0.003, 0.9), (0.01, 0.95), (0.1, 0.97)])
+    assert (knee.seconds, knee.below) == (0.003, (0.001, 0.5))
+    everywhere = crossover("ceiling-like", [(0.001, 0.95), (0.01, 0.99)])
+    assert everywhere.seconds == 0.001 and everywhere.below is None
+    assert "at every task size swept, down to 1 ms" in everywhere.sentence()
+    never = crossover("stock RQ", [(0.001, 0.2), (0.01, 0.6), (1.0, 0.89)])
+    assert never.seconds is None and never.best == (1.0, 0.89)
+    assert never.sentence() == (
+        "stock RQ: never reaches 90 % of the ceiling in the swept range (best: 89 % at 1 s tasks)."
+    )
+
+
+def test_each_line_in_its_best_configuration_each_configuration_once_a_round() -> None:
+    chosen = lines(2)
+    assert [(topology.describe(), [line.key for line in group]) for topology, group in groups(chosen)] == [
+        ("2 x 1 CPU, pool 1", ["local", "distributed"]),
+        ("1 x 2 CPU, pool 2", ["hybrid"]),
+        ("2 x 1 CPU, pool 1, stock RQ SimpleWorker", ["peer"]),
+    ]
+    assert [line.cell.mode for line in chosen] == ["local", "distributed", "hybrid", "distributed"]
+    # One CPU: hybrid would be distributed, so it is not a line.
+    assert [line.key for line in lines(1)] == ["local", "distributed", "peer"]
+    assert [line.key for line in lines(2, ["peer", "local"])] == ["local", "peer"]
+    with pytest.raises(ValueError, match="subset of local, distributed, hybrid, peer"):
+        lines(2, ["celery"])

@@ -1,0 +1,140 @@
+"""A sweep's report, as make sweep writes it, becomes the tables, the sentences, the chart, and the
+README's and RESULTS.md's sweep section (make results), every line at every point."""
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from services.tools import results
+from services.tools.loadtest.accounting import LINES
+from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
+from services.tools.loadtest.spread import Spread
+from services.tools.sweep.chart import sweep_chart
+from services.tools.sweep.render import render, sentences
+from services.tools.sweep.rows import SweepLine, SweepPoint, SweepResult, load
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Share of the ceiling per line at 1 ms, 10 ms, 100 ms tasks (measured: 1.1, 11, 105 ms).
+SHARES = {
+    "local": (0.93, 0.96, 0.98),
+    "distributed": (0.55, 0.91, 0.96),
+    "hybrid": (0.45, 0.52, 0.88),
+    "peer": (0.2, 0.7, 0.93),
+}
+
+NONE = {name: None for name in LINES}
+PER_TASK = {
+    "workers_other": {"median": 0.0005, "min": 0.0004, "max": 0.0006, "n": 2},
+    "redis": {"median": 0.00025, "min": 0.0002, "max": 0.0003, "n": 2},
+    "api": {"median": 0.00005, "min": 0.00004, "max": 0.00006, "n": 2},
+}
+
+
+def spread(median: float) -> Spread:
+    return {"median": median, "min": median - 0.02, "max": median + 0.01, "n": 2}
+
+
+def cell(key: str, share: float) -> CellSummary:
+    return CellSummary(
+        key=key,
+        topology="thin",
+        pinned=[],
+        layout="2 x 1 CPU, pool 1",
+        mode=key,
+        note="",
+        worker_class="lean",
+        consumers=1,
+        jobs=16,
+        exact=16,
+        lost=0,
+        jobs_per_second=spread(3 * share),
+        of_ceiling=spread(share),
+        efficiency=None,
+        latency_p50=None,
+        worker_cores=None,
+        throttled_share=None,
+        throttled_seconds=None,
+        accounting={name: spread(0.1) for name in LINES},
+        rounds=[],
+    )
+
+
+def sweep_result(title: str = "8 primes jobs per point, CPU budget 2, 2 rounds") -> SweepResult:
+    lines = [SweepLine(key, f"{key}, 2 CPU", key, "2 x 1 CPU, pool 1", "lean") for key in SHARES]
+    ceiling = CeilingSummary(
+        rounds=2, exact_rounds=2, jobs_per_second=spread(3.0), efficiency=None, every_round=[]
+    )
+    points = [
+        SweepPoint(
+            seconds=target,
+            size=1_000_000,
+            chunk_size=round(1000 * target),
+            jobs=8,
+            tasks_per_job=round(1 / target),
+            task_seconds=spread(measured),
+            ceiling=ceiling,
+            baseline=Baselines([]),
+            cells={key: cell(key, shares[index]) for key, shares in SHARES.items()},
+            # Each task: its kernel's time, and 0.5 ms besides in the workers, 0.25 in Redis, 0.05 in the API.
+            per_task={
+                # The ceiling: its Pool's processes as the kernel, its parent's 0.4 ms a task besides.
+                "ceiling": {**NONE, "kernels": spread(measured), "workers_other": spread(0.0004)},
+                **{key: {**NONE, **PER_TASK, "kernels": spread(measured)} for key in SHARES},
+            },
+        )
+        for index, (target, measured) in enumerate(((0.001, 0.0011), (0.01, 0.011), (0.1, 0.105)))
+    ]
+    return SweepResult(title, 2, "primes", 2, 8, 0.9, 2, lines, points)
+
+
+def test_a_sentence_per_line_from_its_measured_points() -> None:
+    assert sentences(sweep_result()) == [
+        "local, 2 CPU: reaches 90 % of the ceiling at every task size swept, down to 1.1 ms.",
+        "distributed, 2 CPU: reaches 90 % of the ceiling with tasks of 11 ms and longer (at 1.1 ms: 55 %).",
+        "hybrid, 2 CPU: never reaches 90 % of the ceiling in the swept range (best: 88 % at 105 ms tasks).",
+        "peer, 2 CPU: reaches 90 % of the ceiling with tasks of 105 ms and longer (at 11 ms: 70 %).",
+    ]
+
+
+def test_the_table_has_every_line_at_every_point_and_the_cores_accounting(tmp_path: Path) -> None:
+    console = Console(record=True, width=200, color_system=None)
+    render(sweep_result(), console)
+    text = console.export_text()
+    rows = [row for row in text.splitlines() if row.lstrip("│ ").startswith(("1.1 ms", "11 ms", "105 ms"))]
+    # The sweep table's three rows: every line's median (range), all 5 x 8 x 2 jobs exact; then the
+    # accounting's first row of each point.
+    assert "93 (91–94)" in rows[0] and "55 (53–56)" in rows[0] and "80/80" in rows[0], rows[0]
+    assert len(rows) == 9 and "rest of host" in text and "idle" in text
+    # CPU per task at 1.1 ms: the ceiling's parent 0.40 ms besides the kernel's 1.10; local's 0.80 ms of
+    # apparatus besides it, 73 % of the kernel.
+    per_task = text[text.index("CPU per task") :].splitlines()
+    ceiling, local = [[c.strip() for c in row.split("│")[1:-1]] for row in per_task if "1.10 " in row][:2]
+    assert ceiling == ["1.1 ms", "ceiling", "1.10", "0.40", "0.00", "0.00", "0.00", "0.00", "0.40", "36 %"]
+    assert local == ["", "local", "1.10", "0.50", "0.25", "0.05", "0.00", "0.00", "0.80", "73 %"], local
+    assert sweep_chart(sweep_result(), tmp_path / "s.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_make_results_carries_the_chart_and_the_sentences_into_the_readme(tmp_path: Path) -> None:
+    reports, docs = tmp_path / "reports", tmp_path / "docs"
+    reports.mkdir(), docs.mkdir()
+    (reports / "sweep-20260101-000000.json").write_text(json.dumps(sweep_result("older").as_json()))
+    (reports / "sweep-20260102-000000.json").write_text(json.dumps(sweep_result().as_json()))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results.BEGIN}\nold\n{results.END}\nrest\n")
+    assert results.build(reports, docs, readme) == ["sweep-20260102-000000.json"]
+    block = readme.read_text()
+    assert "older" not in block and "![% of the ceiling" in block and "(docs/sweep.png)" in block
+    assert [line for line in block.splitlines() if line.startswith("- ")] == [
+        f"- {s}" for s in sentences(sweep_result())
+    ]
+    page = (docs / "RESULTS.md").read_text()
+    assert "`make sweep`" in page and "(sweep.png)" in page and sentences(sweep_result())[1] in page
+    assert (docs / "sweep.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_a_report_reads_back_as_it_was_written() -> None:
+    written = sweep_result()
+    assert load(json.loads(json.dumps(written.as_json()))) == written
+    assert written.all_exact
+    assert [task for task, _ in written.shares("peer")] == [0.0011, 0.011, 0.105]
