@@ -14,6 +14,7 @@ Automatic sizes come from the job's estimated work (shared.cost, a deterministic
 request gets the same plan on any machine with the same settings.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.chunking import auto_chunk_size, split
@@ -78,3 +79,24 @@ def plan_job(job: Job) -> JobPlan:
             chunk, chunk_seconds, settings.pool_tasks, settings.pool_task_overhead_seconds / share
         )
     return JobPlan(job.mode, units, entry, task, auto)
+
+
+class BatchTooLarge(ValueError):
+    """A batch whose jobs together make more queue entries than one batch may carry."""
+
+    def __init__(self, entries: int, limit: int) -> None:
+        super().__init__(f"the batch would make {entries} queue entries (chunks), more than {limit}")
+        self.entries = entries
+        self.limit = limit
+
+
+def plan_batch(jobs: Sequence[Job]) -> list[JobPlan]:
+    """Each job's plan, in order; BatchTooLarge if together they make more queue entries than
+    max(MAX_CHUNKS, MAX_BATCH): one MULTI/EXEC carries the whole batch, bounded as one job's chunks are."""
+    settings = get_settings()
+    limit = max(settings.max_chunks, settings.max_batch)
+    plans = [plan_job(job) for job in jobs]
+    entries = sum(plan.entry_count for plan in plans)
+    if entries > limit:
+        raise BatchTooLarge(entries, limit)
+    return plans

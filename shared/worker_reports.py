@@ -74,6 +74,11 @@ def merge_by_host(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return merged
 
 
+def total_quota(quotas: list[float | None]) -> float | None:
+    """The containers' CPU quotas added up, in CPUs; None if any container has none (no limit)."""
+    return None if None in quotas else sum(q for q in quotas if q is not None)
+
+
 def read_series(redis: Redis, since: float = 0.0) -> dict[str, list[tuple[float, float]]]:
     """Each worker container's CPU points ([unix time, cpu %]) newer than `since`, oldest first, by host.
 

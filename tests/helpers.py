@@ -36,6 +36,7 @@ __all__ = [
     "own_redis_client",
     "records_and_queue",
     "children",
+    "dead",
     "descendants",
     "free_port",
     "kill",
@@ -144,11 +145,11 @@ def children(pid: int) -> list[int]:
 
 
 def descendants(pid: int) -> list[int]:
-    """Children, grandchildren and so on of a process."""
-    out = []
-    for child in children(pid):
-        out += [child, *descendants(child)]
-    return out
+    """Children, grandchildren and so on of a process (none once it is gone)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def sigint_default() -> None:
@@ -165,3 +166,11 @@ def sigint_default() -> None:
 def kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+def dead(pid: int) -> bool:
+    """True once a process has exited: gone, or a zombie that its parent has not reaped yet."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from services.api.admission import QueueFull, TooMuchWork
+from shared.job_cancel import AlreadyEnded, UnknownJob
 
 # pydantic reports a bad or missing discriminator (`kernel`) at the union itself, with no field.
 _TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
@@ -116,6 +117,16 @@ async def _too_much_work(request: Request, exc: Exception) -> Response:
     return await _validation_error(request, RequestValidationError([error]))
 
 
+async def _unknown_job(request: Request, exc: Exception) -> Response:
+    """404: no such job (shared/job_cancel.py)."""
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
+async def _already_ended(request: Request, exc: Exception) -> Response:
+    """409: the job had ended before the request that would end it (shared/job_cancel.py)."""
+    return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -127,3 +138,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RedisOutOfMemoryError, _redis_unavailable)
     app.add_exception_handler(QueueFull, _queue_full)
     app.add_exception_handler(TooMuchWork, _too_much_work)
+    app.add_exception_handler(UnknownJob, _unknown_job)
+    app.add_exception_handler(AlreadyEnded, _already_ended)

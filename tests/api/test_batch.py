@@ -71,3 +71,26 @@ def test_an_empty_batch_is_refused(api: httpx.Client) -> None:
     response = api.post("/jobs/batch", json={"jobs": []})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "jobs"]
+
+
+def test_a_batch_of_too_many_queue_entries_is_refused_whole(
+    api: httpx.Client, redis_client: redis.Redis
+) -> None:
+    limit = max(get_settings().max_chunks, get_settings().max_batch)  # 10,000 by default
+    before = _records(redis_client)
+    # Each job alone is within MAX_CHUNKS; the two together make twice as many queue entries.
+    job = {"kernel": "primes", "params": {"start": 0, "stop": limit}, "mode": "distributed", "chunk_size": 1}
+    response = api.post("/jobs/batch", json={"jobs": [job, job]})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "batch_too_large",
+                "loc": ["body", "jobs"],
+                "msg": f"the batch would make {2 * limit} queue entries (chunks), more than {limit}",
+                "input": {"jobs": [job, job]},
+                "ctx": {"entries": 2 * limit, "limit": limit, "field": "jobs"},
+            }
+        ]
+    }
+    assert _records(redis_client) == before

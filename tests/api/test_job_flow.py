@@ -1,6 +1,7 @@
 """Submit over HTTP, real RQ workers run the job on their warm pools, the API returns the exact answer."""
 
 import socket
+import time
 
 import httpx
 import pytest
@@ -16,7 +17,9 @@ HOST = socket.gethostname()
 
 
 def test_primes_below_a_million(api: httpx.Client) -> None:
+    submitted = time.time()
     view = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}}))
+    answered = time.time()
     assert view["status"] == "finished", view
     assert view["mode"] == "local"
     assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
@@ -28,7 +31,10 @@ def test_primes_below_a_million(api: httpx.Client) -> None:
     assert view["chunk_size"] == 125_000
     assert view["chunking"] == "auto"
     assert view["cpu_seconds"] > 0
-    assert view["queue_seconds"] >= 0 and view["run_seconds"] > 0
+    # Accepted, started and ended in that order, while this test waited; the spans between them.
+    assert submitted <= view["created_at"] <= view["started_at"] < view["ended_at"] <= answered
+    assert view["queue_seconds"] == pytest.approx(view["started_at"] - view["created_at"])
+    assert view["run_seconds"] == pytest.approx(view["ended_at"] - view["started_at"])
 
 
 def test_primes_below_ten_million(api: httpx.Client) -> None:

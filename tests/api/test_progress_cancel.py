@@ -1,11 +1,17 @@
 """A running job reports rising progress; POST /jobs/{id}/cancel stops it early in every mode, and says so."""
 
+import json
 import socket
 import time
 
 import httpx
 import pytest
+import redis
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
 
+from shared.entries import entry_id
+from shared.worker_reports import PREFIX, SERIES_SUFFIX, merge_by_host
 from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
 from tests.helpers import submit, wait_for, wait_for_job
 
@@ -32,53 +38,99 @@ def test_progress_rises_to_100_percent(api: httpx.Client) -> None:
     assert view["progress"] == {"chunks_done": 40, "chunks_total": 40, "percent": 100.0}
 
 
+def entries_done(client: redis.Redis, rq_ids: list[str]) -> bool | None:
+    """True once workers have taken and finished every one of these queue entries (RQ's own status)."""
+    jobs = Job.fetch_many(rq_ids, connection=client, serializer=JSONSerializer)
+    return (
+        all(job is not None and job.get_status(refresh=False) == JobStatus.FINISHED for job in jobs) or None
+    )
+
+
 @pytest.mark.parametrize("mode", ["local", "distributed", "hybrid"])
-def test_cancel_stops_a_running_job_early(api: httpx.Client, mode: str) -> None:
+def test_cancel_stops_a_running_job_early(api: httpx.Client, redis_client: redis.Redis, mode: str) -> None:
     job_id = submit(api, {**LONG_PRIMES, "mode": mode})
     wait_for(
         lambda: api.get(f"/jobs/{job_id}").json()["progress"]["chunks_done"] >= 2 or None, 60, "progress"
     )
     response = api.post(f"/jobs/{job_id}/cancel")
     assert response.status_code == 200
-    assert response.json()["status"] == "canceled"
-    # The workers are free again soon: a small job behind it finishes quickly.
-    started = time.monotonic()
-    small = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1000}}), 30)
-    assert small["result"]["count"] == 168
+    canceled = response.json()
+    assert canceled["status"] == "canceled"
+    # Every queue entry of the job is taken and done with: the running pool run stopped, the chunks still
+    # queued were skipped.
+    rq_ids = [entry_id(job_id)] if mode == "local" else [entry_id(job_id, i) for i in range(100)]
+    wait_for(lambda: entries_done(redis_client, rq_ids), 60, "every entry of the job done with")
     view = api.get(f"/jobs/{job_id}").json()
     assert view["status"] == "canceled"
     assert view["result"] is None
+    # Short of the end: a local job's pool counts its tasks until it stops, so it stopped early.
     assert view["progress"]["chunks_done"] < view["progress"]["chunks_total"] == 100
-    assert time.monotonic() - started < 10
+    if mode != "local":
+        # Nothing counted once canceled: no chunk was merged after the cancel.
+        assert view["progress"] == canceled["progress"]
+    # The workers are free again: a small job behind it is answered.
+    small = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1000}}), 30)
+    assert small["result"]["count"] == 168
     # Canceling again, or a finished job, is a conflict.
-    assert api.post(f"/jobs/{job_id}/cancel").status_code == 409
-    assert api.post(f"/jobs/{small['id']}/cancel").status_code == 409
+    for ended, status in ((job_id, "canceled"), (small["id"], "finished")):
+        response = api.post(f"/jobs/{ended}/cancel")
+        assert (response.status_code, response.json()) == (
+            409,
+            {"detail": f"job '{ended}' has already ended: {status}"},
+        )
 
 
-def test_cancel_a_queued_job(api: httpx.Client) -> None:
+def test_cancel_a_queued_job(api: httpx.Client, redis_client: redis.Redis) -> None:
     blockers = [submit(api, {**LONG_PRIMES, "chunk_size": None}) for _ in range(2)]
     queued = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1000}})
     assert api.post(f"/jobs/{queued}/cancel").json()["status"] == "canceled"
     for blocker in blockers:
         api.post(f"/jobs/{blocker}/cancel")
-    time.sleep(0.5)
+    # A worker takes the canceled entry in its turn and skips it, never starting it.
+    wait_for(lambda: entries_done(redis_client, [entry_id(queued)]), 30, "a worker to take the entry")
     view = api.get(f"/jobs/{queued}").json()
     assert view["status"] == "canceled"
     assert view["started_at"] is None and view["result"] is None
 
 
-def test_workers_report_their_own_cpu(api: httpx.Client) -> None:
-    reports = wait_for(lambda: api.get("/workers").json() or None, 10, "worker reports")
-    (report,) = [r for r in reports if r["host"] == socket.gethostname()]
+def reported_since(client: redis.Redis, since: float) -> dict | None:
+    """This host's merged report, once each of the session's worker processes has reported after `since`."""
+    keys = [
+        k
+        for k in client.scan_iter(match=f"{PREFIX}{socket.gethostname()}.*")
+        if not k.endswith(SERIES_SUFFIX.encode())
+    ]
+    reports = [json.loads(raw) for raw in client.mget(keys) if raw is not None] if keys else []
+    if len(reports) == WORKER_PROCESSES and all(r["updated_at"] > since for r in reports):
+        return merge_by_host(reports)[0]
+    return None
+
+
+def test_workers_report_their_own_cpu_and_work(api: httpx.Client, redis_client: redis.Redis) -> None:
+    # Settled: every process has reported since the jobs of earlier tests ended.
+    since = time.time()
+    before = wait_for(lambda: reported_since(redis_client, since), 10, "fresh worker reports")
+    body = {"kernel": "primes", "params": {"start": 0, "stop": 400_000}, "chunk_size": 100_000}
+    assert wait_for_job(api, submit(api, body))["progress"]["chunks_total"] == 4
+    since = time.time()
+    after = wait_for(lambda: reported_since(redis_client, since), 10, "worker reports after the job")
+    (report,) = [r for r in api.get("/workers").json() if r["host"] == socket.gethostname()]
     # The session's worker processes share this host: one entry, their pools summed.
     assert report["consumers"] == WORKER_PROCESSES
     assert report["pool_processes"] == WORKER_PROCESSES * POOL_PROCESSES
-    assert report["cpu_seconds"] is not None and report["cpu_seconds"] > 0
-    assert report["cpu_percent"] is not None and report["cpu_percent"] >= 0
-    assert report["jobs_done"] >= 0 and report["chunks_done"] >= 0
+    # One local job of four pool tasks more, and CPU spent on it.
+    assert (report["jobs_done"], report["chunks_done"]) == (
+        before["jobs_done"] + 1,
+        before["chunks_done"] + 4,
+    )
+    assert (after["jobs_done"], after["chunks_done"]) == (report["jobs_done"], report["chunks_done"])
+    assert report["cpu_seconds"] > before["cpu_seconds"] > 0
+    assert report["cpu_percent"] is not None
     # The CFS counters are in every report: all None where this host has no cgroup cpu.stat to read
     # (real containers: tests/e2e/test_load_and_compare.py).
     periods, throttled, seconds = (
         report[k] for k in ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds")
     )
-    assert (periods, throttled, seconds) == (None, None, None) or (0 <= throttled <= periods and seconds >= 0)
+    assert (periods, throttled, seconds) == (None, None, None) or (
+        0 <= throttled <= periods and (seconds > 0) == (throttled > 0)  # held back iff a period was throttled
+    ), report

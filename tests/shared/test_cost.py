@@ -1,7 +1,5 @@
 """The work estimate: a deterministic model, with its coefficients from the settings."""
 
-import math
-
 import pytest
 
 from shared import cost
@@ -22,10 +20,10 @@ def test_pi_costs_its_setting_per_sample_everywhere() -> None:
 
 
 def test_a_primes_number_costs_the_unit_plus_its_trial_division() -> None:
-    n = 10**8
-    expected = 2e-7 + 1e-7 * math.sqrt(n) / math.log(n) ** 2
+    # By hand at n = 1e8: sqrt(n) = 1e4, ln(n) = 8 ln 10 = 18.42068, squared 339.3215; so the trial
+    # term is 1e-7 * 1e4 / 339.3215 = 2.94706e-6, and the unit adds 2e-7.
     per_unit = cost.unit_cost("primes", SETTINGS)
-    assert per_unit(n) == pytest.approx(expected, rel=1e-12)
+    assert per_unit(10**8) == pytest.approx(3.14706e-6, rel=1e-5)
     # Below e^4 the trial term is held at its least value: small numbers cost the same.
     assert per_unit(3) == per_unit(50)
     assert per_unit(10**9) > per_unit(10**3)
@@ -43,11 +41,17 @@ def test_a_primes_range_is_the_sum_of_its_numbers(lo: int, hi: int) -> None:
 
 
 def test_the_estimate_follows_the_settings_and_nothing_else() -> None:
+    unit_only = SETTINGS.model_copy(update={"cost_primes_trial_seconds": 0.0})
+    trial_only = SETTINGS.model_copy(update={"cost_primes_unit_seconds": 0.0})
     doubled = SETTINGS.model_copy(
         update={"cost_primes_unit_seconds": 4e-7, "cost_primes_trial_seconds": 2e-7}
     )
+    # With no trial term every number costs the unit: 1e6 numbers x 2e-7 s = 0.2 s, by hand.
+    assert cost.estimate_seconds("primes", 0, 10**6, unit_only) == pytest.approx(0.2, rel=1e-12)
+    # The two coefficients add up, and scale the estimate linearly.
     one = cost.estimate_seconds("primes", 0, 10**6, SETTINGS)
-    assert cost.estimate_seconds("primes", 0, 10**6, SETTINGS) == one  # the same every time
+    trial = cost.estimate_seconds("primes", 0, 10**6, trial_only)
+    assert trial > 0 and one == pytest.approx(0.2 + trial, rel=1e-12)
     assert cost.estimate_seconds("primes", 0, 10**6, doubled) == pytest.approx(2 * one, rel=1e-12)
 
 

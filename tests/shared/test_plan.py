@@ -8,7 +8,7 @@ import pytest
 from shared.chunking import split
 from shared.cost import estimate_seconds
 from shared.jobs import parse_job
-from shared.plan import JobPlan, plan_job
+from shared.plan import BatchTooLarge, JobPlan, plan_batch, plan_job
 from shared.settings import Settings, get_settings
 
 MILLION = {"start": 0, "stop": 1_000_000}
@@ -104,3 +104,21 @@ def test_the_worker_split_gives_the_planned_count(mode: str) -> None:
         assert len(split(range(lo, hi), plan.task_size)) == plan.chunks_total
     else:
         assert len(plan.entries) == plan.chunks_total
+
+
+def test_a_batch_is_planned_job_by_job_within_its_entry_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One MULTI/EXEC carries the batch: at most max(MAX_CHUNKS, MAX_BATCH) queue entries, here 30.
+    monkeypatch.setenv("MAX_CHUNKS", "30")
+    monkeypatch.setenv("MAX_BATCH", "5")
+    get_settings.cache_clear()
+    local = parse_job({"kernel": "primes", "params": {"start": 0, "stop": 100}})  # 1 entry
+    chunked = parse_job(
+        {"kernel": "primes", "params": {"start": 0, "stop": 100}, "mode": "distributed", "chunk_size": 7}
+    )  # ceil(100 / 7) = 15 entries
+    plans = plan_batch([local, chunked, local])
+    assert [(p.mode, p.entry_count) for p in plans] == [("local", 1), ("distributed", 15), ("local", 1)]
+    assert [p.entry_count for p in plan_batch([chunked, chunked])] == [15, 15]  # 30: at the limit
+    with pytest.raises(BatchTooLarge) as refused:
+        plan_batch([chunked, chunked, local])
+    assert (refused.value.entries, refused.value.limit) == (31, 30)
+    assert str(refused.value) == "the batch would make 31 queue entries (chunks), more than 30"

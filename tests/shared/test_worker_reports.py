@@ -1,6 +1,6 @@
 """Self-reports of several worker processes merge into one entry per container (hostname)."""
 
-from shared.worker_reports import merge_by_host
+from shared.worker_reports import merge_by_host, total_quota
 
 
 def report(host: str, worker: str, updated_at: float, cpu: float, pool: int, jobs: int, chunks: int) -> dict:
@@ -59,3 +59,9 @@ def test_a_report_from_before_the_throttling_fields_merges_with_none() -> None:
         del old[field]
     (merged,) = merge_by_host([old])
     assert merged["cpu_periods"] is merged["cpu_throttled_seconds"] is None
+
+
+def test_the_quotas_add_up_unless_a_container_has_none() -> None:
+    assert total_quota([1.0, 0.5, 2.0]) == 3.5
+    assert total_quota([1.0, None]) is None  # one container without a limit: no total limit
+    assert total_quota([]) == 0

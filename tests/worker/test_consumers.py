@@ -26,7 +26,7 @@ from rq.serializers import JSONSerializer
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, stop
 from shared.worker_reports import read_series, report_key
-from tests.helpers import children, descendants, kill, submit, wait_for, wait_for_job
+from tests.helpers import children, descendants, kill, require, submit, wait_for, wait_for_job
 from tests.reference import sieve_tally
 from worker.queue.lean import LeanWorker
 
@@ -179,8 +179,8 @@ def test_one_cpu_series_per_container(
     api: httpx.Client, rclient: redis.Redis, start_supervisor: Callable[[], Supervisor]
 ) -> None:
     start_supervisor()
-    if wait_for(lambda: host_entry(api), 10, "a report")["cpu_percent"] is None:
-        pytest.skip("no cgroup CPU accounting here: no series")
+    report = wait_for(lambda: host_entry(api), 10, "a report")
+    require(report["cpu_percent"] is not None, "cgroup CPU accounting (a report's cpu_percent)")
 
     def four_points() -> list[tuple[float, float]] | None:
         points = read_series(rclient).get(HOST, [])

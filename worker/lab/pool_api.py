@@ -6,6 +6,7 @@ crossing, so a tiny function's cost per item falls with it until the function it
 
 import operator
 import time
+from typing import NamedTuple
 
 from shared.cgroup.quota import usable_cpus
 from worker.lab.defaults import Sizes
@@ -35,16 +36,23 @@ def api_variants(n: int, processes: int) -> dict[str, list[int]]:
     return results
 
 
-def per_item(n: int, chunksizes: tuple[int, ...], processes: int) -> dict[int, float]:
-    """Seconds per item of Pool.map over range(n) at each chunksize, on one warm pool."""
-    costs: dict[int, float] = {}
+class ChunkRun(NamedTuple):
+    """Pool.map over range(n) at one chunksize: its cost per item, and what it answered."""
+
+    seconds_per_item: float
+    results: list[int]
+
+
+def per_item(n: int, chunksizes: tuple[int, ...], processes: int) -> dict[int, ChunkRun]:
+    """Pool.map of square over range(n) at each chunksize, on one warm pool: seconds per item, results."""
+    runs: dict[int, ChunkRun] = {}
     with context().Pool(processes) as pool:
         pool.map(square, range(processes * 4))  # warm: every pool process has started
         for chunksize in chunksizes:
             t0 = time.perf_counter()
-            pool.map(square, range(n), chunksize=chunksize)
-            costs[chunksize] = (time.perf_counter() - t0) / n
-    return costs
+            results = pool.map(square, range(n), chunksize=chunksize)
+            runs[chunksize] = ChunkRun((time.perf_counter() - t0) / n, results)
+    return runs
 
 
 def run(sizes: Sizes) -> Result:
@@ -52,7 +60,9 @@ def run(sizes: Sizes) -> Result:
     processes = usable_cpus()
     variants = api_variants(500, processes)
     expected = [x * x for x in range(500)]
-    costs = per_item(sizes.pool_items, sizes.chunksizes, processes)
+    runs = per_item(sizes.pool_items, sizes.chunksizes, processes)
+    costs = {chunksize: run.seconds_per_item for chunksize, run in runs.items()}
+    squares = [x * x for x in range(sizes.pool_items)]
     lo, hi = min(costs), max(costs)
     return Result(
         name="pool",
@@ -63,5 +73,8 @@ def run(sizes: Sizes) -> Result:
         figures={
             f"Pool({processes}).map, chunksize {cs}": f"{fmt_time(c)} per item" for cs, c in costs.items()
         },
-        facts={f"{name} == [x*x for x in range(500)]": got == expected for name, got in variants.items()},
+        facts={
+            **{f"{name} == [x*x for x in range(500)]": got == expected for name, got in variants.items()},
+            **{f"map, chunksize {cs}: the squares": run.results == squares for cs, run in runs.items()},
+        },
     )

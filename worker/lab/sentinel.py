@@ -68,16 +68,20 @@ def pipeline(producers: int, consumers: int, items: int) -> Pipeline:
     return Pipeline(received, seconds, clean)
 
 
-def empty_right_after_put(probes: int) -> int:
-    """How many of `probes` single put()s leave `empty()` saying True immediately afterwards."""
-    q = context().Queue()
+def empty_right_after_put(probes: int, queue: Any = None) -> int:
+    """How many of `probes` single put()s leave `empty()` saying True immediately afterwards.
+
+    On a Queue of its own by default; `queue` probes another (a SimpleQueue writes in put(): never).
+    """
+    q = context().Queue() if queue is None else queue
     wrong = 0
     for i in range(probes):
         q.put(i)
         wrong += q.empty()
-        q.get(timeout=5)
-    q.close()
-    q.join_thread()
+        q.get()  # the item is on its way: get() returns once the feeder thread has written it
+    if queue is None:
+        q.close()
+        q.join_thread()
     return wrong
 
 

@@ -1,22 +1,25 @@
 """Submit many jobs in one request: POST /jobs/batch, all accepted or none."""
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.api.deps import QueueDep, StoreDep
 from services.api.enqueue import accept, job_options, write
 from services.api.responses import documented
 from shared.jobs import JobSpec
-from shared.plan import JobPlan, plan_job
+from shared.plan import BatchTooLarge, JobPlan, plan_batch
 from shared.settings import get_settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 # The batch's rule between fields (what its jobs add up to), besides each job's (shared/jobs.py).
-BATCH_RULES = ("batch_too_large",)
+BATCH_TOO_LARGE = "batch_too_large"
+BATCH_RULES = (BATCH_TOO_LARGE,)
 
 
 class BatchRequest(BaseModel):
@@ -25,7 +28,6 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     jobs: list[JobSpec] = Field(min_length=1, json_schema_extra=lambda schema: _max_items(schema))
-    _plans: list[JobPlan] = PrivateAttr(default_factory=list)
 
     @field_validator("jobs", mode="before")
     @classmethod
@@ -40,29 +42,27 @@ class BatchRequest(BaseModel):
             )
         return value
 
-    @model_validator(mode="after")
-    def _entries_within_limit(self) -> "BatchRequest":
-        # One MULTI/EXEC carries the whole batch: bound it as one job's chunks are bounded.
-        settings = get_settings()
-        limit = max(settings.max_chunks, settings.max_batch)
-        self._plans = [plan_job(job) for job in self.jobs]
-        entries = sum(plan.entry_count for plan in self._plans)
-        if entries > limit:
-            raise PydanticCustomError(
-                "batch_too_large",
-                "the batch would make {entries} queue entries (chunks), more than {limit}",
-                {"entries": entries, "limit": limit, "field": "jobs"},
-            )
-        return self
-
-    def plans(self) -> list[JobPlan]:
-        """Each job's plan, made once while validating the batch."""
-        return self._plans
-
 
 def _max_items(schema: dict[str, Any]) -> None:
     """The schema states MAX_BATCH, read from the settings in effect when it is built."""
     schema["maxItems"] = get_settings().max_batch
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    jobs: list[JobSpec]
+    plans: list[JobPlan]  # each job's, in order
+
+
+async def planned(batch: BatchRequest, request: Request) -> PlannedBatch:
+    """The batch and its jobs' plans (shared.plan.plan_batch); a batch of too many queue entries is
+    refused as a 422 at `jobs`, with the request as its input, as pydantic reports the other rules."""
+    try:
+        return PlannedBatch(batch.jobs, plan_batch(batch.jobs))
+    except BatchTooLarge as too_large:
+        ctx = {"entries": too_large.entries, "limit": too_large.limit, "field": "jobs"}
+        error = {"type": BATCH_TOO_LARGE, "loc": ("body",), "msg": str(too_large), "ctx": ctx}
+        raise RequestValidationError([{**error, "input": await request.json()}]) from too_large
 
 
 class BatchAccepted(BaseModel):
@@ -89,7 +89,9 @@ class BatchAccepted(BaseModel):
         **documented(413, 422, 429, 503),
     },
 )
-def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> BatchAccepted:
+def submit_batch(
+    batch: Annotated[PlannedBatch, Depends(planned)], queue: QueueDep, store: StoreDep
+) -> BatchAccepted:
     """Validate every job, then enqueue them all in one MULTI/EXEC; 202 with their ids.
 
     One invalid job refuses the whole batch (422, naming it by its index in `jobs`) and nothing is
@@ -97,7 +99,7 @@ def submit_batch(batch: BatchRequest, queue: QueueDep, store: StoreDep) -> Batch
     the work waiting past MAX_QUEUED_ENTRIES or MAX_QUEUED_UNITS: again, nothing is enqueued.
     """
     options = job_options()
-    jobs = [accept(spec, options, plan) for spec, plan in zip(batch.jobs, batch.plans(), strict=True)]
+    jobs = [accept(spec, options, plan) for spec, plan in zip(batch.jobs, batch.plans, strict=True)]
     write(store, queue, jobs)
     return BatchAccepted(
         ids=[job.job_id for job in jobs], status="queued", queue_entries=sum(len(j.entries) for j in jobs)

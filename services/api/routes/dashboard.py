@@ -18,10 +18,9 @@ from services.api.schemas import (
     SeriesView,
     WorkerView,
 )
-from shared.job_status import FINISHED
-from shared.percentiles import percentile
+from shared.recent_jobs import summarize
 from shared.settings import get_settings
-from shared.worker_reports import read_reports, read_series
+from shared.worker_reports import read_reports, read_series, total_quota
 
 router = APIRouter(tags=["dashboard"])
 # The page itself is open (it holds no data); what it fetches is under `router`.
@@ -63,37 +62,19 @@ def dashboard(
     """Everything the dashboard shows but the CPU series: pools, queue, throughput, latency, recent jobs."""
     now = time.time()
     workers = [WorkerView(**report) for report in read_reports(redis)]
-    quotas = [w.cpu_quota for w in workers]
-    # Throughput and latency cover the jobs that ended in the last DASHBOARD_WINDOW_SECONDS.
-    window = get_settings().dashboard_window_seconds
     ids = store.recent()
-    # Only three fields of each recent job for the figures: one round trip for up to RECENT_JOBS jobs.
-    statuses: dict[str, int] = {}
-    latencies = []
-    for job in store.briefs(ids):
-        statuses[job.status] = statuses.get(job.status, 0) + 1
-        if job.status == FINISHED and job.ended_at is not None and now - job.ended_at <= window:
-            latencies.append(job.ended_at - job.created_at)
-    latencies.sort()
-    recent = [JobView.from_record(record) for record in map(store.read, ids[:limit]) if record is not None]
+    # Throughput and latency cover the jobs that ended in the last DASHBOARD_WINDOW_SECONDS; three fields
+    # of each recent job for them, in one round trip for up to RECENT_JOBS jobs.
+    figures = summarize(store.briefs(ids), now, get_settings().dashboard_window_seconds)
     return DashboardView(
         now=now,
-        window_seconds=window,
+        window_seconds=figures.window,
         queue=QueueView(name=queue.name, depth=queue.count),
         workers=workers,
         pool_processes=sum(w.pool_processes for w in workers),
-        cpu_quota=None if None in quotas else sum(q for q in quotas if q is not None),
-        jobs_per_second=round(len(latencies) / window, 3),
-        latency=LatencyView(
-            jobs=len(latencies),
-            p50=_rounded(percentile(latencies, 50)),
-            p95=_rounded(percentile(latencies, 95)),
-            p99=_rounded(percentile(latencies, 99)),
-        ),
-        statuses=statuses,
-        recent=recent,
+        cpu_quota=total_quota([w.cpu_quota for w in workers]),
+        jobs_per_second=figures.jobs_per_second,
+        latency=LatencyView(jobs=len(figures.latencies), **figures.percentiles()),
+        statuses=figures.statuses,
+        recent=[JobView.from_record(record) for record in map(store.read, ids[:limit]) if record is not None],
     )
-
-
-def _rounded(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds, 3)

@@ -11,7 +11,8 @@ from services.api.job_ids import JobId
 from services.api.responses import documented
 from services.api.schemas import JobAccepted, JobView
 from services.api.watch import WAIT_MAX_SECONDS
-from shared.job_status import CANCELED, QUEUED
+from shared import job_cancel
+from shared.job_status import QUEUED
 from shared.jobs import AnyJobSpec
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -99,11 +100,4 @@ def cancel_job(job_id: JobId, store: StoreDep) -> JobView:
 
     404 if unknown; 409 if it had already ended (finished, failed or canceled before).
     """
-    before = store.read(job_id)
-    if before is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job with id {job_id!r}")
-    if store.cancel(job_id) != CANCELED or before.status == CANCELED:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id!r} has already ended: {before.status}")
-    after = store.read(job_id)
-    assert after is not None
-    return JobView.from_record(after)
+    return JobView.from_record(job_cancel.cancel(store, job_id))

@@ -33,10 +33,13 @@ def test_no_cgroup_files_means_no_quota(tmp_path: Path) -> None:
     assert cpu_quota.quota_cpus(tmp_path) is None
 
 
-@pytest.mark.parametrize(("quota", "expected"), [(0.25, 1), (1.0, 1), (1.5, 2), (None, None)])
+@pytest.mark.parametrize(
+    ("quota", "expected"), [(0.25, 1), (1.0, 1), (1.5, 2), (3.01, 4), (4.0, 4), (1000.0, 4), (None, 4)]
+)
 def test_usable_cpus_rounds_the_quota_up_within_the_affinity(
-    monkeypatch: pytest.MonkeyPatch, quota: float | None, expected: int | None
+    monkeypatch: pytest.MonkeyPatch, quota: float | None, expected: int
 ) -> None:
+    # Four CPUs in this process's affinity, whatever the machine running the test has.
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     monkeypatch.setattr(cpu_quota, "quota_cpus", lambda root=cpu_quota.CGROUP_ROOT: quota)
-    available = len(os.sched_getaffinity(0))
-    assert cpu_quota.usable_cpus() == min(expected or available, available)
+    assert cpu_quota.usable_cpus() == expected

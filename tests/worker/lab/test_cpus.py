@@ -40,18 +40,6 @@ def test_raw_quota_names_the_file_it_read(tmp_path: Path) -> None:
     assert "no cpu.max" in cpus.raw_quota(tmp_path / "missing")
 
 
-@pytest.mark.parametrize(
-    ("quota", "expected"), [(None, "affinity"), (0.5, 1), (1.0, 1), (1.5, 2), (1000.0, "affinity")]
-)
-def test_usable_cpus_is_affinity_capped_by_the_quota(
-    monkeypatch: pytest.MonkeyPatch, quota: float | None, expected: int | str
-) -> None:
-    monkeypatch.setattr(cpu_quota, "quota_cpus", lambda root=None: quota)
-    affinity = len(os.sched_getaffinity(0))
-    want = affinity if expected == "affinity" else min(affinity, int(expected))
-    assert cpu_quota.usable_cpus() == want
-
-
 def test_process_cpu_count_falls_back_to_none_before_3_13(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(os, "process_cpu_count", raising=False)
     assert cpus.process_cpu_count() is None

@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from worker.lab import sentinel
+from worker.lab.procs import context
 
 
 @pytest.mark.parametrize(("producers", "consumers"), [(1, 1), (2, 2), (3, 2)])
@@ -24,5 +25,8 @@ def test_each_producer_items_arrive_in_its_order_per_consumer() -> None:
         assert seqs == sorted(seqs)
 
 
-def test_empty_probe_counts_within_bounds() -> None:
-    assert 0 <= sentinel.empty_right_after_put(20) <= 20
+def test_empty_probe_counts_only_the_puts_empty_denies() -> None:
+    # A SimpleQueue writes the item to its pipe inside put(): empty() is right every time.
+    simple = context().SimpleQueue()
+    assert sentinel.empty_right_after_put(20, simple) == 0
+    assert simple.empty()  # every probe took its item back

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import redis
 from rq import Queue
@@ -23,7 +24,7 @@ from rq.serializers import JSONSerializer
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, redis_server, stop
 from shared.job_store import JobKeys
-from tests.helpers import children, descendants, kill, require_tool, submit, wait_for, wait_for_job
+from tests.helpers import children, dead, descendants, kill, require_tool, submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, sieve_tally
 
 pytestmark = pytest.mark.integration
@@ -46,12 +47,12 @@ def pool_processes(worker_pid: int) -> list[int]:
     found = []
     for child in children(worker_pid):
         try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
+            cmdline = " ".join(psutil.Process(child).cmdline())
+        except psutil.Error:
             continue
-        if b"resource_tracker" in cmdline:
+        if "resource_tracker" in cmdline:
             continue
-        found += children(child) if b"forkserver" in cmdline else [child]
+        found += children(child) if "forkserver" in cmdline else [child]
     return found
 
 
@@ -162,8 +163,9 @@ def test_idle_pool_process_killed_between_jobs_costs_no_retry(
 ) -> None:
     """A process killed while waiting for work holds the task queue's lock: the pool is replaced first."""
     worker = start_worker()
-    kill(pool_processes(worker.pid)[0])
-    time.sleep(0.5)
+    killed = pool_processes(worker.pid)[0]
+    kill(killed)
+    wait_for(lambda: dead(killed) or None, 10, "the pool process dead")
     job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})
     view = wait_for_job(api, job_id, 30)
     assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
@@ -232,7 +234,7 @@ def test_worker_killed_mid_job_runs_again_elsewhere(
     job_id = submit(api, body)
     rq_id = job_id if body.get("mode") != "distributed" else f"{job_id}-0"
     victim = wait_for(lambda: running_worker_pid(rclient, rq_id), 30, "a worker running the job")
-    time.sleep(0.3)
+    wait_started(api, job_id)  # mid-run: a chunk done, the rest still to do
     orphans = descendants(victim)
     kill(victim)
     killed_at = time.monotonic()
@@ -248,8 +250,9 @@ def test_worker_killed_mid_job_runs_again_elsewhere(
 def test_sigterm_with_a_broken_pool_exits_promptly(start_worker: Callable) -> None:
     """The worker's shutdown stops its pool in bounded time, even when Pool.terminate() would hang."""
     worker = start_worker()
-    kill(pool_processes(worker.pid)[0])
-    time.sleep(0.5)
+    killed = pool_processes(worker.pid)[0]
+    kill(killed)
+    wait_for(lambda: dead(killed) or None, 10, "the pool process dead")
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=15) == 0
 
