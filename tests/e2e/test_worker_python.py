@@ -37,7 +37,6 @@ CONTEXT = [
     "services/tools/local_stack.py",
     "services/tools/redis_monitor.py",
     "services/tools/redis_stats.py",
-    "services/tools/redis_monitor.py",
     "services/tools/waiting.py",
     "tests",
 ]
