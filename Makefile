@@ -39,11 +39,13 @@ IDLE_SECONDS ?= 30
 FAULTS ?= all
 # make chaos SCHEDULE=random: seeded random faults, overlapping, for DURATION s (600), SEED (1).
 SCHEDULE ?= fixed
+# make soak: seconds of load (then it drains and checks every job).
+DURATION ?= 1800
 # make load-test and make chaos: seconds to wait, saying so, for a ready worker before giving up.
 WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down load-test compare sweep chaos bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down load-test compare sweep chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -106,6 +108,9 @@ sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where
 chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\
 		--schedule random --duration $(or $(DURATION),600) --seed $(or $(SEED),1) --reports $(REPORTS))
+
+soak: venv ## Load the running stack as fast as it accepts work for DURATION s (default 1800): memory over time, every 202 checked exact, no restart; reports/
+	$(PY) -m services.tools.soak --duration $(DURATION) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)

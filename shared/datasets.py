@@ -8,10 +8,12 @@ Keys of dataset <id> (32 hex digits, as uuid4().hex):
   to `:data` in the step that writes the metadata: nobody ever sees half a dataset.
 
 Expiry: a dataset is kept DATASET_TTL seconds after its upload, and every job accepted on it extends
-both keys to at least RESULT_TTL from its acceptance (`EXPIRE .. GT`, in the job's own admission step),
-which is as long as the job's record lives: a job never outlives its data, and a dataset nobody uses
-goes DATASET_TTL after its upload. DELETE /datasets/<id> removes it at once; jobs still running on it
-then fail, saying so (worker/data/source.py).
+both keys to at least RESULT_TTL from its acceptance (`EXPIRE .. GT`, in the job's own admission step);
+a dataset nobody uses goes DATASET_TTL after its upload. A job's record has no expiry until the job
+ends, but its dataset always has one: a job still unended RESULT_TTL after its acceptance, or a dataset
+evicted under memory pressure (`volatile-lru`), leaves the job without its data (docs/GUIDE.md,
+reliability). DELETE /datasets/<id> removes it at once. A job that finds its data gone fails, saying so
+(worker/data/source.py).
 """
 
 from dataclasses import dataclass

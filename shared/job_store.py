@@ -18,6 +18,13 @@ ENDED_CHANNEL, which the API's one subscription per process turns into the wake-
 A worker's end-of-job step (a chunk's merge, a local job's finish) also appends the execution to the
 EXECUTIONS stream, in the same atomic step, whether it took effect or not (a chunk merged already): the
 history a checker reads (services/tools/history), not the workers' logs.
+Memory: the keys of work not yet ended carry no expiry, so Redis's `volatile-lru` policy
+(docker-compose.yml) can never evict them; `end_job` compacts the record (its merged set and its
+admitted share are dead once it ended), gives it and its helper keys RESULT_TTL, and appends its id to
+ENDED_IDS, a list of ended ids oldest first. It then trims the oldest ended records, a few per call (bounded
+work), while more than MAX_ENDED_JOBS are kept or while Redis uses more than ENDED_TRIM_MEMORY_SHARE of
+its maxmemory: finished records stay below the share at which admission refuses new work, so they can
+never hold the API at 429.
 """
 
 import dataclasses
@@ -52,8 +59,34 @@ ADMITTED_FIELDS = ("admitted_entries", "admitted_units")
 # attempt (1 + the job's runs RQ retried before) and effect (1: merged or ended; 0: refused, e.g. a
 # chunk already merged). About EXECUTIONS_KEPT (a setting) newest entries are kept.
 EXECUTIONS = "cpuc:executions"
+# Ids of ended jobs, oldest first (end_job appends, its trim pops): whose records go first.
+ENDED_IDS = "cpuc:jobs:ended-ids"
+# Oldest ended records one end_job trims at most: more than the one it adds, so the trim catches up,
+# and few, so one job's end stays a bounded piece of work.
+TRIM_BATCH = 4
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
+
+# `trim_ended(n, spare)`: delete the records of the n oldest ended jobs (fewer if ENDED_IDS holds fewer),
+# never `spare`'s; returns how many went. Prepended to the scripts that end a job, and to admission's
+# (services/api/admission.py), which trims before it refuses for memory.
+TRIM_LUA = f"""
+local function trim_ended(n, spare)
+  local trimmed = 0
+  for _ = 1, n do
+    local oldest = redis.call('LPOP', '{ENDED_IDS}')
+    if not oldest then break end
+    if oldest == spare then
+      redis.call('LPUSH', '{ENDED_IDS}', oldest)
+      break
+    end
+    local base = '{PREFIX}' .. oldest
+    redis.call('DEL', base, base .. ':hosts', base .. ':pids', base .. ':merged')
+    trimmed = trimmed + 1
+  end
+  return trimmed
+end
+"""
 
 
 @dataclass(frozen=True)
@@ -76,20 +109,38 @@ class JobKeys:
 # same for every job, so they are not passed as keys (a single Redis: no cluster slots to declare).
 _PRELUDE = (
     job_metrics.LUA
+    + TRIM_LUA
     + f"""
 local MAY = {job_status.lua_table()}
 local function may(from, to)
   local row = MAY[from]
   return row ~= nil and row[to] == true
 end
-local function end_job(record, metrics, status, now)
+local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   redis.call('HSET', record, 'status', status, 'ended_at', now)
   count_ended(record, metrics)
   local ending = redis.call('HMGET', record, 'id', '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
   if ending[2] then
     redis.call('DECRBY', '{ADMITTED_ENTRIES}', ending[2])
     redis.call('DECRBY', '{ADMITTED_UNITS}', ending[3])
+    redis.call('HDEL', record, '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
   end
+  -- Ended: the record may expire (and be evicted) from now on, the merged set is dead.
+  redis.call('DEL', record .. ':merged')
+  for _, key in ipairs({{record, record .. ':hosts', record .. ':pids'}}) do
+    redis.call('EXPIRE', key, ttl)
+  end
+  redis.call('RPUSH', '{ENDED_IDS}', ending[1])
+  local over = redis.call('LLEN', '{ENDED_IDS}') - tonumber(keep)
+  local pressed = false
+  if tonumber(trim_share) < 1 then
+    local memory = redis.call('INFO', 'memory')
+    local maxmemory = tonumber(string.match(memory, 'maxmemory:(%d+)'))
+    local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
+    pressed = maxmemory > 0 and used > maxmemory * tonumber(trim_share)
+  end
+  if pressed then trim_ended({TRIM_BATCH}, ending[1])
+  elseif over > 0 then trim_ended(math.min(over, {TRIM_BATCH}), ending[1]) end
   redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
 end
 local function executed(record, chunk, host, effect)
@@ -117,8 +168,8 @@ _KEY_SUFFIXES = [(name, key.removeprefix(PREFIX)) for name, key in asdict(JobKey
 #
 # merge_chunk: a chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3
 # if the record is gone; else the chunks done, and the last one ends the job. Zero counts are not sent
-# (a chunk fills few of the histogram's bins), and the helper keys get their TTL with the first chunk
-# merged (later writes keep it).
+# (a chunk fills few of the histogram's bins). Its keys get no expiry: work not ended is never evicted
+# (end_job gives them RESULT_TTL).
 _STEPS = f"""
 local function job_keys(id)
   return {{{", ".join(f"{name} = '{PREFIX}' .. id .. '{suffix}'" for name, suffix in _KEY_SUFFIXES)},
@@ -169,11 +220,8 @@ local function merge_chunk(K, A)
     redis.call('SADD', K.pids, unpack(members))
   end
   local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
-  if done == 1 then
-    for _, key in ipairs({{K.merged, K.hosts, K.pids}}) do redis.call('EXPIRE', key, A.ttl) end
-  end
   if done >= tonumber(f[2]) then
-    end_job(K.record, K.metrics, '{FINISHED}', A.now)
+    end_job(K.record, K.metrics, '{FINISHED}', A.now, A.ttl, A.keep, A.trim_share)
   end
   executed(K.record, A.index, A.host, 1)
   return done
@@ -205,15 +253,24 @@ _END = """
 local status = redis.call('HGET', K.record, 'status')
 if status == false then return -1 end
 if not may(status, A.status) then executed(K.record, 'all', A.host, 0) return 0 end
-if A.host ~= '' then
-  redis.call('HINCRBY', K.hosts, A.host, A.chunks)
-  redis.call('EXPIRE', K.hosts, A.ttl)
-end
+if A.host ~= '' then redis.call('HINCRBY', K.hosts, A.host, A.chunks) end
 if #A.fields > 0 then redis.call('HSET', K.record, unpack(A.fields)) end
-end_job(K.record, K.metrics, A.status, A.now)
+end_job(K.record, K.metrics, A.status, A.now, A.ttl, A.keep, A.trim_share)
 executed(K.record, 'all', A.host, 1)
 return 1
 """
+
+
+# A local job's processes, noted after its run: they take the record's expiry, none while it has none
+# (not ended yet), RESULT_TTL if the record is gone (ended and trimmed meanwhile).
+_PIDS = """
+redis.call('SADD', K.pids, unpack(A.pids))
+local ttl = redis.call('PTTL', K.record)
+if ttl > 0 then redis.call('PEXPIRE', K.pids, ttl)
+elseif ttl == -2 then redis.call('EXPIRE', K.pids, A.ttl) end
+"""
+# The arguments of a script that may end a job, which it passes on to end_job.
+ENDING_ARGS = ("ttl", "keep", "trim_share")
 
 
 @dataclass(frozen=True)
@@ -261,14 +318,21 @@ class JobStore:
         self.redis = redis
         self.ttl = ttl_seconds
         chunk_keys = (*(field.name for field in dataclasses.fields(JobKeys)), "metrics")
-        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", "ttl")
+        merge_args = ("index", "count", *HISTOGRAM, "cpu_seconds", "host", "now", *ENDING_ARGS)
         self._merge = NamedScript(redis, _MERGE_CHUNK, chunk_keys, merge_args, "pids", LUA_STEPS)
         begin_args = ("host", "pool_processes", "now")
         self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=LUA_STEPS)
         self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
-        end_args = ("status", "now", "ttl", "host", "chunks")
+        end_args = ("status", "now", "host", "chunks", *ENDING_ARGS)
         end_keys = ("record", "hosts", "metrics")
         self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
+        self._pids = NamedScript(redis, _PIDS, ("record", "pids"), ("ttl",), "pids")
+
+    def ending(self) -> dict[str, Any]:
+        """The arguments every script that may end a job passes to `end_job`."""
+        settings = get_settings()
+        share = settings.ended_trim_memory_share
+        return {"ttl": self.ttl, "keep": settings.max_ended_jobs, "trim_share": share}
 
     def script_shas(self) -> dict[str, str]:
         """The SHA1 (as EVALSHA names it) of the begin and merge scripts, by name."""
@@ -304,8 +368,7 @@ class JobStore:
                 "created_at": time.time(),
             },
         )
-        # The helper keys exist only once written to; expire them all the same (re-set as they fill).
-        pipe.expire(keys.record, self.ttl)
+        # No expiry until it ends (end_job): the volatile-lru policy never evicts work not yet ended.
         pipe.zadd(RECENT, {job_id: time.time()})
         pipe.zremrangebyrank(RECENT, 0, -get_settings().recent_jobs - 1)
         pipe.expire(RECENT, self.ttl)
@@ -358,10 +421,11 @@ class JobStore:
     def record_pids(self, job_id: str, host: str, pids: list[int]) -> None:
         keys = JobKeys.of(job_id)
         if pids:
-            pipe = self.redis.pipeline()
-            pipe.sadd(keys.pids, *(f"{host}:{pid}" for pid in pids))
-            pipe.expire(keys.pids, self.ttl)
-            pipe.execute()
+            self._pids(
+                keys={"record": keys.record, "pids": keys.pids},
+                args={"ttl": self.ttl},
+                rest=[f"{host}:{pid}" for pid in pids],
+            )
 
     def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> bool:
         """Write a local job's whole answer at once; False (nothing written) if it ended meanwhile."""
@@ -394,7 +458,7 @@ class JobStore:
                 "hosts": keys.hosts,
                 "metrics": job_metrics.KEY,
             },
-            args={"status": status, "now": time.time(), "ttl": self.ttl, "host": host, "chunks": chunks},
+            args={"status": status, "now": time.time(), "host": host, "chunks": chunks, **self.ending()},
             rest=[item for pair in fields.items() for item in pair],
         )
         return None if int(result) < 0 else bool(result)
@@ -417,7 +481,7 @@ class JobStore:
                 "cpu_seconds": cpu_seconds,
                 "host": host,
                 "now": time.time(),
-                "ttl": self.ttl,
+                **self.ending(),
             },
             rest=list(pids),
         )

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     redis_wait_seconds: float = Field(default=30.0, gt=0)
     # How long a worker's Redis commands keep retrying while Redis is away (a restart) before a job fails.
     redis_ride_out_seconds: float = Field(default=30.0, ge=0)
+    # How long a worker backs off and tries again when Redis refuses it (out of memory, or away longer
+    # than the ride-out) at its start or at a job's end, unready meanwhile, before it gives up and exits.
+    redis_recovery_seconds: float = Field(default=3600.0, gt=0)
     # RQ queue that carries whole jobs.
     queue_name: str = "jobs"
     # Pool processes per worker container; unset means "from the container's CPU quota".
@@ -87,8 +90,9 @@ class Settings(BaseSettings):
     max_queued_entries: int = Field(default=20_000, ge=1)
     max_queued_units: int = Field(default=10**11, ge=1)
     queue_full_retry_after: int = Field(default=2, ge=1)
-    # Nor is anything admitted once Redis uses this share of its maxmemory (finished jobs' records, kept
-    # RESULT_TTL, are the other tenant): the rest is kept for the writes of the work already accepted.
+    # Nor is anything admitted once Redis uses this share of its maxmemory: the rest is kept for the
+    # writes of the work already accepted. Finished records, the other tenant, are trimmed below it
+    # (ENDED_TRIM_MEMORY_SHARE) and are the only keys Redis may evict (volatile-lru).
     max_redis_memory_share: float = Field(default=0.9, gt=0, le=1)
     # Redis connections the API's asyncio client may hold for its reads (GET /jobs/{id}); more requests
     # than that at once wait for one. Its watchers (?wait=) hold none while they wait (services/api/watch.py).
@@ -123,10 +127,18 @@ class Settings(BaseSettings):
     # Where each worker process keeps its ready file, which the container's healthcheck reads
     # (worker/queue/readiness.py); worker/queue/healthcheck.sh has the same default.
     ready_dir: str = "/tmp/cpu-contrast-ready"
-    # Seconds RQ keeps its own record of a finished queue job (our job record holds the answer).
-    queue_result_ttl: int = Field(default=600, ge=1)
-    # Seconds a finished job's result is kept in Redis.
+    # Seconds RQ keeps its own record of a finished queue job (our job record holds the answer): at
+    # hundreds of chunks a second its job hash and result stream (~2 KB) are the biggest tenant of Redis,
+    # so they live a minute, enough for `rq info` and rq-dashboard to show recent work.
+    queue_result_ttl: int = Field(default=60, ge=1)
+    # Seconds an ended job's record (its answer) is kept in Redis ...
     result_ttl: int = Field(default=24 * 3600, ge=1)
+    # ... and the most ended records kept: past it the oldest go first, a few as each job ends
+    # (shared/job_store.py). Under ~1 KB each (docker-compose.yml has the arithmetic).
+    max_ended_jobs: int = Field(default=100_000, ge=1)
+    # Ended records are also trimmed, oldest first, while Redis uses more than this share of its
+    # maxmemory: below MAX_REDIS_MEMORY_SHARE, so that finished records never hold the API at 429.
+    ended_trim_memory_share: float = Field(default=0.75, gt=0, le=1)
     # Executions the history stream keeps (shared/job_store.py EXECUTIONS; about, trimmed by Redis in
     # whole nodes): ~100 bytes each, one per chunk or local job run, read by `make chaos`'s checker.
     executions_kept: int = Field(default=100_000, ge=1000)
@@ -156,6 +168,15 @@ class Settings(BaseSettings):
         """The API's address as the Docker host reaches it (a bind to every address: 127.0.0.1)."""
         host = "127.0.0.1" if self.api_bind in ("", "0.0.0.0", "::") else self.api_bind
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.api_port}"
+
+    @model_validator(mode="after")
+    def _trim_before_refusing(self) -> "Settings":
+        if self.ended_trim_memory_share >= self.max_redis_memory_share:
+            raise ValueError(
+                "ENDED_TRIM_MEMORY_SHARE must be below MAX_REDIS_MEMORY_SHARE: ended records are trimmed "
+                "before admission refuses new work"
+            )
+        return self
 
     @model_validator(mode="after")
     def _beats_fit_the_liveness(self) -> "Settings":

@@ -33,6 +33,7 @@ __all__ = [
     "command_calls",
     "free_port",
     "monitored",
+    "own_redis_client",
     "records_and_queue",
     "children",
     "dead",
@@ -64,6 +65,15 @@ def own_redis_server() -> Iterator[str]:
     require_tool("redis-server")
     with redis_server() as url:
         yield url
+
+
+def own_redis_client(*options: str) -> Iterator[redis.Redis]:
+    """A client of a redis-server of our own started with `options`, for a fixture to yield from."""
+    require_tool("redis-server")
+    with redis_server(*options) as url:
+        client = redis.Redis.from_url(url)
+        yield client
+        client.close()
 
 
 def require_tool(name: str) -> str:

@@ -12,7 +12,8 @@ JOB_TIMEOUT), then the pool is stopped in bounded time even if it is broken (wor
 
 WORKER_CONSUMERS > 1: this process only supervises that many such workers (worker.consumers).
 
-Faults: worker.queue.reaper requeues the jobs of workers that died; worker.queue.retries says what is retried.
+Faults: worker.queue.reaper requeues the jobs of workers that died; worker.queue.retries says what is retried;
+worker.queue.recovery rides out a Redis that refuses the worker (out of memory, away) instead of exiting.
 """
 
 import logging
@@ -24,7 +25,7 @@ from rq.serializers import JSONSerializer
 from shared.redis_conn import connect
 from shared.settings import get_settings
 from worker import consumers, runtime
-from worker.queue import heartbeat, reaper
+from worker.queue import heartbeat, reaper, recovery
 from worker.queue.lean import LeanWorker, OwnEntries
 from worker.queue.readiness import ReadyFile
 
@@ -43,8 +44,13 @@ def main() -> None:
     count = settings.worker_consumers or 1
     if count > 1 and not consumers.is_consumer():
         sys.exit(consumers.supervise(count))
-    connection = connect(
-        settings.redis_connection_url(), settings.redis_wait_seconds, settings.redis_ride_out_seconds
+    # Redis away or out of memory at start: back off and try again (worker.queue.recovery), unready.
+    connection = recovery.persist(
+        "connect to Redis",
+        connect,
+        settings.redis_connection_url(),
+        settings.redis_wait_seconds,
+        settings.redis_ride_out_seconds,
     )
     # The pool first: its processes must not be forked from a process that already runs threads.
     pool = runtime.start()
@@ -65,22 +71,18 @@ def main() -> None:
         )
     )
     queue = Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
-    reaper.start(connection, queue, runtime.store())
+    store = recovery.persist("connect the job store", runtime.store)
+    reaper.start(connection, queue, store)
     # LeanWorker also begins and merges our own entries in its take and finish (worker.queue.lean).
-    own = (
-        {"own": OwnEntries(runtime.host(), pool.processes, runtime.store())}
-        if worker_class is LeanWorker
-        else {}
-    )
-    worker = worker_class(
-        [queue],
-        connection=connection,
-        name=runtime.worker_name(),
-        serializer=JSONSerializer,
-        **own,
-    )
+    own = {"own": OwnEntries(runtime.host(), pool.processes, store)} if worker_class is LeanWorker else {}
+
+    def make_worker() -> SimpleWorker:
+        return worker_class(
+            [queue], connection=connection, name=runtime.worker_name(), serializer=JSONSerializer, **own
+        )
+
     try:
-        worker.work(with_scheduler=False)
+        recovery.keep_working(make_worker, with_scheduler=False)
     finally:
         ready.remove()
         runtime.stop()

@@ -4,9 +4,13 @@ Each carries out the plan its queue entry names (units, pool task size; shared.p
 anything again, and reads the job's kernel and params from its record as the API accepted them: no
 limit of this worker's settings is checked again, so a worker never fails a job the API accepted.
 Results go to the job's record in Redis (shared.job_store), which the API reads; RQ's own result is
-only a short summary for its registries.
+only a short summary for its registries. Every write that starts or ends a job goes through
+worker.queue.recovery.persist: while Redis refuses it (out of memory, away) it is tried again, the
+worker unready meanwhile, so an accepted job's end lands once Redis takes writes again. Progress and
+the cancel check are best effort: a refusal skips them.
 """
 
+import contextlib
 import os
 import threading
 import time
@@ -21,6 +25,7 @@ from shared.job_status import CANCELED
 from worker import runtime
 from worker.data import staging as data
 from worker.queue import handoff, retries
+from worker.queue.recovery import REFUSALS, persist
 
 # Jobs and chunks this process has completed, for the worker's self-report (GET /workers).
 completed = {"jobs": 0, "chunks": 0}
@@ -38,14 +43,28 @@ def _failures_recorded(job_id: str, whole_job: bool) -> Iterator[None]:
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         if retries.will_retry(exc):
-            runtime.store().requeued(job_id, error, whole_job)
+            persist("note a retry", runtime.store().requeued, job_id, error, whole_job)
         else:
-            runtime.store().fail(job_id, error, traceback.format_exc())
+            persist("end a failed job", runtime.store().fail, job_id, error, traceback.format_exc())
         raise
 
 
 def _cancel_check(job_id: str) -> Callable[[], bool]:
-    return lambda: runtime.store().status(job_id) == CANCELED
+    def canceled() -> bool:
+        try:
+            return runtime.store().status(job_id) == CANCELED
+        except REFUSALS:
+            return False  # asked again at the next relay pass
+
+    return canceled
+
+
+def _progress(job_id: str) -> Callable[[int], None]:
+    def note(done: int) -> None:
+        with contextlib.suppress(REFUSALS):  # refused: the next pass, or the end, writes it
+            runtime.store().set_progress(job_id, done)
+
+    return note
 
 
 def _begin(
@@ -56,7 +75,7 @@ def _begin(
     begun = handoff.begun(entry_id(job_id, index))
     if begun is not None:
         return begun.spec, begun.status
-    return runtime.store().begin(job_id, host, pool_processes)
+    return persist("start a job", runtime.store().begin, job_id, host, pool_processes)
 
 
 def run_local(job_id: str, lo: int, hi: int, task_size: int) -> dict[str, Any]:
@@ -73,13 +92,13 @@ def run_local(job_id: str, lo: int, hi: int, task_size: int) -> dict[str, Any]:
             pool,
             spec,
             split(range(lo, hi), task_size),
-            on_progress=lambda done: store.set_progress(job_id, done),
+            on_progress=_progress(job_id),
             should_cancel=_cancel_check(job_id),
         )
-        store.record_pids(job_id, host, run.pids)
+        persist("note a job's processes", store.record_pids, job_id, host, run.pids)
         if run.canceled:
             return {"canceled": True, "host": host}
-        store.finish_local(job_id, run.tally, run.cpu_seconds, host, run.chunks)
+        persist("end a job", store.finish_local, job_id, run.tally, run.cpu_seconds, host, run.chunks)
         completed["jobs"] += 1
         completed["chunks"] += run.chunks
         return {"host": host, "count": run.tally.count, "chunks": run.chunks}
@@ -121,6 +140,6 @@ def run_chunk(job_id: str, index: int, lo: int, hi: int, task_size: int | None =
         if handoff.leave_merge(entry_id(job_id, index), handoff.Merge(index, tally, cpu_seconds, host, pids)):
             completed["chunks"] += 1
             return {"host": host, "merged": "by the worker's finish"}
-        done = store.merge_chunk(job_id, index, tally, cpu_seconds, host, pids)
+        done = persist("merge a chunk", store.merge_chunk, job_id, index, tally, cpu_seconds, host, pids)
         completed["chunks"] += 1
     return {"host": host, "merged": done >= 0, "chunks_done": done}

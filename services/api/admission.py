@@ -18,25 +18,34 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.commands.core import Script
 
-from shared.job_store import ADMITTED_ENTRIES, ADMITTED_FIELDS, ADMITTED_UNITS
+from shared.job_store import ADMITTED_ENTRIES, ADMITTED_FIELDS, ADMITTED_UNITS, TRIM_LUA
 from shared.settings import get_settings
 
 # KEYS: the entries and units counters. ARGV: the two bounds, the share of Redis's maxmemory past which
 # nothing is admitted, the call's entries and units, the number of jobs J, then J x (record key, entries,
 # units), then each command as its length and its words. Returns {1} when admitted (and written);
 # {0, entries, units} (the counters) when a bound refuses, {-1, used, maxmemory} when memory does.
-_ADMIT = f"""
+# Over the memory share, it first trims the oldest ended records (at most ADMIT_TRIM_BATCH a call): ended
+# records must never hold the API at 429 (shared/job_store.py trims them below the share as jobs end,
+# but with no job ending, as when admission refuses, only this trims them).
+ADMIT_TRIM_BATCH = 64
+_ADMIT = (
+    TRIM_LUA
+    + f"""
 local queued_entries = tonumber(redis.call('GET', KEYS[1]) or '0')
 local queued_units = tonumber(redis.call('GET', KEYS[2]) or '0')
 local entries, units = tonumber(ARGV[4]), tonumber(ARGV[5])
 if queued_entries + entries > tonumber(ARGV[1]) or queued_units + units > tonumber(ARGV[2]) then
   return {{0, queued_entries, queued_units}}
 end
-local memory = redis.call('INFO', 'memory')
-local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
-local maxmemory = tonumber(string.match(memory, 'maxmemory:(%d+)'))
+local function memory()
+  local info = redis.call('INFO', 'memory')
+  return tonumber(string.match(info, 'used_memory:(%d+)')), tonumber(string.match(info, 'maxmemory:(%d+)'))
+end
+local used, maxmemory = memory()
 if maxmemory > 0 and used > maxmemory * tonumber(ARGV[3]) then
-  return {{-1, used, maxmemory}}
+  if trim_ended({ADMIT_TRIM_BATCH}, '') > 0 then used, maxmemory = memory() end
+  if used > maxmemory * tonumber(ARGV[3]) then return {{-1, used, maxmemory}} end
 end
 local shares_end = 6 + 3 * tonumber(ARGV[6])
 local i = shares_end + 1
@@ -52,6 +61,7 @@ redis.call('INCRBY', KEYS[1], entries)
 redis.call('INCRBY', KEYS[2], units)
 return {{1}}
 """
+)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RedisConnectionError, _redis_unavailable)
     app.add_exception_handler(RedisTimeoutError, _redis_unavailable)
-    # Redis at its maxmemory refuses writes (noeviction): the admission bound is there to prevent it.
+    # Redis at its maxmemory with nothing left to evict (volatile-lru: only ended records may go) refuses
+    # writes: the admission bound is there to prevent it.
     app.add_exception_handler(RedisOutOfMemoryError, _redis_unavailable)
     app.add_exception_handler(QueueFull, _queue_full)
     app.add_exception_handler(TooMuchWork, _too_much_work)

@@ -1,8 +1,8 @@
 """Response bodies of the API."""
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.job_status import ACTIVE, FINISHED
 from shared.job_store import JobRecord
@@ -96,7 +96,11 @@ def _span(start: float | None, end: float | None) -> float | None:
 
 
 class HealthView(BaseModel):
-    status: str  # "ok": the API answers and Redis with it
+    status: Literal["ok", "degraded"] = Field(
+        description="`ok`: the API answers, and Redis with it. `degraded`: accepted work is waiting and no "
+        "worker is ready to take it (none running, or every one backing off from Redis): it waits, "
+        "nothing is lost, but nothing ends until a worker is ready again."
+    )
     redis: str
     workers: int  # live worker containers (reported in the last few seconds)
     workers_ready: int  # of them, ready to take jobs; 0: jobs wait in the queue

@@ -122,6 +122,8 @@ def test_the_counters_come_back_to_zero_however_jobs_end(stack: tuple) -> None:
     finished, failed, canceled = (submit(client, LOCAL) for _ in range(3))
     split = submit(client, SPLIT)
     assert queued(control) == (5, 4 * UNITS)
+    # Each job's record keeps its share, for its end to take off.
+    assert control.hmget(JobKeys.of(split).record, "admitted_entries", "admitted_units") == [b"2", b"1000"]
     store.begin(finished, "test-host", 1)
     assert store.finish_local(finished, Tally(1, [1] + [0] * 9), 0.1, "test-host", 1)
     assert queued(control) == (4, 3 * UNITS)
@@ -141,8 +143,8 @@ def test_the_counters_come_back_to_zero_however_jobs_end(stack: tuple) -> None:
     assert not store.fail(finished, "late", "")
     assert store.cancel(split) == "finished"
     assert queued(control) == (0, 0)
-    # Each job's record keeps its share, for its end to take off.
-    assert control.hmget(JobKeys.of(split).record, "admitted_entries", "admitted_units") == [b"2", b"1000"]
+    # Given back, the share leaves the record: an ended record keeps only what it shows.
+    assert control.hmget(JobKeys.of(split).record, "admitted_entries", "admitted_units") == [None, None]
 
 
 def test_nothing_is_admitted_past_the_share_of_redis_maxmemory(stack: tuple) -> None:

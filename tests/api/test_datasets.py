@@ -15,6 +15,7 @@ from services.tools.local_stack import api as api_process
 from shared.datasets import DatasetKeys
 from shared.job_store import JobKeys
 from shared.kernels.dataset import BLOCK, tally
+from shared.settings import Settings
 from tests.conftest import QUEUE
 from tests.helpers import records_and_queue, submit, wait_for_job
 
@@ -205,15 +206,17 @@ def test_a_chunk_size_that_cuts_the_dataset_too_fine_is_refused(
 def test_a_job_keeps_its_dataset_as_long_as_its_record(
     small_limit_api: httpx.Client, redis_client: redis.Redis
 ) -> None:
-    """Uploaded with DATASET_TTL 100 s; a job accepted on it extends it to the record's RESULT_TTL."""
+    """Uploaded with DATASET_TTL 100 s; a job accepted on it extends it to RESULT_TTL from then (the
+    record itself has no expiry until the job ends: work not ended is never evicted)."""
     dataset = upload(small_limit_api, b"some bytes")["id"]
     keys = DatasetKeys.of(dataset)
     assert 0 < redis_client.ttl(keys.data) <= 100
     job = submit(small_limit_api, {"kernel": "bytes", "params": {"dataset": dataset}})
-    record_ttl = redis_client.ttl(JobKeys.of(job).record)
-    assert record_ttl > 100
+    assert redis_client.ttl(JobKeys.of(job).record) == -1
+    result_ttl = Settings().result_ttl
+    assert result_ttl > 100
     for key in (keys.data, keys.meta):
-        assert record_ttl - 5 <= redis_client.ttl(key) <= record_ttl
+        assert result_ttl - 5 <= redis_client.ttl(key) <= result_ttl
     # Nothing takes that queue: cancel it, which gives back its share of the admission bound.
     assert small_limit_api.post(f"/jobs/{job}/cancel").json()["status"] == "canceled"
 

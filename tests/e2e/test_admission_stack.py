@@ -1,5 +1,6 @@
-"""Admission control in the real stack: Redis never evicts (noeviction under its maxmemory), and the API
-image answers 429 with Retry-After past the bound, enqueueing nothing."""
+"""Admission control in the real stack: Redis evicts only keys with an expiry (volatile-lru under its
+maxmemory: ended records, never accepted work), and the API image answers 429 with Retry-After past the
+bound, enqueueing nothing."""
 
 import pytest
 
@@ -19,8 +20,8 @@ def _cli(stack: Stack, *args: str) -> list[str]:
     return output.split()
 
 
-def test_redis_runs_under_a_maxmemory_that_never_evicts(stack: Stack) -> None:
-    assert _cli(stack, "config", "get", "maxmemory-policy") == ["maxmemory-policy", "noeviction"]
+def test_redis_runs_under_a_maxmemory_that_evicts_only_expiring_keys(stack: Stack) -> None:
+    assert _cli(stack, "config", "get", "maxmemory-policy") == ["maxmemory-policy", "volatile-lru"]
     # REDIS_MAXMEMORY's default, 768mb, under the container's 1g.
     assert _cli(stack, "config", "get", "maxmemory") == ["maxmemory", str(768 * 1024 * 1024)]
 

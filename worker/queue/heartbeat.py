@@ -26,6 +26,7 @@ from shared.cgroup.usage import CpuMeter
 from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
 from worker import tasks
+from worker.queue import recovery
 from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,13 @@ class Worker:
 
 def start(worker: Worker) -> threading.Thread:
     """Mark this worker alive now (before it takes a job), then keep reporting in the background."""
-    worker.redis.set(alive_key(worker.name), worker.host, ex=get_settings().liveness_ttl)
+    recovery.persist(
+        "mark the worker alive",
+        worker.redis.set,
+        alive_key(worker.name),
+        worker.host,
+        get_settings().liveness_ttl,
+    )
     thread = threading.Thread(target=_report_forever, args=(worker,), name="heartbeat", daemon=True)
     thread.start()
     return thread
@@ -129,8 +136,11 @@ def _report_forever(worker: Worker) -> None:
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")
             registered = pipe.execute()[-1]
-            is_ready = bool(registered) and worker.pool_whole()
+            # Not while it backs off from a Redis that refuses its writes (worker.queue.recovery).
+            is_ready = bool(registered) and worker.pool_whole() and not recovery.blocked()
             ready.mark(is_ready, now)
         except RedisError as exc:
-            # Redis away for a moment: the next beat tries again; the ready file ages meanwhile.
+            # Redis away or out of memory: the next beat tries again; unready meanwhile.
+            is_ready = False
+            ready.mark(False, now)
             log.warning("heartbeat not written: %s", exc)

@@ -8,9 +8,10 @@ records, in the same RQ keys, with two round trips:
   dequeue strategy), then do everything RQ's `prepare_execution` + `prepare_job_execution` do: the
   Execution hash, its entries in the job's execution registry, the queue's StartedJobRegistry and the
   worker's execution index, the job's `started` status and heartbeat, the worker's heartbeat; and
-  return the job's hash. When every queue is empty the worker blocks as RQ's `Queue.dequeue_any` does
-  (BLMOVE into the intermediate list of a single queue, BLPOP on several), then starts the id it got
-  with the same script.
+  return the job's hash. The same take sent again (its reply lost with the connection, and redis-py's
+  ride-out retry sends it anew) answers the job it took, not another. When every queue is empty the
+  worker blocks as RQ's `Queue.dequeue_any` does (BLMOVE into the intermediate list of a single queue,
+  BLPOP on several), then starts the id it got with the same script.
 - finish (finish.lua): what RQ's `handle_job_success` does for a job without dependents: `finished`
   status, a Result in the job's result stream, the FinishedJobRegistry, the result TTL (on the job and
   its dependencies set, as RQ's `Job.cleanup`), the execution cleaned up, the worker's counters.
@@ -54,9 +55,9 @@ from rq.utils import utcformat
 from rq.worker import WorkerStatus
 
 from shared import entries, job_status
-from shared.job_store import HISTOGRAM, LUA_STEPS, JobStore
+from shared.job_store import ENDING_ARGS, HISTOGRAM, LUA_STEPS, JobStore
 from shared.redis_script import NamedScript, lua_file
-from worker.queue import handoff
+from worker.queue import handoff, recovery
 
 # Seconds between two worker heartbeats or suspension checks while jobs keep coming (RQ: every job).
 # The worker key's TTL is minutes, so this only saves round trips.
@@ -96,7 +97,7 @@ _FINISH_ARGS = (
     "results_prefix",
     "working_seconds",
 )
-_MERGE_ARGS = ("job", "index", "count", *HISTOGRAM, "cpu_seconds", "host", "ttl")
+_MERGE_ARGS = ("job", "index", "count", *HISTOGRAM, "cpu_seconds", "host", *ENDING_ARGS)
 _FINISH_OURS_KEYS = ("finished", "started", "executions", "job")
 _FINISH_OURS_ARGS = ("id", "execution_id", "now", "now_text", "result_ttl", "execution_prefix", *_MERGE_ARGS)
 
@@ -366,8 +367,15 @@ class LeanWorker(SimpleWorker):
         if left is not None and left.merge is not None and self.own is not None:
             merge = left.merge
             job_id = entries.our_job(entry_id)
-            self.own.store.merge_chunk(
-                job_id, merge.index, merge.tally, merge.cpu_seconds, merge.host, merge.pids
+            recovery.persist(
+                "merge a chunk",
+                self.own.store.merge_chunk,
+                job_id,
+                merge.index,
+                merge.tally,
+                merge.cpu_seconds,
+                merge.host,
+                merge.pids,
             )
 
     def _lean(self, job: Job) -> bool:
@@ -395,10 +403,15 @@ class LeanWorker(SimpleWorker):
                 **dict(zip(HISTOGRAM, merge.tally.histogram, strict=True)),
                 "cpu_seconds": merge.cpu_seconds,
                 "host": merge.host,
-                "ttl": self.own.store.ttl,
+                **self.own.store.ending(),
             }
         keys, args = self._finished(job, queue, execution)
-        self._finish_ours(
+        # The chunk's merge (and maybe its job's end) lives here: tried again while Redis refuses it, never
+        # dropped (a job left started under a live worker is reclaimed by nobody). A resent merge is
+        # merged once (merge_chunk's guard); the rest of the script rewrites the same records.
+        recovery.persist(
+            "finish a chunk and merge it",
+            self._finish_ours,
             keys=keys,
             args={**args, **merge_args},
             rest=list(merge.pids) if merge is not None else [],

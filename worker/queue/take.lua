@@ -14,7 +14,30 @@
 local given = A.id ~= ''
 local id, q = A.id, tonumber(A.place)
 local raw
-while true do
+-- This very take sent again (same execution id): its reply was lost with the connection and redis-py's
+-- ride-out retry sent it anew. Taking the next job would leave the first started under a live worker
+-- that never runs it, so answer the job it took (found in the worker's execution index) and write
+-- nothing more. One command per take: the worker's last execution id (outside RQ's keys), swapped for
+-- this one.
+local resent = redis.call('SET', 'cpuc:lean-take:' .. A.worker_name, A.execution_id, 'EX', A.worker_ttl, 'GET')
+  == A.execution_id
+if resent then
+  local suffix = ':' .. A.execution_id
+  id = ''
+  for _, member in ipairs(redis.call('SMEMBERS', K.executions)) do
+    if string.sub(member, -#suffix) == suffix then id = string.sub(member, 1, -#suffix - 1) end
+  end
+  if id == '' then resent, id = false, A.id end  -- the first found every queue empty: take as asked
+end
+if resent then
+  for i, queue in ipairs(K.queues) do
+    if redis.call('ZSCORE', queue.started, id .. ':' .. A.execution_id) then q = i end
+  end
+  given = false
+  raw = redis.call('HGETALL', A.job_prefix .. id)
+  if #raw == 0 then return false end
+end
+while not resent do
   if id == '' then
     q = 0
     for i, queue in ipairs(K.queues) do
@@ -52,6 +75,9 @@ if A.host ~= '' then
   end
 end
 local ours = begun ~= 2
+local out = {q, id, begun, answer}
+for i = 1, #raw do out[#out + 1] = raw[i] end
+if resent then return out end
 
 local composite = id .. ':' .. A.execution_id
 local execution_key = A.execution_prefix .. composite
@@ -76,6 +102,4 @@ redis.call('HSET', job_key, 'last_heartbeat', A.now_text, 'status', 'started', '
            'worker_name', A.worker_name)
 if not ours then redis.call('PERSIST', job_key) end
 if given then redis.call('LREM', queue.intermediate, 1, id) end
-local out = {q, id, begun, answer}
-for i = 1, #raw do out[#out + 1] = raw[i] end
 return out

@@ -16,6 +16,7 @@ from rq.job import Job, JobStatus
 from rq.rate_limit import RateLimit, RateLimitRegistry
 from rq.serializers import JSONSerializer
 
+from shared.redis_conn import connect
 from tests.helpers import burst, monitored
 from worker.queue.lean import LeanWorker
 
@@ -204,3 +205,34 @@ def test_a_taken_job_that_never_runs_is_failed_by_rqs_started_registry_cleanup(q
     assert job.get_status(refresh=True) == JobStatus.FAILED
     assert queue.failed_job_registry.get_job_ids() == [job.id]
     assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
+
+
+def test_a_take_sent_again_after_its_reply_was_lost_answers_the_job_it_took(
+    redis_client: redis.Redis,
+) -> None:
+    """Issue 24's job stuck `started` after Redis was SIGKILLed mid-stream: the take script ran, its reply
+    was lost with the connection, and the worker's ride-out retry (redis-py's, at the connection layer)
+    sent it again, which took the *next* job. The first stayed started under a live worker, run by
+    nobody, so the reaper (which reclaims dead workers' jobs) never handed it back. Here the reply of
+    the first take is read and then lost, as the kill loses it; the retry must answer the same job."""
+    url = "redis://{host}:{port}/0".format(**redis_client.connection_pool.connection_kwargs)
+    connection = connect(url, 5, ride_out_seconds=5)
+    queue = new_queue(connection)
+    first, second = (queue.enqueue("tests.worker.queue.lean_jobs.add", i, 1) for i in range(2))
+    worker = LeanWorker([queue], connection=connection, serializer=JSONSerializer)
+    parse = redis.Redis.parse_response
+    lost: list[str] = []
+
+    def reply_lost_once(client: redis.Redis, conn: object, command_name: str, **options: object) -> object:
+        reply = parse(client, conn, command_name, **options)
+        if command_name == "EVALSHA" and not lost:
+            lost.append(command_name)
+            raise redis.exceptions.ConnectionError("reply lost: the connection closed")
+        return reply
+
+    with mock.patch.object(redis.Redis, "parse_response", reply_lost_once):
+        job, _ = worker._start([queue])
+    assert lost == ["EVALSHA"]  # the take ran, its reply was lost, and it was sent again
+    assert job.id == first.id
+    assert leftovers(queue) == {"started": 1, "intermediate": 0, "queued": 1}
+    assert queue.get_job_ids() == [second.id]

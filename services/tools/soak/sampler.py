@@ -1,0 +1,148 @@
+"""What the soak watches, every few seconds: each container's memory (Docker's one-shot stats), Redis's
+memory and keys (INFO, read inside its container as its healthcheck reads it) and the jobs accepted so
+far; and, at the start and the end, each container's restarts."""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import docker
+
+from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL
+
+# redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
+_REDIS_CLI = 'REDISCLI_AUTH=$(</secrets/redis-password) && export REDISCLI_AUTH && exec redis-cli "$@"'
+# Fields of INFO kept in each sample.
+REDIS_FIELDS = ("used_memory", "maxmemory", "evicted_keys", "expired_keys", "rejected_calls")
+
+
+def containers(client: docker.DockerClient, project: str) -> list[Any]:
+    """The project's containers, running or not."""
+    return client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+
+
+def restarts(client: docker.DockerClient, project: str) -> dict[str, dict[str, Any]]:
+    """Each container's restart count, state and start time, by name."""
+    found = {}
+    for container in containers(client, project):
+        container.reload()
+        state = container.attrs["State"]
+        found[container.name] = {
+            "service": container.labels.get(SERVICE_LABEL, "?"),
+            "restart_count": container.attrs.get("RestartCount", 0),
+            "status": state.get("Status"),
+            "health": (state.get("Health") or {}).get("Status"),
+            "started_at": state.get("StartedAt"),
+        }
+    return found
+
+
+def _redis(client: docker.DockerClient, project: str) -> Any:
+    (redis,) = [c for c in containers(client, project) if c.labels.get(SERVICE_LABEL) == "redis"]
+    return redis
+
+
+def redis_info(client: docker.DockerClient, project: str) -> dict[str, int]:
+    """Redis's memory, evictions and key counts (db0) from INFO, read in its container."""
+    code, output = _redis(client, project).exec_run(["bash", "-c", _REDIS_CLI, "redis-cli", "info"])
+    if code != 0:
+        raise RuntimeError(f"redis-cli info failed: {output.decode()[:200]}")
+    info = dict(
+        line.split(":", 1)
+        for line in output.decode().splitlines()
+        if ":" in line and not line.startswith("#")
+    )
+    found = {name: int(info[name]) for name in REDIS_FIELDS if name in info}
+    db0 = dict(item.split("=") for item in info.get("db0", "keys=0,expires=0").split(","))
+    found["keys"], found["expires"] = int(db0["keys"]), int(db0["expires"])
+    return found
+
+
+# MEMORY USAGE summed by key kind (a job id, 32 hex digits, and a chunk's suffix read as <id>), over the
+# first ARGV[1] keys SCAN gives: what each kind of record costs, measured on the stack's own Redis.
+_FOOTPRINT = """
+local hex = string.rep('%x', 32)
+local cursor, seen, kinds = '0', 0, {}
+repeat
+  local reply = redis.call('SCAN', cursor, 'COUNT', 500)
+  cursor = reply[1]
+  for _, key in ipairs(reply[2]) do
+    local kind = string.gsub(string.gsub(key, hex, '<id>'), '<id>%-%d+', '<id>')
+    local row = kinds[kind] or {0, 0}
+    row[1] = row[1] + 1
+    row[2] = row[2] + (redis.call('MEMORY', 'USAGE', key) or 0)
+    kinds[kind] = row
+    seen = seen + 1
+  end
+until cursor == '0' or seen >= tonumber(ARGV[1])
+local out = {}
+for kind, row in pairs(kinds) do table.insert(out, kind .. ' ' .. row[1] .. ' ' .. row[2]) end
+return out
+"""
+
+
+def footprint(client: docker.DockerClient, project: str, limit: int = 20_000) -> dict[str, dict[str, int]]:
+    """Keys and bytes (MEMORY USAGE) per kind of key, over at most `limit` keys, biggest kind first."""
+    code, output = _redis(client, project).exec_run(
+        ["bash", "-c", _REDIS_CLI, "redis-cli", "eval", _FOOTPRINT, "0", str(limit)]
+    )
+    if code != 0:
+        raise RuntimeError(f"redis-cli eval failed: {output.decode()[:200]}")
+    rows = [line.rsplit(" ", 2) for line in output.decode().splitlines() if line.strip()]
+    kinds = {kind: {"keys": int(keys), "bytes": int(size)} for kind, keys, size in rows}
+    for row in kinds.values():
+        row["bytes_per_key"] = row["bytes"] // max(1, row["keys"])
+    return dict(sorted(kinds.items(), key=lambda item: -item[1]["bytes"]))
+
+
+def memory(client: docker.DockerClient, project: str) -> dict[str, int]:
+    """Each running container's memory use in bytes (Docker's one-shot stats: no wait for a second sample)."""
+    found = {}
+    for container in containers(client, project):
+        if container.status != "running":
+            continue
+        stats = container.stats(stream=False, one_shot=True)
+        usage = stats.get("memory_stats", {}).get("usage")
+        if usage is not None:
+            found[container.name] = usage
+    return found
+
+
+class Sampler:
+    """Samples every `period` seconds in a thread until stopped; `samples` holds them, oldest first."""
+
+    def __init__(self, project: str, period: float, accepted: Callable[[], int]) -> None:
+        self.project, self.period, self.accepted = project, period, accepted
+        self.samples: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+
+    def start(self) -> "Sampler":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        client = docker.from_env()
+        try:
+            while True:
+                at = time.time()
+                try:
+                    sample = {
+                        "at": at,
+                        "accepted": self.accepted(),
+                        "redis": redis_info(client, self.project),
+                    }
+                    sample["containers"] = memory(client, self.project)
+                    self.samples.append(sample)
+                except (docker.errors.DockerException, RuntimeError, ValueError) as exc:
+                    self.errors.append(f"{time.strftime('%H:%M:%S')}: {exc}")
+                if self._stop.wait(max(0.0, at + self.period - time.time())):
+                    return
+        finally:
+            client.close()
