@@ -85,12 +85,16 @@ def start_supervisor(url: str, rclient: redis.Redis) -> Iterator[Callable[..., S
         proc = subprocess.Popen(command, env=env(url, QUEUE, pool=1, WORKER_CONSUMERS="2"), cwd=REPO)
         started.append((proc, []))
 
-        def registered() -> list[Worker] | None:
+        def listening() -> list[Worker] | None:
+            # Idle, not just registered: RQ writes `idle` in its loop, after it installs its signal
+            # handlers. A consumer signalled between its registration and that install dies of the
+            # signal's default action, its registration left behind for RQ's clean-up.
             consumers = set(children(proc.pid))
-            workers = [w for w in Worker.all(connection=rclient) if w.pid in consumers]
+            listed = Worker.all(connection=rclient)
+            workers = [w for w in listed if w.pid in consumers and w.get_state() == "idle"]
             return sorted(workers, key=lambda w: w.pid) if len(consumers) == len(workers) == 2 else None
 
-        workers = wait_for(registered, 30, "two consumers registered with RQ")
+        workers = wait_for(listening, 30, "two consumers listening on RQ's queue")
         started[-1] = (proc, descendants(proc.pid))
         return Supervisor(proc, workers)
 
