@@ -26,7 +26,7 @@ from shared.cgroup.usage import CpuMeter
 from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
 from worker import tasks
-from worker.queue import recovery
+from worker.queue import recovery, registration
 from worker.queue.readiness import ReadyFile
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,8 @@ def _report_forever(worker: Worker) -> None:
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")
             registered = pipe.execute()[-1]
+            if not registered and not recovery.blocked():
+                registered = registration.restore()
             # Not while it backs off from a Redis that refuses its writes (worker.queue.recovery).
             is_ready = bool(registered) and worker.pool_whole() and not recovery.blocked()
             ready.mark(is_ready, now)

@@ -26,6 +26,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from shared.redis_conn import RedisUnavailable
 from shared.settings import get_settings
+from worker.queue import registration
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,12 +112,15 @@ def keep_working(make_worker: Callable[[], SimpleWorker], **work: Any) -> None:
         _blocked.clear()
         started = time.monotonic()
         worker = make_worker()
+        registration.track(worker)
         try:
             worker.work(**work)
         except REFUSALS:
+            registration.track(None)
             persist("end the worker's registration", worker.register_death)
             raise
         finally:
+            registration.track(None)
             if time.monotonic() - started >= HEALTHY_RUN:
                 streak_start = time.monotonic()
         if stop_requested(worker):
