@@ -126,10 +126,10 @@ class LuaScript:
         arg_members = self.arg_group[1] if self.arg_group is not None else ()
         for each in arg_groups:
             _check("group arguments", each, arg_members)
-        counted = [len(arg_groups)] if self.arg_group is not None else []
+        grouped = [len(arg_groups), *(each[m] for each in arg_groups for m in arg_members)]
         return (
             [*(keys[name] for name in self.keys), *(each[m] for each in groups for m in key_members)],
-            [*(args[name] for name in self.args), *counted, *(each[m] for each in arg_groups for m in arg_members), *rest],
+            [*(args[name] for name in self.args), *(grouped if self.arg_group is not None else ()), *rest],
         )
 
     def eval(self, client: Any, keys: Mapping[str, str], args: Mapping[str, Any], **lists: Any) -> Any:
