@@ -19,7 +19,7 @@ unexpected name fails before anything is sent.
 
 `LuaScript` is a script's source and layout, on no client: sent whole with EVAL (`eval`, e.g. in a
 pipeline, where redis-py checks a registered script with an extra SCRIPT EXISTS on every execute), or
-by whatever runs it elsewhere (`positions`: redis-cli in a container). `NamedScript` is one registered
+by whatever runs it elsewhere (`eval_args`: redis-cli in a container). `NamedScript` is one registered
 on a client and sent by its SHA (EVALSHA).
 """
 
@@ -132,11 +132,16 @@ class LuaScript:
             [*(args[name] for name in self.args), *(grouped if self.arg_group is not None else ()), *rest],
         )
 
+    def eval_args(self, keys: Mapping[str, str], args: Mapping[str, Any], **lists: Any) -> list[Any]:
+        """What follows EVAL (the source, the number of keys, the keys, the arguments) for these keys and
+        arguments by name (`lists`: rest, groups, arg_groups, as `positions` takes them)."""
+        key_list, arg_list = self.positions(keys, args, **lists)
+        return [self.source, len(key_list), *key_list, *arg_list]
+
     def eval(self, client: Any, keys: Mapping[str, str], args: Mapping[str, Any], **lists: Any) -> Any:
         """Send the whole script with EVAL on `client` (a pipeline too), with these keys and arguments by
-        name (`lists`: rest, groups, arg_groups, as `positions` takes them)."""
-        key_list, arg_list = self.positions(keys, args, **lists)
-        return client.eval(self.source, len(key_list), *key_list, *arg_list)
+        name (`lists`: as `eval_args` takes them)."""
+        return client.eval(*self.eval_args(keys, args, **lists))
 
 
 class NamedScript(LuaScript):

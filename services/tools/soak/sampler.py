@@ -66,9 +66,9 @@ _FOOTPRINT = LuaScript(lua_file(__file__, "footprint.lua"), (), ("limit",))
 
 def footprint(client: docker.DockerClient, project: str, limit: int = 20_000) -> dict[str, dict[str, int]]:
     """Keys and bytes (MEMORY USAGE) per kind of key, over at most `limit` keys, biggest kind first."""
-    keys, args = _FOOTPRINT.positions({}, {"limit": str(limit)})
+    words = _FOOTPRINT.eval_args({}, {"limit": limit})
     code, output = _redis(client, project).exec_run(
-        ["bash", "-c", _REDIS_CLI, "redis-cli", "eval", _FOOTPRINT.source, str(len(keys)), *keys, *args]
+        ["bash", "-c", _REDIS_CLI, "redis-cli", "eval", *map(str, words)]
     )
     if code != 0:
         raise RuntimeError(f"redis-cli eval failed: {output.decode()[:200]}")
