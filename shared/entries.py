@@ -8,18 +8,12 @@ the entry. Job ids are 32 hex digits (uuid4().hex); RQ's own ids (uuid4 with das
 
 import uuid
 
+from shared.redis_script import lua_file
+
 JOB_ID_LENGTH = 32
 
-# `our_entry(id)`: the job id and chunk index ('' for a whole job) that an entry's id names; nil if the
-# id is not of that form.
-LUA = f"""
-local function our_entry(id)
-  local job, index = string.match(id, '^(%x+)%-(%d+)$')
-  if job == nil then job, index = string.match(id, '^(%x+)$'), '' end
-  if job == nil or #job ~= {JOB_ID_LENGTH} then return nil end
-  return job, index
-end
-"""
+# `our_entry(id)`: the job id and chunk index that an entry's id names (entries.lua).
+LUA = lua_file(__file__, "entries.lua", JOB_ID_LENGTH=JOB_ID_LENGTH)
 
 
 def new_job_id() -> str:

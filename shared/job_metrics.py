@@ -19,6 +19,7 @@ from typing import Any
 from redis import Redis
 
 from shared.job_status import ENDED
+from shared.redis_script import lua_file
 
 KEY = "cpuc:metrics:jobs"
 HISTOGRAMS = ("latency", "run")
@@ -28,33 +29,8 @@ HISTOGRAMS = ("latency", "run")
 BOUNDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0, 120.0, 300.0)
 INF = "+Inf"
 
-# Prepended to the scripts that end a job. `count_ended(record, metrics)` runs after the record got its
-# final status and `ended_at`, and reads everything else it needs from the record itself.
-LUA = (
-    "local BOUNDS = {"
-    + ", ".join(repr(b) for b in BOUNDS)
-    + "}\n"
-    + """
-local function observe(metrics, name, seconds)
-  local le = '+Inf'
-  for _, bound in ipairs(BOUNDS) do
-    if seconds <= bound then le = tostring(bound) break end
-  end
-  redis.call('HINCRBY', metrics, name .. '|le=' .. le, 1)
-  redis.call('HINCRBYFLOAT', metrics, name .. '|sum', seconds)
-end
-
-local function count_ended(record, metrics)
-  local f = redis.call('HMGET', record, 'status', 'mode', 'spec', 'created_at', 'started_at', 'ended_at')
-  local labels = f[2] .. '|' .. cjson.decode(f[3])['kernel']
-  redis.call('HINCRBY', metrics, f[1] .. '|' .. labels, 1)
-  if f[1] ~= 'finished' then return end
-  local ended = tonumber(f[6])
-  observe(metrics, 'latency|' .. labels, ended - tonumber(f[4]))
-  if f[5] then observe(metrics, 'run|' .. labels, ended - tonumber(f[5])) end
-end
-"""
-)
+# Prepended to the scripts that end a job: `count_ended(record, metrics)` (job_metrics.lua).
+LUA = lua_file(__file__, "job_metrics.lua", BOUNDS=BOUNDS)
 
 
 def count_accepted(pipeline: Any, mode: str, kernel: str) -> None:

@@ -46,10 +46,6 @@ def may(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
 
 
-def lua_table() -> str:
-    """TRANSITIONS as a Lua table literal: MAY[current][new] is true where the move is allowed."""
-    rows = (
-        f"{current} = {{{', '.join(f'{new} = true' for new in sorted(allowed))}}}"
-        for current, allowed in TRANSITIONS.items()
-    )
-    return "{" + ", ".join(rows) + "}"
+def may_table() -> dict[str, dict[str, bool]]:
+    """TRANSITIONS as the scripts' table MAY: MAY[current][new] is true where the move is allowed."""
+    return {current: dict.fromkeys(sorted(allowed), True) for current, allowed in TRANSITIONS.items()}

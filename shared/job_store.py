@@ -9,11 +9,11 @@ Every mode writes the same record:
   is refused, so a chunk that runs twice (a retry after a crash) is never counted twice.
 
 Every status change is one of shared.job_status's TRANSITIONS, checked inside the script that makes it.
-A job ends (finished, failed, canceled) in one place, the Lua function `end_job` below (the end script
-and the last chunk's merge both call it), which in the same atomic step counts it (shared.job_metrics),
-releases its share of the admission bound (services/api/admission.py) and publishes its id on
-ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up of its watchers
-(services/api/watch.py).
+A job ends (finished, failed, canceled) in one place, the Lua function `end_job` (job_store_prelude.lua:
+the end script and the last chunk's merge both call it), which in the same atomic step counts it
+(shared.job_metrics), releases its share of the admission bound (services/api/admission.py) and
+publishes its id on ENDED_CHANNEL, which the API's one subscription per process turns into the wake-up
+of its watchers (services/api/watch.py).
 
 A worker's end-of-job step (a chunk's merge, a local job's finish) also appends the execution to the
 EXECUTIONS stream, in the same atomic step, whether it took effect or not (a chunk merged already): the
@@ -39,7 +39,7 @@ from redis.asyncio import Redis as AsyncRedis
 
 from shared import job_metrics, job_status
 from shared.job_status import CANCELED, ENDED, FAILED, FINISHED
-from shared.redis_script import NamedScript
+from shared.redis_script import NamedScript, lua_file
 from shared.settings import get_settings
 from shared.tally import BINS, Tally
 
@@ -67,26 +67,9 @@ TRIM_BATCH = 4
 # The record's histogram fields, one per bin.
 HISTOGRAM = tuple(f"h{i}" for i in range(BINS))
 
-# `trim_ended(n, spare)`: delete the records of the n oldest ended jobs (fewer if ENDED_IDS holds fewer),
-# never `spare`'s; returns how many went. Prepended to the scripts that end a job, and to admission's
-# (services/api/admission.py), which trims before it refuses for memory.
-TRIM_LUA = f"""
-local function trim_ended(n, spare)
-  local trimmed = 0
-  for _ = 1, n do
-    local oldest = redis.call('LPOP', '{ENDED_IDS}')
-    if not oldest then break end
-    if oldest == spare then
-      redis.call('LPUSH', '{ENDED_IDS}', oldest)
-      break
-    end
-    local base = '{PREFIX}' .. oldest
-    redis.call('DEL', base, base .. ':hosts', base .. ':pids', base .. ':merged')
-    trimmed = trimmed + 1
-  end
-  return trimmed
-end
-"""
+# `trim_ended(n, spare)` (job_store_trim.lua): prepended to the scripts that end a job, and to
+# admission's (services/api/admission.py), which trims before it refuses for memory.
+TRIM_LUA = lua_file(__file__, "job_store_trim.lua", ENDED_IDS=ENDED_IDS, JOB_PREFIX=PREFIX)
 
 
 @dataclass(frozen=True)
@@ -110,165 +93,43 @@ class JobKeys:
 _PRELUDE = (
     job_metrics.LUA
     + TRIM_LUA
-    + f"""
-local MAY = {job_status.lua_table()}
-local function may(from, to)
-  local row = MAY[from]
-  return row ~= nil and row[to] == true
-end
-local function end_job(record, metrics, status, now, ttl, keep, trim_share)
-  redis.call('HSET', record, 'status', status, 'ended_at', now)
-  count_ended(record, metrics)
-  local ending = redis.call('HMGET', record, 'id', '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
-  if ending[2] then
-    redis.call('DECRBY', '{ADMITTED_ENTRIES}', ending[2])
-    redis.call('DECRBY', '{ADMITTED_UNITS}', ending[3])
-    redis.call('HDEL', record, '{ADMITTED_FIELDS[0]}', '{ADMITTED_FIELDS[1]}')
-  end
-  -- Ended: the record may expire (and be evicted) from now on, the merged set is dead.
-  redis.call('DEL', record .. ':merged')
-  for _, key in ipairs({{record, record .. ':hosts', record .. ':pids'}}) do
-    redis.call('EXPIRE', key, ttl)
-  end
-  redis.call('RPUSH', '{ENDED_IDS}', ending[1])
-  local over = redis.call('LLEN', '{ENDED_IDS}') - tonumber(keep)
-  local pressed = false
-  if tonumber(trim_share) < 1 then
-    local memory = redis.call('INFO', 'memory')
-    local maxmemory = tonumber(string.match(memory, 'maxmemory:(%d+)'))
-    local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
-    pressed = maxmemory > 0 and used > maxmemory * tonumber(trim_share)
-  end
-  if pressed then trim_ended({TRIM_BATCH}, ending[1])
-  elseif over > 0 then trim_ended(math.min(over, {TRIM_BATCH}), ending[1]) end
-  redis.call('PUBLISH', '{ENDED_CHANNEL}', ending[1])
-end
-local function executed(record, chunk, host, effect)
-  if host == '' then return end
-  local attempt = 1 + (tonumber(redis.call('HGET', record, 'retries')) or 0)
-  redis.call('XADD', '{EXECUTIONS}', 'MAXLEN', '~', {get_settings().executions_kept}, '*',
-    'job', string.sub(record, {len(PREFIX) + 1}), 'chunk', chunk, 'host', host, 'attempt', attempt,
-    'effect', effect)
-end
-"""
+    + lua_file(
+        __file__,
+        "job_store_prelude.lua",
+        MAY=job_status.may_table(),
+        ADMITTED_ENTRIES=ADMITTED_ENTRIES,
+        ADMITTED_UNITS=ADMITTED_UNITS,
+        ADMITTED_FIELDS=ADMITTED_FIELDS,
+        ENDED_IDS=ENDED_IDS,
+        TRIM_BATCH=TRIM_BATCH,
+        ENDED_CHANNEL=ENDED_CHANNEL,
+        EXECUTIONS=EXECUTIONS,
+        EXECUTIONS_KEPT=get_settings().executions_kept,
+        JOB_PREFIX=PREFIX,
+    )
 )
 
-# A job's helper keys, as suffixes of its record's key.
-_KEY_SUFFIXES = [(name, key.removeprefix(PREFIX)) for name, key in asdict(JobKeys.of("")).items()]
-
-# The two steps of a chunk's run, as Lua functions on named keys (K) and arguments (A). JobStore's own
-# scripts call them, and so do worker.queue.lean's take and finish scripts (LUA_STEPS), which fold them
-# into RQ's take and finish of the queue entry: a chunk then costs those two round trips in all.
-#
-# begin_job: record that a worker began (first start wins) and read the job's request, atomically, so
-# that a cancel between the check and the write is never overwritten by "started". Returns {1, spec}
-# when the job may run, {0, status} when it has ended, {-1} when its record is gone. A distributed
-# chunk runs in one process (shared.plan): its pool size is 1 whatever the worker's. A job already
-# begun on this host with the same pool size (its next chunks) writes nothing.
-#
-# merge_chunk: a chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3
-# if the record is gone; else the chunks done, and the last one ends the job. Zero counts are not sent
-# (a chunk fills few of the histogram's bins). Its keys get no expiry: work not ended is never evicted
-# (end_job gives them RESULT_TTL).
-_STEPS = f"""
-local function job_keys(id)
-  return {{{", ".join(f"{name} = '{PREFIX}' .. id .. '{suffix}'" for name, suffix in _KEY_SUFFIXES)},
-          metrics = '{job_metrics.KEY}'}}
-end
-local function begin_job(K, A)
-  local f = redis.call('HMGET', K.record, 'status', 'spec', 'mode', 'started_at', 'pool:' .. A.host)
-  if f[1] == false then return {{-1}} end
-  if not may(f[1], '{job_status.STARTED}') then return {{0, f[1]}} end
-  local pool = tonumber(A.pool_processes)
-  if f[3] == 'distributed' then pool = 1 end
-  if f[1] == '{job_status.STARTED}' and tonumber(f[5]) == pool then
-    return {{1, f[2]}}  -- begun already, on this host with this pool: nothing to write
-  end
-  if f[4] then
-    redis.call('HSET', K.record, 'pool:' .. A.host, pool, 'status', '{job_status.STARTED}')
-  else
-    redis.call('HSET', K.record, 'started_at', A.now, 'pool:' .. A.host, pool,
-               'status', '{job_status.STARTED}')
-  end
-  return {{1, f[2]}}
-end
-local function merge_chunk(K, A)
-  local f = redis.call('HMGET', K.record, 'status', 'chunks_total')
-  if f[1] == false then
-    executed(K.record, A.index, A.host, 0)
-    return -3
-  end
-  if not may(f[1], '{job_status.STARTED}') then
-    executed(K.record, A.index, A.host, 0)
-    if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
-    return -2
-  end
-  if redis.call('SADD', K.merged, A.index) == 0 then
-    executed(K.record, A.index, A.host, 0)
-    return -1
-  end
-  if A.count ~= '0' then redis.call('HINCRBY', K.record, 'count', A.count) end
-  for i = 0, {BINS - 1} do
-    local n = A['h' .. i]
-    if n ~= '0' then redis.call('HINCRBY', K.record, 'h' .. i, n) end
-  end
-  redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
-  redis.call('HINCRBY', K.hosts, A.host, 1)
-  if #A.pids > 0 then
-    local members = {{}}
-    for i, pid in ipairs(A.pids) do members[i] = A.host .. ':' .. pid end
-    redis.call('SADD', K.pids, unpack(members))
-  end
-  local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
-  if done >= tonumber(f[2]) then
-    end_job(K.record, K.metrics, '{FINISHED}', A.now, A.ttl, A.keep, A.trim_share)
-  end
-  executed(K.record, A.index, A.host, 1)
-  return done
-end
-"""
+# The two steps of a chunk's run, begin_job and merge_chunk (job_store_steps.lua), on named keys (K)
+# and arguments (A): JobStore's own scripts call them, and so do worker.queue.lean's take and finish
+# scripts, which fold them into RQ's take and finish of the queue entry.
+_STEPS = lua_file(
+    __file__,
+    "job_store_steps.lua",
+    JOB_PREFIX=PREFIX,
+    JOB_KEY_SUFFIXES={name: key.removeprefix(PREFIX) for name, key in asdict(JobKeys.of("")).items()},
+    METRICS_KEY=job_metrics.KEY,
+    STARTED=job_status.STARTED,
+    FINISHED=FINISHED,
+    BINS=BINS,
+)
 # What a worker's own scripts prepend to call begin_job and merge_chunk (worker.queue.lean).
 LUA_STEPS = _PRELUDE + _STEPS
-_MERGE_CHUNK = "return merge_chunk(K, A)"
-_BEGIN = "return begin_job(K, A)"
-
-# A run of the job failed and RQ will run it again (worker.queue.retries): note why; a whole (local) job
-# goes back to queued, with no progress, while a chunk's job keeps its status (its other chunks run on).
-_REQUEUED = f"""
-local status = redis.call('HGET', K.record, 'status')
-if status == false then return 0 end
-local to = status
-if A.whole_job == '1' then to = '{job_status.QUEUED}' end
-if not may(status, to) then return 0 end
-redis.call('HINCRBY', K.record, 'retries', 1)
-redis.call('HSET', K.record, 'last_error', A.error, 'status', to)
-if A.whole_job == '1' then redis.call('HSET', K.record, 'chunks_done', 0) end
-return 1
-"""
-
-# End the job with A.status, and A.fields (name, value, ...) set in the same step; a finished local job
-# also credits its chunks to the container that ran them (A.host '' credits none), so no reader sees
-# "finished" without "where". 1: ended; 0: it may not (it had ended); -1: no such job.
-_END = """
-local status = redis.call('HGET', K.record, 'status')
-if status == false then return -1 end
-if not may(status, A.status) then executed(K.record, 'all', A.host, 0) return 0 end
-if A.host ~= '' then redis.call('HINCRBY', K.hosts, A.host, A.chunks) end
-if #A.fields > 0 then redis.call('HSET', K.record, unpack(A.fields)) end
-end_job(K.record, K.metrics, A.status, A.now, A.ttl, A.keep, A.trim_share)
-executed(K.record, 'all', A.host, 1)
-return 1
-"""
-
-
-# A local job's processes, noted after its run: they take the record's expiry, none while it has none
-# (not ended yet), RESULT_TTL if the record is gone (ended and trimmed meanwhile).
-_PIDS = """
-redis.call('SADD', K.pids, unpack(A.pids))
-local ttl = redis.call('PTTL', K.record)
-if ttl > 0 then redis.call('PEXPIRE', K.pids, ttl)
-elseif ttl == -2 then redis.call('EXPIRE', K.pids, A.ttl) end
-"""
+_MERGE_CHUNK = lua_file(__file__, "job_store_merge.lua")
+_BEGIN = lua_file(__file__, "job_store_begin.lua")
+# A failed run that RQ will run again; a job's end; a local job's processes (see each file).
+_REQUEUED = lua_file(__file__, "job_store_requeued.lua", QUEUED=job_status.QUEUED)
+_END = lua_file(__file__, "job_store_end.lua")
+_PIDS = lua_file(__file__, "job_store_pids.lua")
 # The arguments of a script that may end a job, which it passes on to end_job.
 ENDING_ARGS = ("ttl", "keep", "trim_share")
 

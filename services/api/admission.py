@@ -16,52 +16,18 @@ from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
-from redis.commands.core import Script
 
 from shared.job_store import ADMITTED_ENTRIES, ADMITTED_FIELDS, ADMITTED_UNITS, TRIM_LUA
+from shared.redis_script import NamedScript, lua_file
 from shared.settings import get_settings
 
-# KEYS: the entries and units counters. ARGV: the two bounds, the share of Redis's maxmemory past which
-# nothing is admitted, the call's entries and units, the number of jobs J, then J x (record key, entries,
-# units), then each command as its length and its words. Returns {1} when admitted (and written);
-# {0, entries, units} (the counters) when a bound refuses, {-1, used, maxmemory} when memory does.
-# Over the memory share, it first trims the oldest ended records (at most ADMIT_TRIM_BATCH a call): ended
-# records must never hold the API at 429 (shared/job_store.py trims them below the share as jobs end,
-# but with no job ending, as when admission refuses, only this trims them).
+# Ended records trimmed at most per call, when Redis is over the memory share (admission.lua).
 ADMIT_TRIM_BATCH = 64
-_ADMIT = (
-    TRIM_LUA
-    + f"""
-local queued_entries = tonumber(redis.call('GET', KEYS[1]) or '0')
-local queued_units = tonumber(redis.call('GET', KEYS[2]) or '0')
-local entries, units = tonumber(ARGV[4]), tonumber(ARGV[5])
-if queued_entries + entries > tonumber(ARGV[1]) or queued_units + units > tonumber(ARGV[2]) then
-  return {{0, queued_entries, queued_units}}
-end
-local function memory()
-  local info = redis.call('INFO', 'memory')
-  return tonumber(string.match(info, 'used_memory:(%d+)')), tonumber(string.match(info, 'maxmemory:(%d+)'))
-end
-local used, maxmemory = memory()
-if maxmemory > 0 and used > maxmemory * tonumber(ARGV[3]) then
-  if trim_ended({ADMIT_TRIM_BATCH}, '') > 0 then used, maxmemory = memory() end
-  if used > maxmemory * tonumber(ARGV[3]) then return {{-1, used, maxmemory}} end
-end
-local shares_end = 6 + 3 * tonumber(ARGV[6])
-local i = shares_end + 1
-while i <= #ARGV do
-  local words = tonumber(ARGV[i])
-  redis.call(unpack(ARGV, i + 1, i + words))
-  i = i + words + 1
-end
-for j = 7, shares_end, 3 do
-  redis.call('HSET', ARGV[j], '{ADMITTED_FIELDS[0]}', ARGV[j + 1], '{ADMITTED_FIELDS[1]}', ARGV[j + 2])
-end
-redis.call('INCRBY', KEYS[1], entries)
-redis.call('INCRBY', KEYS[2], units)
-return {{1}}
-"""
+# The check and the writes, in one step (admission.lua), after job_store's trim_ended.
+_ADMIT = TRIM_LUA + lua_file(
+    __file__, "admission.lua", ADMIT_TRIM_BATCH=ADMIT_TRIM_BATCH, ADMITTED_FIELDS=ADMITTED_FIELDS
 )
+_ADMIT_ARGS = ("max_entries", "max_units", "memory_share", "entries", "units")
 
 
 @dataclass(frozen=True)
@@ -107,22 +73,24 @@ def execute(redis: Redis, shares: list[Share], stage: Callable[[Pipeline], None]
     waiting, waiting_units = queued(redis)
     if waiting + entries > settings.max_queued_entries or waiting_units + units > settings.max_queued_units:
         raise _over_bounds(waiting, waiting_units, entries, units)
-    args: list[Any] = [
-        settings.max_queued_entries,
-        settings.max_queued_units,
-        settings.max_redis_memory_share,
-        entries,
-        units,
-        len(shares),
-    ]
-    for share in shares:
-        args += [share.record, share.entries, share.units]
+    commands: list[Any] = []
     with redis.pipeline() as pipe:  # never executed: only its staged commands are taken
         stage(pipe)
         # redis-py's staged commands: (words, options); the options only shape the replies, unused here.
         for words, _options in pipe.command_stack:
-            args += [len(words), *words]
-    reply = _admit_script(redis)(keys=[ADMITTED_ENTRIES, ADMITTED_UNITS], args=args)
+            commands += [len(words), *words]
+    reply = _admit_script(redis)(
+        keys={"entries": ADMITTED_ENTRIES, "units": ADMITTED_UNITS},
+        args={
+            "max_entries": settings.max_queued_entries,
+            "max_units": settings.max_queued_units,
+            "memory_share": settings.max_redis_memory_share,
+            "entries": entries,
+            "units": units,
+        },
+        arg_groups=[{"record": s.record, "entries": s.entries, "units": s.units} for s in shares],
+        rest=commands,
+    )
     if reply[0] == 0:
         raise _over_bounds(int(reply[1]), int(reply[2]), entries, units)
     if reply[0] == -1:
@@ -135,9 +103,16 @@ def execute(redis: Redis, shares: list[Share], stage: Callable[[Pipeline], None]
 
 
 @lru_cache(maxsize=8)
-def _admit_script(redis: Redis) -> Script:
+def _admit_script(redis: Redis) -> NamedScript:
     """The admission script on this client, built (and hashed) once, not per request."""
-    return redis.register_script(_ADMIT)
+    return NamedScript(
+        redis,
+        _ADMIT,
+        ("entries", "units"),
+        _ADMIT_ARGS,
+        rest="commands",
+        arg_group=("shares", ("record", "entries", "units")),
+    )
 
 
 def _over_bounds(waiting: int, waiting_units: int, entries: int, units: int) -> QueueFull:

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from services.api.admission import QueueFull, queued
 from shared.datasets import DatasetKeys, DatasetMeta, read_meta
 from shared.jobs import BytesJob, Job
-from shared.redis_script import NamedScript
+from shared.redis_script import NamedScript, lua_file
 from shared.settings import get_settings
 
 # Bytes the API gathers before an append: one round trip per MiB, and at most this much held.
@@ -34,18 +34,8 @@ UPLOAD_BLOCK = 1 << 20
 # behind goes by itself.
 STAGING_TTL = 600
 
-# {size} after the append, or {-1, used, maxmemory} when Redis is too full for it (nothing appended).
-_APPEND = """
-local memory = redis.call('INFO', 'memory')
-local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
-local maxmemory = tonumber(string.match(memory, 'maxmemory:(%d+)'))
-if maxmemory > 0 and used + string.len(A.block) > maxmemory * tonumber(A.share) then
-  return {-1, used, maxmemory}
-end
-local size = redis.call('APPEND', K.upload, A.block)
-redis.call('EXPIRE', K.upload, A.ttl)
-return {size}
-"""
+# An upload's next block, unless Redis is too full for it (datasets_append.lua).
+_APPEND = lua_file(__file__, "datasets_append.lua")
 
 
 class DatasetTooLarge(Exception):

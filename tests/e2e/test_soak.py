@@ -13,6 +13,7 @@ import docker
 import pytest
 
 from shared.job_store import ENDED_IDS
+from shared.redis_script import LuaScript, lua_file
 from shared.settings import Settings
 from tests.e2e.conftest import REPO, Stack, running_stack
 from tests.e2e.test_security import redis_cli
@@ -22,17 +23,10 @@ pytestmark = pytest.mark.e2e
 
 MAXMEMORY_MB = 16
 SOAK_SECONDS = 60
-# Finished records, as ended jobs leave them (an expiry, their id in the ended list): ARGV[2] of them,
-# numbered from ARGV[1]. Written until Redis holds FILL_SHARE of its maxmemory (read between scripts: a
-# script's own garbage counts while it runs): above the trim share, where the old stack refused every write.
-_FILL = f"""
-for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do
-  local id = 'old' .. i
-  redis.call('HSET', 'cpuc:job:' .. id, 'id', id, 'status', 'finished', 'spec', string.rep('x', 400))
-  redis.call('EXPIRE', 'cpuc:job:' .. id, 86400)
-  redis.call('RPUSH', '{ENDED_IDS}', id)
-end
-"""
+# Finished records, as ended jobs leave them (soak_fill.lua). Written until Redis holds FILL_SHARE of
+# its maxmemory (read between scripts: a script's own garbage counts while it runs): above the trim
+# share, where the old stack refused every write.
+_FILL = LuaScript(lua_file(__file__, "soak_fill.lua", ENDED_IDS=ENDED_IDS), (), ("first", "count"))
 BATCH = 2000
 FILL_SHARE = 0.85
 
@@ -58,7 +52,8 @@ def test_a_soak_on_a_full_redis_bricks_nothing_and_every_202_ends_exact(
         maxmemory = MAXMEMORY_MB * 1024 * 1024
         filled = 0
         while _used_memory(stack) < maxmemory * FILL_SHARE:
-            code, output = redis_cli(stack, "eval", _FILL, "0", str(filled + 1), str(BATCH))
+            words = _FILL.eval_args({}, {"first": str(filled + 1), "count": str(BATCH)})
+            code, output = redis_cli(stack, "eval", *map(str, words))
             assert code == 0, output
             filled += BATCH
         result = subprocess.run(

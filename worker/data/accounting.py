@@ -10,15 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 from shared.job_store import JobKeys
-from shared.redis_script import NamedScript
+from shared.redis_script import NamedScript, lua_file
 
-# Added only while the record exists: never a record of two fields for an expired job.
-_ADD = """
-if redis.call('EXISTS', K.record) == 0 then return 0 end
-redis.call('HINCRBY', K.record, 'bytes_read', A.read)
-redis.call('HINCRBY', K.record, 'bytes_pickled', A.pickled)
-return 1
-"""
+# Added only while the record exists (accounting.lua).
+_ADD = lua_file(__file__, "accounting.lua")
 
 
 @lru_cache(maxsize=8)

@@ -23,6 +23,7 @@ from rq import Worker as RQWorker
 from shared.cgroup.quota import quota_cpus
 from shared.cgroup.throttling import container_throttling
 from shared.cgroup.usage import CpuMeter
+from shared.redis_script import LuaScript, lua_file
 from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
 from worker import tasks
@@ -37,16 +38,14 @@ log = logging.getLogger(__name__)
 ALIVE_PREFIX = "cpuc:alive:"
 # Which process of a host appends to its CPU series: the lease holder, replaced LIVENESS_TTL after it stops.
 SERIES_WRITER_PREFIX = "cpuc:series-writer:"
-_APPEND = """
--- KEYS: the host's series writer lease, its series; ARGV: worker name, lease TTL, point, length, series TTL
-local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return 1
-"""
+# The host's CPU series, appended by the lease holder only (heartbeat.lua). Sent whole with EVAL, not
+# as a registered script: in a pipeline redis-py checks a registered script with an extra round trip
+# (SCRIPT EXISTS) on every execute; Redis caches the body's compiled form.
+_APPEND = LuaScript(
+    lua_file(__file__, "heartbeat.lua"),
+    ("lease", "series"),
+    ("worker_name", "lease_ttl", "point", "length", "series_ttl"),
+)
 
 
 def alive_key(worker_name: str) -> str:
@@ -128,10 +127,17 @@ def _report_forever(worker: Worker) -> None:
             pipe.set(alive_key(worker_name), host, ex=ttl)
             if cpu_percent is not None:
                 point = json.dumps([round(now, 3), round(cpu_percent, 2)])
-                # EVAL, not a registered Script: in a pipeline redis-py checks a Script with an extra
-                # round trip (SCRIPT EXISTS) on every execute; Redis caches the body's compiled form.
-                keys = [SERIES_WRITER_PREFIX + host, series_key(host)]
-                pipe.eval(_APPEND, 2, *keys, worker_name, ttl, point, settings.cpu_series_length, 3600)
+                _APPEND.eval(
+                    pipe,
+                    keys={"lease": SERIES_WRITER_PREFIX + host, "series": series_key(host)},
+                    args={
+                        "worker_name": worker_name,
+                        "lease_ttl": ttl,
+                        "point": point,
+                        "length": settings.cpu_series_length,
+                        "series_ttl": 3600,
+                    },
+                )
             # RQ's record of this worker, as `register_birth` wrote it (a heartbeat alone recreates
             # the hash without `birth`).
             pipe.hexists(rq_key, "birth")

@@ -25,6 +25,7 @@ from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 
 from shared.job_store import JobStore
+from shared.redis_script import LuaScript, lua_file
 from shared.settings import get_settings
 from worker.queue.heartbeat import alive_key
 
@@ -34,13 +35,9 @@ log = logging.getLogger(__name__)
 # Seconds a sweep may hold the registry-cleaning lock (a reaper killed mid-sweep frees it this late).
 LOCK_SECONDS = 10
 STUCK_PREFIX = "cpuc:intermediate-seen:"
-_MOVE_BACK = """
-if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
-  redis.call('LPUSH', KEYS[2], ARGV[1])
-  return 1
-end
-return 0
-"""
+# A stuck id back to the front of its queue, if still stuck (reaper.lua); EVAL, as a rare one-off.
+_MOVE_BACK = LuaScript(lua_file(__file__, "reaper.lua"), ("intermediate", "queue"), ("id",))
+
 # A score no live execution has (live ones expire in the future): marks the executions to clean now.
 _REAPED = 0
 
@@ -118,7 +115,10 @@ def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:
             continue
         redis.delete(seen_key)
         # Atomic: the id moves only if it is still in the intermediate list (not started meanwhile).
-        if redis.eval(_MOVE_BACK, 2, intermediate.key, queue.key, job_id):
+        moved = _MOVE_BACK.eval(
+            redis, keys={"intermediate": intermediate.key, "queue": queue.key}, args={"id": job_id}
+        )
+        if moved:
             rescued.append(job_id)
     if rescued:
         log.warning("requeued jobs stuck between dequeue and start: %s", rescued)

@@ -9,7 +9,7 @@ give plain nested lists, decoded the same way here.
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from docker.models.containers import Container
 
 from services.tools import stack
 from shared.job_store import ADMITTED_ENTRIES, EXECUTIONS, HISTOGRAM, PREFIX
+from shared.redis_script import LuaScript, lua_file
 
 BATCH = 200  # record keys per script
 PAGE = 5000  # stream entries per read
@@ -34,32 +35,24 @@ class Source(Protocol):
 
 _FIELDS = ("id", "created_at", "status", "spec", "mode", "count", "error", *HISTOGRAM)
 
-# The fields above of each record in KEYS created at or after ARGV[1] (Unix seconds), in that order.
-_RECORDS = f"""
-local since = tonumber(ARGV[1])
-local out = {{}}
-for _, key in ipairs(KEYS) do
-  local row = redis.call('HMGET', key, {", ".join(f"'{name}'" for name in _FIELDS)})
-  if row[2] and tonumber(row[2]) >= since then table.insert(out, row) end
-end
-return out
-"""
+# The fields above of each record given, if created since a moment (stored_records.lua).
+_RECORDS = LuaScript(
+    lua_file(__file__, "stored_records.lua", FIELDS=_FIELDS), (), ("since",), group=("records", ("record",))
+)
+# How many entries the executions stream was ever given (stored_added.lua).
+_ADDED = LuaScript(lua_file(__file__, "stored_added.lua", EXECUTIONS=EXECUTIONS), (), ())
+# A page of the executions stream (stored_page.lua).
+_EXECUTIONS_PAGE = LuaScript(
+    lua_file(__file__, "stored_page.lua", EXECUTIONS=EXECUTIONS), (), ("start", "count")
+)
+# The queue entries accepted and not yet ended (stored_admitted.lua).
+_ADMITTED = LuaScript(lua_file(__file__, "stored_admitted.lua", ADMITTED_ENTRIES=ADMITTED_ENTRIES), (), ())
 
-# How many entries the executions stream was ever given (XINFO's entries-added; 0 if it does not exist):
-# taken at a run's start and end, the difference is what the run added, whether trimmed since or not.
-_ADDED = f"""
-local added = 0
-if redis.call('EXISTS', '{EXECUTIONS}') == 1 then
-  local info = redis.call('XINFO', 'STREAM', '{EXECUTIONS}')
-  for i = 1, #info, 2 do
-    if info[i] == 'entries-added' then added = info[i + 1] end
-  end
-end
-return added
-"""
 
-# A page of ARGV[2] entries of the executions stream from ARGV[1] (a stream id; "(" + id: after it).
-_EXECUTIONS_PAGE = f"return redis.call('XRANGE', '{EXECUTIONS}', ARGV[1], '+', 'COUNT', ARGV[2])"
+def _run(source: Source, script: LuaScript, args: Mapping[str, str] | None = None, **lists: Any) -> Any:
+    """The script's reply from `source`, with these arguments by name (`lists`: LuaScript.positions's)."""
+    keys, argv = script.positions({}, args or {}, **lists)
+    return source.eval(script.source, keys, argv)
 
 
 @dataclass(frozen=True)
@@ -104,12 +97,12 @@ class Stored:
 
 def mark(source: Source) -> Mark:
     """Taken before a run starts: what `read` compares the end with."""
-    return Mark(time.time(), int(source.eval(_ADDED, [], [])))
+    return Mark(time.time(), int(_run(source, _ADDED)))
 
 
 def admitted(source: Source) -> int:
     """Queue entries accepted and not yet ended (services/api/admission.py): 0 once drained."""
-    return int(source.eval(f"return redis.call('GET', '{ADMITTED_ENTRIES}') or 0", [], []))
+    return int(_run(source, _ADMITTED))
 
 
 def read(source: Source, start: Mark, batch: int = BATCH, page_size: int = PAGE) -> Stored:
@@ -118,12 +111,17 @@ def read(source: Source, start: Mark, batch: int = BATCH, page_size: int = PAGE)
     rows = [
         row
         for i in range(0, len(keys), batch)
-        for row in source.eval(_RECORDS, keys[i : i + batch], [repr(start.since)])
+        for row in _run(
+            source,
+            _RECORDS,
+            {"since": repr(start.since)},
+            groups=[{"record": key} for key in keys[i : i + batch]],
+        )
     ]
-    added = int(source.eval(_ADDED, [], []))
+    added = int(_run(source, _ADDED))
     entries: list[Any] = []
     cursor = str(int(start.since * 1000))
-    while page := source.eval(_EXECUTIONS_PAGE, [], [cursor, str(page_size)]):
+    while page := _run(source, _EXECUTIONS_PAGE, {"start": cursor, "count": str(page_size)}):
         entries += page
         cursor = "(" + page[-1][0]
         if len(page) < page_size:

@@ -10,6 +10,7 @@ from typing import Any
 import docker
 
 from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL
+from shared.redis_script import LuaScript, lua_file
 
 # redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
 _REDIS_CLI = 'REDISCLI_AUTH=$(</secrets/redis-password) && export REDISCLI_AUTH && exec redis-cli "$@"'
@@ -59,33 +60,15 @@ def redis_info(client: docker.DockerClient, project: str) -> dict[str, int]:
     return found
 
 
-# MEMORY USAGE summed by key kind (a job id, 32 hex digits, and a chunk's suffix read as <id>), over the
-# first ARGV[1] keys SCAN gives: what each kind of record costs, measured on the stack's own Redis.
-_FOOTPRINT = """
-local hex = string.rep('%x', 32)
-local cursor, seen, kinds = '0', 0, {}
-repeat
-  local reply = redis.call('SCAN', cursor, 'COUNT', 500)
-  cursor = reply[1]
-  for _, key in ipairs(reply[2]) do
-    local kind = string.gsub(string.gsub(key, hex, '<id>'), '<id>%-%d+', '<id>')
-    local row = kinds[kind] or {0, 0}
-    row[1] = row[1] + 1
-    row[2] = row[2] + (redis.call('MEMORY', 'USAGE', key) or 0)
-    kinds[kind] = row
-    seen = seen + 1
-  end
-until cursor == '0' or seen >= tonumber(ARGV[1])
-local out = {}
-for kind, row in pairs(kinds) do table.insert(out, kind .. ' ' .. row[1] .. ' ' .. row[2]) end
-return out
-"""
+# MEMORY USAGE summed by key kind, over the first keys SCAN gives (footprint.lua).
+_FOOTPRINT = LuaScript(lua_file(__file__, "footprint.lua"), (), ("limit",))
 
 
 def footprint(client: docker.DockerClient, project: str, limit: int = 20_000) -> dict[str, dict[str, int]]:
     """Keys and bytes (MEMORY USAGE) per kind of key, over at most `limit` keys, biggest kind first."""
+    words = _FOOTPRINT.eval_args({}, {"limit": limit})
     code, output = _redis(client, project).exec_run(
-        ["bash", "-c", _REDIS_CLI, "redis-cli", "eval", _FOOTPRINT, "0", str(limit)]
+        ["bash", "-c", _REDIS_CLI, "redis-cli", "eval", *map(str, words)]
     )
     if code != 0:
         raise RuntimeError(f"redis-cli eval failed: {output.decode()[:200]}")
