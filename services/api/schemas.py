@@ -120,6 +120,9 @@ class WorkerView(BaseModel):
     cpu_periods: int | None = None  # CFS periods (100 ms) in which the container wanted CPU
     cpu_throttled_periods: int | None = None  # of them, those it ran out of quota in
     cpu_throttled_seconds: float | None = None  # how long its processes were held back, in total
+    # Bytes into and out of the container's network (its interfaces, loopback aside) since it started.
+    net_rx_bytes: int | None = None
+    net_tx_bytes: int | None = None
     jobs_done: int  # summed over the container's worker processes, since each started
     chunks_done: int
     updated_at: float  # the newest report's time
