@@ -6,13 +6,13 @@ import psutil
 
 from shared.net.counters import LOOPBACK, NetBytes, namespace_bytes, parse_net_dev
 
-# As the kernel writes it: long counters run into the interface's name (`br-…:225996`).
+# As the kernel writes it (its column padding shortened): long counters run into the interface's name.
 NET_DEV = """\
-Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-    lo: 4461951711 7686861    0    0    0     0          0         0 4461951711 7686861    0    0    0     0       0          0
-  eth0: 1626944174   63618    0    0    0     0          0         0  4795624   45482    0    0    0     0       0          0
-br-9c569c7acaf6:225996     246    0    0    0     0          0         0    56281     293    0    2    0     0       0          0
+Inter-| Receive | Transmit
+ face |bytes packets errs drop fifo frame compressed multicast|bytes packets errs drop fifo colls carrier
+   lo: 4461951711 7686861 0 0 0 0 0 0 4461951711 7686861 0 0 0 0 0 0
+  eth0: 1626944174 63618 0 0 0 0 0 0 4795624 45482 0 0 0 0 0 0
+br-9c569c7acaf6:225996 246 0 0 0 0 0 0 56281 293 0 2 0 0 0 0
 """
 
 
