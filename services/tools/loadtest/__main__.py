@@ -15,8 +15,8 @@ from rich.table import Table
 
 from services.tools import preflight
 from services.tools.loadtest.accounting import LABELS, LINES
-from services.tools.loadtest.traffic_table import traffic_table
 from services.tools.loadtest.session import Target, run_load_test
+from services.tools.loadtest.traffic_table import traffic_table
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.stats import PIPED_WIDTH
 from services.tools.stack import default_project, default_url

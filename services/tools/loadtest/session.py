@@ -14,8 +14,8 @@ from services.tools.loadtest.accounting import Ledger
 from services.tools.loadtest.report import summarise
 from services.tools.loadtest.runner import JobOutcome, run_all
 from services.tools.loadtest.self_reports import SelfReportWatcher
-from services.tools.loadtest.traffic import TrafficLedger
 from services.tools.loadtest.stack_info import measure_baseline, topology
+from services.tools.loadtest.traffic import TrafficLedger
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.docker_cpu import CpuSampler
 

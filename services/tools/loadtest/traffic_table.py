@@ -41,5 +41,7 @@ def traffic_table(traffic: dict[str, Any], project: str = "") -> Table:
         human_bytes(redis and redis["out_bytes"]),
     )
     jobs = traffic["jobs"]
-    table.add_row("jobs", "read / pickled", human_bytes(jobs["bytes_read"]), human_bytes(jobs["bytes_pickled"]))
+    table.add_row(
+        "jobs", "read / pickled", human_bytes(jobs["bytes_read"]), human_bytes(jobs["bytes_pickled"])
+    )
     return table
