@@ -155,6 +155,16 @@ class LatencyView(BaseModel):
     p99: float | None
 
 
+class BytesView(BaseModel):
+    """Bytes moved, cumulative: Redis's own network counters since it started (INFO stats), and the
+    bytes the workers read out of Redis for jobs and pickled to pool processes since Redis's data began."""
+
+    redis_in: int
+    redis_out: int
+    jobs_read: int
+    jobs_pickled: int
+
+
 class DashboardView(BaseModel):
     now: float
     window_seconds: float  # throughput and latency cover jobs that ended in this window
@@ -166,6 +176,7 @@ class DashboardView(BaseModel):
     latency: LatencyView
     statuses: dict[str, int]  # status -> jobs, over the jobs the recent index holds
     recent: list[JobView]  # newest first
+    bytes: BytesView | None = None
 
 
 class DatasetView(BaseModel):
