@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
+import docker.errors
 from docker.models.containers import Container
 
 from services.tools.stack import containers, service_of
@@ -38,7 +39,10 @@ def redis_bytes(redis: Container | None) -> NetBytes | None:
     """What the stack's Redis says it received and sent since it started; None if it cannot be asked."""
     if redis is None:
         return None
-    code, output = redis.exec_run(["sh", "-c", _INFO])
+    try:
+        code, output = redis.exec_run(["sh", "-c", _INFO])
+    except docker.errors.APIError:
+        return None  # not running (stopped or restarting): the run's Redis figures are unknown
     return parse_info_bytes(output.decode(errors="replace")) if code == 0 else None
 
 
