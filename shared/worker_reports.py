@@ -21,6 +21,9 @@ _CONTAINER_FIELDS = (
     "cpu_periods",
     "cpu_throttled_periods",
     "cpu_throttled_seconds",
+    # The network bytes in and out of the container (shared/net/counters.py), cumulative.
+    "net_rx_bytes",
+    "net_tx_bytes",
     "updated_at",
 )
 # Per-process figures: summed over the container's live processes.

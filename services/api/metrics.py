@@ -3,8 +3,9 @@
 Nothing is counted in this process: the API accepts jobs but workers in other containers end them, and
 each worker container reports on itself. So every scrape reads what is in Redis at that moment: the job
 counters and histograms (shared.job_metrics), RQ's queue lengths, and the workers' self-reports
-(shared.worker_reports). Four small reads (an HGETALL, a SMEMBERS and two counts per queue, one SCAN and
-one MGET for the reports), no writes (RQ's registries are counted without their cleanup), and nothing
+(shared.worker_reports), the bytes jobs moved (shared.bytes_moved) and Redis's own network counters
+(INFO stats). Small reads (an HGETALL, a SMEMBERS and two counts per queue, one SCAN and one MGET for
+the reports, an HMGET and an INFO), no writes (RQ's registries are counted without their cleanup), and nothing
 runs between scrapes.
 """
 
@@ -16,7 +17,7 @@ from prometheus_client.registry import Collector
 from redis import Redis
 from rq import Queue
 
-from shared import job_metrics
+from shared import bytes_moved, job_metrics
 from shared.worker_reports import read_reports
 
 NAMESPACE = "cpu_contrast"
@@ -34,6 +35,8 @@ WORKER_FIELDS = (
     ("cpu_periods", "worker_cpu_periods", "counter", "CFS periods the container ran in (cgroup)."),
     ("cpu_throttled_periods", "worker_cpu_throttled_periods", "counter", "CFS periods throttled."),
     ("cpu_throttled_seconds", "worker_cpu_throttled_seconds", "counter", "Time spent throttled."),
+    ("net_rx_bytes", "worker_network_receive_bytes", "counter", "Bytes into the container's network."),
+    ("net_tx_bytes", "worker_network_transmit_bytes", "counter", "Bytes out of the container's network."),
     ("jobs_done", "worker_jobs_done", "counter", "Local jobs its consumers ran, since each started."),
     ("chunks_done", "worker_chunks_done", "counter", "Chunks its consumers ran, since each started."),
     ("ready", "worker_ready", "gauge", "1 when every consumer is registered with RQ and its pool whole."),
@@ -51,6 +54,30 @@ class RedisCollector(Collector):
         yield from self._jobs()
         yield from self._queues()
         yield from self._workers()
+        yield from self._bytes()
+
+    def _bytes(self) -> Iterator[Metric]:
+        moved = bytes_moved.totals(self.redis)
+        yield CounterMetricFamily(
+            f"{NAMESPACE}_job_bytes_read",
+            "Bytes workers read out of Redis for jobs (datasets).",
+            moved["read"],
+        )
+        yield CounterMetricFamily(
+            f"{NAMESPACE}_job_bytes_pickled",
+            "Bytes workers pickled to their pool processes.",
+            moved["pickled"],
+        )
+        # Redis's own count of what crossed its network (INFO stats), every client's.
+        stats = self.redis.info("stats")
+        family = CounterMetricFamily(
+            f"{NAMESPACE}_redis_network_bytes",
+            "Bytes into (in) and out of (out) Redis.",
+            labels=("direction",),
+        )
+        family.add_metric(("in",), stats["total_net_input_bytes"])
+        family.add_metric(("out",), stats["total_net_output_bytes"])
+        yield family
 
     def _jobs(self) -> Iterator[Metric]:
         found = job_metrics.read(self.redis)

@@ -120,6 +120,9 @@ class WorkerView(BaseModel):
     cpu_periods: int | None = None  # CFS periods (100 ms) in which the container wanted CPU
     cpu_throttled_periods: int | None = None  # of them, those it ran out of quota in
     cpu_throttled_seconds: float | None = None  # how long its processes were held back, in total
+    # Bytes into and out of the container's network (its interfaces, loopback aside) since it started.
+    net_rx_bytes: int | None = None
+    net_tx_bytes: int | None = None
     jobs_done: int  # summed over the container's worker processes, since each started
     chunks_done: int
     updated_at: float  # the newest report's time
@@ -152,6 +155,16 @@ class LatencyView(BaseModel):
     p99: float | None
 
 
+class BytesView(BaseModel):
+    """Bytes moved, cumulative: Redis's own network counters since it started (INFO stats), and the
+    bytes the workers read out of Redis for jobs and pickled to pool processes since Redis's data began."""
+
+    redis_in: int
+    redis_out: int
+    jobs_read: int
+    jobs_pickled: int
+
+
 class DashboardView(BaseModel):
     now: float
     window_seconds: float  # throughput and latency cover jobs that ended in this window
@@ -163,6 +176,7 @@ class DashboardView(BaseModel):
     latency: LatencyView
     statuses: dict[str, int]  # status -> jobs, over the jobs the recent index holds
     recent: list[JobView]  # newest first
+    bytes: BytesView | None = None
 
 
 class DatasetView(BaseModel):

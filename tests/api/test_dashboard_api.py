@@ -1,12 +1,14 @@
 """The dashboard's page and figures against real workers: recent jobs, CPU series, queue depth, latency."""
 
 import os
+import random
 import socket
 import time
 
 import httpx
 import pytest
 
+from shared.kernels.dataset import BLOCK
 from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
 from tests.helpers import submit, wait_for, wait_for_job
 from tests.reference import PRIMES_BELOW_1E6
@@ -110,3 +112,19 @@ def test_the_page_and_its_files_are_served(api: httpx.Client) -> None:
         assert api.get(f"/static/{name}").status_code == 200
     # Nothing from elsewhere: the page works offline.
     assert "http" not in page.text.replace("http-equiv", "")
+
+
+def test_bytes_moved_by_a_dataset_job(api: httpx.Client) -> None:
+    """Cumulative: the job's bytes read and pickled are added; Redis sent at least the bytes it read."""
+    data = random.Random(11).randbytes(32 * BLOCK + 5)
+    before = api.get("/dashboard").raise_for_status().json()["bytes"]
+    upload = api.post("/datasets", content=data, headers={"Content-Type": "application/octet-stream"})
+    assert upload.status_code == 201, upload.text
+    body = {"kernel": "bytes", "params": {"dataset": upload.json()["id"], "work": 0}, "mode": "distributed"}
+    view = wait_for_job(api, submit(api, body))
+    after = api.get("/dashboard").raise_for_status().json()["bytes"]
+    assert view["status"] == "finished" and view["bytes_read"] == len(data)
+    assert after["jobs_read"] - before["jobs_read"] == len(data)
+    assert after["jobs_pickled"] - before["jobs_pickled"] == view["bytes_pickled"] == 0
+    assert after["redis_in"] - before["redis_in"] >= len(data)
+    assert after["redis_out"] - before["redis_out"] >= len(data)

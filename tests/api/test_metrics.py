@@ -4,6 +4,7 @@ Real redis-server, real RQ workers and the API on loopback (tests/conftest.py).
 """
 
 import json
+import random
 import time
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from prometheus_client.samples import Sample
 from rq import Queue
 
 from services.api.metrics import registry
+from shared.kernels.dataset import BLOCK
 from shared.worker_reports import report_key
 from tests.helpers import client_address, monitored, submit, wait_for, wait_for_job
 
@@ -94,7 +96,34 @@ def test_each_worker_container_as_get_workers_shows_it(api: httpx.Client) -> Non
             ), field
         cpu = value(found, "cpu_contrast_worker_cpu_seconds_total", **labels)
         assert before["cpu_seconds"] <= cpu <= after["cpu_seconds"]
+        # The container's network counters (its namespace's net/dev), as cumulative as its CPU seconds.
+        for field, name in (("net_rx_bytes", "receive"), ("net_tx_bytes", "transmit")):
+            sent = value(found, f"cpu_contrast_worker_network_{name}_bytes_total", **labels)
+            assert before[field] is not None and before[field] <= sent <= after[field], field
         assert value(found, "cpu_contrast_worker_ready", **labels) == float(before["ready"])
+
+
+def test_bytes_jobs_moved_and_redis_network_bytes(api: httpx.Client, workers: list) -> None:
+    """A dataset's jobs: the bytes read and pickled are each job record's, summed; Redis sent at least
+    every byte the workers read (and received at least the upload)."""
+    before = scrape(api)
+    data = random.Random(7).randbytes(64 * BLOCK + 99)
+    response = api.post("/datasets", content=data, headers={"Content-Type": "application/octet-stream"})
+    assert response.status_code == 201, response.text
+    views = []
+    for mode in ("local", "distributed"):
+        body = {"kernel": "bytes", "params": {"dataset": response.json()["id"], "work": 0}, "mode": mode}
+        views.append(wait_for_job(api, submit(api, body)))
+    assert [v["status"] for v in views] == ["finished"] * 2
+    after = scrape(api)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("cpu_contrast_job_bytes_read_total") == 2 * len(data)
+    assert delta("cpu_contrast_job_bytes_pickled_total") == sum(v["bytes_pickled"] for v in views)
+    assert delta("cpu_contrast_redis_network_bytes_total", direction="in") >= len(data)
+    assert delta("cpu_contrast_redis_network_bytes_total", direction="out") >= 2 * len(data)
 
 
 def _settled(api: httpx.Client) -> tuple[list, dict, list] | None:
@@ -153,6 +182,8 @@ def test_throttling_and_per_container_series_from_the_self_reports(reports_db: r
             "cpu_periods": 400,
             "cpu_throttled_periods": 150,
             "cpu_throttled_seconds": 7.25,
+            "net_rx_bytes": 123456789,
+            "net_tx_bytes": 4321,
         },
         "d4e5f6.9.y": {
             **base,
@@ -174,6 +205,9 @@ def test_throttling_and_per_container_series_from_the_self_reports(reports_db: r
     assert value(found, "cpu_contrast_worker_cpu_throttled_seconds_total", **a) == 7.25
     assert value(found, "cpu_contrast_worker_cpu_periods_total", **a) == 400
     assert ("cpu_contrast_worker_cpu_throttled_periods_total", tuple(sorted(d.items()))) not in found
+    assert value(found, "cpu_contrast_worker_network_receive_bytes_total", **a) == 123456789
+    assert value(found, "cpu_contrast_worker_network_transmit_bytes_total", **a) == 4321
+    assert ("cpu_contrast_worker_network_receive_bytes_total", tuple(sorted(d.items()))) not in found
     assert value(found, "cpu_contrast_worker_cpu_seconds_total", **d) == 3.0
     assert value(found, "cpu_contrast_worker_chunks_done_total", **d) == 5
     assert value(found, "cpu_contrast_worker_pool_processes", **d) == 2
@@ -235,5 +269,7 @@ def test_a_scrape_is_a_few_reads_and_no_write(redis_url: str, reports_db: redis.
     commands = [
         c["command"].split()[0].upper() for c in seen if (c["client_address"], c["client_port"]) == ours
     ]
-    # Job counters; the queues, then per queue its depth and two registries' sizes; the workers' reports.
-    assert sorted(commands) == sorted(["HGETALL", "SMEMBERS", "LLEN", "ZCARD", "ZCARD", "SCAN", "MGET"])
+    # Job counters; the queues, then per queue its depth and two registries' sizes; the workers' reports;
+    # the bytes jobs moved and Redis's network counters.
+    expected = ["HGETALL", "SMEMBERS", "LLEN", "ZCARD", "ZCARD", "SCAN", "MGET", "HMGET", "INFO"]
+    assert sorted(commands) == sorted(expected)

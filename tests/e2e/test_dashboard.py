@@ -185,6 +185,16 @@ def test_a_small_load_live_and_a_cancel(page: "WebDriver", stack: Stack, tmp_pat
         assert periods > 0 and 0 <= throttled <= periods, li.text
         assert re.search(r"throttled \d+ % of periods, \d+\.\d s", li.text), li.text
     assert re.fullmatch(r"\d+ % of periods, \d+\.\d s", page.find_element(By.ID, "throttled").text)
+    # Bytes moved, totals: Redis in / out (the jobs and their records went through it), jobs' read /
+    # pickled (datasets' only), the workers' network in / out (their own counters).
+    size = r"(\d+ B|\d+\.\d [KMG]iB)"
+    found = re.fullmatch(
+        rf"Redis {size} / {size} · jobs {size} / {size} · workers {size} / {size}",
+        page.find_element(By.ID, "bytes").text,
+    )
+    assert found and "0 B" not in (found[1], found[2], found[5], found[6]), page.find_element(
+        By.ID, "bytes"
+    ).text
 
 
 def test_on_an_exposed_stack_the_page_takes_its_token_from_the_address(

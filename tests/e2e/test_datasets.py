@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import docker
 import pytest
 
+from services.tools.loadtest.traffic import TrafficLedger
 from tests.e2e.conftest import Stack, running_stack
-from tests.helpers import free_port, submit, wait_for_job
+from tests.helpers import free_port, submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +93,43 @@ def test_a_job_on_a_missing_dataset_is_refused(data_stack: Stack) -> None:
     response = data_stack.api.post("/jobs", json={"kernel": "bytes", "params": {"dataset": "f" * 32}})
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["type"] == "dataset_not_found"
+
+
+def workers_received(stack: Stack) -> int | None:
+    """The worker containers' network bytes in, as their own reports say (GET /workers)."""
+    workers = stack.api.get("/workers").json()
+    if not workers or any(w["net_rx_bytes"] is None for w in workers):
+        return None
+    return sum(w["net_rx_bytes"] for w in workers)
+
+
+def test_bytes_moved_are_counted_not_assumed(data_stack: Stack) -> None:
+    """A distributed job moves each byte out of Redis once, and every counter shows it: Redis's own
+    (INFO), the worker containers' network counters (read on the host, and self-reported), the job's
+    record. local reads it once too and pickles no data to its pool: a segment's name per task."""
+    api = data_stack.api
+    data = random.Random(21).randbytes(2 * MiB + 333)
+    upload = api.post("/datasets", content=data, headers=OCTETS, timeout=60)
+    assert upload.status_code == 201, upload.text
+    params = {"dataset": upload.json()["id"], "work": 0}
+    reported_before = wait_for(lambda: workers_received(data_stack), 30, "workers' network counters")
+    ledger = TrafficLedger(data_stack.docker, data_stack.project).open()
+    view = wait_for_job(api, submit(api, {"kernel": "bytes", "params": params, "mode": "distributed"}))
+    ledger.close()
+    assert view["status"] == "finished", view
+    moved = ledger.account([view], dataset_bytes=len(data))
+    assert moved["unreadable"] == [] and moved["jobs"] == {"bytes_read": len(data), "bytes_pickled": 0}
+    assert moved["redis"] is not None and moved["redis"]["out_bytes"] >= len(data), moved
+    assert moved["services"]["redis"]["tx_bytes"] >= len(data), moved
+    assert moved["services"]["worker"]["rx_bytes"] >= len(data), moved
+    assert moved["per_dataset"]["bytes_read"] == 1.0 and moved["per_dataset"]["redis_out"] >= 1.0
+    # Each worker's own heartbeat shows the same bytes arriving (a report or two later).
+    wait_for(
+        lambda: (workers_received(data_stack) or 0) - reported_before >= len(data) or None,
+        30,
+        "the bytes in the workers' own reports",
+    )
+    local = wait_for_job(api, submit(api, {"kernel": "bytes", "params": params, "mode": "local"}))
+    assert local["status"] == "finished" and local["bytes_read"] == len(data), local
+    assert 0 < local["bytes_pickled"] < len(data) / 1000, local
+    assert api.delete(f"/datasets/{upload.json()['id']}").status_code == 204

@@ -95,6 +95,15 @@ def test_make_load_test(stack: Stack, tmp_path: Path) -> None:
             c["docker_throttling"] for c in report["cpu"]["containers"] if c["name"] == worker.name
         ]
         assert docker_view is not None and docker_view["periods"] > 0, docker_view
+    # Bytes moved, from the containers' own network counters and Redis's INFO: distributed jobs' chunks
+    # went through Redis, so every container of the stack sent and received some; primes read no dataset.
+    traffic = report["traffic"]
+    assert traffic["unreadable"] == [] and set(traffic["services"]) >= {"api", "redis", "worker"}, traffic
+    for service in ("api", "redis", "worker"):
+        assert traffic["services"][service]["rx_bytes"] > 0 and traffic["services"][service]["tx_bytes"] > 0
+    assert traffic["redis"]["in_bytes"] > 0 and traffic["redis"]["out_bytes"] > 0, traffic
+    assert traffic["jobs"] == {"bytes_read": 0, "bytes_pickled": 0}
+    assert "Bytes moved during the run" in result.stdout
 
 
 def test_workers_report_their_throttling_as_their_cgroup_counts_it(stack: Stack) -> None:
@@ -133,6 +142,7 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
             f"REPORTS={tmp_path}",
         )
         assert result.returncode == 0
+        assert "Bytes moved per job in each cell" in result.stdout
         # The stack is left as the last group: the peer, on stock RQ.
         workers = httpx.get(f"http://127.0.0.1:{port}/workers", timeout=10).json()
         assert [w["worker_class"] for w in workers] == ["rq.worker.worker_classes.SimpleWorker"] * 2
@@ -163,6 +173,9 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
         )
         assert only["of_ceiling"] == pytest.approx(of_ceiling), (only, report["wall_seconds"], ceiling)
         assert abs(sum(only["accounting"].values()) - 1) < 0.01, only["accounting"]
+        # Bytes per job: the round's traffic over its finished jobs.
+        assert only["traffic"]["redis_out"] == report["traffic"]["redis"]["out_bytes"] / report["finished"]
+        assert only["traffic"]["redis_out"] > 0 and c["traffic"]["redis_out"]["n"] == 1, only["traffic"]
         # Measured by the cgroup counters alone (no per-second streams): every container accounted for.
         workers = [n for n in report["accounting"]["containers"] if n.startswith(f"{project}-worker-")]
         assert len(workers) == (1 if c["topology"] == "fat" else 2), report["accounting"]["containers"]

@@ -13,6 +13,7 @@ from services.tools.loadtest.compare.summary import round_row, summarise_ceiling
 from services.tools.loadtest.topologies import Cell, Topology
 
 THIN = Topology("thin", 2, 1, 1)
+MiB = 1 << 20
 
 
 def ceiling(jobs_per_second: float) -> rows.CeilingRound:
@@ -97,4 +98,75 @@ def test_the_report_file_reads_back_as_the_same_comparison_and_renders() -> None
         "15.0",
         "0.50",
         "peer: stock RQ",
+    ]
+
+
+def with_traffic(base: dict, workers_in: int, redis_out: int, pickled: int) -> dict:
+    """A report whose run moved these bytes (totals over its 4 finished jobs)."""
+    return {
+        **base,
+        "finished": 4,
+        "traffic": {
+            "services": {
+                "worker": {"rx_bytes": workers_in, "tx_bytes": 400},
+                "api": {"rx_bytes": 40, "tx_bytes": 80},
+            },
+            "redis": {"in_bytes": 800, "out_bytes": redis_out},
+            "jobs": {"bytes_read": 4 * MiB, "bytes_pickled": pickled},
+        },
+    }
+
+
+def test_bytes_moved_per_job_over_the_rounds_read_back_and_shown() -> None:
+    cell = Cell(THIN, "distributed")
+    rounds = [
+        round_row(
+            with_traffic(report(3.0, (10, 10), (0, 0)), 4 * MiB + 400, 4 * MiB + 800, 0), ceiling(4.0), 0
+        ),
+        round_row(with_traffic(report(3.0, (10, 10), (0, 0)), 8 * MiB, 8 * MiB, 0), ceiling(4.0), 1),
+        round_row(report(3.0, (10, 10), (0, 0)), ceiling(4.0), 2),  # an older report: no bytes counted
+    ]
+    assert rounds[0].traffic == {
+        "workers_in": MiB + 100,
+        "workers_out": 100,
+        "api_in": 10,
+        "api_out": 20,
+        "redis_in": 200,
+        "redis_out": MiB + 200,
+        "bytes_read": MiB,
+        "bytes_pickled": 0,
+    }
+    assert rounds[2].traffic is None
+    summary = summarise_cell(cell, rounds)
+    assert summary.traffic["redis_out"] == {
+        "median": 1.5 * MiB + 100,
+        "min": MiB + 200,
+        "max": 2 * MiB,
+        "n": 2,
+    }
+    assert summary.traffic["bytes_pickled"] == {"median": 0, "min": 0, "max": 0, "n": 2}
+    comparison = rows.Comparison(
+        "t",
+        2,
+        rows.WorkloadShape("bytes", 1000, 4, 2),
+        summarise_ceiling([ceiling(4.0)]),
+        rows.Baselines([rows.Baseline("worker image, 1 CPU", 0.5, 2000.0)]),
+        [summary],
+    )
+    assert rows.load(json.loads(json.dumps(comparison.as_json()))) == comparison
+    console = Console(record=True, width=250, file=io.StringIO(), color_system=None)
+    render(comparison, console)
+    text = console.export_text()
+    (line,) = [line for line in text.split("Bytes moved per job")[1].splitlines() if "distributed" in line]
+    assert [cell.strip() for cell in line.split("│")[1:-1]] == [
+        "thin",
+        "distributed",
+        "1.5 MiB",
+        "100 B",
+        "10 B",
+        "20 B",
+        "200 B",
+        "1.5 MiB",
+        "1.0 MiB",
+        "0 B",
     ]

@@ -2,12 +2,14 @@
 README's and RESULTS.md's sweep section (make results), every line at every point."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
 from services.tools import results
 from services.tools.loadtest.accounting import LINES
+from services.tools.loadtest.compare import traffic
 from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
 from services.tools.loadtest.spread import Spread
 from services.tools.sweep.chart import sweep_chart
@@ -15,6 +17,7 @@ from services.tools.sweep.render import render, sentences
 from services.tools.sweep.rows import SweepLine, SweepPoint, SweepResult, load
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MiB = 1 << 20
 # Share of the ceiling per line at 1 ms, 10 ms, 100 ms tasks (measured: 1.1, 11, 105 ms).
 SHARES = {
     "local": (0.93, 0.96, 0.98),
@@ -103,9 +106,9 @@ def test_the_table_has_every_line_at_every_point_and_the_cores_accounting(tmp_pa
     text = console.export_text()
     rows = [row for row in text.splitlines() if row.lstrip("│ ").startswith(("1.1 ms", "11 ms", "105 ms"))]
     # The sweep table's three rows: every line's median (range), all 5 x 8 x 2 jobs exact; then the
-    # accounting's first row of each point.
+    # accounting's, the CPU per task's and the bytes' first row of each point.
     assert "93 (91–94)" in rows[0] and "55 (53–56)" in rows[0] and "80/80" in rows[0], rows[0]
-    assert len(rows) == 9 and "rest of host" in text and "idle" in text
+    assert len(rows) == 12 and "rest of host" in text and "idle" in text
     # CPU per task at 1.1 ms: the ceiling's parent 0.40 ms besides the kernel's 1.10; local's 0.80 ms of
     # apparatus besides it, 73 % of the kernel.
     per_task = text[text.index("CPU per task") :].splitlines()
@@ -138,3 +141,23 @@ def test_a_report_reads_back_as_it_was_written() -> None:
     assert load(json.loads(json.dumps(written.as_json()))) == written
     assert written.all_exact
     assert [task for task, _ in written.shares("peer")] == [0.0011, 0.011, 0.105]
+
+
+def test_bytes_per_job_by_line_and_point() -> None:
+    """A line's cell with bytes counted shows them; one from an older report shows dashes."""
+    result = sweep_result()
+    first = result.points[0]
+    moved = {name: spread(0) for name in traffic.FIELDS} | {
+        "redis_out": spread(3 * MiB),
+        "bytes_read": spread(MiB),
+    }
+    cells = {**first.cells, "distributed": replace(first.cells["distributed"], traffic=moved)}
+    result = replace(result, points=[replace(first, cells=cells), *result.points[1:]])
+    assert load(json.loads(json.dumps(result.as_json()))) == result
+    console = Console(record=True, width=200, color_system=None)
+    render(result, console)
+    table = console.export_text().split("Bytes moved per job")[1].splitlines()
+    found = [cells for row in table if len(cells := [c.strip() for c in row.split("│")[1:-1]]) > 2]
+    rows = {cells[1]: cells for cells in reversed(found)}  # each line's first point: 1.1 ms
+    assert rows["distributed"] == ["", "distributed", *["0 B"] * 5, "3.0 MiB", "1.0 MiB", "0 B"]
+    assert rows["local"] == ["1.1 ms", "local", *["-"] * 8]

@@ -9,6 +9,7 @@ over a job's runs and chunks: a chunk run twice (a retry) reads its slice twice,
 from functools import lru_cache
 from typing import Any
 
+from shared import bytes_moved
 from shared.job_store import JobKeys
 from shared.redis_script import NamedScript, lua_file
 
@@ -24,3 +25,5 @@ def _script(redis: Any) -> NamedScript:
 def add(redis: Any, job_id: str, read: int, pickled: int) -> None:
     """Add a run's bytes read from Redis and pickled to pool processes to the job's record."""
     _script(redis)(keys={"record": JobKeys.of(job_id).record}, args={"read": read, "pickled": pickled})
+    # The stack's totals (GET /metrics), apart from the record: counted whether or not it still exists.
+    bytes_moved.count(redis, read, pickled)

@@ -1,4 +1,5 @@
-"""The worker's self-report: its container's CPU use and throttling (cgroup), pool size and work done.
+"""The worker's self-report: its container's CPU use and throttling (cgroup), network bytes, pool size and
+work done.
 
 A daemon thread in each worker process writes `cpuc:worker:<RQ worker name>` every HEARTBEAT_SECONDS
 with a short expiry (so a dead process disappears from GET /workers); shared.worker_reports merges the
@@ -23,6 +24,7 @@ from rq import Worker as RQWorker
 from shared.cgroup.quota import quota_cpus
 from shared.cgroup.throttling import container_throttling
 from shared.cgroup.usage import CpuMeter
+from shared.net.counters import namespace_bytes
 from shared.redis_script import LuaScript, lua_file
 from shared.settings import get_settings
 from shared.worker_reports import report_key, series_key
@@ -100,6 +102,8 @@ def _report_forever(worker: Worker) -> None:
         cpu_percent, cpu_seconds = meter.read()
         # Cumulative, container-wide (readers take differences); None where cgroups do not say.
         throttling = container_throttling()
+        # The container's network bytes, cumulative (its namespace's interfaces; readers take differences).
+        net = namespace_bytes()
         now = time.time()
         # Each second while the container computes; at rest less often, still twice within the TTL.
         busy = woken or cpu_percent is None or cpu_percent >= settings.heartbeat_busy_percent
@@ -115,6 +119,8 @@ def _report_forever(worker: Worker) -> None:
             "cpu_periods": throttling.periods if throttling else None,
             "cpu_throttled_periods": throttling.throttled_periods if throttling else None,
             "cpu_throttled_seconds": throttling.throttled_seconds if throttling else None,
+            "net_rx_bytes": net.rx if net else None,
+            "net_tx_bytes": net.tx if net else None,
             "jobs_done": tasks.completed["jobs"],
             "chunks_done": tasks.completed["chunks"],
             "updated_at": now,

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from services.api.deps import QueueDep, RedisDep, StoreDep
 from services.api.responses import documented
 from services.api.schemas import (
+    BytesView,
     CpuSeries,
     DashboardView,
     JobView,
@@ -18,6 +19,7 @@ from services.api.schemas import (
     SeriesView,
     WorkerView,
 )
+from shared import bytes_moved
 from shared.recent_jobs import summarize
 from shared.settings import get_settings
 from shared.worker_reports import read_reports, read_series, total_quota
@@ -59,13 +61,15 @@ def dashboard(
     store: StoreDep,
     limit: Annotated[int, Query(ge=0, le=200, description="recent jobs to list")] = 20,
 ) -> DashboardView:
-    """Everything the dashboard shows but the CPU series: pools, queue, throughput, latency, recent jobs."""
+    """Everything the dashboard shows but the CPU series: pools, queue, throughput, latency, bytes moved,
+    recent jobs."""
     now = time.time()
     workers = [WorkerView(**report) for report in read_reports(redis)]
     ids = store.recent()
     # Throughput and latency cover the jobs that ended in the last DASHBOARD_WINDOW_SECONDS; three fields
     # of each recent job for them, in one round trip for up to RECENT_JOBS jobs.
     figures = summarize(store.briefs(ids), now, get_settings().dashboard_window_seconds)
+    stats, moved = redis.info("stats"), bytes_moved.totals(redis)
     return DashboardView(
         now=now,
         window_seconds=figures.window,
@@ -77,4 +81,10 @@ def dashboard(
         latency=LatencyView(jobs=len(figures.latencies), **figures.percentiles()),
         statuses=figures.statuses,
         recent=[JobView.from_record(record) for record in map(store.read, ids[:limit]) if record is not None],
+        bytes=BytesView(
+            redis_in=stats["total_net_input_bytes"],
+            redis_out=stats["total_net_output_bytes"],
+            jobs_read=moved["read"],
+            jobs_pickled=moved["pickled"],
+        ),
     )

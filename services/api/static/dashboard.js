@@ -144,6 +144,25 @@ function renderCpu(workers) {
   }));
 }
 
+// 1536 -> "1.5 KiB"; null -> "–".
+function humanBytes(n) {
+  if (n === null || n === undefined) return "–";
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let i = 0;
+  while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  return i ? `${n.toFixed(1)} ${units[i]}` : `${n} B`;
+}
+
+// The bytes tile: Redis's counters, the jobs' read and pickled, the workers' network (since each started).
+function describeBytes(d) {
+  if (!d.bytes) return "–";
+  const b = d.bytes;
+  const known = (key) => d.workers.filter((w) => w[key] !== null && w[key] !== undefined);
+  const total = (key) => (known(key).length ? known(key).reduce((t, w) => t + w[key], 0) : null);
+  return `Redis ${humanBytes(b.redis_in)} / ${humanBytes(b.redis_out)} · jobs ${humanBytes(b.jobs_read)} / ` +
+    `${humanBytes(b.jobs_pickled)} · workers ${humanBytes(total("net_rx_bytes"))} / ${humanBytes(total("net_tx_bytes"))}`;
+}
+
 function renderTiles(d) {
   // Ready: registered with RQ, pool whole (GET /workers `ready`; GET /health `workers_ready`).
   const ready = d.workers.filter((w) => w.ready).length;
@@ -157,6 +176,7 @@ function renderTiles(d) {
   $("throttled").textContent = all.length ? describeThrottling({ periods: sum("periods"), throttled: sum("throttled"), seconds: sum("seconds") }, d.cpu_quota) : "–";
   $("queue-depth").textContent = d.queue.depth;
   $("jobs-per-second").textContent = d.jobs_per_second.toFixed(2);
+  $("bytes").textContent = describeBytes(d);
   const l = d.latency;
   $("latency").textContent = l.jobs ? [l.p50, l.p95, l.p99].map((s) => s.toFixed(2)).join(" / ") + " s" : "–";
   queueDepth.push([d.now, d.queue.depth]);

@@ -16,6 +16,7 @@ from rich.table import Table
 from services.tools import preflight
 from services.tools.loadtest.accounting import LABELS, LINES
 from services.tools.loadtest.session import Target, run_load_test
+from services.tools.loadtest.traffic_table import traffic_table
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.stats import PIPED_WIDTH
 from services.tools.stack import default_project, default_url
@@ -132,6 +133,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     cpu.add_row("[b]total[/b]", "", "", f"[b]{report['cpu']['total_cores'] * 100:.1f}[/b]")
     console.print(cpu)
     console.print(accounting_table(report["accounting"]))
+    if report.get("traffic"):
+        console.print(traffic_table(report["traffic"], project))
     for error in report["errors"]:
         console.print(f"[red]error:[/red] {error}")
 

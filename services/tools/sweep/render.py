@@ -10,6 +10,7 @@ from services.tools.loadtest.spread import median_only, show
 from services.tools.sweep.crossover import crossover
 from services.tools.sweep.points import duration
 from services.tools.sweep.rows import SweepResult
+from services.tools.sweep.traffic_table import traffic_table
 
 
 def sentences(result: SweepResult) -> list[str]:
@@ -66,6 +67,7 @@ def render(result: SweepResult, console: Console) -> None:
                 )
     console.print(where)
     console.print(per_task_table(result))
+    console.print(traffic_table(result))
     for sentence in sentences(result):
         console.print(f"- {sentence}")
 

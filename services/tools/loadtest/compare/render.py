@@ -1,11 +1,13 @@
-"""make compare's tables: every cell beside the ceiling, then where the host's cores went in each."""
+"""make compare's tables: every cell beside the ceiling, where the host's cores went in each, bytes moved."""
 
 from rich.console import Console
 from rich.table import Table
 
 from services.tools.loadtest.accounting import LINES, SHORT
+from services.tools.loadtest.compare import traffic
 from services.tools.loadtest.compare.rows import Comparison
 from services.tools.loadtest.spread import median_only, show
+from services.tools.loadtest.traffic_table import human_bytes
 
 COLUMNS = (
     "cell",
@@ -72,3 +74,19 @@ def render(result: Comparison, console: Console) -> None:
         shares = (median_only(c.accounting[line]) for line in LINES)
         where.add_row(c.topology + c.variant, c.mode, *(show(s, ".1f", 100) for s in shares))
     console.print(where)
+    console.print(traffic_table(result))
+
+
+def traffic_table(result: Comparison) -> Table:
+    """Bytes moved per job in each cell: the containers' network counters, Redis's, read and pickled."""
+    table = Table(
+        title="Bytes moved per job in each cell, median over the rounds",
+        caption="containers: their network counters; Redis: INFO stats; read / pickled: the jobs' records "
+        "(out of Redis; to pool processes)",
+    )
+    for column in ("cell", "mode", *(traffic.SHORT[name] for name in traffic.FIELDS)):
+        table.add_column(column, justify="left" if column in ("cell", "mode") else "right", no_wrap=True)
+    for c in result.cells:
+        figures = (median_only(c.traffic.get(name)) for name in traffic.FIELDS)
+        table.add_row(c.topology + c.variant, c.mode, *(human_bytes(f and f["median"]) for f in figures))
+    return table

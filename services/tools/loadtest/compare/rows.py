@@ -4,7 +4,7 @@ Frozen and shaped as reports/comparison-*.json holds them: `Comparison.as_json()
 `load()` reads one back (make results renders old reports with today's code).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -69,6 +69,8 @@ class RoundRow:
     chunk_sizes: list[str]
     accounting: dict[str, float | None]  # where the host's cores went, share per line (accounting.LINES)
     report: str  # the round's load-test report (JSON)
+    # Bytes moved per job (compare/traffic.py FIELDS); None in reports from before they were counted.
+    traffic: dict[str, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class CellSummary:
     throttled_seconds: Spread | None
     accounting: dict[str, Spread | None]
     rounds: list[RoundRow]
+    # Bytes moved per job over the rounds (compare/traffic.py FIELDS); {} in older reports.
+    traffic: dict[str, Spread | None] = field(default_factory=dict)
 
     @property
     def all_exact(self) -> bool:

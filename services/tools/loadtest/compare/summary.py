@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.tools.loadtest.accounting import LINES
+from services.tools.loadtest.compare import traffic
 from services.tools.loadtest.compare.rows import (
     CeilingRound,
     CeilingSummary,
@@ -42,6 +43,7 @@ def round_row(report: dict[str, Any], ceiling: CeilingRound, index: int) -> Roun
         chunk_sizes=report["chunk_sizes"],
         accounting=report["accounting"]["share"],
         report=report["files"]["json"],
+        traffic=traffic.of_report(report),
     )
 
 
@@ -68,6 +70,7 @@ def summarise_cell(cell: Cell, rounds: Sequence[RoundRow]) -> CellSummary:
         throttled_seconds=spread([r.throttling.throttled_seconds for r in rounds]),
         accounting={line: spread([r.accounting[line] for r in rounds]) for line in LINES},
         rounds=list(rounds),
+        traffic=traffic.over_rounds([r.traffic for r in rounds]),
     )
 
 

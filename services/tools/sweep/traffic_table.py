@@ -1,0 +1,30 @@
+"""make sweep's bytes: what each line moved per job at each point (compare/traffic.py counts them)."""
+
+from rich.table import Table
+
+from services.tools.loadtest.compare import traffic
+from services.tools.loadtest.traffic_table import human_bytes
+from services.tools.sweep.points import duration
+from services.tools.sweep.rows import SweepResult
+
+
+def traffic_table(result: SweepResult) -> Table:
+    """Bytes per job by line and point: the containers' network counters, Redis's, read and pickled."""
+    table = Table(
+        title="Bytes moved per job at each point, median over the rounds",
+        caption="containers: their network counters; Redis: INFO stats; read / pickled: the jobs' records "
+        "(out of Redis; to pool processes)",
+    )
+    for column in ("task", "line", *(traffic.SHORT[name] for name in traffic.FIELDS)):
+        table.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
+    for point in result.points:
+        cells = [(line.key, point.cells[line.key]) for line in result.lines if line.key in point.cells]
+        for index, (key, cell) in enumerate(cells):
+            figures = (cell.traffic.get(name) for name in traffic.FIELDS)
+            table.add_row(
+                duration(point.task) if index == 0 else "",
+                key,
+                *(human_bytes(f and f["median"]) for f in figures),
+                end_section=index == len(cells) - 1,
+            )
+    return table
