@@ -10,13 +10,9 @@ from services.tools.sweep.rows import SweepResult
 
 def traffic_table(result: SweepResult) -> Table:
     """Bytes per job by line and point: the containers' network counters, Redis's, read and pickled."""
-    table = Table(
-        title="Bytes moved per job at each point, median over the rounds",
-        caption="containers: their network counters; Redis: INFO stats; read / pickled: the jobs' records "
-        "(out of Redis; to pool processes)",
+    table = traffic.table(
+        "Bytes moved per job at each point, median over the rounds", ("task", "line"), ("line",)
     )
-    for column in ("task", "line", *(traffic.SHORT[name] for name in traffic.FIELDS)):
-        table.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
     for point in result.points:
         cells = [(line.key, point.cells[line.key]) for line in result.lines if line.key in point.cells]
         for index, (key, cell) in enumerate(cells):

@@ -79,13 +79,9 @@ def render(result: Comparison, console: Console) -> None:
 
 def traffic_table(result: Comparison) -> Table:
     """Bytes moved per job in each cell: the containers' network counters, Redis's, read and pickled."""
-    table = Table(
-        title="Bytes moved per job in each cell, median over the rounds",
-        caption="containers: their network counters; Redis: INFO stats; read / pickled: the jobs' records "
-        "(out of Redis; to pool processes)",
+    table = traffic.table(
+        "Bytes moved per job in each cell, median over the rounds", ("cell", "mode"), ("cell", "mode")
     )
-    for column in ("cell", "mode", *(traffic.SHORT[name] for name in traffic.FIELDS)):
-        table.add_column(column, justify="left" if column in ("cell", "mode") else "right", no_wrap=True)
     for c in result.cells:
         figures = (median_only(c.traffic.get(name)) for name in traffic.FIELDS)
         table.add_row(c.topology + c.variant, c.mode, *(human_bytes(f and f["median"]) for f in figures))

@@ -8,6 +8,8 @@ pool processes (their records).
 from collections.abc import Sequence
 from typing import Any
 
+from rich.table import Table
+
 from services.tools.loadtest.spread import Spread, spread
 
 # The figures of a round, per job, in the order tables show them.
@@ -66,3 +68,15 @@ def over_rounds(rounds: Sequence[dict[str, float | None] | None]) -> dict[str, S
     """Each figure's median and range over the rounds that have it; {} if none has any."""
     known = [r for r in rounds if r is not None]
     return {name: spread([r.get(name) for r in known]) for name in FIELDS} if known else {}
+
+
+def table(title: str, leading: tuple[str, ...], left: tuple[str, ...]) -> Table:
+    """A bytes-per-job table: `leading` columns (those in `left` justified left), then one per figure."""
+    made = Table(
+        title=title,
+        caption="containers: their network counters; Redis: INFO stats; read / pickled: the jobs' records "
+        "(out of Redis; to pool processes)",
+    )
+    for column in (*leading, *(SHORT[name] for name in FIELDS)):
+        made.add_column(column, justify="left" if column in left else "right", no_wrap=True)
+    return made
