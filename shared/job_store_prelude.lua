@@ -8,7 +8,8 @@ local function may(from, to)
   return row ~= nil and row[to] == true
 end
 -- A job ends here only: its status, its count (job_metrics.lua), its admitted share released, its keys
--- given the TTL, its id on ENDED_IDS (and the oldest ended records trimmed), its end published.
+-- given the TTL, its id on ENDED_IDS (and the oldest ended records trimmed), its end noted on the
+-- EXECUTIONS stream (no expiry: the proof it ended once its record is trimmed or evicted), published.
 local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   redis.call('HSET', record, 'status', status, 'ended_at', now)
   count_ended(record, metrics)
@@ -24,6 +25,8 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share)
     redis.call('EXPIRE', key, ttl)
   end
   redis.call('RPUSH', ENDED_IDS, ending[1])
+  redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*',
+    'job', ending[1], 'ended', status, 'count', redis.call('HGET', record, 'count') or '0')
   local over = redis.call('LLEN', ENDED_IDS) - tonumber(keep)
   local pressed = false
   if tonumber(trim_share) < 1 then

@@ -4,13 +4,17 @@ Total-queue semantics, as Jepsen's `total-queue` checker: a submission is an enq
 its dequeue. From the clients' history (recorder.py) and what Redis kept (stored.py), after the faults
 are healed and the queue drained:
 
-- lost: a 202 that did not end well: no record, finished with a wrong answer, failed (the workloads
-  send only valid jobs: every failure is the stack's), or canceled with no cancel asked;
+- lost: a 202 that did not end well: no record and no end on the stream, finished with a wrong answer,
+  failed (the workloads send only valid jobs: every failure is the stack's), or canceled with no cancel
+  asked;
+- record gone: a job that ended (its end is on the executions stream) whose record was trimmed or evicted
+  since, as memory pressure may (shared/job_store.py): fine, counted; its status and count are checked;
 - stuck: a job (accepted, or recovered) still queued or started;
 - duplicated effects: a chunk (or a local job) merged more than once;
 - duplicated executions: a chunk run more than once: allowed (a re-run after a fault), counted;
 - unexpected: a job nobody submitted (or whose submission was refused) that exists or ran;
-- recovered: a submission whose answer was unknown (`info`) but whose job exists: fine, counted.
+- recovered: a submission whose answer was unknown (`info`) but whose job exists: fine, counted (a job
+  with no record but an end on the stream is matched to any such submission left, its spec being gone).
 
 Exits 1 on any lost, stuck, duplicated effect or unexpected job; the report goes to reports/. `make
 chaos SCHEDULE=random` runs it at its end; run again by hand, it reads the stack's Redis (every record
@@ -46,6 +50,7 @@ class Report:
     duplicated_executions: int = 0  # runs beyond the first, over every chunk
     unexpected: int = 0
     recovered: int = 0
+    record_gone: int = 0  # ended (the stream says so), record trimmed or evicted since
     executions: int = 0
     truncated: bool = False  # the executions stream lost some of the run's entries (EXECUTIONS_KEPT)
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -67,6 +72,7 @@ class Report:
             f"{self.executions} executions; "
             f"lost {self.lost}, stuck {self.stuck}, duplicated effects {self.duplicated_effects}, "
             f"unexpected {self.unexpected}; recovered {self.recovered}, "
+            f"ended with their record gone {self.record_gone}, "
             f"duplicated executions {self.duplicated_executions} (allowed)"
             + ("; the executions stream was trimmed: some executions unseen" if self.truncated else "")
         )
@@ -106,19 +112,28 @@ def check(ops: list[dict[str, Any]], kept: stored.Stored) -> Report:
     jobs = {job.id: job for job in kept.jobs}
     answers = ExactAnswers([*accepted.values(), *(job.spec for job in kept.jobs)])
 
-    def judge(job_id: str, spec: dict[str, Any]) -> None:
+    def judge(job_id: str, spec: dict[str, Any] | None) -> None:
+        """`spec` None: a recovered job whose record is gone, its answer unknown to check."""
         job = jobs.get(job_id)
-        if job is None:
-            report.note("lost", id=job_id, why="no record")
+        end = kept.ends.get(job_id)
+        if job is not None:
+            status, answer, error = job.status, job.answer, job.error
+            right = spec is None or answer == answers.of(spec)
+        elif end is not None:
+            report.note("record_gone", id=job_id, status=end.status)
+            status, answer, error = end.status, {"count": end.count}, "(its record is gone)"
+            right = spec is None or end.count == answers.of(spec)["count"]
+        else:
+            report.note("lost", id=job_id, why="no record, and no end on the stream")
             return
-        report.ended[job.status] = report.ended.get(job.status, 0) + 1
-        if job.status in ACTIVE:
-            report.note("stuck", id=job_id, status=job.status)
-        elif job.status == FINISHED and job.answer != answers.of(spec):
-            report.note("lost", id=job_id, why="finished with a wrong answer", answer=job.answer)
-        elif job.status == FAILED:
-            report.note("lost", id=job_id, why=f"failed: {job.error}")
-        elif job.status == CANCELED and job_id not in canceled:
+        report.ended[status] = report.ended.get(status, 0) + 1
+        if status in ACTIVE:
+            report.note("stuck", id=job_id, status=status)
+        elif status == FINISHED and not right:
+            report.note("lost", id=job_id, why="finished with a wrong answer", answer=answer)
+        elif status == FAILED:
+            report.note("lost", id=job_id, why=f"failed: {error}")
+        elif status == CANCELED and job_id not in canceled:
             report.note("lost", id=job_id, why="canceled, and nobody asked")
 
     for job_id, body in accepted.items():
@@ -136,13 +151,21 @@ def check(ops: list[dict[str, Any]], kept: stored.Stored) -> Report:
         else:
             why = "its submission was refused" if refused[key] else "nobody submitted it"
             report.note("unexpected", id=job.id, why=why, status=job.status)
+    for job_id in sorted(set(kept.ends) - known - set(jobs)):
+        if unknown.total() > 0:  # its spec went with its record: any unknown submission left
+            unknown[next(key for key, n in unknown.items() if n > 0)] -= 1
+            report.recovered += 1
+            known.add(job_id)
+            judge(job_id, None)
+        else:
+            report.note("unexpected", id=job_id, why="ended, with no record and no submission")
     runs: Counter[tuple[str, str]] = Counter()
     effects: Counter[tuple[str, str]] = Counter()
     strangers = set()
     for execution in kept.executions:
         runs[execution.job, execution.chunk] += 1
         effects[execution.job, execution.chunk] += execution.effect
-        if execution.job not in known and execution.job not in jobs:
+        if execution.job not in known and execution.job not in jobs and execution.job not in kept.ends:
             strangers.add(execution.job)
     for job_id in sorted(strangers):
         report.note("unexpected", id=job_id, why="ran, with no record and no submission")

@@ -10,7 +10,7 @@ give plain nested lists, decoded the same way here.
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import docker
@@ -89,10 +89,19 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class Ended:
+    """A job's end as the stream noted it: what is left once its record was trimmed or evicted."""
+
+    status: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Stored:
     jobs: list[StoredJob]
     executions: list[Execution]
-    truncated: bool  # some of the run's executions were trimmed away (EXECUTIONS_KEPT)
+    truncated: bool  # some of the run's executions or ends were trimmed away (EXECUTIONS_KEPT)
+    ends: dict[str, Ended] = field(default_factory=dict)  # job id -> its end, noted on the stream
 
 
 def mark(source: Source) -> Mark:
@@ -127,10 +136,14 @@ def read(source: Source, start: Mark, batch: int = BATCH, page_size: int = PAGE)
         if len(page) < page_size:
             break
     jobs = [_job(dict(zip(_FIELDS, row, strict=True))) for row in rows]
-    executions = [
-        _execution(entry_id, dict(zip(pairs[::2], pairs[1::2], strict=True))) for entry_id, pairs in entries
-    ]
-    return Stored(jobs, executions, truncated=added - start.executions_added > len(executions))
+    executions, ends = [], {}
+    for entry_id, pairs in entries:
+        fields = dict(zip(pairs[::2], pairs[1::2], strict=True))
+        if "ended" in fields:
+            ends[fields["job"]] = Ended(fields["ended"], int(fields["count"]))
+        else:
+            executions.append(_execution(entry_id, fields))
+    return Stored(jobs, executions, truncated=added - start.executions_added > len(entries), ends=ends)
 
 
 def _job(row: dict[str, Any]) -> StoredJob:

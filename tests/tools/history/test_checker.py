@@ -12,7 +12,7 @@ import pytest
 
 from services.tools.history import recorder
 from services.tools.history.checker import Report, check
-from services.tools.history.stored import Execution, Mark, Stored, StoredJob
+from services.tools.history.stored import Ended, Execution, Mark, Stored, StoredJob
 from shared.kernels.primes import count_primes
 
 
@@ -32,6 +32,7 @@ class History:
         self.ops: list[dict[str, Any]] = []
         self.jobs: list[StoredJob] = []
         self.executions: list[Execution] = []
+        self.ends: dict[str, Ended] = {}
 
     def op(self, f: str, value: dict[str, Any], kind: str | None, result: dict[str, Any]) -> None:
         number = len(self.ops)
@@ -55,8 +56,14 @@ class History:
             for run in range(runs):
                 self.executions.append(Execution(f"{run}", job_id, chunk, "w1", 1, effect=run == 0))
 
+    def gone(self, job_id: str, start: int, status: str = "finished", count: int | None = None) -> None:
+        """That job ended (its end and its chunks' executions on the stream), its record evicted since."""
+        self.kept(job_id, start)
+        self.jobs.pop()
+        self.ends[job_id] = Ended(status, exact(start)["count"] if count is None else count)
+
     def check(self) -> Report:
-        return check(self.ops, Stored(self.jobs, self.executions, truncated=False))
+        return check(self.ops, Stored(self.jobs, self.executions, truncated=False, ends=self.ends))
 
 
 def anomalies(report: Report) -> dict[str, int]:
@@ -90,11 +97,43 @@ def test_lost_jobs_are_caught_whatever_way_they_went() -> None:
     report = history.check()
     assert not report.ok and anomalies(report) == {"lost": 4}
     assert {e["why"] for e in report.examples["lost"]} == {
-        "no record",
+        "no record, and no end on the stream",
         "finished with a wrong answer",
         "canceled, and nobody asked",
         "failed: OOM",
     }
+
+
+def test_an_ended_job_whose_record_was_evicted_is_judged_by_its_end_on_the_stream() -> None:
+    """Memory pressure drops finished records (volatile-lru, the trim): the stream's end still proves
+    the job ended once, and with which status and count."""
+    history = History()
+    history.gone(history.submit(0), 0)  # finished, right count: fine
+    history.gone(history.submit(1000), 1000, count=exact(0)["count"])  # finished, wrong count
+    history.gone(history.submit(2000), 2000, status="failed")
+    history.gone(history.submit(3000), 3000, status="canceled")  # nobody asked
+    history.submit(4000)  # no record and no end: lost
+    history.submit(5000, kind="info")
+    history.gone("recovered-gone", 5000)  # the unknown submission's job, its spec gone with its record
+    report = history.check()
+    assert anomalies(report) == {"lost": 4, "recovered": 1}
+    assert report.record_gone == 5 and report.ended == {"finished": 3, "failed": 1, "canceled": 1}
+    assert sorted(e["why"] for e in report.examples["lost"]) == [
+        "canceled, and nobody asked",
+        "failed: (its record is gone)",
+        "finished with a wrong answer",
+        "no record, and no end on the stream",
+    ]
+
+
+def test_an_end_nobody_submitted_is_unexpected_once() -> None:
+    history = History()
+    history.gone("stranger", 0)  # its end and its chunks' executions: one anomaly, not three
+    report = history.check()
+    assert anomalies(report) == {"unexpected": 1}
+    assert report.examples["unexpected"] == [
+        {"id": "stranger", "why": "ended, with no record and no submission"}
+    ]
 
 
 def test_a_chunk_merged_twice_is_a_duplicated_effect() -> None:

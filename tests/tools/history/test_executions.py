@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from services.tools.history.stored import OnClient, admitted, mark, read
+from services.tools.history.stored import Ended, OnClient, admitted, mark, read
 from shared.job_store import ADMITTED_ENTRIES, EXECUTIONS, JobStore
 from shared.tally import Tally
 
@@ -52,6 +52,37 @@ def test_a_local_job_run_after_it_ended_is_an_execution_without_effect(redis_cli
 
     runs = [(e.chunk, e.host, e.attempt, e.effect) for e in read(OnClient(redis_client), since).executions]
     assert runs == [("all", "worker-a", 2, True), ("all", "worker-b", 2, False)]
+
+
+def test_every_end_is_noted_on_the_stream_and_outlives_its_evicted_record(redis_client: redis.Redis) -> None:
+    since = mark(OnClient(redis_client))
+    store = JobStore(redis_client, 600)
+    distributed, local, canceled = (
+        new_job(store, "distributed", 2),
+        new_job(store, "local", 1),
+        new_job(store, "local", 1),
+    )
+    store.begin(distributed, "worker-a", 1)
+    store.merge_chunk(distributed, 0, Tally(3), 0.1, "worker-a", [11])
+    store.merge_chunk(distributed, 1, Tally(4), 0.1, "worker-a", [11])
+    store.begin(local, "worker-a", 2)
+    assert store.finish_local(local, Tally(5), 0.2, "worker-a", 1)
+    assert store.cancel(canceled) == "canceled"
+    for job_id in (distributed, local, canceled):
+        redis_client.delete(f"cpuc:job:{job_id}")  # as volatile-lru evicts an ended record
+    stored = read(OnClient(redis_client), since)
+    assert {j.id for j in stored.jobs} & {distributed, local, canceled} == set()
+    assert stored.ends == {
+        distributed: Ended("finished", 7),
+        local: Ended("finished", 5),
+        canceled: Ended("canceled", 0),
+    }
+    assert [(e.job, e.chunk) for e in stored.executions] == [
+        (distributed, "0"),
+        (distributed, "1"),
+        (local, "all"),
+    ]
+    assert not stored.truncated
 
 
 def test_records_created_before_the_run_are_left_out(redis_client: redis.Redis) -> None:

@@ -17,7 +17,7 @@ import httpx
 import psutil
 import pytest
 import redis
-from rq import Queue
+from rq import Queue, Worker
 from rq.executions import Execution
 from rq.serializers import JSONSerializer
 
@@ -322,13 +322,22 @@ def test_healthcheck_turns_unhealthy_when_the_pool_loses_a_process_and_healthy_o
     wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy with a fresh pool")
 
 
-def test_healthcheck_turns_unhealthy_when_the_rq_registration_is_gone(
-    rclient: redis.Redis, start_worker: Callable, tmp_path: Path
+def test_a_worker_whose_rq_registration_is_gone_registers_again_and_stays_ready(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable, tmp_path: Path
 ) -> None:
+    """RQ's hash evicted (volatile-lru) or lost with a Redis restart: the heartbeat writes it again with
+    RQ's own `register_birth`, so the worker is listed, ready and consuming, not unready for good."""
     worker = start_worker(READY_DIR=str(tmp_path))
     wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy worker")
-    rclient.delete(rq_key(rclient, worker.pid))
-    wait_for(lambda: not healthcheck(tmp_path) or None, 30, "unhealthy without its RQ registration")
+    key = rq_key(rclient, worker.pid)
+    birth = rclient.hget(key, "birth")
+    rclient.delete(key)
+    wait_for(lambda: rclient.hget(key, "birth") not in (None, birth) or None, 30, "RQ's record written again")
+    assert rclient.hget(key, "state") in (b"idle", b"busy")
+    assert [w.key for w in Worker.all(connection=rclient, queue=Queue(QUEUE, connection=rclient))] == [key.decode()]
+    wait_for(lambda: healthcheck(tmp_path) or None, 30, "healthy again")
+    job = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}, "mode": "local"})
+    assert wait_for_job(api, job)["result"]["count"] == PRIMES_BELOW_1E6
 
 
 def test_healthcheck_fails_on_a_stale_ready_file(tmp_path: Path) -> None:
