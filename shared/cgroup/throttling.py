@@ -35,7 +35,7 @@ class Throttling:
             "periods": self.periods,
             "throttled_periods": self.throttled_periods,
             "throttled_share": None if self.share is None else round(self.share, 4),
-            "throttled_seconds": round(self.throttled_seconds, 4),
+            "throttled_seconds": round(self.throttled_seconds, 6),  # to the microsecond cgroup v2 counts in
         }
 
     def since(self, earlier: "Throttling") -> "Throttling":
