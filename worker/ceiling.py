@@ -1,4 +1,5 @@
-"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N]`: the same jobs on a bare Pool.
+"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N] [--work W --seed S]`: the same
+jobs on a bare Pool.
 
 `make compare` and `make sweep` run this in the worker image under the whole CPU budget (`docker run
 --cpus`), so every cell stands beside what this hardware gives the work with nothing of ours in the way
@@ -9,9 +10,11 @@ process, before the clock, so no task pays any hand-over: each process runs its 
 reply of per-job partial answers, which the parent merges. That is the ceiling at every task size: a
 Pool fed task by task spends ~0.2-0.3 ms of its parent's CPU per task, more than the approaches it
 would bound at ~1 ms tasks (`make sweep`).
+For `bytes` (`make sweep AXIS=data`) the dataset is made from its seed and staged in this container's
+shared memory before the clock (worker/reference_data.py): the ceiling moves no byte.
 Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU of the pool's
 processes and of its parent, and the answer of every job (all must be equal; the caller checks it
-against the exact one).
+against the exact one; for `bytes`, the SHA-256 of the data, against the upload's).
 """
 
 import argparse
@@ -22,10 +25,10 @@ import time
 from typing import Any
 
 from shared.chunking import split
-from shared.jobs import job_params, parse_job
 from shared.kernels import run_kernel
-from shared.plan import plan_job
+from shared.plan import JobPlan, plan_job
 from shared.tally import Tally
+from worker.reference_data import add_arguments, reference_job
 
 
 def _run_share(share: list[tuple[int, str, dict[str, Any], int, int]]) -> dict[int, Tally]:
@@ -41,17 +44,24 @@ def _ready(_: int) -> int:
 
 
 def measure(
-    kernel: str, size: int, jobs: int, processes: int, task_size: int | None = None
+    kernel: str,
+    size: int,
+    jobs: int,
+    processes: int,
+    task_size: int | None = None,
+    work: int = 1,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run.
 
     Tasks of `task_size` units if given (a local job with that `chunk_size`), else the automatic plan's.
     """
-    params = job_params(kernel, size)
-    request: dict[str, Any] = {"kernel": kernel, "params": params, "mode": "local"}
-    if task_size:
-        request["chunk_size"] = task_size
-    plan = plan_job(parse_job(request))
+    with reference_job(kernel, size, "local", task_size, work, seed) as reference:
+        found = _measure(kernel, reference.params, plan_job(reference.job), jobs, processes)
+    return found if reference.sha256 is None else {**found, "sha256": reference.sha256}
+
+
+def _measure(kernel: str, params: dict[str, Any], plan: JobPlan, jobs: int, processes: int) -> dict[str, Any]:
     assert plan.task_size is not None
     chunks = split(plan.units, plan.task_size)
     tasks = [(job, kernel, params, a, b) for job in range(jobs) for a, b in chunks]
@@ -85,13 +95,13 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m worker.ceiling", description=__doc__)
-    parser.add_argument("kernel", choices=("primes", "pi"))
-    parser.add_argument("size", type=int)
+    add_arguments(parser)
     parser.add_argument("jobs", type=int)
     parser.add_argument("processes", type=int)
     parser.add_argument("--task-size", type=int, help="units per pool task (default: the automatic plan's)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes, args.task_size)))
+    found = measure(args.kernel, args.size, args.jobs, args.processes, args.task_size, args.work, args.seed)
+    print(json.dumps(found))
 
 
 if __name__ == "__main__":
