@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kernel", choices=KERNELS)
     parser.add_argument("size", type=int, help="units per job; for bytes, the dataset's bytes")
     parser.add_argument("--work", type=int, default=1, help="bytes: CPU per byte (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="bytes: the dataset's seed (default: %(default)s)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="bytes: the dataset's seed (default: %(default)s)"
+    )
 
 
 @contextmanager

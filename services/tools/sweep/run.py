@@ -7,12 +7,15 @@ tasks on a bare Pool of the whole budget under the same CPU limit, and one job i
 every line runs each point's jobs through the API with the point's `chunk_size`, measured as a compare
 cell is: every answer checked against the exact one, and the cores' accounting, from which each
 line's CPU per task (the kernel's, which is the task duration run, and the apparatus's besides it).
-Rounds are interleaved, so a drifting machine drifts for every line alike.
+Rounds are interleaved, so a drifting machine drifts for every line alike. The data axis's dataset
+(services/tools/sweep/dataset.py) is uploaded once the stack is first up, and deleted at the end.
 """
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import docker
@@ -27,6 +30,7 @@ from services.tools.loadtest.compare.summary import summarise_ceiling, summarise
 from services.tools.loadtest.spread import Spread, spread
 from services.tools.loadtest.workload import Workload
 from services.tools.sweep.crossover import THRESHOLD
+from services.tools.sweep.dataset import DataSpec, uploaded
 from services.tools.sweep.lines import Line, groups
 from services.tools.sweep.points import Point, duration
 from services.tools.sweep.rows import SweepPoint, SweepResult
@@ -43,13 +47,34 @@ class Sweep:
     rounds: int
     concurrency: int
     reports: Path
+    # The data axis: its dataset (points with a `work` run `bytes` jobs on it; the others, `kernel`).
+    dataset: DataSpec | None = None
 
     def workload(self, point: Point, mode: str) -> Workload:
-        return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
+        if point.work is None:
+            return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
+        assert self.dataset is not None and self.dataset.id, "the data axis's dataset is uploaded first"
+        return Workload(
+            "bytes",
+            point.size,
+            point.jobs,
+            self.concurrency,
+            mode,
+            point.chunk_size,
+            dataset=self.dataset.id,
+            work=point.work,
+            seed=self.dataset.seed,
+        )
 
     @property
     def title(self) -> str:
         first = self.points[0]  # every point holds the same work
+        if self.dataset is not None:
+            return (
+                f"bytes jobs over one {self.dataset.size / 2**20:g} MiB dataset in tasks of "
+                f"{duration(first.seconds)}, {self.concurrency} in flight, CPU budget {self.budget}, "
+                f"{self.rounds} rounds"
+            )
         return (
             f"{first.jobs} {self.kernel} jobs per point and line ({first.jobs * first.size:,} units), "
             f"{self.concurrency} in flight, CPU budget {self.budget}, {self.rounds} rounds"
@@ -89,6 +114,7 @@ class Measured:
             chunk_size=point.chunk_size,
             jobs=point.jobs,
             tasks_per_job=point.tasks_per_job,
+            work=point.work,
             task_seconds=spread([r["kernels"] for rounds in self.per_task[p].values() for r in rounds]),
             ceiling=summarise_ceiling(self.ceilings[p]),
             baseline=Baselines(baselines),
@@ -159,15 +185,31 @@ def run_round(
                 )
 
 
+@contextmanager
+def with_data(
+    stack: ComposeStack, sweep: Sweep, client: docker.DockerClient, console: Console
+) -> Iterator[Sweep]:
+    """The sweep with its dataset uploaded (the stack brought up in its first configuration for that),
+    deleted when the block ends; a sweep without one as it is."""
+    if sweep.dataset is None:
+        yield sweep
+        return
+    stack.reconfigure(groups(sweep.lines)[0][0], client)
+    with uploaded(stack.url, sweep.dataset) as dataset:
+        console.print(f"  dataset {dataset.id}: {dataset.size:,} bytes uploaded (seed {dataset.seed})")
+        yield replace(sweep, dataset=dataset)
+
+
 def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False) -> SweepResult:
     """Build the stack's images, run every round (taking the stack down after if `down`)."""
     client = docker.from_env()
     done = Measured.empty(sweep)
     try:
         stack.build()
-        for index in range(sweep.rounds):
-            console.print(f"[b]round {index + 1} of {sweep.rounds}[/b]")
-            run_round(stack, sweep, index, done, client, console)
+        with with_data(stack, sweep, client, console) as ready:
+            for index in range(sweep.rounds):
+                console.print(f"[b]round {index + 1} of {sweep.rounds}[/b]")
+                run_round(stack, ready, index, done, client, console)
     finally:
         if down:
             stack.down()
@@ -182,4 +224,7 @@ def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False)
         host_cores=os.cpu_count() or 1,
         lines=[line.record() for line in sweep.lines],
         points=[done.point(sweep, p) for p in range(len(sweep.points))],
+        axis="task" if sweep.dataset is None else "data",
+        dataset_bytes=None if sweep.dataset is None else sweep.dataset.size,
+        dataset_seed=None if sweep.dataset is None else sweep.dataset.seed,
     )
