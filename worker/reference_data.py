@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
-from shared.jobs import Job, job_params, parse_job
+from shared.jobs import BytesJob, Job, job_params, parse_job
 from shared.seeded_bytes import seeded_bytes
 
 KERNELS = ("primes", "pi", "bytes")
@@ -55,7 +55,8 @@ def reference_job(
     if kernel != "bytes":
         yield ReferenceJob(job, params, None)
         return
-    job.bind(size)  # type: ignore[union-attr]
+    assert isinstance(job, BytesJob)
+    job.bind(size)
     data = seeded_bytes(seed, size)
     segment = SharedMemory(create=True, size=size)
     try:

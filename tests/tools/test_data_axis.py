@@ -58,7 +58,7 @@ def test_each_point_is_tasks_of_one_duration_over_the_whole_dataset() -> None:
             job = parse_job(
                 {"kernel": "bytes", "params": params, "mode": mode, "chunk_size": point.chunk_size}
             )
-            job.bind(8 * MiB)  # type: ignore[union-attr]
+            job.bind(8 * MiB)
             assert plan_job(job).chunks_total == point.tasks_per_job, (point, mode)
     points = plan_data_axis(0.02, 5, 16, 8 * MiB, 8.0, 4, settings)
     assert [p.work for p in points] == [16, 6, 3, 1, 0] and {p.seconds for p in points} == {0.02}
@@ -110,26 +110,26 @@ def cell(key: str, share: float) -> CellSummary:
         exact=8,
         lost=0,
         jobs_per_second=spread(share),
-        of_ceiling=spread(share),  # type: ignore[arg-type]
+        of_ceiling=spread(share),
         efficiency=None,
         latency_p50=None,
         worker_cores=None,
         throttled_share=None,
         throttled_seconds=None,
-        accounting={name: spread(0.1) for name in LINES},  # type: ignore[misc]
+        accounting={name: spread(0.1) for name in LINES},
         rounds=[],
     )
 
 
 def point(work: int | None, chunk: int, shares: dict[str, float]) -> SweepPoint:
-    ceiling = CeilingSummary(2, 2, spread(1.0), None, [])  # type: ignore[arg-type]
+    ceiling = CeilingSummary(2, 2, spread(1.0), None, [])
     return SweepPoint(
         seconds=TASK,
         size=8 * MiB if work is not None else 1_000_000,
         chunk_size=chunk,
         jobs=4,
         tasks_per_job=-(-2048 // chunk) if work is not None else 100,
-        task_seconds=spread(TASK),  # type: ignore[arg-type]
+        task_seconds=spread(TASK),
         ceiling=ceiling,
         baseline=Baselines([]),
         cells={key: cell(key, share) for key, share in shares.items()},
@@ -137,7 +137,7 @@ def point(work: int | None, chunk: int, shares: dict[str, float]) -> SweepPoint:
         per_task={
             key: {**{name: None for name in LINES}, "kernels": spread(TASK), "workers_other": spread(0.0005)}
             for key in ("ceiling", *shares)
-        },  # type: ignore[dict-item]
+        },
         work=work,
     )
 
