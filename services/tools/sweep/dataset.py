@@ -6,7 +6,7 @@ it, is checked against theirs before any job runs.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import httpx
@@ -45,5 +45,7 @@ def uploaded(url: str, spec: DataSpec) -> Iterator[DataSpec]:
                 raise UploadRefused(f"POST /datasets stored other bytes than were sent: {meta}")
             yield DataSpec(spec.seed, spec.size, meta["id"])
         finally:
-            # Also on an error or Ctrl-C: a dataset left behind holds Redis memory for DATASET_TTL.
-            client.delete(f"/datasets/{meta['id']}")
+            # Also on an error or Ctrl-C: a dataset left behind holds Redis memory for DATASET_TTL. An
+            # API gone meanwhile (the stack stopped) must not hide the error that ended the run.
+            with suppress(httpx.TransportError):
+                client.delete(f"/datasets/{meta['id']}")
