@@ -88,7 +88,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
         parser.error(str(exc))
     sweep = Sweep(
         budget=args.budget,
-        kernel=args.kernel,
+        kernel=args.kernel if args.axis == "task" else "primes",  # the data axis's reference point
         points=points,
         lines=chosen,
         rounds=args.rounds,
