@@ -16,9 +16,10 @@ publishes its id on ENDED_CHANNEL, which the API's one subscription per process 
 of its watchers (services/api/watch.py).
 
 A worker's end-of-job step (a chunk's merge, a local job's finish) also appends the execution to the
-EXECUTIONS stream, in the same atomic step, whether it took effect or not (a chunk merged already), and every job's end (id, status, count) goes
-there too: the history a checker reads (services/tools/history), not the workers' logs, which still
-proves a job ended after its record was trimmed or evicted.
+EXECUTIONS stream, in the same atomic step, whether it took effect or not (a chunk merged already), and
+every job's end (id, status, count) goes there too: the history a checker reads
+(services/tools/history), not the workers' logs, which still proves a job ended after its record was
+trimmed or evicted.
 Memory: the keys of work not yet ended carry no expiry, so Redis's `volatile-lru` policy
 (docker-compose.yml) can never evict them; `end_job` compacts the record (its merged set and its
 admitted share are dead once it ended), gives it and its helper keys RESULT_TTL, and appends its id to

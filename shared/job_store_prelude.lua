@@ -13,7 +13,7 @@ end
 local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   redis.call('HSET', record, 'status', status, 'ended_at', now)
   count_ended(record, metrics)
-  local ending = redis.call('HMGET', record, 'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2])
+  local ending = redis.call('HMGET', record, 'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2], 'count')
   if ending[2] then
     redis.call('DECRBY', ADMITTED_ENTRIES, ending[2])
     redis.call('DECRBY', ADMITTED_UNITS, ending[3])
@@ -26,7 +26,7 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   end
   redis.call('RPUSH', ENDED_IDS, ending[1])
   redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*',
-    'job', ending[1], 'ended', status, 'count', redis.call('HGET', record, 'count') or '0')
+    'job', ending[1], 'ended', status, 'count', ending[4] or '0')
   local over = redis.call('LLEN', ENDED_IDS) - tonumber(keep)
   local pressed = false
   if tonumber(trim_share) < 1 then
