@@ -45,7 +45,7 @@ DURATION ?= 1800
 WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down load-test compare sweep chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down k8s-secret k8s-render load-test compare sweep chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -92,6 +92,12 @@ workers-up: ## Start workers only, joining the Redis at REDIS_URL (another host'
 
 workers-down: ## Stop and remove the workers started by workers-up
 	$(COMPOSE) -f docker-compose.workers.yml down --remove-orphans
+
+k8s-secret: ## Kubernetes: create the Secret the manifests read (Redis's password, the API's token), unless there
+	bash deploy/k8s/secret.sh
+
+k8s-render: ## Kubernetes: print the manifests kustomize renders (K8S=base, or keda: workers scaled by KEDA)
+	kubectl kustomize deploy/k8s/$(or $(K8S),base)
 
 load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
