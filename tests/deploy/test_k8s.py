@@ -219,20 +219,32 @@ SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|KEY")
 PASSWORD_IN_URL = re.compile(r"://[^/@\s]*:[^/@\s]+@")
 
 
-def printed_secret() -> dict[str, str]:
-    """`make k8s-secret`'s Secret, as deploy/k8s/secret.sh --print shows it, decoded."""
-    kubectl()
-    out = subprocess.run(
+def print_secret(**given: str) -> subprocess.CompletedProcess[str]:
+    """deploy/k8s/secret.sh --print (`make k8s-secret`'s Secret, shown), with only `given` in its
+    environment: not REDIS_PASSWORD or API_TOKEN that `make` may export from .env."""
+    return subprocess.run(
         ["bash", str(K8S / "secret.sh"), "--print"],
-        check=True,
         capture_output=True,
         text=True,
-        env={"PATH": str(Path(kubectl()).parent) + ":/usr/bin:/bin"},
-    ).stdout
-    secret = yaml.safe_load(out)
+        env={"PATH": f"{Path(kubectl()).parent}:/usr/bin:/bin", **given},
+    )
+
+
+def decoded(printed: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    assert printed.returncode == 0, printed.stderr
+    secret = yaml.safe_load(printed.stdout)
     assert (secret["kind"], secret["metadata"]["name"]) == ("Secret", SECRET)
     assert secret["metadata"]["namespace"] == NAMESPACE
     return {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
+
+
+def test_make_k8s_secret_takes_the_given_secrets_and_refuses_a_bad_one() -> None:
+    given = {"REDIS_PASSWORD": "pw-1.x_~", "API_TOKEN": "token-2"}
+    assert decoded(print_secret(**given)) == {"redis-password": "pw-1.x_~", "api-token": "token-2"}
+    refused = print_secret(REDIS_PASSWORD="a b@c")
+    assert refused.returncode != 0
+    assert "REDIS_PASSWORD may hold only" in refused.stderr
+    assert "a b@c" not in refused.stdout + refused.stderr
 
 
 def test_no_environment_value_holds_a_secret(manifests: list[Manifest]) -> None:
@@ -256,7 +268,7 @@ def test_no_secret_is_in_the_files(manifests: list[Manifest]) -> None:
 
 
 def test_every_secret_key_read_is_one_make_k8s_secret_makes(manifests: list[Manifest]) -> None:
-    made = printed_secret()
+    made = decoded(print_secret())
     read = set()
     for workload in workloads(manifests).values():
         for volume in pod(workload).get("volumes", []):
