@@ -349,6 +349,42 @@ def test_the_services_are_where_redis_url_points(manifests: list[Manifest]) -> N
         assert int(port) in {p["port"] for p in services[host]["spec"]["ports"]}
 
 
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels, matchExpressions with In) selects these labels."""
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", "this test reads In only"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def test_redis_admits_only_the_stacks_pods(manifests: list[Manifest]) -> None:
+    """As compose leaves Redis unpublished: its NetworkPolicy selects Redis's pods and admits the API's
+    and the workers' pods (and KEDA's namespace, with KEDA), on Redis's port, no one else."""
+    (policy,) = by_kind(manifests, "NetworkPolicy").values()
+    pods = {name: w["spec"]["template"]["metadata"]["labels"] for name, w in workloads(manifests).items()}
+    selected = {name for name, labels in pods.items() if selects(policy["spec"]["podSelector"], labels)}
+    assert selected == {"redis"}
+    (rule,) = policy["spec"]["ingress"]
+    peers = rule["from"]
+    admitted = {
+        name
+        for name, labels in pods.items()
+        for peer in peers
+        if "podSelector" in peer and "namespaceSelector" not in peer and selects(peer["podSelector"], labels)
+    }
+    assert admitted == {"api", "worker"}
+    namespaces = [peer["namespaceSelector"] for peer in peers if "namespaceSelector" in peer]
+    keda = bool(by_kind(manifests, "ScaledObject"))
+    assert namespaces == ([{"matchLabels": {"kubernetes.io/metadata.name": "keda"}}] if keda else [])
+    # A policy names the pod's port (where the Service sends its traffic), not the Service's.
+    (service_port,) = by_kind(manifests, "Service")["redis"]["spec"]["ports"]
+    ports = {p["name"]: p["containerPort"] for p in container(manifests, "redis")["ports"]}
+    assert rule["ports"] == [{"protocol": "TCP", "port": ports[service_port["targetPort"]]}]
+
+
 # -- hardening ---------------------------------------------------------------------------------------
 
 
