@@ -30,9 +30,9 @@ from shared.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 # The Kubernetes release whose schemas the manifests must pass (kubernetes-validate ships 1.25 to 1.37):
-# a release current clusters run, with cgroup v2 (cpu.max) on every node image.
+# one current clusters run. Its nodes' cgroups, v2 or v1, both give the pool its quota (quota.py).
 KUBERNETES_VERSION = "1.33.0"
-# KEDA's resources: custom, so in no Kubernetes schema; test_keda checks their fields.
+# KEDA's resources: custom, so in no Kubernetes schema; test_keda_scales_... checks their fields.
 KEDA_API = "keda.sh/v1alpha1"
 SECRET = "cpu-contrast"
 NAMESPACE = "cpu-contrast"
