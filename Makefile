@@ -93,10 +93,10 @@ workers-up: ## Start workers only, joining the Redis at REDIS_URL (another host'
 workers-down: ## Stop and remove the workers started by workers-up
 	$(COMPOSE) -f docker-compose.workers.yml down --remove-orphans
 
-k8s-secret: ## Kubernetes: create the Secret the manifests read (Redis's password, the API's token), unless there
+k8s-secret: ## Kubernetes: create the Secret deploy/k8s reads (Redis's password, API token) unless there
 	bash deploy/k8s/secret.sh
 
-k8s-render: ## Kubernetes: print the manifests kustomize renders (K8S=base, or keda: workers scaled by KEDA)
+k8s-render: ## Kubernetes: print deploy/k8s rendered (K8S=base, or keda: workers scaled by KEDA)
 	kubectl kustomize deploy/k8s/$(or $(K8S),base)
 
 load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); CPU per container; reports/
