@@ -1,4 +1,5 @@
-"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N]`: the same jobs on a bare Pool.
+"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N] [--executor E]`: the same jobs on
+a bare Pool (or, with --executor, on the stdlib's other pools, for comparison).
 
 `make compare` and `make sweep` run this in the worker image under the whole CPU budget (`docker run
 --cpus`), so every cell stands beside what this hardware gives the work with nothing of ours in the way
@@ -6,81 +7,68 @@
 local job's plan cuts it into (shared.plan: automatic, or tasks of N units with --task-size, as a job
 that fixes its `chunk_size` asks). The tasks of every job are dealt out round-robin, one share per
 process, before the clock, so no task pays any hand-over: each process runs its share and sends one
-reply of per-job partial answers, which the parent merges. That is the ceiling at every task size: a
-Pool fed task by task spends ~0.2-0.3 ms of its parent's CPU per task, more than the approaches it
-would bound at ~1 ms tasks (`make sweep`).
+reply of per-job partial answers, which the parent merges (worker/shares.py). That is the ceiling at
+every task size: a Pool fed task by task spends ~0.2-0.3 ms of its parent's CPU per task, more than the
+approaches it would bound at ~1 ms tasks (`make sweep`).
 Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU of the pool's
 processes and of its parent, and the answer of every job (all must be equal; the caller checks it
 against the exact one).
+
+--executor threads or processes runs the very same shares on a `ThreadPoolExecutor` or a fork
+`ProcessPoolExecutor` of PROCESSES workers instead (worker/runtimes/), with the same JSON.
 """
 
 import argparse
 import json
 import multiprocessing
-import resource
 import time
+from collections.abc import Callable
 from typing import Any
 
-from shared.chunking import split
-from shared.jobs import job_params, parse_job
-from shared.kernels import run_kernel
-from shared.plan import plan_job
-from shared.tally import Tally
-
-
-def _run_share(share: list[tuple[int, str, dict[str, Any], int, int]]) -> dict[int, Tally]:
-    """One process's share of the tasks, run in order; its partial answer per job."""
-    answers: dict[int, Tally] = {}
-    for job, kernel, params, lo, hi in share:
-        answers[job] = answers.get(job, Tally()).merge(run_kernel(kernel, params, lo, hi))
-    return answers
+from worker.runtimes.process_pool import run_process_pool
+from worker.runtimes.threads import run_threads
+from worker.shares import Dealt, Ran, children_cpu, deal, merge_into, report, run_share
 
 
 def _ready(_: int) -> int:
     return 0
 
 
-def measure(
-    kernel: str, size: int, jobs: int, processes: int, task_size: int | None = None
-) -> dict[str, Any]:
-    """Run `jobs` jobs on a fresh fork Pool(processes); their answers and the wall time of the whole run.
-
-    Tasks of `task_size` units if given (a local job with that `chunk_size`), else the automatic plan's.
-    """
-    params = job_params(kernel, size)
-    request: dict[str, Any] = {"kernel": kernel, "params": params, "mode": "local"}
-    if task_size:
-        request["chunk_size"] = task_size
-    plan = plan_job(parse_job(request))
-    assert plan.task_size is not None
-    chunks = split(plan.units, plan.task_size)
-    tasks = [(job, kernel, params, a, b) for job in range(jobs) for a, b in chunks]
-    shares = [tasks[i::processes] for i in range(processes)]
-    answers = [Tally() for _ in range(jobs)]
+def run_pool(dealt: Dealt, processes: int) -> Ran:
+    """The shares on a fresh fork `multiprocessing.Pool(processes)`, started before the clock."""
+    answers = dealt.blank()
+    before = children_cpu()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pool.map(_ready, range(processes))  # every process up before the clock starts
         start, parent_start = time.perf_counter(), time.process_time()
-        for partial in pool.imap_unordered(_run_share, shares):
-            for job, tally in partial.items():
-                answers[job] = answers[job].merge(tally)
+        for partial in pool.imap_unordered(run_share, dealt.shares):
+            merge_into(answers, partial)
         wall, parent = time.perf_counter() - start, time.process_time() - parent_start
     # The pool's processes, once the Pool has reaped them (their start-up's few ms included).
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    first = answers[0]
-    return {
-        "jobs": jobs,
-        "processes": processes,
-        "chunks_per_job": len(chunks),
-        "task_size": plan.task_size,
-        "wall_seconds": wall,
-        # CPU seconds of the Pool's processes (the tasks), and of the parent that feeds them and merges.
-        "workers_cpu_seconds": children.ru_utime + children.ru_stime,
-        "parent_cpu_seconds": parent,
-        "jobs_per_second": jobs / wall,
-        "all_equal": all(a == first for a in answers),
-        "count": first.count,
-        "histogram": first.histogram,
-    }
+    return Ran(answers, wall, children_cpu() - before, parent)
+
+
+RUNNERS: dict[str, Callable[[Dealt, int], Ran]] = {
+    "pool": run_pool,
+    "threads": run_threads,
+    "processes": run_process_pool,
+}
+
+
+def measure(
+    kernel: str,
+    size: int,
+    jobs: int,
+    processes: int,
+    task_size: int | None = None,
+    executor: str = "pool",
+) -> dict[str, Any]:
+    """Run `jobs` jobs on a fresh fork Pool(processes) (or `executor`); their answers and the wall time.
+
+    Tasks of `task_size` units if given (a local job with that `chunk_size`), else the automatic plan's.
+    """
+    dealt = deal(kernel, size, jobs, processes, task_size)
+    return report(dealt, processes, RUNNERS[executor](dealt, processes))
 
 
 def main() -> None:
@@ -90,8 +78,15 @@ def main() -> None:
     parser.add_argument("jobs", type=int)
     parser.add_argument("processes", type=int)
     parser.add_argument("--task-size", type=int, help="units per pool task (default: the automatic plan's)")
+    parser.add_argument(
+        "--executor",
+        choices=tuple(RUNNERS),
+        default="pool",
+        help="what runs the shares: the bare Pool (the ceiling, default), threads or a ProcessPoolExecutor",
+    )
     args = parser.parse_args()
-    print(json.dumps(measure(args.kernel, args.size, args.jobs, args.processes, args.task_size)))
+    result = measure(args.kernel, args.size, args.jobs, args.processes, args.task_size, args.executor)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""The ceiling's shares run by the stdlib's other executors (worker/runtimes/): the same tasks, dealt the
+same way, every job's answer the exact one (a sieve's, tests/reference.py), and the same JSON fields."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from services.tools.loadtest.compare.rows import CeilingRound
+from tests.reference import sieve_tally
+from worker.ceiling import RUNNERS, measure
+from worker.runtimes.threads import run_threads
+from worker.shares import deal
+
+EXACT = sieve_tally(0, 30_000)
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_every_job_gets_the_exact_answer_from_tasks_dealt_as_the_ceiling_deals_them(executor: str) -> None:
+    result = measure("primes", 30_000, jobs=2, processes=2, task_size=700, executor=executor)
+    pool = measure("primes", 30_000, jobs=2, processes=2, task_size=700)
+    assert result["all_equal"] and (result["count"], result["histogram"]) == (EXACT.count, EXACT.histogram)
+    # The same plan as the ceiling's: the same tasks per job, of the same size.
+    keys = ("jobs", "processes", "task_size", "chunks_per_job")
+    assert [result[k] for k in keys] == [pool[k] for k in keys] == [2, 2, 700, 43]  # ceil(30,000 / 700)
+    assert result["jobs_per_second"] == 2 / result["wall_seconds"]
+    assert result["workers_cpu_seconds"] > 0 and result["parent_cpu_seconds"] >= 0, result
+
+
+def test_every_executor_prints_the_ceilings_fields_which_make_compare_reads() -> None:
+    """The host reads each run as a CeilingRound (less what it adds), whichever executor ran it."""
+    read = {f.name for f in dataclasses.fields(CeilingRound)} - {"exact", "efficiency"} | {"all_equal"}
+    for executor in RUNNERS:
+        run = subprocess.run(
+            [sys.executable, "-m", "worker.ceiling", "primes", "20000", "2", "2", "--executor", executor],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        printed = json.loads(run.stdout.strip().splitlines()[-1])
+        assert set(printed) == read, (executor, printed)
+        assert printed["all_equal"] and printed["count"] == sieve_tally(0, 20_000).count
+
+
+def test_threads_hold_the_gil_in_turn_their_cpu_adds_up_to_at_most_the_wall_time() -> None:
+    """Two threads on pure-Python kernels: at most one runs at a time, whatever the cores (with a GIL)."""
+    dealt = deal("primes", 200_000, 2, 2, task_size=5_000)
+    ran = run_threads(dealt, 2)
+    assert all(a == sieve_tally(0, 200_000) for a in ran.answers)
+    # Each thread's own CPU time, added up: no more than one core for the wall time, give or take the
+    # clocks' resolution; two processes on two free cores would reach twice that.
+    assert 0 < ran.workers_cpu_seconds <= 1.05 * ran.wall_seconds + 0.005, ran
