@@ -3,7 +3,9 @@
 Every cell stands beside its ceiling and a peer, measured in the same run:
 - the ceiling: the same jobs on a bare `multiprocessing.Pool` of the whole budget, in the worker image
   under the same CPU limit, with no queue and no API (worker/ceiling.py);
-- the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks.
+- the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks;
+- in one container, no queue, beside the ceiling: the same jobs and tasks on GIL-bound threads and on a
+  `ProcessPoolExecutor` (compare/runtimes.py).
 
 Each round runs the ceiling, a one-process baseline, then every cell, reconfiguring the stack itself
 (worker replicas, CPU limit, pool size, consumers, worker class) between groups of cells; with --pin,
@@ -26,6 +28,8 @@ from services.tools.loadtest.compare import files
 from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.rounds import Plan, run
 from services.tools.loadtest.compare.rows import WorkloadShape
+from services.tools.loadtest.compare.runtimes import RUNTIMES
+from services.tools.loadtest.compare.runtimes import chosen as chosen_runtimes
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.pinning import host_cores
 from services.tools.loadtest.topologies import MODES, by_name, plan, topologies
@@ -51,6 +55,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
     parser.add_argument("--no-peer", action="store_true", help="leave out the stock RQ peer")
     parser.add_argument(
+        "--runtimes",
+        default=",".join(RUNTIMES),
+        help="rows in one container beside the ceiling, comma-separated (none: empty; default: %(default)s)",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="also run each topology pinned to cores (cpuset, no quota) on the same budget",
@@ -65,6 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--rounds, --jobs, --size and --concurrency must be at least 1")
     args.modes = modes
     try:
+        args.runtimes = chosen_runtimes([k for k in args.runtimes.split(",") if k])
         names = [n for n in args.topologies.split(",") if n]
         chosen = by_name(args.budget, names) if names else topologies(args.budget)
     except ValueError as exc:
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except preflight.NotReady as exc:
         return preflight.refuse("compare", exc)
     shape = WorkloadShape(args.kernel, args.size, args.jobs, args.concurrency)
-    to_run = Plan(shape, args.budget, args.groups, args.rounds, args.reports)
+    to_run = Plan(shape, args.budget, args.groups, args.rounds, args.reports, args.runtimes)
     result = run(ComposeStack(args.project, args.port), to_run, console, down=args.down)
     render(result, console)
     stem = files.write(result, args.reports)

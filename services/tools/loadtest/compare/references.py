@@ -1,6 +1,8 @@
 """What every cell of a round is measured against: the ceiling (a bare Pool of the whole budget) and one
 process, both in the worker image under a CPU limit, with no queue and no API."""
 
+from typing import Any
+
 import docker
 
 from services.tools.loadtest.compare.rows import Baseline, CeilingRound
@@ -9,18 +11,38 @@ from services.tools.loadtest.workload import Workload
 from shared.tally import Tally
 
 
+def dealt_run(
+    client: docker.DockerClient, image: str, workload: Workload, budget: int, executor: str = "pool"
+) -> dict[str, Any]:
+    """`python -m worker.ceiling` in `image` under `budget` CPUs: the workload's jobs dealt out to
+    `budget` workers of `executor` (the bare Pool: the ceiling), its JSON.
+
+    It cuts its jobs as a local job of the workload is planned: into tasks of the workload's
+    `chunk_size` if it fixes one (make sweep), else automatically.
+    """
+    command = ["python", "-m", "worker.ceiling", workload.kernel, str(workload.size), str(workload.jobs)]
+    tasks = ["--task-size", str(workload.chunk_size)] if workload.chunk_size else []
+    chosen = ["--executor", executor] if executor != "pool" else []
+    return run_in_image(client, image, budget, [*command, str(budget), *tasks, *chosen])
+
+
+def as_round(run: dict[str, Any], workload: Workload, baseline: Baseline, budget: int) -> CeilingRound:
+    """A dealt run's JSON as a typed round: its answers checked exact, its efficiency against one process."""
+    figures = dict(run)
+    all_equal = figures.pop("all_equal")
+    return CeilingRound(
+        **figures,
+        exact=all_equal and Tally(figures["count"], figures["histogram"]) == workload.expected(),
+        efficiency=figures["jobs_per_second"] * baseline.seconds_per_job / budget,
+    )
+
+
 def measure_references(
     client: docker.DockerClient, project: str, workload: Workload, budget: int
 ) -> tuple[CeilingRound, Baseline]:
-    """This round's ceiling (bare Pool of the budget) and baseline (one process), in the workers' image.
-
-    The ceiling cuts its jobs as a local job of the workload is planned: into tasks of the workload's
-    `chunk_size` if it fixes one (make sweep), else automatically.
-    """
+    """This round's ceiling (bare Pool of the budget) and baseline (one process), in the workers' image."""
     image = worker_image(client, project)
-    command = ["python", "-m", "worker.ceiling", workload.kernel, str(workload.size), str(workload.jobs)]
-    tasks = ["--task-size", str(workload.chunk_size)] if workload.chunk_size else []
-    pool = run_in_image(client, image, budget, [*command, str(budget), *tasks])
+    pool = dealt_run(client, image, workload, budget)
     one = run_in_image(
         client, image, 1, ["python", "-m", "worker.baseline", workload.kernel, str(workload.size)]
     )
@@ -29,10 +51,4 @@ def measure_references(
         seconds_per_job=one["seconds_per_job"],
         units_per_second=workload.size / one["seconds_per_job"],
     )
-    all_equal = pool.pop("all_equal")
-    ceiling = CeilingRound(
-        **pool,
-        exact=all_equal and Tally(pool["count"], pool["histogram"]) == workload.expected(),
-        efficiency=pool["jobs_per_second"] * baseline.seconds_per_job / budget,
-    )
-    return ceiling, baseline
+    return as_round(pool, workload, baseline, budget), baseline

@@ -1,4 +1,5 @@
-"""make compare's tables: every cell beside the ceiling, where the host's cores went in each, bytes moved."""
+"""make compare's tables: every cell beside the ceiling (and the rows in one container, no queue, under
+it), where the host's cores went in each cell, bytes moved."""
 
 from rich.console import Console
 from rich.table import Table
@@ -29,8 +30,9 @@ def render(result: Comparison, console: Console) -> None:
     """The comparison table, the ceiling first; then where the cores went, per cell."""
     table = Table(
         title=result.title,
-        caption="median (min–max) over the rounds; % of ceiling per round; throttled: the workers' CFS "
-        "periods their quota stopped them in, held: seconds held back (cgroups; - : no quota, no period)",
+        caption="median (min–max) over the rounds; % of ceiling per round; cores: the workers' CPU / wall; "
+        "throttled: the workers' CFS periods their quota stopped them in, held: seconds held back (cgroups; "
+        "- : no quota, no period)",
     )
     for column in COLUMNS:
         table.add_column(column, justify="left" if column in LEFT else "right", no_wrap=True)
@@ -46,8 +48,24 @@ def render(result: Comparison, console: Console) -> None:
         show(ceiling.efficiency, ".0f", 100),
         *([""] * 4),
         "no queue, no API",
-        end_section=True,
+        end_section=not result.runtimes,
     )
+    for index, r in enumerate(result.runtimes):
+        table.add_row(
+            r.label,
+            r.layout,
+            "-",
+            f"{r.exact}/{r.jobs}",
+            show(r.jobs_per_second),
+            show(r.of_ceiling, ".0f", 100),
+            show(r.efficiency, ".0f", 100),
+            "",
+            show(median_only(r.cores)),
+            "",
+            "",
+            r.note,
+            end_section=index == len(result.runtimes) - 1,
+        )
     for c in result.cells:
         table.add_row(
             c.topology,

@@ -1,8 +1,9 @@
-"""Every round of every cell, interleaved: each round measures its ceiling and baseline, then runs the
-cells group by group, reconfiguring the stack between groups; a machine that drifts drifts for all."""
+"""Every round of every cell, interleaved: each round measures its ceiling and baseline (and the rows in
+one container beside the ceiling), then runs the cells group by group, reconfiguring the stack between
+groups; a machine that drifts drifts for all."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
@@ -16,8 +17,10 @@ from services.tools.loadtest.compare.rows import (
     CeilingRound,
     Comparison,
     RoundRow,
+    RuntimeRound,
     WorkloadShape,
 )
+from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, summarise_runtime
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.topologies import Group, Topology
@@ -33,6 +36,7 @@ class Plan:
     groups: Sequence[Group]
     rounds: int
     reports: Path
+    runtimes: Sequence[Runtime] = field(default_factory=tuple)  # rows in one container (runtimes.py)
 
     def workload(self, mode: str) -> Workload:
         s = self.shape
@@ -53,6 +57,7 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
     cells = [cell for group in plan.groups for cell in group.cells]
     rounds: dict[str, list[RoundRow]] = {cell.key: [] for cell in cells}
     ceilings: list[CeilingRound] = []
+    in_one: dict[str, list[RuntimeRound]] = {r.key: [] for r in plan.runtimes}
     baselines: list[Baseline] = []
     current: Topology | None = None
     try:
@@ -74,6 +79,24 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
                         f"  ceiling: {ceiling.jobs_per_second:.2f} jobs/s; "
                         f"one process: {baseline.seconds_per_job:.3f} s/job"
                     )
+                    measured = measure_runtimes(
+                        client,
+                        stack.project,
+                        plan.runtimes,
+                        plan.workload("local"),
+                        plan.budget,
+                        ceiling,
+                        baseline,
+                        index,
+                    )
+                    for runtime in plan.runtimes:
+                        row = measured[runtime.key]
+                        in_one[runtime.key].append(row)
+                        console.print(
+                            f"  {runtime.label}: {'exact' if row.run.exact else 'WRONG'}, "
+                            f"{row.run.jobs_per_second:.2f} jobs/s, {100 * row.of_ceiling:.0f} % of the "
+                            f"ceiling, {row.cores:.2f} cores"
+                        )
                 for cell in group.cells:
                     row = run_cell(
                         stack, cell, plan.workload(cell.mode), plan.reports, ceiling, baseline, index
@@ -95,4 +118,5 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
         ceiling=summarise_ceiling(ceilings),
         baseline=Baselines(baselines),
         cells=[summarise_cell(cell, rounds[cell.key]) for cell in cells],
+        runtimes=[summarise_runtime(r, plan.budget, in_one[r.key]) for r in plan.runtimes],
     )

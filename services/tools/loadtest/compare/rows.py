@@ -42,6 +42,17 @@ class CeilingRound:
 
 
 @dataclass(frozen=True)
+class RuntimeRound:
+    """One round of an in-one-container row (compare/runtimes.py): the ceiling's jobs and tasks on another
+    stdlib executor, in the worker image under the same budget, beside that round's ceiling."""
+
+    round: int
+    run: CeilingRound  # its figures, as the ceiling's are (worker.ceiling --executor)
+    of_ceiling: float
+    cores: float  # CPU seconds of its workers and parent / its wall time
+
+
+@dataclass(frozen=True)
 class Throttled:
     """The worker containers' CFS throttling over a run, added up (from their cgroups)."""
 
@@ -124,6 +135,27 @@ class CeilingSummary:
 
 
 @dataclass(frozen=True)
+class RuntimeSummary:
+    """An in-one-container row over its rounds: medians and ranges, every round kept."""
+
+    key: str  # worker.ceiling's --executor: threads, processes
+    label: str  # `threads (GIL)`
+    layout: str  # `ThreadPoolExecutor(2), --cpus 2`
+    note: str
+    jobs: int
+    exact: int  # a round's jobs count when every one of them has the exact answer
+    jobs_per_second: Spread | None
+    of_ceiling: Spread | None
+    efficiency: Spread | None
+    cores: Spread | None
+    rounds: list[RuntimeRound]
+
+    @property
+    def all_exact(self) -> bool:
+        return self.exact == self.jobs
+
+
+@dataclass(frozen=True)
 class WorkloadShape:
     kernel: str
     size: int
@@ -144,11 +176,14 @@ class Comparison:
     ceiling: CeilingSummary
     baseline: Baselines
     cells: list[CellSummary]
+    # The in-one-container rows beside the ceiling (compare/runtimes.py); [] in older reports.
+    runtimes: list[RuntimeSummary] = field(default_factory=list)
 
     @property
     def all_exact(self) -> bool:
-        """Every job of every cell exact, none lost, and the ceiling exact in every round."""
-        return all(c.all_exact for c in self.cells) and self.ceiling.exact_rounds == self.ceiling.rounds
+        """Every job of every cell and row exact, none lost, and the ceiling exact in every round."""
+        rows_exact = all(c.all_exact for c in self.cells) and all(r.all_exact for r in self.runtimes)
+        return rows_exact and self.ceiling.exact_rounds == self.ceiling.rounds
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,104 @@
+"""make compare's rows in one container, no queue: the ceiling's jobs on the stdlib's other executors.
+
+Each round, right after its ceiling, the same jobs cut into the same tasks and dealt out the same way
+(worker/shares.py) run in the worker image under the same `--cpus` budget, on `budget` workers of:
+- threads (GIL): a `ThreadPoolExecutor`, the counter-example. The kernels are pure Python, so one
+  thread runs at a time: about one core's work, half the ceiling on 2 cores; its `cores` column says so;
+- ProcessPoolExecutor: a fork `concurrent.futures.ProcessPoolExecutor`, the stdlib's other pool.
+Every row: its answers checked against the exact one, its share of the same round's ceiling, and the
+median and range over the rounds.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import docker
+
+from services.tools.loadtest.compare.references import as_round, dealt_run
+from services.tools.loadtest.compare.rows import Baseline, CeilingRound, RuntimeRound, RuntimeSummary
+from services.tools.loadtest.spread import spread
+from services.tools.loadtest.stack_info import worker_image
+from services.tools.loadtest.workload import Workload
+
+
+@dataclass(frozen=True)
+class Runtime:
+    key: str  # worker.ceiling's --executor
+    label: str
+    executor: str  # the stdlib class that runs the shares
+    note: str  # `{budget}`: the CPU budget
+
+    def layout(self, budget: int) -> str:
+        return f"{self.executor}({budget}), --cpus {budget}"
+
+
+RUNTIMES = {
+    "threads": Runtime(
+        "threads",
+        "threads (GIL)",
+        "ThreadPoolExecutor",
+        "counter-example: pure-Python kernels hold the GIL, one thread runs at a time: ~1 core of {budget}",
+    ),
+    "processes": Runtime(
+        "processes", "ProcessPoolExecutor", "ProcessPoolExecutor", "the stdlib's other pool (fork)"
+    ),
+}
+
+
+def chosen(keys: Sequence[str]) -> list[Runtime]:
+    """The rows asked for, in RUNTIMES order; ValueError for an unknown one."""
+    unknown = set(keys) - set(RUNTIMES)
+    if unknown:
+        raise ValueError(f"--runtimes takes a comma-separated subset of {', '.join(RUNTIMES)}")
+    return [r for key, r in RUNTIMES.items() if key in keys]
+
+
+def measure_runtimes(
+    client: docker.DockerClient,
+    project: str,
+    runtimes: Sequence[Runtime],
+    workload: Workload,
+    budget: int,
+    ceiling: CeilingRound,
+    baseline: Baseline,
+    index: int,
+) -> dict[str, RuntimeRound]:
+    """This round of every row asked for, beside this round's ceiling; by key."""
+    image = worker_image(client, project)
+    return {
+        r.key: runtime_round(
+            as_round(dealt_run(client, image, workload, budget, r.key), workload, baseline, budget),
+            ceiling,
+            index,
+        )
+        for r in runtimes
+    }
+
+
+def runtime_round(run: CeilingRound, ceiling: CeilingRound, index: int) -> RuntimeRound:
+    """A row's run as its round: its share of the round's ceiling, and the cores it kept busy."""
+    return RuntimeRound(
+        round=index,
+        run=run,
+        of_ceiling=run.jobs_per_second / ceiling.jobs_per_second,
+        cores=((run.workers_cpu_seconds or 0) + (run.parent_cpu_seconds or 0)) / run.wall_seconds,
+    )
+
+
+def summarise_runtime(runtime: Runtime, budget: int, rounds: Sequence[RuntimeRound]) -> RuntimeSummary:
+    """A row over its rounds: medians and ranges, and how many of its jobs were exact."""
+    return RuntimeSummary(
+        key=runtime.key,
+        label=runtime.label,
+        layout=runtime.layout(budget),
+        note=runtime.note.format(budget=budget),
+        jobs=sum(r.run.jobs for r in rounds),
+        # worker.ceiling says whether every job's answer was equal, and what it was: a round's jobs are all
+        # exact, or not counted as exact at all.
+        exact=sum(r.run.jobs for r in rounds if r.run.exact),
+        jobs_per_second=spread([r.run.jobs_per_second for r in rounds]),
+        of_ceiling=spread([r.of_ceiling for r in rounds]),
+        efficiency=spread([r.run.efficiency for r in rounds]),
+        cores=spread([r.cores for r in rounds]),
+        rounds=list(rounds),
+    )

@@ -1,0 +1,89 @@
+"""make compare's rows in one container (threads, ProcessPoolExecutor): a run as a round beside its
+ceiling, rounds as a median and range (worked by hand), exactness counted, the report read back and shown."""
+
+import io
+import json
+from dataclasses import replace
+
+import pytest
+from rich.console import Console
+
+from services.tools.loadtest.compare import rows
+from services.tools.loadtest.compare.render import render
+from services.tools.loadtest.compare.runtimes import RUNTIMES, chosen, runtime_round, summarise_runtime
+from services.tools.loadtest.compare.summary import summarise_ceiling
+
+
+def run(jobs_per_second: float, cpu: tuple[float, float], exact: bool = True) -> rows.CeilingRound:
+    """Two jobs on two workers, 8 tasks each, as worker.ceiling reports them (the host's checks added)."""
+    wall = 2 / jobs_per_second
+    return rows.CeilingRound(2, 2, 8, wall, jobs_per_second, 7, [1] * 10, exact, 0.5, 100, *cpu)
+
+
+def comparison(runtimes: list[rows.RuntimeSummary]) -> rows.Comparison:
+    return rows.Comparison(
+        "t",
+        2,
+        rows.WorkloadShape("primes", 1000, 2, 2),
+        summarise_ceiling([run(4.0, (1.0, 0.0))]),
+        rows.Baselines([rows.Baseline("worker image, 1 CPU", 0.5, 2000.0)]),
+        [],
+        runtimes,
+    )
+
+
+def test_a_round_is_its_share_of_that_rounds_ceiling_and_the_cores_it_kept_busy() -> None:
+    # 2 jobs at 2 jobs/s: 1 s of wall; its threads ran 0.98 s of CPU and the main thread 0.02 s.
+    row = runtime_round(run(2.0, (0.98, 0.02)), run(4.0, (1.0, 0.0)), 1)
+    assert (row.round, row.of_ceiling, row.cores) == (1, 0.5, 1.0)
+
+
+def test_rounds_become_a_median_and_range_and_a_wrong_round_counts_no_exact_job() -> None:
+    ceilings = [run(4.0, (1.0, 0.0)), run(5.0, (1.0, 0.0)), run(6.0, (1.0, 0.0))]
+    runs = [run(2.0, (1.0, 0.0)), run(3.0, (0.6, 0.0), exact=False), run(4.0, (0.5, 0.0))]
+    rounds = [runtime_round(r, c, i) for i, (r, c) in enumerate(zip(runs, ceilings, strict=True))]
+    summary = summarise_runtime(RUNTIMES["threads"], 2, rounds)
+    assert (summary.jobs, summary.exact, summary.all_exact) == (6, 4, False)
+    # 2/4, 3/5, 4/6 of the ceiling; 1, 0.9 and 1 core.
+    assert summary.of_ceiling == {"median": 0.6, "min": 0.5, "max": 4 / 6, "n": 3}
+    assert summary.jobs_per_second == {"median": 3.0, "min": 2.0, "max": 4.0, "n": 3}
+    assert summary.cores == {"median": 1.0, "min": 0.9, "max": 1.0, "n": 3}
+    assert summary.layout == "ThreadPoolExecutor(2), --cpus 2"
+    assert summary.note.endswith("one thread runs at a time: ~1 core of 2"), summary.note
+    assert not comparison([summary]).all_exact
+    assert comparison([replace(summary, exact=6)]).all_exact
+
+
+def test_the_rows_read_back_from_the_report_and_show_under_the_ceiling() -> None:
+    threads = summarise_runtime(
+        RUNTIMES["threads"], 2, [runtime_round(run(2.0, (1.0, 0.0)), run(4.0, (1.0, 0.0)), 0)]
+    )
+    processes = summarise_runtime(
+        RUNTIMES["processes"], 2, [runtime_round(run(3.8, (1.0, 0.05)), run(4.0, (1.0, 0.0)), 0)]
+    )
+    result = comparison([threads, processes])
+    assert rows.load(json.loads(json.dumps(result.as_json()))) == result
+    # A report from before these rows reads back with none.
+    older = result.as_json()
+    del older["runtimes"]
+    assert rows.load(older).runtimes == []
+    console = Console(record=True, width=250, file=io.StringIO(), color_system=None)
+    render(result, console)
+    lines = console.export_text().splitlines()
+    shown = [[c.strip() for c in line.split("│")[1:-1]] for line in lines if "Executor(2)" in line]
+    assert [row[:9] for row in shown] == [
+        ["threads (GIL)", "ThreadPoolExecutor(2), --cpus 2", "-", "2/2", "2.00", "50", "50", "", "1.00"],
+        ["ProcessPoolExecutor", "ProcessPoolExecutor(2), --cpus 2", "-", "2/2", "3.80", "95", "50", ""]
+        + ["2.00"],
+    ]
+    assert shown[0][11].startswith("counter-example")
+    assert lines.index(next(line for line in lines if "bare Pool(2)" in line)) < lines.index(
+        next(line for line in lines if "threads (GIL)" in line)
+    )
+
+
+def test_rows_are_chosen_by_key_in_one_order() -> None:
+    assert [r.key for r in chosen(["processes", "threads"])] == ["threads", "processes"]
+    assert chosen([]) == []
+    with pytest.raises(ValueError, match="subset of threads, processes"):
+        chosen(["greenlets"])
