@@ -84,6 +84,13 @@ def compare_summary(result: dict[str, Any]) -> list[str]:
             f"- **Stock RQ** (`SimpleWorker`, {peer['layout'].split(', stock')[0]}, the same chunks): "
             f"{_pct(peer['of_ceiling']['median'])} of the ceiling."
         )
+    for r in result.get("runtimes", []):  # reports from before these rows have none
+        if r["of_ceiling"]:
+            lines.append(
+                f"- **{r['label']}** (`{r['layout'].split(',')[0]}` in one container, no queue, the same "
+                f"tasks): {_pct(r['of_ceiling']['median'])} of the ceiling, {r['cores']['median']:.1f} "
+                f"cores busy; {r['note']}."
+            )
     counter = next((c for c in cells if c["note"].startswith("counter")), None)
     if counter and counter["of_ceiling"]:
         lines.append(
@@ -142,6 +149,11 @@ def readme_block(
             f"| ceiling | bare Pool({result['budget']}) | - | "
             f"{result['ceiling']['jobs_per_second']['median']:.2f} | 100 | |",
         ]
+        for r in result.get("runtimes", []):
+            lines.append(
+                f"| {r['label']} | {r['layout'].split(',')[0]} | - | {r['jobs_per_second']['median']:.2f} "
+                f"| {100 * r['of_ceiling']['median']:.0f} | |"
+            )
         for c in result["cells"]:
             label = c["topology"] + (f" ({c['note']})" if c["note"] else "")
             lines.append(

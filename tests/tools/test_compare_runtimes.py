@@ -4,10 +4,12 @@ ceiling, rounds as a median and range (worked by hand), exactness counted, the r
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from services.tools.loadtest.chart import comparison_chart
 from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.runtimes import RUNTIMES, chosen, runtime_round, summarise_runtime
@@ -54,7 +56,7 @@ def test_rounds_become_a_median_and_range_and_a_wrong_round_counts_no_exact_job(
     assert comparison([replace(summary, exact=6)]).all_exact
 
 
-def test_the_rows_read_back_from_the_report_and_show_under_the_ceiling() -> None:
+def test_the_rows_read_back_from_the_report_and_show_under_the_ceiling(tmp_path: Path) -> None:
     threads = summarise_runtime(
         RUNTIMES["threads"], 2, [runtime_round(run(2.0, (1.0, 0.0)), run(4.0, (1.0, 0.0)), 0)]
     )
@@ -80,6 +82,9 @@ def test_the_rows_read_back_from_the_report_and_show_under_the_ceiling() -> None
     assert lines.index(next(line for line in lines if "bare Pool(2)" in line)) < lines.index(
         next(line for line in lines if "threads (GIL)" in line)
     )
+    # In the chart too, as bars of their own.
+    drawn = comparison_chart(result, tmp_path / "c.png")
+    assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_rows_are_chosen_by_key_in_one_order() -> None:

@@ -1,7 +1,7 @@
 """The README's results block shows each cell's throttling beside its throughput: quota cells by their
 workers' throttled periods, pinned cells as having no quota, comparisons made before either as `-`."""
 
-from services.tools.results import readme_block
+from services.tools.results import compare_summary, readme_block
 
 
 def cell(topology: str, pinned: list[str], share: float | None, note: str = "") -> dict:
@@ -29,3 +29,29 @@ def test_throttling_column() -> None:
     }
     rows = [line for line in readme_block(result, None, "here").splitlines() if line.startswith("| thin")]
     assert [row.split(" | ")[-1] for row in rows] == ["12.5 % of periods |", "no quota |", "- |"]
+
+
+def test_rows_in_one_container_under_the_ceiling_and_in_the_summary() -> None:
+    threads = {
+        "label": "threads (GIL)",
+        "layout": "ThreadPoolExecutor(2), --cpus 2",
+        "note": "counter-example: one thread runs at a time: ~1 core of 2",
+        "jobs_per_second": {"median": 1.25},
+        "of_ceiling": {"median": 0.5},
+        "cores": {"median": 1.02},
+    }
+    result = {
+        "title": "t",
+        "budget": 2,
+        "ceiling": {"jobs_per_second": {"median": 2.5}, "efficiency": {"median": 0.95}},
+        "cells": [cell("thin", [], 0.125)],
+        "runtimes": [threads],
+    }
+    lines = readme_block(result, None, "here").splitlines()
+    ceiling = next(i for i, line in enumerate(lines) if line.startswith("| ceiling"))
+    assert lines[ceiling + 1] == "| threads (GIL) | ThreadPoolExecutor(2) | - | 1.25 | 50 | |"
+    (said,) = [line for line in compare_summary({**result, "cells": []}) if "threads (GIL)" in line]
+    assert "50 % of the ceiling, 1.0 cores busy; counter-example" in said
+    # A comparison from before these rows: none shown, nothing else changes.
+    del result["runtimes"]
+    assert not [line for line in readme_block(result, None, "here").splitlines() if "Executor" in line]

@@ -52,26 +52,31 @@ def load_test_chart(report: dict[str, Any], path: Path) -> Path:
 
 
 def comparison_chart(result: Comparison, path: Path) -> Path:
-    """Jobs/s per cell (median, error bars min–max) under the ceiling's line, and each as % of it."""
+    """Jobs/s per cell (median, error bars min–max) under the ceiling's line, and each as % of it; the
+    rows in one container (threads, ProcessPoolExecutor) first, hatched."""
     cells = result.cells
-    labels = [
+    labels = [r.label.replace(" (", "\n(") + "\none container" for r in result.runtimes] + [
         f"{c.topology}{' stock RQ' if c.worker_class == 'simple' else ''}\n{c.mode}"
         + (f"\n{c.consumers} consumers" if c.consumers > 1 else "")
         + ("\n(counter-example)" if c.note.startswith("counter") else "")
         for c in cells
     ]
-    fig, axes = plt.subplots(1, 2, figsize=(max(10, 2.0 * len(cells) + 2), 5))
-    xs = list(range(len(cells)))
+    bars = [*result.runtimes, *cells]
+    colors = ["tab:grey" for _ in result.runtimes] + [
+        "tab:grey" if c.worker_class == "simple" or c.note else "tab:blue" for c in cells
+    ]
+    hatches = ["//" for _ in result.runtimes] + ["" for _ in cells]
+    fig, axes = plt.subplots(1, 2, figsize=(max(10, 2.0 * len(bars) + 2), 5))
+    xs = list(range(len(bars)))
     for ax, name, scale, unit in (
         (axes[0], "jobs_per_second", 1, "jobs/s"),
         (axes[1], "of_ceiling", 100, "% of the ceiling"),
     ):
-        spreads = [getattr(c, name) or {"median": 0, "min": 0, "max": 0} for c in cells]
+        spreads = [getattr(c, name) or {"median": 0, "min": 0, "max": 0} for c in bars]
         medians = [s["median"] * scale for s in spreads]
         low = [m - s["min"] * scale for m, s in zip(medians, spreads, strict=True)]
         high = [s["max"] * scale - m for m, s in zip(medians, spreads, strict=True)]
-        colors = ["tab:grey" if c.worker_class == "simple" or c.note else "tab:blue" for c in cells]
-        ax.bar(xs, medians, 0.6, yerr=[low, high], capsize=4, color=colors)
+        ax.bar(xs, medians, 0.6, yerr=[low, high], capsize=4, color=colors, hatch=hatches)
         ax.set_xticks(xs, labels, fontsize=8)
         ax.set_ylabel(unit)
     ceiling = result.ceiling.jobs_per_second
