@@ -59,6 +59,35 @@ def assert_report_covers_workers(report: dict, worker_names: set[str], worker_ho
     assert Path(report["files"]["png"]).read_bytes()[:8] == PNG_MAGIC
 
 
+def assert_rows_in_one_container(comparison: dict, stdout: str, jobs: int) -> None:
+    """The threads (GIL) and ProcessPoolExecutor rows: every round's jobs exact, each round's share of
+    that round's own ceiling, and the threads holding about one core (the GIL), whatever the budget."""
+    runtimes = comparison["runtimes"]
+    assert [(r["key"], r["label"], r["layout"]) for r in runtimes] == [
+        ("threads", "threads (GIL)", "ThreadPoolExecutor(2), --cpus 2"),
+        ("processes", "ProcessPoolExecutor", "ProcessPoolExecutor(2), --cpus 2"),
+    ]
+    ceilings = comparison["ceiling"]["every_round"]
+    for r in runtimes:
+        assert r["exact"] == r["jobs"] == jobs * len(ceilings), r
+        assert len(r["rounds"]) == len(ceilings) and r["of_ceiling"]["n"] == len(ceilings)
+        for row, ceiling in zip(r["rounds"], ceilings, strict=True):
+            run = row["run"]
+            assert run["exact"] and run["jobs"] == jobs and run["processes"] == 2, run
+            # The same tasks as the ceiling's, cut and dealt the same way.
+            same = ("task_size", "chunks_per_job")
+            assert [run[k] for k in same] == [ceiling[k] for k in same], (run, ceiling)
+            assert row["of_ceiling"] == pytest.approx(run["jobs_per_second"] / ceiling["jobs_per_second"])
+            cpu = run["workers_cpu_seconds"] + run["parent_cpu_seconds"]
+            assert row["cores"] == pytest.approx(cpu / run["wall_seconds"]) and row["cores"] > 0, row
+    threads = runtimes[0]
+    # Pure-Python kernels under the GIL: one thread at a time, never much more than one core busy.
+    assert all(row["cores"] <= 1.1 for row in threads["rounds"]), threads["rounds"]
+    assert "GIL" in threads["note"]
+    for label in ("threads (GIL)", "ThreadPoolExecutor(2), --cpus 2", "ProcessPoolExecutor(2), --cpus 2"):
+        assert label in stdout, label
+
+
 def test_make_load_test(stack: Stack, tmp_path: Path) -> None:
     env = {"API_PORT": stack.api.base_url.port.__str__(), "COMPOSE_PROJECT_NAME": stack.project}
     result = make(
@@ -163,6 +192,7 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
     assert comparison["ceiling"]["rounds"] == comparison["ceiling"]["exact_rounds"] == 1
     assert comparison["ceiling"]["jobs_per_second"]["median"] > 0
     (ceiling,) = comparison["ceiling"]["every_round"]
+    assert_rows_in_one_container(comparison, result.stdout, 4)
     for c in cells:
         assert c["exact"] == c["jobs"] == 4 and c["lost"] == 0, c
         (only,) = c["rounds"]
@@ -196,6 +226,7 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
     readme = make_results(tmp_path, env)
     page = (tmp_path / "docs" / "RESULTS.md").read_text()
     assert "**Ceiling**" in page and "**Stock RQ**" in page and "bare Pool(2)" in page
+    assert "**threads (GIL)**" in page and "**ProcessPoolExecutor**" in page
     block = readme.read_text()
     assert block.startswith("intro\n") and block.endswith("rest\n") and "old" not in block
     assert [
@@ -217,7 +248,8 @@ def test_make_compare(docker_client, tmp_path: Path) -> None:
 
 
 def test_make_compare_pinned(docker_client, tmp_path: Path) -> None:
-    """PIN=1: thin under a quota, then pinned a worker per core with no quota, in one table."""
+    """PIN=1: thin under a quota, then pinned a worker per core with no quota, in one table; beside the
+    ceiling, the rows in one container."""
     project = f"cpu-contrast-pinned-{os.getpid()}"
     port = free_port()
     env = {"API_PORT": str(port), "COMPOSE_PROJECT_NAME": project}
@@ -257,7 +289,8 @@ def test_make_compare_pinned(docker_client, tmp_path: Path) -> None:
     finally:
         compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env={**os.environ, **env})
     (compare_file,) = tmp_path.glob("comparison-*.json")
-    cells = json.loads(compare_file.read_text())["cells"]
+    comparison = json.loads(compare_file.read_text())
+    cells = comparison["cells"]
     assert [(c["topology"], c["layout"], c["pinned"], c["note"]) for c in cells] == [
         ("thin", "2 x 1 CPU, pool 1", [], ""),
         ("thin pinned", "2 x 1 CPU, cpuset 0 / 1, pool 1", ["0", "1"], ""),
@@ -268,6 +301,8 @@ def test_make_compare_pinned(docker_client, tmp_path: Path) -> None:
     assert pinned["rounds"][0]["throttling"]["periods"] == 0
     assert pinned["throttled_share"] is None
     assert "thin pinned" in result.stdout and "throttled %" in result.stdout
+    # Beside the ceiling, in one container: threads (GIL) and a ProcessPoolExecutor, 2 jobs each, exact.
+    assert_rows_in_one_container(comparison, result.stdout, 2)
 
 
 def test_make_idle(stack: Stack, tmp_path: Path) -> None:
