@@ -1,8 +1,12 @@
 """make compare's rows in one container (threads, ProcessPoolExecutor): a run as a round beside its
-ceiling, rounds as a median and range (worked by hand), exactness counted, the report read back and shown."""
+ceiling, rounds as a median and range (worked by hand), exactness counted, the report read back and shown;
+and worker.ceiling printing, whichever executor runs it, the fields the host reads."""
 
+import dataclasses
 import io
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +18,8 @@ from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.runtimes import RUNTIMES, chosen, runtime_round, summarise_runtime
 from services.tools.loadtest.compare.summary import summarise_ceiling
+from tests.reference import sieve_tally
+from worker.ceiling import RUNNERS
 
 
 def run(jobs_per_second: float, cpu: tuple[float, float], exact: bool = True) -> rows.CeilingRound:
@@ -92,3 +98,18 @@ def test_rows_are_chosen_by_key_in_one_order() -> None:
     assert chosen([]) == []
     with pytest.raises(ValueError, match="subset of threads, processes"):
         chosen(["greenlets"])
+
+
+def test_every_executor_prints_the_ceilings_fields_which_make_compare_reads() -> None:
+    """The host reads each run as a CeilingRound (less what it adds), whichever executor ran it."""
+    read = {f.name for f in dataclasses.fields(rows.CeilingRound)} - {"exact", "efficiency"} | {"all_equal"}
+    for executor in RUNNERS:
+        run = subprocess.run(
+            [sys.executable, "-m", "worker.ceiling", "primes", "20000", "2", "2", "--executor", executor],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        printed = json.loads(run.stdout.strip().splitlines()[-1])
+        assert set(printed) == read, (executor, printed)
+        assert printed["all_equal"] and printed["count"] == sieve_tally(0, 20_000).count
