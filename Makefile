@@ -28,13 +28,14 @@ PIN ?=
 RUNTIMES ?= threads,processes
 REPORTS ?= reports
 # make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
-# point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer).
+# point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer,
+# and in one container, no queue, beside the ceiling: threads,processes).
 POINTS ?= 7
 SHORTEST ?= 0.001
 LONGEST ?= 1
 SWEEP_JOBS ?= 8
 SWEEP_SECONDS ?= 4
-SWEEP_LINES ?= local,distributed,hybrid,peer
+SWEEP_LINES ?= local,distributed,hybrid,peer,threads,processes
 # make idle: seconds to watch the stack at rest.
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.

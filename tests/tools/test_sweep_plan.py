@@ -5,9 +5,12 @@ import math
 
 import pytest
 
+from services.tools.loadtest.compare.runtimes import RUNTIMES
+from services.tools.sweep.__main__ import parse_args
 from services.tools.sweep.crossover import crossover
-from services.tools.sweep.lines import groups, lines
+from services.tools.sweep.lines import KEYS, groups, in_one_record, lines
 from services.tools.sweep.points import duration, durations, plan_point, plan_sweep
+from services.tools.sweep.rows import SweepLine
 from shared.cost import estimate_seconds
 from shared.jobs import parse_job
 from shared.plan import plan_job
@@ -94,3 +97,21 @@ def test_each_line_in_its_best_configuration_each_configuration_once_a_round() -
     assert [line.key for line in lines(2, ["peer", "local"])] == ["local", "peer"]
     with pytest.raises(ValueError, match="subset of local, distributed, hybrid, peer"):
         lines(2, ["celery"])
+
+
+def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() -> None:
+    _, sweep, _ = parse_args(["--budget", "2"])
+    assert [line.key for line in sweep.lines] == list(KEYS)
+    assert [r.key for r in sweep.runtimes] == ["threads", "processes"]
+    _, sweep, _ = parse_args(["--budget", "2", "--lines", "processes,local"])
+    assert ([line.key for line in sweep.lines], [r.key for r in sweep.runtimes]) == (["local"], ["processes"])
+    # The ceiling is measured with the stack's lines: none of them, no sweep.
+    with pytest.raises(SystemExit):
+        parse_args(["--budget", "2", "--lines", "threads"])
+    assert in_one_record(RUNTIMES["threads"], 2) == SweepLine(
+        "threads",
+        "threads (GIL) (ThreadPoolExecutor(2), --cpus 2)",
+        "-",
+        "ThreadPoolExecutor(2), --cpus 2",
+        "-",
+    )

@@ -10,7 +10,7 @@ from rich.console import Console
 from services.tools import results
 from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare import traffic
-from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
+from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary, RuntimeSummary
 from services.tools.loadtest.spread import Spread
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.render import render, sentences
@@ -161,3 +161,59 @@ def test_bytes_per_job_by_line_and_point() -> None:
     rows = {cells[1]: cells for cells in reversed(found)}  # each line's first point: 1.1 ms
     assert rows["distributed"] == ["", "distributed", *["0 B"] * 5, "3.0 MiB", "1.0 MiB", "0 B"]
     assert rows["local"] == ["1.1 ms", "local", *["-"] * 8]
+
+
+def with_threads(result: SweepResult) -> SweepResult:
+    """The sweep with a line in one container: threads at half the ceiling, 2 of its 16 jobs' rounds wrong
+    at the longest tasks."""
+    line = SweepLine("threads", "threads (GIL) (ThreadPoolExecutor(2))", "-", "ThreadPoolExecutor(2)", "-")
+    points = []
+    for index, point in enumerate(result.points):
+        threads = RuntimeSummary(
+            key="threads",
+            label="threads (GIL)",
+            layout="ThreadPoolExecutor(2), --cpus 2",
+            note="counter-example",
+            jobs=16,
+            exact=8 if index == 2 else 16,
+            jobs_per_second=spread(1.5),
+            of_ceiling=spread(0.5),
+            efficiency=None,
+            cores=spread(1.0),
+            rounds=[],
+        )
+        per_task = {**point.per_task, "threads": {**NONE, "kernels": spread(2 * point.task)}}
+        points.append(replace(point, runtimes={"threads": threads}, per_task=per_task))
+    return replace(result, lines=[*result.lines, line], points=points)
+
+
+def test_a_line_in_one_container_is_a_column_a_sentence_and_its_cpu_per_task(tmp_path: Path) -> None:
+    result = with_threads(sweep_result())
+    assert load(json.loads(json.dumps(result.as_json()))) == result
+    assert not result.all_exact and [task for task, _ in result.shares("threads")] == [0.0011, 0.011, 0.105]
+    assert sentences(result)[-1] == (
+        "threads (GIL) (ThreadPoolExecutor(2)): never reaches 90 % of the ceiling in the swept range "
+        "(best: 50 % at 1.1 ms tasks)."
+    )
+    console = Console(record=True, width=220, color_system=None)
+    render(result, console)
+    text = console.export_text()
+    first = next(row for row in text.splitlines() if row.lstrip("│ ").startswith("1.1 ms"))
+    # Its share in a column of its own; its 16 jobs counted with the others' (80 + 16).
+    assert [c.strip() for c in first.split("│")[1:-1]][-2:] == ["50 (48–51)", "96/96"], first
+    last = next(row for row in text.splitlines() if row.lstrip("│ ").startswith("105 ms"))
+    assert "88/96" in last, last
+    # Its CPU per task beside the others'; no line in the stack's accounting (it runs beside the stack).
+    assert any(
+        row.split("│")[2].strip() == "threads"
+        for row in text[text.index("CPU per task") :].splitlines()
+        if row.count("│") > 3
+    )
+    where = text[text.index("Where the host's cores went") : text.index("CPU per task")]
+    assert "threads" not in where
+    assert sweep_chart(result, tmp_path / "s.png").read_bytes()[:8] == PNG_MAGIC
+    # A report from before these lines: points read back without them.
+    older = sweep_result().as_json()
+    for point in older["points"]:
+        del point["runtimes"]
+    assert load(older) == sweep_result()

@@ -1,11 +1,11 @@
 """`python -m services.tools.sweep`: how small a task can get before each approach falls behind the Pool.
 
 Task durations from about 1 ms to about 1 s, log-spaced (--points, --shortest, --longest); at each, the
-same jobs on every line (local, distributed, hybrid, stock RQ) and on a bare Pool of the same budget
-(the ceiling), --rounds interleaved rounds, every answer checked exact, every cell with the cores'
-accounting. Prints the table and a sentence per line (the smallest task at which it still reaches 90 %
-of the ceiling); writes reports/sweep-*.json (every round) and .png. It reconfigures the stack itself:
-Docker is all it needs running.
+same jobs on every line (local, distributed, hybrid, stock RQ; and in one container, no queue, threads
+and a ProcessPoolExecutor) and on a bare Pool of the same budget (the ceiling), --rounds interleaved
+rounds, every answer checked exact, every cell with the cores' accounting. Prints the table and a
+sentence per line (the smallest task at which it still reaches 90 % of the ceiling); writes
+reports/sweep-*.json (every round) and .png. It reconfigures the stack itself: Docker is all it needs running.
 """
 
 import argparse
@@ -21,7 +21,7 @@ from services.tools import preflight
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.stack import default_port, default_project
 from services.tools.sweep.chart import sweep_chart
-from services.tools.sweep.lines import KEYS, lines
+from services.tools.sweep.lines import IN_ONE, KEYS, in_one, lines
 from services.tools.sweep.points import plan_sweep
 from services.tools.sweep.render import render
 from services.tools.sweep.rows import SweepResult
@@ -37,7 +37,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
     parser.add_argument(
         "--budget", type=int, default=os.cpu_count() or 1, help="CPUs to share (default: all)"
     )
-    parser.add_argument("--lines", default=",".join(KEYS), help="comma-separated (default: %(default)s)")
+    parser.add_argument(
+        "--lines", default=",".join((*KEYS, *IN_ONE)), help="comma-separated (default: %(default)s)"
+    )
     parser.add_argument("--kernel", choices=("primes", "pi"), default="primes")
     parser.add_argument("--points", type=int, default=7, help="task durations (default: %(default)s)")
     parser.add_argument("--shortest", type=float, default=0.001, help="seconds (default: %(default)s)")
@@ -56,8 +58,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
     args = parser.parse_args(argv)
     if min(args.rounds, args.jobs, args.budget) < 1 or args.concurrency < 0 or args.seconds <= 0:
         parser.error("--rounds, --jobs and --budget must be at least 1, --seconds above 0")
+    keys = [k for k in args.lines.split(",") if k]
     try:
-        chosen = lines(args.budget, [k for k in args.lines.split(",") if k])
+        # The ceiling is measured with the stack's lines: at least one of them, then any in one container.
+        chosen = lines(args.budget, [k for k in keys if k not in IN_ONE])
         points = plan_sweep(
             args.kernel, args.shortest, args.longest, args.points, args.jobs, args.seconds * args.budget
         )
@@ -68,6 +72,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
         kernel=args.kernel,
         points=points,
         lines=chosen,
+        runtimes=in_one(keys),
         rounds=args.rounds,
         concurrency=args.concurrency or args.jobs,
         reports=args.reports,

@@ -17,6 +17,8 @@ STYLE = {
     "distributed": ("tab:orange", "s"),
     "hybrid": ("tab:green", "^"),
     "peer": ("tab:grey", "D"),
+    "threads": ("tab:brown", "v"),
+    "processes": ("tab:cyan", "P"),
 }
 
 

@@ -7,16 +7,21 @@ they run in so that the stack is reconfigured as seldom as possible.
 - hybrid: the fat container (all the budget, a pool of as many processes): each queue entry cut again
   into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there).
 - peer: stock RQ (`SimpleWorker`) on the thin workers, taking the same entries as `distributed`.
+- threads, processes: in one container, no queue, beside the stack like the ceiling: the ceiling's very
+  tasks on GIL-bound threads or a `ProcessPoolExecutor` (services/tools/loadtest/compare/runtimes.py).
 The ceiling is no line: every line is read as a share of it, measured at the same point.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from services.tools.loadtest.compare.runtimes import RUNTIMES, Runtime
 from services.tools.loadtest.topologies import Cell, Topology, by_name
 from services.tools.sweep.rows import SweepLine
 
 KEYS = ("local", "distributed", "hybrid", "peer")
+# The lines in one container, no queue: worker.ceiling's other executors.
+IN_ONE = tuple(RUNTIMES)
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,13 @@ class Line:
 
 
 def lines(budget: int, keys: Sequence[str] = KEYS) -> list[Line]:
-    """The lines asked for, on `budget` CPUs, in KEYS order; ValueError for an unknown one."""
+    """The stack's lines asked for, on `budget` CPUs, in KEYS order; ValueError for an unknown one."""
     unknown = set(keys) - set(KEYS)
     if unknown or not keys:
-        raise ValueError(f"lines are a comma-separated subset of {', '.join(KEYS)}")
+        raise ValueError(
+            f"lines are a comma-separated subset of {', '.join((*KEYS, *IN_ONE))}, "
+            f"with at least one of {', '.join(KEYS)}"
+        )
     fat, thin = by_name(budget, ["fat", "thin"])
     stock = replace(thin, worker_class="simple")
     every = {
@@ -58,3 +66,14 @@ def groups(chosen: Sequence[Line]) -> list[tuple[Topology, list[Line]]]:
     for line in chosen:
         found.setdefault(line.cell.topology, []).append(line)
     return list(found.items())
+
+
+def in_one(keys: Sequence[str]) -> list[Runtime]:
+    """The lines in one container asked for, in RUNTIMES order."""
+    return [runtime for key, runtime in RUNTIMES.items() if key in keys]
+
+
+def in_one_record(runtime: Runtime, budget: int) -> SweepLine:
+    """`threads (GIL) (ThreadPoolExecutor(2), --cpus 2)`: a line in one container as the report keeps it."""
+    layout = runtime.layout(budget)
+    return SweepLine(runtime.key, f"{runtime.label} ({layout})", "-", layout, "-")

@@ -37,7 +37,7 @@ def render(result: SweepResult, console: Console) -> None:
         table.add_column(f"{line.key} %", justify="right", no_wrap=True)
     table.add_column("exact", justify="right", no_wrap=True)
     for point in result.points:
-        cells = [point.cells.get(line.key) for line in result.lines]
+        cells = [point.row(line.key) for line in result.lines]
         ran = [c for c in cells if c]
         exact = sum(c.exact for c in ran) + point.ceiling.exact_rounds * point.jobs
         jobs = sum(c.jobs for c in ran) + point.ceiling.rounds * point.jobs
@@ -56,15 +56,15 @@ def render(result: SweepResult, console: Console) -> None:
     for column in ("task", "line", *(SHORT[name] for name in LINES)):
         where.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
     for point in result.points:
-        for index, line in enumerate(result.lines):
-            cell = point.cells.get(line.key)
-            if cell:
-                where.add_row(
-                    duration(point.task) if index == 0 else "",
-                    line.key,
-                    *(show(median_only(cell.accounting[name]), ".1f", 100) for name in LINES),
-                    end_section=index == len(result.lines) - 1,
-                )
+        # The stack's cells only: a line in one container runs beside the stack, not in it.
+        cells = [(line.key, point.cells[line.key]) for line in result.lines if line.key in point.cells]
+        for index, (key, cell) in enumerate(cells):
+            where.add_row(
+                duration(point.task) if index == 0 else "",
+                key,
+                *(show(median_only(cell.accounting[name]), ".1f", 100) for name in LINES),
+                end_section=index == len(cells) - 1,
+            )
     console.print(where)
     console.print(per_task_table(result))
     console.print(traffic_table(result))
@@ -85,7 +85,7 @@ def per_task_table(result: SweepResult) -> Table:
         title="CPU per task (pool task or queue entry), ms, median over the rounds",
         caption="core-seconds of each line / tasks run: the kernel is the work; the apparatus (workers "
         "besides kernels, Redis, API) is what the knee is made of (ceiling: its Pool's processes as kernels, "
-        "its parent as workers)",
+        "its parent as workers; threads and processes likewise)",
     )
     for column in ("task", "line", *(SHORT[name] for name in SPENT), "apparatus", "of the kernel"):
         table.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)

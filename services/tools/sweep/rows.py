@@ -5,12 +5,12 @@ Frozen and shaped as reports/sweep-*.json holds them: `SweepResult.as_json()` wr
 make compare's (services/tools/loadtest/compare/rows.py), every round kept.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
+from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary, RuntimeSummary
 from services.tools.loadtest.spread import Spread
 
 
@@ -18,7 +18,7 @@ from services.tools.loadtest.spread import Spread
 class SweepLine:
     """One approach of the sweep, in the configuration it runs in."""
 
-    key: str  # local, distributed, hybrid, peer
+    key: str  # local, distributed, hybrid, peer; threads, processes (in one container, no queue)
     label: str  # `distributed (2 x 1 CPU, pool 1)`
     mode: str
     layout: str
@@ -44,11 +44,18 @@ class SweepPoint:
     # Redis, the API...): what each task costs, whatever else the machine was doing. "ceiling" too: its
     # pool's processes as the kernels, its parent as the workers besides them.
     per_task: dict[str, dict[str, Spread | None]]
+    # The lines in one container, no queue (compare/runtimes.py), by key; {} in older reports.
+    runtimes: dict[str, RuntimeSummary] = field(default_factory=dict)
+
+    def row(self, key: str) -> CellSummary | RuntimeSummary | None:
+        """A line's figures at this point: a cell of the stack's, or a row in one container."""
+        return self.cells.get(key) or self.runtimes.get(key)
 
     @property
     def all_exact(self) -> bool:
         exact_ceiling = self.ceiling.exact_rounds == self.ceiling.rounds
-        return exact_ceiling and all(cell.all_exact for cell in self.cells.values())
+        rows = [*self.cells.values(), *self.runtimes.values()]
+        return exact_ceiling and all(row.all_exact for row in rows)
 
     @property
     def task(self) -> float:
@@ -77,7 +84,7 @@ class SweepResult:
         """A line's share of the ceiling over the rounds at every point it ran, by measured task duration."""
         found = []
         for point in self.points:
-            cell = point.cells.get(key)
+            cell = point.row(key)
             if cell is not None and cell.of_ceiling is not None:
                 found.append((point.task, cell.of_ceiling))
         return sorted(found, key=lambda p: p[0])

@@ -7,12 +7,14 @@ tasks on a bare Pool of the whole budget under the same CPU limit, and one job i
 every line runs each point's jobs through the API with the point's `chunk_size`, measured as a compare
 cell is: every answer checked against the exact one, and the cores' accounting, from which each
 line's CPU per task (the kernel's, which is the task duration run, and the apparatus's besides it).
+The lines in one container (threads, a ProcessPoolExecutor) run right after each point's ceiling, on
+its very tasks, as make compare's rows do (compare/runtimes.py).
 Rounds are interleaved, so a drifting machine drifts for every line alike.
 """
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
@@ -21,13 +23,14 @@ from rich.console import Console
 from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.cell import run_cell
 from services.tools.loadtest.compare.references import measure_references
-from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow
+from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow, RuntimeRound
+from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, summarise_runtime
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.spread import Spread, spread
 from services.tools.loadtest.workload import Workload
 from services.tools.sweep.crossover import THRESHOLD
-from services.tools.sweep.lines import Line, groups
+from services.tools.sweep.lines import Line, groups, in_one_record
 from services.tools.sweep.points import Point, duration
 from services.tools.sweep.rows import SweepPoint, SweepResult
 
@@ -43,6 +46,7 @@ class Sweep:
     rounds: int
     concurrency: int
     reports: Path
+    runtimes: list[Runtime] = field(default_factory=list)  # the lines in one container, no queue
 
     def workload(self, point: Point, mode: str) -> Workload:
         return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
@@ -64,6 +68,7 @@ class Measured:
     baselines: list[list[Baseline]]
     rows: list[dict[str, list[RoundRow]]]
     per_task: list[dict[str, list[dict[str, float]]]]  # CPU seconds per task by account line, per round
+    in_one: list[dict[str, list[RuntimeRound]]]  # the lines in one container's rounds, per point
 
     @classmethod
     def empty(cls, sweep: Sweep) -> "Measured":
@@ -72,7 +77,8 @@ class Measured:
         per_task: list[dict[str, list[dict[str, float]]]] = [
             {line.key: [] for line in sweep.lines} for _ in range(n)
         ]
-        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows, per_task)
+        in_one: list[dict[str, list[RuntimeRound]]] = [{r.key: [] for r in sweep.runtimes} for _ in range(n)]
+        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows, per_task, in_one)
 
     def add(self, p: int, key: str, row: RoundRow, tasks: int) -> None:
         """A line's round at point `p`, and its CPU per task from the round's load-test report."""
@@ -104,13 +110,24 @@ class Measured:
                     for key, rounds in self.per_task[p].items()
                     if rounds
                 },
+                **{
+                    key: ceiling_per_task([r.run for r in rounds], point)
+                    for key, rounds in self.in_one[p].items()
+                    if rounds
+                },
+            },
+            runtimes={
+                r.key: summarise_runtime(r, sweep.budget, self.in_one[p][r.key])
+                for r in sweep.runtimes
+                if self.in_one[p][r.key]
             },
         )
 
 
 def ceiling_per_task(ceilings: list[CeilingRound], point: Point) -> dict[str, Spread | None]:
     """The ceiling's CPU per task as the account's lines: the Pool's processes as the kernels, and its
-    parent (feeding the tasks, merging the answers) as the workers' CPU besides them."""
+    parent (feeding the tasks, merging the answers) as the workers' CPU besides them. The same for a
+    line in one container: its processes' or threads' CPU, and its parent's besides."""
     tasks = point.jobs * point.tasks_per_job
     found: dict[str, Spread | None] = {name: None for name in LINES}
     found["kernels"] = spread([c.workers_cpu_seconds / tasks for c in ceilings if c.workers_cpu_seconds])
@@ -141,6 +158,23 @@ def run_round(
                     f"  {point.label} tasks: the ceiling {ceiling.jobs_per_second:.2f} jobs/s, "
                     f"{'exact' if ceiling.exact else 'WRONG'}"
                 )
+                measured = measure_runtimes(
+                    client,
+                    stack.project,
+                    sweep.runtimes,
+                    sweep.workload(point, "local"),
+                    sweep.budget,
+                    ceiling,
+                    baseline,
+                    index,
+                )
+                for runtime in sweep.runtimes:
+                    row = measured[runtime.key]
+                    done.in_one[p][runtime.key].append(row)
+                    console.print(
+                        f"  {point.label} {runtime.key}: {'exact' if row.run.exact else 'WRONG'}, "
+                        f"{100 * row.of_ceiling:.0f} % of the ceiling, {row.cores:.2f} cores"
+                    )
             for line in group:
                 row = run_cell(
                     stack,
@@ -180,6 +214,9 @@ def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False)
         concurrency=sweep.concurrency,
         threshold=THRESHOLD,
         host_cores=os.cpu_count() or 1,
-        lines=[line.record() for line in sweep.lines],
+        lines=[
+            *(line.record() for line in sweep.lines),
+            *(in_one_record(r, sweep.budget) for r in sweep.runtimes),
+        ],
         points=[done.point(sweep, p) for p in range(len(sweep.points))],
     )
