@@ -24,7 +24,7 @@ from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.cell import run_cell
 from services.tools.loadtest.compare.references import measure_references
 from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow, RuntimeRound
-from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, summarise_runtime
+from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, said, summarise_runtime
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.spread import Spread, spread
@@ -171,10 +171,7 @@ def run_round(
                 for runtime in sweep.runtimes:
                     row = measured[runtime.key]
                     done.in_one[p][runtime.key].append(row)
-                    console.print(
-                        f"  {point.label} {runtime.key}: {'exact' if row.run.exact else 'WRONG'}, "
-                        f"{100 * row.of_ceiling:.0f} % of the ceiling, {row.cores:.2f} cores"
-                    )
+                    console.print(f"  {point.label} {said(runtime, row)}")
             for line in group:
                 row = run_cell(
                     stack,

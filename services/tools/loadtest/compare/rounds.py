@@ -20,7 +20,7 @@ from services.tools.loadtest.compare.rows import (
     RuntimeRound,
     WorkloadShape,
 )
-from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, summarise_runtime
+from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, said, summarise_runtime
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.topologies import Group, Topology
@@ -92,11 +92,7 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
                     for runtime in plan.runtimes:
                         row = measured[runtime.key]
                         in_one[runtime.key].append(row)
-                        console.print(
-                            f"  {runtime.label}: {'exact' if row.run.exact else 'WRONG'}, "
-                            f"{row.run.jobs_per_second:.2f} jobs/s, {100 * row.of_ceiling:.0f} % of the "
-                            f"ceiling, {row.cores:.2f} cores"
-                        )
+                        console.print(f"  {said(runtime, row)}")
                 for cell in group.cells:
                     row = run_cell(
                         stack, cell, plan.workload(cell.mode), plan.reports, ceiling, baseline, index

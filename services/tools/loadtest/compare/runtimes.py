@@ -85,6 +85,14 @@ def runtime_round(run: CeilingRound, ceiling: CeilingRound, index: int) -> Runti
     )
 
 
+def said(runtime: Runtime, row: RuntimeRound) -> str:
+    """A round of a row as the run's progress shows it."""
+    return (
+        f"{runtime.label}: {'exact' if row.run.exact else 'WRONG'}, {row.run.jobs_per_second:.2f} jobs/s, "
+        f"{100 * row.of_ceiling:.0f} % of the ceiling, {row.cores:.2f} cores"
+    )
+
+
 def summarise_runtime(runtime: Runtime, budget: int, rounds: Sequence[RuntimeRound]) -> RuntimeSummary:
     """A row over its rounds: medians and ranges, and how many of its jobs were exact."""
     return RuntimeSummary(
