@@ -36,6 +36,16 @@ LONGEST ?= 1
 SWEEP_JOBS ?= 8
 SWEEP_SECONDS ?= 4
 SWEEP_LINES ?= local,distributed,hybrid,peer,threads,processes
+# make sweep AXIS=data: tasks of DATA_TASK seconds over one DATA_MIB MiB dataset, DATA_POINTS values of
+# `work` from HEAVIEST down to 0 (CPU-heavy to I/O-heavy), at least DATA_JOBS jobs per point and line,
+# beside a primes point of the same task size; each point SWEEP_SECONDS long at the ceiling; DATA_LINES.
+AXIS ?= task
+DATA_LINES ?= local,distributed,hybrid
+DATA_POINTS ?= 5
+DATA_TASK ?= 0.02
+HEAVIEST ?= 16
+DATA_MIB ?= 8
+DATA_JOBS ?= 4
 # make idle: seconds to watch the stack at rest.
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
@@ -110,9 +120,11 @@ compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceili
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
 
-sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where each falls behind (POINTS ROUNDS); reports/
-	$(PY) -m services.tools.sweep --points $(POINTS) --shortest $(SHORTEST) --longest $(LONGEST) --jobs $(SWEEP_JOBS) \
-		--seconds $(SWEEP_SECONDS) --lines $(SWEEP_LINES) --budget $(BUDGET) --rounds $(ROUNDS) --kernel $(KERNEL) --reports $(REPORTS)
+sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where each falls behind (POINTS ROUNDS); AXIS=data: bytes per task instead (DATA_MIB DATA_POINTS HEAVIEST); reports/
+	$(PY) -m services.tools.sweep --seconds $(SWEEP_SECONDS) --budget $(BUDGET) --rounds $(ROUNDS) --reports $(REPORTS) \
+		$(if $(filter data,$(AXIS)),--axis data --points $(DATA_POINTS) --task $(DATA_TASK) --heaviest $(HEAVIEST) \
+		--dataset-mib $(DATA_MIB) --jobs $(DATA_JOBS) --lines $(DATA_LINES),--points $(POINTS) --shortest $(SHORTEST) \
+		--longest $(LONGEST) --jobs $(SWEEP_JOBS) --kernel $(KERNEL) --lines $(SWEEP_LINES))
 
 chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\

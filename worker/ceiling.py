@@ -1,5 +1,5 @@
-"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N] [--executor E]`: the same jobs on
-a bare Pool (or, with --executor, on the stdlib's other pools, for comparison).
+"""`python -m worker.ceiling KERNEL SIZE JOBS PROCESSES [--task-size N] [--executor E] [--work W --seed S]`:
+the same jobs on a bare Pool (or, with --executor, on the stdlib's other pools, for comparison).
 
 `make compare` and `make sweep` run this in the worker image under the whole CPU budget (`docker run
 --cpus`), so every cell stands beside what this hardware gives the work with nothing of ours in the way
@@ -10,9 +10,11 @@ process, before the clock, so no task pays any hand-over: each process runs its 
 reply of per-job partial answers, which the parent merges (worker/shares.py). That is the ceiling at
 every task size: a Pool fed task by task spends ~0.2-0.3 ms of its parent's CPU per task, more than the
 approaches it would bound at ~1 ms tasks (`make sweep`).
+For `bytes` (`make sweep AXIS=data`) the dataset is made from its seed and staged in this container's
+shared memory before the clock (worker/reference_data.py): the ceiling moves no byte.
 Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU of the pool's
 processes and of its parent, and the answer of every job (all must be equal; the caller checks it
-against the exact one).
+against the exact one; for `bytes`, the SHA-256 of the data, against the upload's).
 
 --executor threads or processes runs the very same shares on a `ThreadPoolExecutor` or a fork
 `ProcessPoolExecutor` of PROCESSES workers instead (worker/runtimes/), with the same JSON.
@@ -25,6 +27,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from shared.plan import plan_job
+from worker.reference_data import add_arguments, reference_job
 from worker.runtimes.process_pool import run_process_pool
 from worker.runtimes.threads import run_threads
 from worker.shares import Dealt, Ran, children_cpu, deal, merge_into, report, run_share
@@ -62,19 +66,22 @@ def measure(
     processes: int,
     task_size: int | None = None,
     executor: str = "pool",
+    work: int = 1,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Run `jobs` jobs on a fresh fork Pool(processes) (or `executor`); their answers and the wall time.
 
     Tasks of `task_size` units if given (a local job with that `chunk_size`), else the automatic plan's.
     """
-    dealt = deal(kernel, size, jobs, processes, task_size)
-    return report(dealt, processes, RUNNERS[executor](dealt, processes))
+    with reference_job(kernel, size, "local", task_size, work, seed) as reference:
+        dealt = deal(kernel, reference.params, plan_job(reference.job), jobs, processes)
+        found = report(dealt, processes, RUNNERS[executor](dealt, processes))
+    return found if reference.sha256 is None else {**found, "sha256": reference.sha256}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m worker.ceiling", description=__doc__)
-    parser.add_argument("kernel", choices=("primes", "pi"))
-    parser.add_argument("size", type=int)
+    add_arguments(parser)
     parser.add_argument("jobs", type=int)
     parser.add_argument("processes", type=int)
     parser.add_argument("--task-size", type=int, help="units per pool task (default: the automatic plan's)")
@@ -85,8 +92,10 @@ def main() -> None:
         help="what runs the shares: the bare Pool (the ceiling, default), threads or a ProcessPoolExecutor",
     )
     args = parser.parse_args()
-    result = measure(args.kernel, args.size, args.jobs, args.processes, args.task_size, args.executor)
-    print(json.dumps(result))
+    found = measure(
+        args.kernel, args.size, args.jobs, args.processes, args.task_size, args.executor, args.work, args.seed
+    )
+    print(json.dumps(found))
 
 
 if __name__ == "__main__":

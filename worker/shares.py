@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.chunking import split
-from shared.jobs import job_params, parse_job
 from shared.kernels import run_kernel
-from shared.plan import plan_job
+from shared.plan import JobPlan
 from shared.tally import Tally
 
 # (job index, kernel, params, lo, hi): one pool task.
@@ -45,14 +44,9 @@ class Ran:
     parent_cpu_seconds: float  # what dealt them out and merged the answers, besides that
 
 
-def deal(kernel: str, size: int, jobs: int, workers: int, task_size: int | None = None) -> Dealt:
-    """`jobs` jobs of `size` units in tasks of `task_size` units if given (a local job with that
-    `chunk_size`), else the automatic plan's, dealt out round-robin in `workers` shares."""
-    params = job_params(kernel, size)
-    request: dict[str, Any] = {"kernel": kernel, "params": params, "mode": "local"}
-    if task_size:
-        request["chunk_size"] = task_size
-    plan = plan_job(parse_job(request))
+def deal(kernel: str, params: dict[str, Any], plan: JobPlan, jobs: int, workers: int) -> Dealt:
+    """`jobs` jobs of `kernel` with `params`, each cut into the pool tasks of `plan` (a local job's:
+    worker/reference_data.py), dealt out round-robin in `workers` shares."""
     assert plan.task_size is not None
     chunks = split(plan.units, plan.task_size)
     tasks = [(job, kernel, params, a, b) for job in range(jobs) for a, b in chunks]

@@ -3,8 +3,10 @@ same way, every job's answer the exact one (a sieve's, tests/reference.py)."""
 
 import pytest
 
+from shared.plan import plan_job
 from tests.reference import sieve_tally
 from worker.ceiling import measure
+from worker.reference_data import reference_job
 from worker.runtimes.threads import run_threads
 from worker.shares import deal
 
@@ -25,7 +27,8 @@ def test_every_job_gets_the_exact_answer_from_tasks_dealt_as_the_ceiling_deals_t
 
 def test_threads_hold_the_gil_in_turn_their_cpu_adds_up_to_at_most_the_wall_time() -> None:
     """Two threads on pure-Python kernels: at most one runs at a time, whatever the cores (with a GIL)."""
-    dealt = deal("primes", 200_000, 2, 2, task_size=5_000)
+    with reference_job("primes", 200_000, chunk_size=5_000) as reference:
+        dealt = deal("primes", reference.params, plan_job(reference.job), 2, 2)
     ran = run_threads(dealt, 2)
     assert all(a == sieve_tally(0, 200_000) for a in ran.answers)
     # Each thread's own CPU time, added up: no more than one core for the wall time, give or take the

@@ -5,7 +5,15 @@ same jobs on every line (local, distributed, hybrid, stock RQ; and in one contai
 and a ProcessPoolExecutor) and on a bare Pool of the same budget (the ceiling), --rounds interleaved
 rounds, every answer checked exact, every cell with the cores' accounting. Prints the table and a
 sentence per line (the smallest task at which it still reaches 90 % of the ceiling); writes
-reports/sweep-*.json (every round) and .png. It reconfigures the stack itself: Docker is all it needs running.
+reports/sweep-*.json (every round) and .png. It reconfigures the stack itself: Docker is all it needs
+running.
+
+--axis data: the data axis instead. One task duration (--task), `bytes` jobs over one dataset
+(--dataset-mib, made from --seed, uploaded once through the API and deleted at the end) at --points
+values of `work` from --heaviest down to 0 (CPU-heavy to I/O-heavy), beside a primes point of the same
+task size; the ceiling is a bare Pool over the data already in one container's shared memory. Prints a
+sentence per line saying from how many bytes per task moving them makes it lose; writes
+reports/data-axis-*.json and .png.
 """
 
 import argparse
@@ -21,8 +29,10 @@ from services.tools import preflight
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.stack import default_port, default_project
 from services.tools.sweep.chart import sweep_chart
+from services.tools.sweep.data_points import plan_data_axis
+from services.tools.sweep.dataset import DataSpec
 from services.tools.sweep.lines import IN_ONE, KEYS, in_one, lines
-from services.tools.sweep.points import plan_sweep
+from services.tools.sweep.points import Point, plan_point, plan_sweep
 from services.tools.sweep.render import render
 from services.tools.sweep.rows import SweepResult
 from services.tools.sweep.run import Sweep, run
@@ -41,10 +51,26 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
         "--lines", default=",".join((*KEYS, *IN_ONE)), help="comma-separated (default: %(default)s)"
     )
     parser.add_argument("--kernel", choices=("primes", "pi"), default="primes")
-    parser.add_argument("--points", type=int, default=7, help="task durations (default: %(default)s)")
+    parser.add_argument("--axis", choices=("task", "data"), default="task", help="(default: %(default)s)")
+    parser.add_argument(
+        "--points", type=int, default=7, help="task durations, or data axis works (default: %(default)s)"
+    )
     parser.add_argument("--shortest", type=float, default=0.001, help="seconds (default: %(default)s)")
     parser.add_argument("--longest", type=float, default=1.0, help="seconds (default: %(default)s)")
-    parser.add_argument("--jobs", type=int, default=8, help="jobs per point and line (default: %(default)s)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=8,
+        help="jobs per point and line; data axis: at least this many (default: %(default)s)",
+    )
+    data = parser.add_argument_group("data axis (--axis data)")
+    data.add_argument("--task", type=float, default=0.02, help="seconds per task (default: %(default)s)")
+    data.add_argument("--heaviest", type=int, default=16, help="most `work` per byte (default: %(default)s)")
+    data.add_argument("--dataset-mib", type=float, default=8, help="the dataset (default: %(default)s MiB)")
+    data.add_argument("--seed", type=int, default=1, help="the dataset's bytes (default: %(default)s)")
+    data.add_argument(
+        "--no-primes", action="store_true", help="no primes point of the same task size beside the axis"
+    )
     parser.add_argument(
         "--seconds",
         type=float,
@@ -62,28 +88,42 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
     try:
         # The ceiling is measured with the stack's lines: at least one of them, then any in one container.
         chosen = lines(args.budget, [k for k in keys if k not in IN_ONE])
-        points = plan_sweep(
-            args.kernel, args.shortest, args.longest, args.points, args.jobs, args.seconds * args.budget
-        )
+        points, dataset = plan(args)
     except ValueError as exc:
         parser.error(str(exc))
     sweep = Sweep(
         budget=args.budget,
-        kernel=args.kernel,
+        kernel=args.kernel if args.axis == "task" else "primes",  # the data axis's reference point
         points=points,
         lines=chosen,
         runtimes=in_one(keys),
         rounds=args.rounds,
         concurrency=args.concurrency or args.jobs,
         reports=args.reports,
+        dataset=dataset,
     )
     return ComposeStack(args.project, args.port), sweep, args
 
 
+def plan(args: argparse.Namespace) -> tuple[list[Point], DataSpec | None]:
+    """The points of the axis asked for (and the data axis's dataset); ValueError if one cannot be."""
+    work_seconds = args.seconds * args.budget
+    if args.axis == "task":
+        points = plan_sweep(args.kernel, args.shortest, args.longest, args.points, args.jobs, work_seconds)
+        return points, None
+    size = round(args.dataset_mib * 2**20)
+    points = plan_data_axis(args.task, args.points, args.heaviest, size, work_seconds, args.jobs)
+    if not args.no_primes:
+        points.insert(0, plan_point("primes", args.task, args.jobs, work_seconds))
+    return points, DataSpec(args.seed, size)
+
+
 def write(result: SweepResult, reports: Path) -> Path:
-    """reports/sweep-<time>.json (every round kept) and its chart beside it; their common stem."""
+    """reports/sweep-<time>.json (data axis: data-axis-<time>.json), every round kept, and its chart
+    beside it; their common stem."""
     reports.mkdir(parents=True, exist_ok=True)
-    stem = reports / f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = "sweep" if result.axis == "task" else "data-axis"
+    stem = reports / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     stem.with_suffix(".json").write_text(json.dumps(result.as_json(), indent=2))
     sweep_chart(result, stem.with_suffix(".png"))
     return stem

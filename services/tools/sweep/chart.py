@@ -1,4 +1,6 @@
-"""The sweep's chart: each approach's share of the ceiling against the task duration (log x), banded."""
+"""The sweep's chart: each approach's share of the ceiling against the task duration (log x), banded; on
+the data axis, against the bytes per task, each approach's share on primes tasks of the same size dotted
+beside it."""
 
 from pathlib import Path
 
@@ -8,6 +10,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from services.tools.loadtest.traffic_table import human_bytes  # noqa: E402
 from services.tools.sweep.points import duration  # noqa: E402
 from services.tools.sweep.rows import SweepResult  # noqa: E402
 
@@ -23,7 +26,8 @@ STYLE = {
 
 
 def sweep_chart(result: SweepResult, path: Path) -> Path:
-    """% of the ceiling per approach (median, band min–max over the rounds), the 90 % line dotted."""
+    """% of the ceiling per approach (median, band min–max over the rounds), the 90 % line dotted (task
+    axis) or each approach's primes figure dotted (data axis)."""
     fig, ax = plt.subplots(figsize=(9, 5.2))
     for line in result.lines:
         points = result.shares(line.key)
@@ -39,12 +43,22 @@ def sweep_chart(result: SweepResult, path: Path) -> Path:
             color=color,
             alpha=0.15,
         )
-    threshold = 100 * result.threshold
+        reference = result.reference.row(line.key) if result.reference else None
+        if reference and reference.of_ceiling:
+            ax.axhline(100 * reference.of_ceiling["median"], color=color, lw=0.8, ls=":")
     ax.axhline(100, color="tab:red", lw=1.2, label=f"ceiling: bare Pool({result.budget}), same tasks")
-    ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"{threshold:.0f} % of the ceiling")
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: duration(x)))
-    ax.set_xlabel("task duration: the kernel's CPU per pool task or queue entry (measured, log scale)")
+    if result.axis == "data":
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: human_bytes(x)))
+        ax.set_xlabel(
+            "bytes per task (pool task or queue entry), at one task duration: CPU-heavy to I/O-heavy "
+            "(log scale); dotted: each approach on primes tasks of the same duration"
+        )
+    else:
+        threshold = 100 * result.threshold
+        ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"{threshold:.0f} % of the ceiling")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: duration(x)))
+        ax.set_xlabel("task duration: the kernel's CPU per pool task or queue entry (measured, log scale)")
     ax.set_ylabel("% of the ceiling (jobs/s)")
     # Up to 110 %, or higher if a band goes there (a line can pass a ceiling that has its own costs).
     highest = max((100 * s["max"] for line in result.lines for _, s in result.shares(line.key)), default=0)

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from shared.cost import estimate_seconds
+from shared.kernels.dataset import blocks
 from shared.settings import Settings, get_settings
 
 
@@ -22,17 +23,24 @@ class Point:
     """One task duration of the sweep and the jobs that run it."""
 
     seconds: float  # the task duration aimed at, by the cost model
-    size: int  # units per job: primes in [0, size) or `size` pi samples
+    size: int  # units per job: primes in [0, size) or `size` pi samples; `bytes`: the dataset's bytes
     chunk_size: int  # units per task (local, the ceiling) or per queue entry (distributed, hybrid)
     jobs: int
+    work: int | None = None  # set: a `bytes` point (the data axis), hashing rounds per byte
+
+    @property
+    def units(self) -> int:
+        """Units per job: a `bytes` job's are its dataset's blocks."""
+        return self.size if self.work is None else blocks(self.size)
 
     @property
     def tasks_per_job(self) -> int:
-        return -(-self.size // self.chunk_size)
+        return -(-self.units // self.chunk_size)
 
     @property
     def label(self) -> str:
-        return duration(self.seconds)
+        """`22 ms`, or `22 ms work 4` on the data axis."""
+        return duration(self.seconds) + ("" if self.work is None else f" work {self.work}")
 
 
 def duration(seconds: float) -> str:

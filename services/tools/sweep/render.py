@@ -1,6 +1,7 @@
 """The sweep as an engineer reads it: each line's share of the ceiling per task size, where the cores
 went at each point, and each line's knee in a sentence. Drawn from the report's JSON (make results
-draws it again from the file)."""
+draws it again from the file). The data axis has its own first table and sentences
+(services/tools/sweep/data_render.py); the rest is the same."""
 
 from rich.console import Console
 from rich.table import Table
@@ -8,13 +9,17 @@ from rich.table import Table
 from services.tools.loadtest.accounting import LINES, SHORT
 from services.tools.loadtest.spread import median_only, show
 from services.tools.sweep.crossover import crossover
+from services.tools.sweep.data_render import data_sentences, data_table
 from services.tools.sweep.points import duration
 from services.tools.sweep.rows import SweepResult
 from services.tools.sweep.traffic_table import traffic_table
 
 
 def sentences(result: SweepResult) -> list[str]:
-    """A sentence per approach: the smallest task from which it still reaches the threshold."""
+    """A sentence per approach: the smallest task from which it still reaches the threshold (on the data
+    axis: from how many bytes per task moving them makes it lose)."""
+    if result.axis == "data":
+        return data_sentences(result)
     found = []
     for line in result.lines:
         points = [(task, share["median"]) for task, share in result.shares(line.key)]
@@ -23,8 +28,8 @@ def sentences(result: SweepResult) -> list[str]:
     return found
 
 
-def render(result: SweepResult, console: Console) -> None:
-    """The sweep table, where the cores went at each point, then the knees."""
+def task_table(result: SweepResult) -> Table:
+    """Each line's share of the ceiling at each task duration."""
     table = Table(
         title=result.title,
         caption="% of the same round's ceiling (bare Pool, same tasks): median (min–max) over the rounds; "
@@ -48,19 +53,24 @@ def render(result: SweepResult, console: Console) -> None:
             *(show(c.of_ceiling if c else None, ".0f", 100) for c in cells),
             f"{exact}/{jobs}",
         )
-    console.print(table)
+    return table
+
+
+def render(result: SweepResult, console: Console) -> None:
+    """The sweep table, where the cores went at each point, then the knees."""
+    console.print(data_table(result) if result.axis == "data" else task_table(result))
     where = Table(
         title="Where the host's cores went at each point: % of cores x wall, median over the rounds",
         caption="from cgroups and /proc; `rest of the host` is the difference, within about ±1 %",
     )
-    for column in ("task", "line", *(SHORT[name] for name in LINES)):
+    for column in (result.axis_name, "line", *(SHORT[name] for name in LINES)):
         where.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
     for point in result.points:
         # The stack's cells only: a line in one container runs beside the stack, not in it.
         cells = [(line.key, point.cells[line.key]) for line in result.lines if line.key in point.cells]
         for index, (key, cell) in enumerate(cells):
             where.add_row(
-                duration(point.task) if index == 0 else "",
+                result.label(point) if index == 0 else "",
                 key,
                 *(show(median_only(cell.accounting[name]), ".1f", 100) for name in LINES),
                 end_section=index == len(cells) - 1,
@@ -87,7 +97,7 @@ def per_task_table(result: SweepResult) -> Table:
         "besides kernels, Redis, API) is what the knee is made of (ceiling: its Pool's processes as kernels, "
         "its parent as workers; threads and processes likewise)",
     )
-    for column in ("task", "line", *(SHORT[name] for name in SPENT), "apparatus", "of the kernel"):
+    for column in (result.axis_name, "line", *(SHORT[name] for name in SPENT), "apparatus", "of the kernel"):
         table.add_column(column, justify="left" if column == "line" else "right", no_wrap=True)
     for point in result.points:
         keys = [key for key in ("ceiling", *(line.key for line in result.lines)) if point.per_task.get(key)]
@@ -96,7 +106,7 @@ def per_task_table(result: SweepResult) -> Table:
             ms = {name: 1000 * s["median"] if (s := spent[name]) else 0.0 for name in SPENT}
             apparatus = sum(ms[name] for name in APPARATUS)
             table.add_row(
-                duration(point.task) if index == 0 else "",
+                result.label(point) if index == 0 else "",
                 key,
                 *(f"{ms[name]:.2f}" for name in SPENT),
                 f"{apparatus:.2f}",

@@ -1,5 +1,9 @@
 """make sweep's records: a line, a point with its ceiling and every line's cell, the whole sweep.
 
+Two axes share them: the task axis (`make sweep`: task durations, the primes or pi kernel) and the data
+axis (`make sweep AXIS=data`: one task duration, `bytes` jobs of more and more bytes per CPU-millisecond,
+and a primes point of the same task size beside them as the reference).
+
 Frozen and shaped as reports/sweep-*.json holds them: `SweepResult.as_json()` writes that file and
 `load()` reads one back (make results renders old reports with today's code). A point's cells are
 make compare's (services/tools/loadtest/compare/rows.py), every round kept.
@@ -12,6 +16,9 @@ from pydantic import TypeAdapter
 
 from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary, RuntimeSummary
 from services.tools.loadtest.spread import Spread
+from services.tools.loadtest.traffic_table import human_bytes
+from services.tools.sweep.points import duration
+from shared.kernels.dataset import blocks
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,20 @@ class SweepPoint:
     def row(self, key: str) -> CellSummary | RuntimeSummary | None:
         """A line's figures at this point: a cell of the stack's, or a row in one container."""
         return self.cells.get(key) or self.runtimes.get(key)
+    # The data axis: the `bytes` kernel's hashing rounds per byte (None: a primes or pi point; `size` is
+    # then units, else the dataset's bytes).
+    work: int | None = None
+
+    @property
+    def bytes_per_task(self) -> float | None:
+        """A `bytes` point's data per pool task or queue entry (the dataset over its tasks)."""
+        return None if self.work is None else self.size / -(-blocks(self.size) // self.chunk_size)
+
+    @property
+    def bytes_per_cpu_ms(self) -> float | None:
+        """A `bytes` point's data intensity as run: bytes per millisecond of the kernel's CPU."""
+        per_task = self.bytes_per_task
+        return None if per_task is None else per_task / (1000 * self.task)
 
     @property
     def all_exact(self) -> bool:
@@ -74,19 +95,50 @@ class SweepResult:
     host_cores: int
     lines: list[SweepLine]
     points: list[SweepPoint]
+    axis: str = "task"  # task: task durations; data: bytes per task at one task duration
+    dataset_bytes: int | None = None  # the data axis's dataset (seeded_bytes(dataset_seed, ...))
+    dataset_seed: int | None = None
 
     @property
     def all_exact(self) -> bool:
         """Every job of every cell exact, none lost, and every ceiling exact in every round."""
         return all(point.all_exact for point in self.points)
 
+    @property
+    def axis_points(self) -> list[SweepPoint]:
+        """The points along the axis: on the data axis, its `bytes` points (not the primes reference)."""
+        return [p for p in self.points if self.axis == "task" or p.work is not None]
+
+    @property
+    def reference(self) -> SweepPoint | None:
+        """The data axis's primes point at the same task size, if it ran."""
+        found = [p for p in self.points if self.axis == "data" and p.work is None]
+        return found[0] if found else None
+
+    @property
+    def axis_name(self) -> str:
+        """What the tables call a point: `task` (its duration) or `point` (its work and bytes per task)."""
+        return "task" if self.axis == "task" else "point"
+
+    def x(self, point: SweepPoint) -> float:
+        """Where a point lies on the axis: its task duration as run, or its bytes per task."""
+        return (point.bytes_per_task or 0.0) if self.axis == "data" else point.task
+
+    def label(self, point: SweepPoint) -> str:
+        """A point as the tables name it: `22 ms`, or `work 4, 98.0 KiB/task` (`primes` for the reference)."""
+        if self.axis == "task":
+            return duration(point.task)
+        if point.work is None:
+            return f"primes, {duration(point.task)}"
+        return f"work {point.work}, {human_bytes(point.bytes_per_task)}/task"
+
     def shares(self, key: str) -> list[tuple[float, Spread]]:
-        """A line's share of the ceiling over the rounds at every point it ran, by measured task duration."""
+        """A line's share of the ceiling over the rounds at every point it ran along the axis, by x."""
         found = []
-        for point in self.points:
+        for point in self.axis_points:
             cell = point.row(key)
             if cell is not None and cell.of_ceiling is not None:
-                found.append((point.task, cell.of_ceiling))
+                found.append((self.x(point), cell.of_ceiling))
         return sorted(found, key=lambda p: p[0])
 
     def as_json(self) -> dict[str, Any]:

@@ -9,12 +9,15 @@ cell is: every answer checked against the exact one, and the cores' accounting, 
 line's CPU per task (the kernel's, which is the task duration run, and the apparatus's besides it).
 The lines in one container (threads, a ProcessPoolExecutor) run right after each point's ceiling, on
 its very tasks, as make compare's rows do (compare/runtimes.py).
-Rounds are interleaved, so a drifting machine drifts for every line alike.
+Rounds are interleaved, so a drifting machine drifts for every line alike. The data axis's dataset
+(services/tools/sweep/dataset.py) is uploaded once the stack is first up, and deleted at the end.
 """
 
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
@@ -30,6 +33,7 @@ from services.tools.loadtest.compare.summary import summarise_ceiling, summarise
 from services.tools.loadtest.spread import Spread, spread
 from services.tools.loadtest.workload import Workload
 from services.tools.sweep.crossover import THRESHOLD
+from services.tools.sweep.dataset import DataSpec, uploaded
 from services.tools.sweep.lines import Line, groups, in_one_record
 from services.tools.sweep.points import Point, duration
 from services.tools.sweep.rows import SweepPoint, SweepResult
@@ -47,13 +51,34 @@ class Sweep:
     concurrency: int
     reports: Path
     runtimes: list[Runtime] = field(default_factory=list)  # the lines in one container, no queue
+    # The data axis: its dataset (points with a `work` run `bytes` jobs on it; the others, `kernel`).
+    dataset: DataSpec | None = None
 
     def workload(self, point: Point, mode: str) -> Workload:
-        return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
+        if point.work is None:
+            return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
+        assert self.dataset is not None and self.dataset.id, "the data axis's dataset is uploaded first"
+        return Workload(
+            "bytes",
+            point.size,
+            point.jobs,
+            self.concurrency,
+            mode,
+            point.chunk_size,
+            dataset=self.dataset.id,
+            work=point.work,
+            seed=self.dataset.seed,
+        )
 
     @property
     def title(self) -> str:
         first = self.points[0]  # every point holds the same work
+        if self.dataset is not None:
+            return (
+                f"bytes jobs over one {self.dataset.size / 2**20:g} MiB dataset in tasks of "
+                f"{duration(first.seconds)}, {self.concurrency} in flight, CPU budget {self.budget}, "
+                f"{self.rounds} rounds"
+            )
         return (
             f"{first.jobs} {self.kernel} jobs per point and line ({first.jobs * first.size:,} units), "
             f"{self.concurrency} in flight, CPU budget {self.budget}, {self.rounds} rounds"
@@ -95,6 +120,7 @@ class Measured:
             chunk_size=point.chunk_size,
             jobs=point.jobs,
             tasks_per_job=point.tasks_per_job,
+            work=point.work,
             task_seconds=spread([r["kernels"] for rounds in self.per_task[p].values() for r in rounds]),
             ceiling=summarise_ceiling(self.ceilings[p]),
             baseline=Baselines(baselines),
@@ -190,15 +216,31 @@ def run_round(
                 )
 
 
+@contextmanager
+def with_data(
+    stack: ComposeStack, sweep: Sweep, client: docker.DockerClient, console: Console
+) -> Iterator[Sweep]:
+    """The sweep with its dataset uploaded (the stack brought up in its first configuration for that),
+    deleted when the block ends; a sweep without one as it is."""
+    if sweep.dataset is None:
+        yield sweep
+        return
+    stack.reconfigure(groups(sweep.lines)[0][0], client)
+    with uploaded(stack.url, sweep.dataset) as dataset:
+        console.print(f"  dataset {dataset.id}: {dataset.size:,} bytes uploaded (seed {dataset.seed})")
+        yield replace(sweep, dataset=dataset)
+
+
 def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False) -> SweepResult:
     """Build the stack's images, run every round (taking the stack down after if `down`)."""
     client = docker.from_env()
     done = Measured.empty(sweep)
     try:
         stack.build()
-        for index in range(sweep.rounds):
-            console.print(f"[b]round {index + 1} of {sweep.rounds}[/b]")
-            run_round(stack, sweep, index, done, client, console)
+        with with_data(stack, sweep, client, console) as ready:
+            for index in range(sweep.rounds):
+                console.print(f"[b]round {index + 1} of {sweep.rounds}[/b]")
+                run_round(stack, ready, index, done, client, console)
     finally:
         if down:
             stack.down()
@@ -216,4 +258,7 @@ def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False)
             *(in_one_record(r, sweep.budget) for r in sweep.runtimes),
         ],
         points=[done.point(sweep, p) for p in range(len(sweep.points))],
+        axis="task" if sweep.dataset is None else "data",
+        dataset_bytes=None if sweep.dataset is None else sweep.dataset.size,
+        dataset_seed=None if sweep.dataset is None else sweep.dataset.seed,
     )
