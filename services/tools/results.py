@@ -1,8 +1,9 @@
 """`python -m services.tools.results`: the measured results page, regenerated from reports/.
 
-Figures are never copied by hand: this renders the newest report of each kind (make sweep, make compare,
-make load-test, make idle, make bench) with the very tables those commands print, into docs/RESULTS.md,
-copies their charts into docs/, and rewrites the short summary between the markers in README.md.
+Figures are never copied by hand: this renders the newest report of each kind (make sweep, its data
+axis, make compare, make load-test, make idle, make bench) with the very tables those commands print,
+into docs/RESULTS.md, copies their charts into docs/, and rewrites the short summary between the
+markers in README.md.
 """
 
 import argparse
@@ -130,16 +131,32 @@ def sweep_lead(sweep: sweep_rows.SweepResult, source: str) -> list[str]:
     ]
 
 
+def data_lead(data: sweep_rows.SweepResult, source: str) -> list[str]:
+    """The data axis in the README: what ran, where moving bytes makes each mode lose, the chart."""
+    return [
+        f"`make sweep AXIS=data` on {source} ({data.title}): `bytes` jobs from CPU-heavy to I/O-heavy, "
+        "each mode against a bare Pool over the data already in one container's shared memory:",
+        "",
+        *(f"- {sentence}" for sentence in sweep_render.sentences(data)),
+        "",
+        "![% of the ceiling against the bytes per task, per mode](docs/data-axis.png)",
+        "",
+    ]
+
+
 def readme_block(
     result: dict[str, Any] | None,
     idle_result: dict[str, Any] | None,
     source: str,
     sweep: sweep_rows.SweepResult | None = None,
+    data: sweep_rows.SweepResult | None = None,
 ) -> str:
-    """The short summary the README carries: the sweep's knees and chart, one table, where the rest is."""
+    """The short summary the README carries: the sweeps' knees and charts, one table, where the rest is."""
     lines = [BEGIN]
     if sweep:
         lines += sweep_lead(sweep, source)
+    if data:
+        lines += data_lead(data, source)
     if result:
         lines += [
             f"`make compare` on {source} ({result['title']}; median over the rounds):",
@@ -202,6 +219,17 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
             [f"- {sentence}" for sentence in sweep_render.sentences(sweep)],
         )
         written.append(sweep_file.name)
+    data_file = newest(reports, "data-axis-*.json")
+    data = sweep_rows.load(json.loads(data_file.read_text())) if data_file else None
+    if data:
+        sweep_chart.sweep_chart(data, docs / "data-axis.png")
+        page += section(
+            "`make sweep AXIS=data`: what moving bytes costs against shared memory",
+            as_text(sweep_render.render, data),
+            "![% of the ceiling against the bytes per task, per mode](data-axis.png)",
+            [f"- {sentence}" for sentence in sweep_render.sentences(data)],
+        )
+        written.append(data_file.name)
     comparison = newest(reports, "comparison-*.json")
     result = json.loads(comparison.read_text()) if comparison else None
     if result:
@@ -235,7 +263,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     text = readme.read_text()
     if BEGIN in text and END in text:
         start, end = text.index(BEGIN), text.index(END) + len(END)
-        readme.write_text(text[:start] + readme_block(result, idle_result, source, sweep) + text[end:])
+        readme.write_text(text[:start] + readme_block(result, idle_result, source, sweep, data) + text[end:])
     return written
 
 

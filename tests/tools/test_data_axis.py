@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from services.tools import results
 from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
 from services.tools.loadtest.workload import Workload
@@ -246,3 +247,21 @@ def test_seeded_bytes_are_the_same_wherever_made() -> None:
     assert seeded_bytes(1, 8).hex() == "48eb0c7cb143d84f"
     assert seeded_bytes(1, 4096)[:8] == seeded_bytes(1, 8) and seeded_bytes(2, 8) != seeded_bytes(1, 8)
     assert seeded_sha256(1, 4096) == "e3f5576fcafeb17303fb2a7be1f0aa72b5495baef5575d1a1ba0ff13d76499ec"
+
+
+def test_make_results_carries_the_data_axis_beside_the_sweep(tmp_path: Path) -> None:
+    """The newest data-axis report gets its own section, chart and sentences; the sweep's are untouched."""
+    reports, docs = tmp_path / "reports", tmp_path / "docs"
+    reports.mkdir(), docs.mkdir()
+    (reports / "data-axis-20260102-000000.json").write_text(json.dumps(data_result().as_json()))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results.BEGIN}\nold\n{results.END}\nrest\n")
+    assert results.build(reports, docs, readme) == ["data-axis-20260102-000000.json"]
+    block = readme.read_text()
+    assert "(docs/data-axis.png)" in block and "(docs/sweep.png)" not in block and "old" not in block
+    assert [line for line in block.splitlines() if line.startswith("- ")] == [
+        f"- {s}" for s in sentences(data_result())
+    ]
+    page = (docs / "RESULTS.md").read_text()
+    assert "`make sweep AXIS=data`" in page and "(data-axis.png)" in page and "work 0, 1.1 MiB/task" in page
+    assert (docs / "data-axis.png").read_bytes()[:8] == PNG_MAGIC

@@ -57,6 +57,7 @@ class SweepPoint:
     def row(self, key: str) -> CellSummary | RuntimeSummary | None:
         """A line's figures at this point: a cell of the stack's, or a row in one container."""
         return self.cells.get(key) or self.runtimes.get(key)
+
     # The data axis: the `bytes` kernel's hashing rounds per byte (None: a primes or pi point; `size` is
     # then units, else the dataset's bytes).
     work: int | None = None
