@@ -23,7 +23,7 @@ from shared.kernels.dataset import tally
 from shared.plan import plan_job
 from shared.seeded_bytes import seeded_bytes, seeded_sha256
 from shared.settings import Settings
-from worker.ceiling import measure
+from tests.worker.ceiling_cli import ceiling
 
 MiB = 1 << 20
 KiB = 1 << 10
@@ -225,7 +225,7 @@ def test_the_table_has_the_primes_point_then_every_point_with_its_bytes(tmp_path
 
 def test_the_ceiling_runs_a_bare_pool_over_the_seeded_dataset_in_shared_memory() -> None:
     size = 50_000  # 13 blocks, the last one short
-    result = measure("bytes", size, jobs=3, processes=2, task_size=3, work=2, seed=5)
+    result = ceiling("bytes", size, 3, 2, "--task-size", 3, "--work", 2, "--seed", 5)
     exact = tally(seeded_bytes(5, size), 2)
     assert result["task_size"] == 3 and result["chunks_per_job"] == 5  # ceil(13 / 3)
     assert result["all_equal"] and (result["count"], result["histogram"]) == (size, exact.histogram)

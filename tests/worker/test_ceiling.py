@@ -4,11 +4,11 @@ size asked for (make sweep's task sizes), and every job's answer is the exact on
 from shared.jobs import parse_job
 from shared.kernels import run_kernel
 from shared.plan import plan_job
-from worker.ceiling import measure
+from tests.worker.ceiling_cli import ceiling
 
 
 def test_tasks_of_the_size_asked_for_give_the_exact_answer() -> None:
-    result = measure("primes", 20_000, jobs=3, processes=2, task_size=700)
+    result = ceiling("primes", 20_000, 3, 2, "--task-size", 700)
     exact = run_kernel("primes", {"start": 0, "stop": 20_000}, 0, 20_000)
     assert result["task_size"] == 700 and result["chunks_per_job"] == 29  # ceil(20,000 / 700)
     assert result["all_equal"] and (result["count"], result["histogram"]) == (exact.count, exact.histogram)
@@ -19,6 +19,6 @@ def test_tasks_of_the_size_asked_for_give_the_exact_answer() -> None:
 
 def test_without_a_task_size_the_automatic_plan_cuts_it() -> None:
     auto = plan_job(parse_job({"kernel": "primes", "params": {"start": 0, "stop": 20_000}}))
-    result = measure("primes", 20_000, jobs=1, processes=1)
+    result = ceiling("primes", 20_000, 1, 1)
     assert result["task_size"] == auto.task_size != 700
     assert result["chunks_per_job"] == -(-20_000 // auto.task_size)

@@ -5,7 +5,7 @@ import pytest
 
 from shared.plan import plan_job
 from tests.reference import sieve_tally
-from worker.ceiling import measure
+from tests.worker.ceiling_cli import ceiling
 from worker.reference_data import reference_job
 from worker.runtimes.threads import run_threads
 from worker.shares import deal
@@ -15,8 +15,8 @@ EXACT = sieve_tally(0, 30_000)
 
 @pytest.mark.parametrize("executor", ["threads", "processes"])
 def test_every_job_gets_the_exact_answer_from_tasks_dealt_as_the_ceiling_deals_them(executor: str) -> None:
-    result = measure("primes", 30_000, jobs=2, processes=2, task_size=700, executor=executor)
-    pool = measure("primes", 30_000, jobs=2, processes=2, task_size=700)
+    result = ceiling("primes", 30_000, 2, 2, "--task-size", 700, "--executor", executor)
+    pool = ceiling("primes", 30_000, 2, 2, "--task-size", 700)
     assert result["all_equal"] and (result["count"], result["histogram"]) == (EXACT.count, EXACT.histogram)
     # The same plan as the ceiling's: the same tasks per job, of the same size.
     keys = ("jobs", "processes", "task_size", "chunks_per_job")
