@@ -4,17 +4,26 @@ The ceiling (worker/ceiling.py) and the stdlib executors it is compared with (wo
 same tasks the same way: every job cut into the pool tasks a local job's plan cuts it into (shared.plan:
 automatic, or tasks of N units, as a job that fixes its `chunk_size` asks), the tasks of every job dealt
 out round-robin, one share per worker, each worker sending back one reply of per-job partial answers,
-which the parent merges. Only what runs the shares differs (a Pool, threads, a ProcessPoolExecutor).
+which the parent merges. Only what runs the shares differs (a Pool, threads, a ProcessPoolExecutor,
+subinterpreters).
+
+A share runs in whatever imports this module: a subinterpreter too (worker/runtimes/interpreters.py),
+where an extension module without multi-phase init refuses to load (pydantic_core, through the plan's
+settings and job models). So this module imports only the kernels and the stdlib at run time; the plan
+is a type here, nothing more (tests/worker/test_share_imports.py holds it to that).
 """
 
 import resource
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.chunking import split
 from shared.kernels import run_kernel
-from shared.plan import JobPlan
 from shared.tally import Tally
+
+if TYPE_CHECKING:
+    from shared.plan import JobPlan
 
 # (job index, kernel, params, lo, hi): one pool task.
 Task = tuple[int, str, dict[str, Any], int, int]
@@ -44,7 +53,7 @@ class Ran:
     parent_cpu_seconds: float  # what dealt them out and merged the answers, besides that
 
 
-def deal(kernel: str, params: dict[str, Any], plan: JobPlan, jobs: int, workers: int) -> Dealt:
+def deal(kernel: str, params: dict[str, Any], plan: "JobPlan", jobs: int, workers: int) -> Dealt:
     """`jobs` jobs of `kernel` with `params`, each cut into the pool tasks of `plan` (a local job's:
     worker/reference_data.py), dealt out round-robin in `workers` shares."""
     assert plan.task_size is not None
@@ -59,6 +68,15 @@ def run_share(share: list[Task]) -> dict[int, Tally]:
     for job, kernel, params, lo, hi in share:
         answers[job] = answers.get(job, Tally()).merge(run_kernel(kernel, params, lo, hi))
     return answers
+
+
+def timed_share(share: list[Task]) -> tuple[dict[int, Tally], float]:
+    """A share's partial answers, and the CPU seconds its thread spent on them (`time.thread_time`):
+    for runners whose workers are threads of this process (threads, subinterpreters), whose CPU no
+    child's rusage reports."""
+    start = time.thread_time()
+    partial = run_share(share)
+    return partial, time.thread_time() - start
 
 
 def merge_into(answers: list[Tally], partial: dict[int, Tally]) -> None:

@@ -9,15 +9,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from shared.tally import Tally
-from worker.shares import Dealt, Ran, Task, merge_into, run_share
-
-
-def _timed_share(share: list[Task]) -> tuple[dict[int, Tally], float]:
-    """A share's partial answers, and the CPU seconds its thread spent on them."""
-    start = time.thread_time()
-    partial = run_share(share)
-    return partial, time.thread_time() - start
+from worker.shares import Dealt, Ran, merge_into, timed_share
 
 
 def run_threads(dealt: Dealt, threads: int) -> Ran:
@@ -29,7 +21,7 @@ def run_threads(dealt: Dealt, threads: int) -> Ran:
         list(executor.map(int, range(threads)))
         start, process_start = time.perf_counter(), time.process_time()
         threads_cpu = 0.0
-        for future in as_completed([executor.submit(_timed_share, share) for share in dealt.shares]):
+        for future in as_completed([executor.submit(timed_share, share) for share in dealt.shares]):
             partial, cpu = future.result()
             threads_cpu += cpu
             merge_into(answers, partial)
