@@ -16,8 +16,9 @@ Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU 
 processes and of its parent, and the answer of every job (all must be equal; the caller checks it
 against the exact one; for `bytes`, the SHA-256 of the data, against the upload's).
 
---executor threads or processes runs the very same shares on a `ThreadPoolExecutor` or a fork
-`ProcessPoolExecutor` of PROCESSES workers instead (worker/runtimes/), with the same JSON.
+--executor threads, processes or interpreters runs the very same shares on a `ThreadPoolExecutor`, a
+fork `ProcessPoolExecutor` or an `InterpreterPoolExecutor` (CPython 3.14: the worker-py314 image) of
+PROCESSES workers instead (worker/runtimes/), with the same JSON.
 """
 
 import argparse
@@ -29,6 +30,7 @@ from typing import Any
 
 from shared.plan import plan_job
 from worker.reference_data import add_arguments, reference_job
+from worker.runtimes.interpreters import run_interpreters, unsupported
 from worker.runtimes.process_pool import run_process_pool
 from worker.runtimes.threads import run_threads
 from worker.shares import Dealt, Ran, children_cpu, deal, merge_into, report, run_share
@@ -56,6 +58,7 @@ RUNNERS: dict[str, Callable[[Dealt, int], Ran]] = {
     "pool": run_pool,
     "threads": run_threads,
     "processes": run_process_pool,
+    "interpreters": run_interpreters,
 }
 
 
@@ -89,9 +92,12 @@ def main() -> None:
         "--executor",
         choices=tuple(RUNNERS),
         default="pool",
-        help="what runs the shares: the bare Pool (the ceiling, default), threads or a ProcessPoolExecutor",
+        help="what runs the shares: the bare Pool (the ceiling, default), threads, a ProcessPoolExecutor or "
+        "subinterpreters (an InterpreterPoolExecutor: CPython 3.14)",
     )
     args = parser.parse_args()
+    if args.executor == "interpreters" and unsupported():
+        parser.error(unsupported())
     found = measure(
         args.kernel, args.size, args.jobs, args.processes, args.task_size, args.executor, args.work, args.seed
     )
