@@ -124,7 +124,7 @@ def exposed_stack(docker_client: docker.DockerClient) -> Iterator[tuple[Stack, s
 
 def official_config(**env_vars: str) -> str:
     """`docker compose config` ignoring .env, i.e. what a user without stand-in images gets."""
-    stand_ins = ("PYTHON_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "REDIS_PASSWORD")
+    stand_ins = ("PYTHON_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "PYTHON314_IMAGE", "REDIS_PASSWORD")
     env = {k: v for k, v in os.environ.items() if k not in stand_ins}
     env.update(env_vars)
     return compose(

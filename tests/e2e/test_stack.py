@@ -101,4 +101,9 @@ def test_compose_defaults_to_the_official_images(docker_client: object) -> None:
     assert services["redis"]["image"] == services["redis-secret"]["image"] == "redis:8"
     for name in ("api", "worker"):
         assert services[name]["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim"
+    # The subinterpreters row's image: the worker's Dockerfile on the official 3.14, built only by the tools.
+    assert "worker-py314" not in services
+    py314 = json.loads(official_config(COMPOSE_PROFILES="py314"))["services"]["worker-py314"]
+    assert py314["build"]["args"]["PYTHON_IMAGE"] == "python:3.14-slim"
+    assert py314["build"]["dockerfile"] == services["worker"]["build"]["dockerfile"] == "worker/Dockerfile"
     assert services["redis"].get("ports") is None

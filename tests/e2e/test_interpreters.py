@@ -1,0 +1,89 @@
+"""The subinterpreters row's image and runner for real: the worker image built on CPython 3.14 (compose's
+`worker-py314`, profile py314, from PYTHON314_IMAGE: `make offline-images`'s Debian sid stand-in, else the
+official python:3.14-slim), `python -m worker.ceiling --executor interpreters` in it under a CPU quota as
+make compare runs it, every answer exact and equal to the bare Pool's in the same image; and why the
+share's code path had to shed pydantic: an isolated subinterpreter refuses to import pydantic_core.
+"""
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import docker
+import pytest
+
+from services.tools.loadtest.stack_info import run_in_image
+from tests.e2e.conftest import compose
+from tests.reference import sieve_tally
+
+pytestmark = pytest.mark.e2e
+
+BUDGET = 2
+ARGS = ["primes", "30000", "2", str(BUDGET), "--task-size", "700"]
+
+
+@pytest.fixture(scope="module")
+def py314_image(docker_client: docker.DockerClient) -> Iterator[str]:
+    """The worker-py314 image as make compare builds it, under a tag of ours; removed after."""
+    name = f"cpu-contrast-e2e-py314-{os.getpid()}"
+    env = {**os.environ, "WORKER_PY314_IMAGE": name}
+    try:
+        compose(name, "--profile", "py314", "build", "worker-py314", env=env)
+        yield name
+    finally:
+        subprocess.run(["docker", "image", "rm", name], capture_output=True)
+
+
+def in_image(image: str, *command: str) -> str:
+    done = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "--user", "10001:10001", image, *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_subinterpreters_in_the_py314_image_give_the_bare_pools_exact_answers(
+    docker_client: docker.DockerClient, py314_image: str
+) -> None:
+    version = in_image(py314_image, "python", "-c", "import sys; print(sys.version_info[:2])")
+    assert version.strip() == "(3, 14)", version
+    command = ["python", "-m", "worker.ceiling", *ARGS]
+    ran = run_in_image(docker_client, py314_image, BUDGET, [*command, "--executor", "interpreters"])
+    pool = run_in_image(docker_client, py314_image, BUDGET, command)
+    exact = sieve_tally(0, 30_000)
+    assert ran["all_equal"] and (ran["count"], ran["histogram"]) == (exact.count, exact.histogram), ran
+    assert (pool["count"], pool["histogram"]) == (ran["count"], ran["histogram"])
+    keys = ("jobs", "processes", "task_size", "chunks_per_job")
+    assert [ran[k] for k in keys] == [pool[k] for k in keys] == [2, BUDGET, 700, 43]
+    assert ran["workers_cpu_seconds"] > 0, ran
+
+
+# In a fresh isolated subinterpreter (its own GIL, as InterpreterPoolExecutor makes them): what each import
+# does, "ok" or the error's type and message.
+PROBE = """
+import json, sys
+from concurrent import interpreters
+said = {}
+for module in sys.argv[1:]:
+    interp = interpreters.create()
+    try:
+        interp.exec(f"import {module}")
+        said[module] = "ok"
+    except interpreters.ExecutionFailed as exc:
+        said[module] = f"{exc.excinfo.type.__name__}: {exc.excinfo.msg}"
+    finally:
+        interp.close()
+print(json.dumps(said))
+"""
+
+
+def test_the_shares_code_path_loads_in_a_subinterpreter_and_the_plans_does_not(py314_image: str) -> None:
+    modules = ["worker.runtimes.interpreters", "worker.shares", "shared.kernels", "shared.plan"]
+    said = json.loads(in_image(py314_image, "python", "-c", PROBE, *modules).strip().splitlines()[-1])
+    assert {m: said[m] for m in modules[:3]} == dict.fromkeys(modules[:3], "ok"), said
+    # The reason worker/shares.py imports the plan for its type only: pydantic_core refuses to load here.
+    assert said["shared.plan"] != "ok" and "ImportError" in said["shared.plan"], said
