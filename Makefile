@@ -24,18 +24,19 @@ COMPARE_JOBS ?= 16
 ROUNDS ?= 3
 # make compare PIN=1: each topology also pinned to cores (cpuset, no quota), beside its quota cells.
 PIN ?=
-# make compare: rows in one container beside the ceiling (threads, processes; RUNTIMES= for none).
-RUNTIMES ?= threads,processes
+# make compare: rows in one container beside the ceiling (threads, processes, interpreters: the last on
+# CPython 3.14, in the worker-py314 image the tools build; RUNTIMES= for none).
+RUNTIMES ?= threads,processes,interpreters
 REPORTS ?= reports
 # make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
 # point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer,
-# and in one container, no queue, beside the ceiling: threads,processes).
+# and in one container, no queue, beside the ceiling: threads,processes,interpreters).
 POINTS ?= 7
 SHORTEST ?= 0.001
 LONGEST ?= 1
 SWEEP_JOBS ?= 8
 SWEEP_SECONDS ?= 4
-SWEEP_LINES ?= local,distributed,hybrid,peer,threads,processes
+SWEEP_LINES ?= local,distributed,hybrid,peer,threads,processes,interpreters
 # make sweep AXIS=data: tasks of DATA_TASK seconds over one DATA_MIB MiB dataset, DATA_POINTS values of
 # `work` from HEAVIEST down to 0 (CPU-heavy to I/O-heavy), at least DATA_JOBS jobs per point and line,
 # beside a primes point of the same task size; each point SWEEP_SECONDS long at the ceiling; DATA_LINES.
@@ -116,7 +117,7 @@ load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); C
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor and stock RQ, ROUNDS rounds (PIN=1: also pinned); reports/
+compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned); reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
 
@@ -164,7 +165,7 @@ test-integration: venv ## Run the integration tests only (needs redis-server)
 test-e2e: venv ## Run the end-to-end tests only (needs Docker with Compose v2)
 	$(PY) -m pytest -m e2e
 
-offline-images: ## Build stand-in base images from Debian packages (no registry needed) into .env
+offline-images: ## Build stand-in base images from Debian packages (no registry needed; Python 3.14 from sid) into .env
 	bash services/tools/offline-images/build.sh .env
 
 lint: venv ## Lint and check formatting with ruff

@@ -60,12 +60,14 @@ def assert_report_covers_workers(report: dict, worker_names: set[str], worker_ho
 
 
 def assert_rows_in_one_container(comparison: dict, stdout: str, jobs: int) -> None:
-    """The threads (GIL) and ProcessPoolExecutor rows: every round's jobs exact, each round's share of
-    that round's own ceiling, and the threads holding about one core (the GIL), whatever the budget."""
+    """The threads (GIL), ProcessPoolExecutor and subinterpreters (CPython 3.14) rows: every round's jobs
+    exact, each round's share of that round's own ceiling, and the threads holding about one core (the
+    GIL), whatever the budget."""
     runtimes = comparison["runtimes"]
     assert [(r["key"], r["label"], r["layout"]) for r in runtimes] == [
         ("threads", "threads (GIL)", "ThreadPoolExecutor(2), --cpus 2"),
         ("processes", "ProcessPoolExecutor", "ProcessPoolExecutor(2), --cpus 2"),
+        ("interpreters", "subinterpreters", "InterpreterPoolExecutor(2), --cpus 2"),
     ]
     ceilings = comparison["ceiling"]["every_round"]
     for r in runtimes:
@@ -84,7 +86,13 @@ def assert_rows_in_one_container(comparison: dict, stdout: str, jobs: int) -> No
     # Pure-Python kernels under the GIL: one thread at a time, never much more than one core busy.
     assert all(row["cores"] <= 1.1 for row in threads["rounds"]), threads["rounds"]
     assert "GIL" in threads["note"]
-    for label in ("threads (GIL)", "ThreadPoolExecutor(2), --cpus 2", "ProcessPoolExecutor(2), --cpus 2"):
+    assert "CPython 3.14" in runtimes[2]["note"]
+    for label in (
+        "threads (GIL)",
+        "ThreadPoolExecutor(2), --cpus 2",
+        "ProcessPoolExecutor(2), --cpus 2",
+        "InterpreterPoolExecutor(2), --cpus 2",
+    ):
         assert label in stdout, label
 
 

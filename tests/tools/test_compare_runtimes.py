@@ -16,7 +16,13 @@ from rich.console import Console
 from services.tools.loadtest.chart import comparison_chart
 from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.render import render
-from services.tools.loadtest.compare.runtimes import RUNTIMES, chosen, runtime_round, summarise_runtime
+from services.tools.loadtest.compare.runtimes import (
+    RUNTIMES,
+    chosen,
+    profiles,
+    runtime_round,
+    summarise_runtime,
+)
 from services.tools.loadtest.compare.summary import summarise_ceiling
 from tests.reference import sieve_tally
 from worker.ceiling import RUNNERS
@@ -97,7 +103,7 @@ def test_the_rows_read_back_from_the_report_and_show_under_the_ceiling(tmp_path:
 def test_rows_are_chosen_by_key_in_one_order() -> None:
     assert [r.key for r in chosen(["processes", "threads"])] == ["threads", "processes"]
     assert chosen([]) == []
-    with pytest.raises(ValueError, match="subset of threads, processes"):
+    with pytest.raises(ValueError, match="subset of threads, processes, interpreters"):
         chosen(["greenlets"])
 
 
@@ -115,3 +121,16 @@ def test_every_executor_prints_the_ceilings_fields_which_make_compare_reads() ->
         printed = json.loads(run.stdout.strip().splitlines()[-1])
         assert set(printed) == read, (executor, printed)
         assert printed["all_equal"] and printed["count"] == sieve_tally(0, 20_000).count
+
+
+def test_the_subinterpreters_row_runs_in_its_own_profiles_image_which_the_tools_build() -> None:
+    """Threads and the ProcessPoolExecutor run in the stack's worker image; subinterpreters in the
+    worker-py314 image (profile py314), which compare and sweep build with the stack's when chosen."""
+    interpreters = RUNTIMES["interpreters"]
+    assert (interpreters.profile, interpreters.service) == ("py314", "worker-py314")
+    assert profiles(chosen(["threads", "processes"])) == []
+    assert profiles(chosen(["interpreters", "threads"])) == ["py314"]
+    note = interpreters.note.format(budget=2)
+    for said in ("3.14", "os.process_cpu_count() + 4", "own GIL", "pickled"):
+        assert said in note, (said, note)
+    assert interpreters.layout(2) == "InterpreterPoolExecutor(2), --cpus 2"

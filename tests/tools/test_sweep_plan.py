@@ -102,7 +102,7 @@ def test_each_line_in_its_best_configuration_each_configuration_once_a_round() -
 def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() -> None:
     _, sweep, _ = parse_args(["--budget", "2"])
     assert [line.key for line in sweep.lines] == list(KEYS)
-    assert [r.key for r in sweep.runtimes] == ["threads", "processes"]
+    assert [r.key for r in sweep.runtimes] == ["threads", "processes", "interpreters"]
     _, sweep, _ = parse_args(["--budget", "2", "--lines", "processes,local"])
     assert ([line.key for line in sweep.lines], [r.key for r in sweep.runtimes]) == (["local"], ["processes"])
     # The ceiling is measured with the stack's lines: none of them, no sweep.
@@ -114,4 +114,7 @@ def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() ->
         "-",
         "ThreadPoolExecutor(2), --cpus 2",
         "-",
+    )
+    assert in_one_record(RUNTIMES["interpreters"], 2).label == (
+        "subinterpreters (InterpreterPoolExecutor(2), --cpus 2)"
     )

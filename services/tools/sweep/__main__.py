@@ -1,12 +1,12 @@
 """`python -m services.tools.sweep`: how small a task can get before each approach falls behind the Pool.
 
 Task durations from about 1 ms to about 1 s, log-spaced (--points, --shortest, --longest); at each, the
-same jobs on every line (local, distributed, hybrid, stock RQ; and in one container, no queue, threads
-and a ProcessPoolExecutor) and on a bare Pool of the same budget (the ceiling), --rounds interleaved
-rounds, every answer checked exact, every cell with the cores' accounting. Prints the table and a
-sentence per line (the smallest task at which it still reaches 90 % of the ceiling); writes
-reports/sweep-*.json (every round) and .png. It reconfigures the stack itself: Docker is all it needs
-running.
+same jobs on every line (local, distributed, hybrid, stock RQ; and in one container, no queue, threads,
+a ProcessPoolExecutor and subinterpreters on CPython 3.14) and on a bare Pool of the same budget (the
+ceiling), --rounds interleaved rounds, every answer checked exact, every cell with the cores'
+accounting. Prints the table and a sentence per line (the smallest task at which it still reaches 90 %
+of the ceiling); writes reports/sweep-*.json (every round) and .png. It reconfigures the stack itself:
+Docker is all it needs running.
 
 --axis data: the data axis instead. One task duration (--task), `bytes` jobs over one dataset
 (--dataset-mib, made from --seed, uploaded once through the API and deleted at the end) at --points

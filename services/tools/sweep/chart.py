@@ -22,6 +22,7 @@ STYLE = {
     "peer": ("tab:grey", "D"),
     "threads": ("tab:brown", "v"),
     "processes": ("tab:cyan", "P"),
+    "interpreters": ("tab:olive", "*"),
 }
 
 

@@ -7,8 +7,9 @@ they run in so that the stack is reconfigured as seldom as possible.
 - hybrid: the fat container (all the budget, a pool of as many processes): each queue entry cut again
   into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there).
 - peer: stock RQ (`SimpleWorker`) on the thin workers, taking the same entries as `distributed`.
-- threads, processes: in one container, no queue, beside the stack like the ceiling: the ceiling's very
-  tasks on GIL-bound threads or a `ProcessPoolExecutor` (services/tools/loadtest/compare/runtimes.py).
+- threads, processes, interpreters: in one container, no queue, beside the stack like the ceiling: the
+  ceiling's very tasks on GIL-bound threads, a `ProcessPoolExecutor` or an `InterpreterPoolExecutor` (in
+  the CPython 3.14 worker image) (services/tools/loadtest/compare/runtimes.py).
 The ceiling is no line: every line is read as a share of it, measured at the same point.
 """
 

@@ -7,8 +7,8 @@ tasks on a bare Pool of the whole budget under the same CPU limit, and one job i
 every line runs each point's jobs through the API with the point's `chunk_size`, measured as a compare
 cell is: every answer checked against the exact one, and the cores' accounting, from which each
 line's CPU per task (the kernel's, which is the task duration run, and the apparatus's besides it).
-The lines in one container (threads, a ProcessPoolExecutor) run right after each point's ceiling, on
-its very tasks, as make compare's rows do (compare/runtimes.py).
+The lines in one container (threads, a ProcessPoolExecutor, subinterpreters) run right after each
+point's ceiling, on its very tasks, as make compare's rows do (compare/runtimes.py).
 Rounds are interleaved, so a drifting machine drifts for every line alike. The data axis's dataset
 (services/tools/sweep/dataset.py) is uploaded once the stack is first up, and deleted at the end.
 """
@@ -27,7 +27,13 @@ from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.cell import run_cell
 from services.tools.loadtest.compare.references import measure_references
 from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow, RuntimeRound
-from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, said, summarise_runtime
+from services.tools.loadtest.compare.runtimes import (
+    Runtime,
+    measure_runtimes,
+    profiles,
+    said,
+    summarise_runtime,
+)
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.spread import Spread, spread
@@ -186,7 +192,7 @@ def run_round(
                 )
                 measured = measure_runtimes(
                     client,
-                    stack.project,
+                    stack,
                     sweep.runtimes,
                     sweep.workload(point, "local"),
                     sweep.budget,
@@ -236,7 +242,7 @@ def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False)
     client = docker.from_env()
     done = Measured.empty(sweep)
     try:
-        stack.build()
+        stack.build(profiles(sweep.runtimes))
         with with_data(stack, sweep, client, console) as ready:
             for index in range(sweep.rounds):
                 console.print(f"[b]round {index + 1} of {sweep.rounds}[/b]")

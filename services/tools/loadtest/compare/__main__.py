@@ -4,8 +4,9 @@ Every cell stands beside its ceiling and a peer, measured in the same run:
 - the ceiling: the same jobs on a bare `multiprocessing.Pool` of the whole budget, in the worker image
   under the same CPU limit, with no queue and no API (worker/ceiling.py);
 - the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks;
-- in one container, no queue, beside the ceiling: the same jobs and tasks on GIL-bound threads and on a
-  `ProcessPoolExecutor` (compare/runtimes.py).
+- in one container, no queue, beside the ceiling: the same jobs and tasks on GIL-bound threads, on a
+  `ProcessPoolExecutor` and on subinterpreters (an `InterpreterPoolExecutor`, in the worker image built
+  on CPython 3.14) (compare/runtimes.py).
 
 Each round runs the ceiling, a one-process baseline, then every cell, reconfiguring the stack itself
 (worker replicas, CPU limit, pool size, consumers, worker class) between groups of cells; with --pin,

@@ -20,7 +20,13 @@ from services.tools.loadtest.compare.rows import (
     RuntimeRound,
     WorkloadShape,
 )
-from services.tools.loadtest.compare.runtimes import Runtime, measure_runtimes, said, summarise_runtime
+from services.tools.loadtest.compare.runtimes import (
+    Runtime,
+    measure_runtimes,
+    profiles,
+    said,
+    summarise_runtime,
+)
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.topologies import Group, Topology
@@ -61,7 +67,7 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
     baselines: list[Baseline] = []
     current: Topology | None = None
     try:
-        stack.build()
+        stack.build(profiles(plan.runtimes))
         for index in range(plan.rounds):
             console.print(f"[b]round {index + 1} of {plan.rounds}[/b]")
             for position, group in enumerate(plan.groups):
@@ -81,7 +87,7 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
                     )
                     measured = measure_runtimes(
                         client,
-                        stack.project,
+                        stack,
                         plan.runtimes,
                         plan.workload("local"),
                         plan.budget,

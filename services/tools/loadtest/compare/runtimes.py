@@ -4,7 +4,10 @@ Each round, right after its ceiling, the same jobs cut into the same tasks and d
 (worker/shares.py) run in the worker image under the same `--cpus` budget, on `budget` workers of:
 - threads (GIL): a `ThreadPoolExecutor`, the counter-example. The kernels are pure Python, so one
   thread runs at a time: about one core's work, half the ceiling on 2 cores; its `cores` column says so;
-- ProcessPoolExecutor: a fork `concurrent.futures.ProcessPoolExecutor`, the stdlib's other pool.
+- ProcessPoolExecutor: a fork `concurrent.futures.ProcessPoolExecutor`, the stdlib's other pool;
+- subinterpreters: a `concurrent.futures.InterpreterPoolExecutor` (PEP 734), in the worker image built on
+  CPython 3.14 (compose's `worker-py314`, profile `py314`, which the tools build): threads of one
+  process, each running its own interpreter with its own GIL.
 Every row: its answers checked against the exact one, its share of the same round's ceiling, and the
 median and range over the rounds.
 """
@@ -16,6 +19,7 @@ import docker
 
 from services.tools.loadtest.compare.references import as_round, dealt_run
 from services.tools.loadtest.compare.rows import Baseline, CeilingRound, RuntimeRound, RuntimeSummary
+from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.spread import spread
 from services.tools.loadtest.stack_info import worker_image
 from services.tools.loadtest.workload import Workload
@@ -27,9 +31,18 @@ class Runtime:
     label: str
     executor: str  # the stdlib class that runs the shares
     note: str  # `{budget}`: the CPU budget
+    # The compose profile of the service whose image runs it; None: the stack's own worker image.
+    profile: str | None = None
+    service: str = "worker"
 
     def layout(self, budget: int) -> str:
         return f"{self.executor}({budget}), --cpus {budget}"
+
+    def image(self, client: docker.DockerClient, stack: ComposeStack) -> str:
+        """The image it runs in: the running workers' (the ceiling's), or its own profile's service's."""
+        if self.profile is None:
+            return worker_image(client, stack.project)
+        return stack.image(self.service, self.profile)
 
 
 RUNTIMES = {
@@ -42,7 +55,21 @@ RUNTIMES = {
     "processes": Runtime(
         "processes", "ProcessPoolExecutor", "ProcessPoolExecutor", "the stdlib's other pool (fork)"
     ),
+    "interpreters": Runtime(
+        "interpreters",
+        "subinterpreters",
+        "InterpreterPoolExecutor",
+        "CPython 3.14 image; sized from the quota (its default: os.process_cpu_count() + 4); each "
+        "interpreter its own GIL, in one process; each share's tasks and answers pickled across",
+        profile="py314",
+        service="worker-py314",
+    ),
 }
+
+
+def profiles(runtimes: Sequence[Runtime]) -> list[str]:
+    """The compose profiles whose images these rows need built, besides the stack's."""
+    return sorted({r.profile for r in runtimes if r.profile})
 
 
 def chosen(keys: Sequence[str]) -> list[Runtime]:
@@ -55,7 +82,7 @@ def chosen(keys: Sequence[str]) -> list[Runtime]:
 
 def measure_runtimes(
     client: docker.DockerClient,
-    project: str,
+    stack: ComposeStack,
     runtimes: Sequence[Runtime],
     workload: Workload,
     budget: int,
@@ -64,10 +91,11 @@ def measure_runtimes(
     index: int,
 ) -> dict[str, RuntimeRound]:
     """This round of every row asked for, beside this round's ceiling; by key."""
-    image = worker_image(client, project)
     return {
         r.key: runtime_round(
-            as_round(dealt_run(client, image, workload, budget, r.key), workload, baseline, budget),
+            as_round(
+                dealt_run(client, r.image(client, stack), workload, budget, r.key), workload, baseline, budget
+            ),
             ceiling,
             index,
         )

@@ -1,7 +1,9 @@
 """The compose stack make compare drives: built once, brought to each topology, left or taken down."""
 
+import json
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +36,8 @@ class ComposeStack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def compose(self, *args: str, env: dict[str, str] | None = None) -> None:
-        """`docker compose -p PROJECT ARGS` in the repo, failing loudly with its output."""
+    def compose(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """`docker compose -p PROJECT ARGS` in the repo, failing loudly with its output; its stdout."""
         result = subprocess.run(
             ["docker", "compose", "-p", self.project, *args],
             cwd=REPO,
@@ -45,9 +47,16 @@ class ComposeStack:
         )
         if result.returncode != 0:
             raise RuntimeError(f"docker compose {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
 
-    def build(self) -> None:
-        self.compose("build")
+    def build(self, profiles: Sequence[str] = ()) -> None:
+        """The stack's images, and those of these profiles' services (worker-py314: profile py314)."""
+        self.compose(*(arg for profile in profiles for arg in ("--profile", profile)), "build")
+
+    def image(self, service: str, profile: str) -> str:
+        """The name of the image compose builds for a service of a profile."""
+        config = json.loads(self.compose("--profile", profile, "config", "--format", "json"))
+        return config["services"][service]["image"]
 
     def down(self) -> None:
         self.compose("down", "-v", "--remove-orphans")
