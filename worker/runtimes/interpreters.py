@@ -6,12 +6,13 @@ GIL: pure-Python kernels run on every core at once, as the Pool's processes do, 
 - Sized from the quota, explicitly: `InterpreterPoolExecutor(max_workers=budget)`. Its default is a
   ThreadPoolExecutor's, `min(32, os.process_cpu_count() + 4)`, which follows CPU affinity but not the
   cgroup quota that `--cpus` sets: 6 interpreters on a 2-core host, 20 on 16 cores under a 2-CPU quota.
-- What crosses: nothing is shared but the two warm-up queues (interpreter queues, which pass `None`).
-  Each task's function and arguments (a share: its tasks' job, kernel, params and bounds) are pickled
-  into the interpreter, and its result (the partial answers per job and the thread's CPU seconds, not
-  "shareable") is pickled back. Functions travel by reference: each interpreter imports this module and
-  the kernels itself, so the share's code path must load in a subinterpreter (worker/shares.py imports
-  no extension module without multi-phase init).
+- What crosses: only "shareable" objects pass as they are (None, bool, int, float, str, bytes, tuples of
+  them, memoryviews, interpreter queues: here the two warm-up queues); everything else is pickled. So
+  each task's share (lists of tuples holding a params dict) is pickled into its interpreter, and its
+  result (Tally objects per job, and the thread's CPU seconds) pickled back: once per share, as a Pool's
+  reply is. Functions are pickled by reference: each interpreter imports this module and the kernels
+  itself, so the share's code path must load in a subinterpreter (worker/shares.py imports no extension
+  module without multi-phase init).
 - Every interpreter is created, and has imported the share's code, before the clock: the warm-up's tasks
   each wait for all the others (`_arrive`), so `budget` interpreters exist and are idle when it starts.
 - Their CPU: each task measures its own thread's (`time.thread_time`, worker/shares.timed_share), as
