@@ -79,7 +79,11 @@ def assert_rows_in_one_container(comparison: dict, stdout: str, jobs: int) -> No
             # The same tasks as the ceiling's, cut and dealt the same way.
             same = ("task_size", "chunks_per_job")
             assert [run[k] for k in same] == [ceiling[k] for k in same], (run, ceiling)
-            assert row["of_ceiling"] == pytest.approx(run["jobs_per_second"] / ceiling["jobs_per_second"])
+            if r["key"] == "interpreters":
+                # Another Python: read against a bare Pool in its own image, that round (not kept).
+                assert row["of_ceiling"] > 0 and "bare Pool in that image" in r["note"], (row, r["note"])
+            else:
+                assert row["of_ceiling"] == pytest.approx(run["jobs_per_second"] / ceiling["jobs_per_second"])
             cpu = run["workers_cpu_seconds"] + run["parent_cpu_seconds"]
             assert row["cores"] == pytest.approx(cpu / run["wall_seconds"]) and row["cores"] > 0, row
     threads = runtimes[0]
