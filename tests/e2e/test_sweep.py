@@ -69,6 +69,10 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
             assert row["exact"] == row["jobs"] == 2, (key, row)
             (only,) = row["rounds"]
             assert only["run"]["task_size"] == point["chunk_size"] and only["run"]["exact"], (key, only)
+            if key == "interpreters":
+                # Another Python (3.14): read against a bare Pool in its own image, that round.
+                assert only["of_ceiling"] > 0, only
+                continue
             assert (
                 only["of_ceiling"]
                 == only["run"]["jobs_per_second"] / ceiling["every_round"][0]["jobs_per_second"]
