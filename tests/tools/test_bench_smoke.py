@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from services.tools.bench import render
+from services.tools.bench import render, report_durability
 from services.tools.bench.defaults import CPU_LO, QUICK, TINY_HI, TINY_LO
+from services.tools.bench.durability import POLICIES, WAYS
 from services.tools.bench.figures import SECTIONS
 from services.tools.bench.peers.runners import PEERS
 from shared.settings import Settings
@@ -27,6 +28,8 @@ BACKSTOP_SECONDS = 900
 # Primes in [1000, 1100), counted by hand: 1009 1013 1019 1021 1031 1033 1039 1049 1051 1061 1063
 # 1069 1087 1091 1093 1097.
 TINY_PRIMES = 16
+# Figure 7's POST /jobs per policy, way and round, set by its flag (QUICK has another).
+FSYNC_JOBS = 30
 
 
 def sieve_count(lo: int, hi: int) -> int:
@@ -44,7 +47,16 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
     require_tool("redis-server")
     reports = tmp_path_factory.mktemp("reports")
     result = subprocess.run(
-        [sys.executable, "-m", "services.tools.bench", "--quick", "--reports", str(reports)],
+        [
+            sys.executable,
+            "-m",
+            "services.tools.bench",
+            "--quick",
+            "--reports",
+            str(reports),
+            "--fsync-jobs",
+            str(FSYNC_JOBS),
+        ],
         capture_output=True,
         text=True,
         timeout=BACKSTOP_SECONDS,
@@ -137,3 +149,16 @@ def test_every_chunk_job_of_ours_is_two_round_trips(bench: tuple[dict[str, Any],
     chunks = report["chunk_commands"]["chunks"]
     assert [c["chunk"] for c in chunks] == ["middle", "last"]
     assert all([t["sent"] for t in c["round_trips"]] == ["take", "finish"] for c in chunks)
+
+
+def test_figure_7_ran_each_policy_in_turn_and_kept_every_202(bench: tuple[dict[str, Any], str]) -> None:
+    report, stdout = bench
+    d = report["durability"]
+    assert report["sizes"]["fsync_jobs"] == FSYNC_JOBS != QUICK.fsync_jobs
+    assert d["config"] == {p: {"appendonly": "yes", "appendfsync": p} for p in POLICIES}
+    assert [(r["round"], r["way"], r["policy"]) for r in d["runs"]] == [
+        (i, w, p) for i in range(QUICK.fsync_rounds) for w in WAYS for p in POLICIES
+    ]
+    for run in d["runs"]:
+        assert (run["jobs"], run["accepted"], run["records"], run["entries"]) == (FSYNC_JOBS,) * 4, run
+    assert " ".join(report_durability.line(d).split()) in " ".join(stdout.split())

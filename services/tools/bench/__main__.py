@@ -4,6 +4,7 @@ Exit status 1 if a job went wrong (not finished, or an inexact answer); a missed
 """
 
 import argparse
+import dataclasses
 import json
 import platform
 import pstats
@@ -21,6 +22,7 @@ from services.tools.bench import (
     chunk_size,
     commands,
     cost_model,
+    durability,
     efficiency,
     overhead,
     pools,
@@ -29,7 +31,7 @@ from services.tools.bench import (
     stack,
     watchers,
 )
-from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR
+from services.tools.bench.defaults import FULL, QUICK, SMALL_CHUNK_DIVISOR, Sizes
 from services.tools.bench.figures import SECTIONS
 
 
@@ -40,7 +42,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="also run our tiny jobs once under cProfile; top functions"
     )
+    parser.add_argument(
+        "--fsync-jobs", type=int, help="POST /jobs per appendfsync policy, way and round (figure 7)"
+    )
+    parser.add_argument("--fsync-rounds", type=int, help="rounds of figure 7, everysec then always in each")
+    parser.add_argument(
+        "--fsync-dir",
+        type=Path,
+        help="folder on the disk to measure for figure 7 (default: --reports): Redis's AOF files go there",
+    )
     return parser.parse_args(argv)
+
+
+def sizes_of(args: argparse.Namespace) -> Sizes:
+    """QUICK or FULL, with what the flags override."""
+    sizes = QUICK if args.quick else FULL
+    return dataclasses.replace(
+        sizes,
+        fsync_jobs=args.fsync_jobs or sizes.fsync_jobs,
+        fsync_rounds=args.fsync_rounds or sizes.fsync_rounds,
+    )
 
 
 def profile_worker(connection: redis.Redis, url: str, n: int, path: Path) -> list[str]:
@@ -57,7 +78,7 @@ def profile_worker(connection: redis.Redis, url: str, n: int, path: Path) -> lis
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sizes = QUICK if args.quick else FULL
+    sizes = sizes_of(args)
     # A pipe or a CI log gets rich's 80 columns by default: too narrow for the table.
     console = Console(width=None if Console().is_terminal else 180)
 
@@ -125,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             result["profile"] = profile_worker(
                 connection, url, sizes.overhead_jobs, args.reports / "bench-worker.prof"
             )
+    log(f"7. POST /jobs on a redis-server per appendfsync policy ({', '.join(durability.POLICIES)}), in turn")
+    result["durability"] = durability.run(
+        args.fsync_dir or args.reports, sizes.fsync_jobs, sizes.fsync_rounds, sizes.api_concurrency, log
+    )
     result["sections"] = SECTIONS.dump_python(report.sections(result), mode="json")
     result["wrong_jobs"] = report.wrong_jobs(result)
     result["seconds"] = time.time() - started

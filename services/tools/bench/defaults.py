@@ -34,6 +34,8 @@ class Sizes:
     watchers: int  # GET /jobs/{id}?wait= held at once on one API process
     watch_probes: int  # /health and POST /jobs requests per latency figure, without and with watchers
     watch_hold: float  # seconds the API's CPU and Redis's commands are counted while the watchers wait
+    fsync_jobs: int  # POST /jobs per appendfsync policy, way of sending and round (--fsync-jobs)
+    fsync_rounds: int  # rounds of the appendfsync figure, everysec then always in each (--fsync-rounds)
 
 
 FULL = Sizes(
@@ -52,6 +54,8 @@ FULL = Sizes(
     watchers=1000,
     watch_probes=200,
     watch_hold=5.0,
+    fsync_jobs=400,
+    fsync_rounds=5,
 )
 
 QUICK = Sizes(
@@ -70,6 +74,8 @@ QUICK = Sizes(
     watchers=100,
     watch_probes=20,
     watch_hold=1.0,
+    fsync_jobs=40,
+    fsync_rounds=2,
 )
 
 

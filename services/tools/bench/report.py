@@ -5,7 +5,7 @@ Rendering is services/tools/bench/render.py's; this module only computes.
 
 from typing import Any
 
-from services.tools.bench import efficiency, report_api, report_node
+from services.tools.bench import efficiency, report_api, report_durability, report_node
 from services.tools.bench.defaults import TARGETS
 from services.tools.bench.figures import Figure, Section, at_least, at_most, below, median_figure, ms
 from services.tools.bench.peers.runners import PEERS
@@ -162,4 +162,5 @@ def sections(r: dict[str, Any]) -> list[Section]:
         report_api.enqueue(r),
         report_node.pools(r),
         report_api.watchers(r),
+        report_durability.durability(r),
     ]
