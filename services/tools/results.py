@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from services.tools.bench import render as bench_render
+from services.tools.bench import report_durability
 from services.tools.loadtest import __main__ as loadtest
 from services.tools.loadtest import chart
 from services.tools.loadtest.compare import rows
@@ -257,7 +258,10 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
         written.append(idle_file.name)
     bench = newest(reports, "bench-*.json")
     if bench:
-        page += section("`make bench`", as_text(bench_render.render, json.loads(bench.read_text())))
+        bench_result = json.loads(bench.read_text())
+        # Reports from before figure 7 have no durability figure.
+        lead = [report_durability.line(bench_result["durability"])] if "durability" in bench_result else None
+        page += section("`make bench`", as_text(bench_render.render, bench_result), lead=lead)
         written.append(bench.name)
     (docs / "RESULTS.md").write_text("\n".join(page) + "\n")
     text = readme.read_text()
