@@ -47,6 +47,9 @@ DATA_TASK ?= 0.02
 HEAVIEST ?= 16
 DATA_MIB ?= 8
 DATA_JOBS ?= 4
+# make bench: its flags, e.g. BENCH_ARGS="--quick", or "--fsync-jobs 1000 --fsync-rounds 7 --fsync-dir DIR"
+# (figure 7, REDIS_APPENDFSYNC=always beside everysec, measured on the disk under DIR; default reports/).
+BENCH_ARGS ?=
 # make idle: seconds to watch the stack at rest.
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
