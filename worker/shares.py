@@ -15,6 +15,7 @@ is a type here, nothing more (tests/worker/test_share_imports.py holds it to tha
 
 import resource
 import time
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,21 @@ def timed_share(share: list[Task]) -> tuple[dict[int, Tally], float]:
     start = time.thread_time()
     partial = run_share(share)
     return partial, time.thread_time() - start
+
+
+def run_timed(executor: Executor, dealt: Dealt) -> Ran:
+    """The shares on a warm executor whose workers are threads of this process (threads, subinterpreters),
+    timed from their submission: each share's thread CPU summed (`timed_share`); the parent's is the rest
+    of the process's CPU over the clock (dealing out, unpickling, merging)."""
+    answers = dealt.blank()
+    start, process_start = time.perf_counter(), time.process_time()
+    workers_cpu = 0.0
+    for future in as_completed([executor.submit(timed_share, share) for share in dealt.shares]):
+        partial, cpu = future.result()
+        workers_cpu += cpu
+        merge_into(answers, partial)
+    wall, process_cpu = time.perf_counter() - start, time.process_time() - process_start
+    return Ran(answers, wall, workers_cpu, max(0.0, process_cpu - workers_cpu))
 
 
 def merge_into(answers: list[Tally], partial: dict[int, Tally]) -> None:

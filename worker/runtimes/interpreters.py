@@ -15,18 +15,17 @@ GIL: pure-Python kernels run on every core at once, as the Pool's processes do, 
   module without multi-phase init).
 - Every interpreter is created, and has imported the share's code, before the clock: the warm-up's tasks
   each wait for all the others (`_arrive`), so `budget` interpreters exist and are idle when it starts.
-- Their CPU: each task measures its own thread's (`time.thread_time`, worker/shares.timed_share), as
+- Their CPU: each task measures its own thread's (`time.thread_time`, worker/shares.run_timed), as
   the threads runner does; the rest of the process's CPU over the clock is the parent's.
 `python -m worker.ceiling ... --executor interpreters` runs it; on a Python without it, a clear error.
 """
 
 import sys
-import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from worker.shares import Dealt, Ran, merge_into, timed_share
+from worker.shares import Dealt, Ran, run_timed
 
 # What runs it: CPython's `concurrent.futures.InterpreterPoolExecutor`, new in 3.14.
 NEEDS = (3, 14)
@@ -74,10 +73,9 @@ def run_interpreters(dealt: Dealt, interpreters: int) -> Ran:
     reason = unsupported()
     if reason:
         raise RuntimeError(reason)
-    from concurrent.futures import InterpreterPoolExecutor, as_completed
+    from concurrent.futures import InterpreterPoolExecutor
     from concurrent.interpreters import create_queue
 
-    answers = dealt.blank()
     arrived, go = create_queue(), create_queue()
     with InterpreterPoolExecutor(max_workers=interpreters) as executor:
         warm = [executor.submit(_arrive, arrived, go) for _ in range(interpreters)]
@@ -88,12 +86,4 @@ def run_interpreters(dealt: Dealt, interpreters: int) -> Ran:
                 go.put(None)
         for future in warm:
             future.result()
-        start, process_start = time.perf_counter(), time.process_time()
-        interpreters_cpu = 0.0
-        for future in as_completed([executor.submit(timed_share, share) for share in dealt.shares]):
-            partial, cpu = future.result()
-            interpreters_cpu += cpu
-            merge_into(answers, partial)
-        wall, process_cpu = time.perf_counter() - start, time.process_time() - process_start
-    # The process's CPU besides the interpreters' tasks: the main thread dealing out, unpickling, merging.
-    return Ran(answers, wall, interpreters_cpu, max(0.0, process_cpu - interpreters_cpu))
+        return run_timed(executor, dealt)
