@@ -1,6 +1,7 @@
--- shared.job_metrics's counts, prepended to the scripts that end a job. `count_ended(record, metrics)`
--- runs after the record got its final status and `ended_at`, and reads everything else it needs from the
--- record itself. BOUNDS: the latency buckets' upper bounds (job_metrics.BOUNDS).
+-- shared.job_metrics's counts, prepended to the scripts that end a job. `count_ended(metrics, f)` runs
+-- after the record got its final status and `ended_at`, on the record's fields COUNTED (job_metrics.py's
+-- names, in that order) that the caller read in its own HMGET. BOUNDS: the latency buckets' upper bounds
+-- (job_metrics.BOUNDS).
 local function observe(metrics, name, seconds)
   local le = '+Inf'
   for _, bound in ipairs(BOUNDS) do
@@ -10,8 +11,8 @@ local function observe(metrics, name, seconds)
   redis.call('HINCRBYFLOAT', metrics, name .. '|sum', seconds)
 end
 
-local function count_ended(record, metrics)
-  local f = redis.call('HMGET', record, 'status', 'mode', 'spec', 'created_at', 'started_at', 'ended_at')
+local COUNTED = {'status', 'mode', 'spec', 'created_at', 'started_at', 'ended_at'}
+local function count_ended(metrics, f)
   local labels = f[2] .. '|' .. cjson.decode(f[3])['kernel']
   redis.call('HINCRBY', metrics, f[1] .. '|' .. labels, 1)
   if f[1] ~= 'finished' then return end

@@ -7,16 +7,31 @@ local function may(from, to)
   local row = MAY[from]
   return row ~= nil and row[to] == true
 end
+-- A worker's end-of-job step, as fields of an EXECUTIONS entry (nil without a host): the chunk ('all' for
+-- a whole job), its host, the attempt (from the record's `retries`, which the caller read in its own
+-- HMGET) and effect 1 merged or ended, 0 refused.
+local function execution_note(chunk, host, retries, effect)
+  if host == '' then return nil end
+  return {'chunk', chunk, 'host', host, 'attempt', 1 + (tonumber(retries) or 0), 'effect', effect}
+end
+-- That step alone on the EXECUTIONS stream (a step that ends the job is noted in end_job's entry).
+local function executed(record, chunk, host, retries, effect)
+  local note = execution_note(chunk, host, retries, effect)
+  if note == nil then return end
+  redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*',
+    'job', string.sub(record, #JOB_PREFIX + 1), unpack(note))
+end
 -- A job ends here only: its status, its count (job_metrics.lua), its admitted share released, its keys
 -- given the TTL, its id on ENDED_IDS (and the oldest ended records trimmed), its end noted on the
--- EXECUTIONS stream (no expiry: the proof it ended once its record is trimmed or evicted), published.
-local function end_job(record, metrics, status, now, ttl, keep, trim_share)
+-- EXECUTIONS stream (no expiry: the proof it ended once its record is trimmed or evicted) in one entry
+-- with `note`, the step that ended it (execution_note; nil for none), published.
+local function end_job(record, metrics, status, now, ttl, keep, trim_share, note)
   redis.call('HSET', record, 'status', status, 'ended_at', now)
-  count_ended(record, metrics)
-  local ending = redis.call('HMGET', record, 'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2], 'count')
-  if ending[2] then
-    redis.call('DECRBY', ADMITTED_ENTRIES, ending[2])
-    redis.call('DECRBY', ADMITTED_UNITS, ending[3])
+  local f = redis.call('HMGET', record, 'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2], 'count', unpack(COUNTED))
+  count_ended(metrics, {unpack(f, 5)})
+  if f[2] then
+    redis.call('DECRBY', ADMITTED_ENTRIES, f[2])
+    redis.call('DECRBY', ADMITTED_UNITS, f[3])
     redis.call('HDEL', record, ADMITTED_FIELDS[1], ADMITTED_FIELDS[2])
   end
   -- Ended: the record may expire (and be evicted) from now on, the merged set is dead.
@@ -24,10 +39,10 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share)
   for _, key in ipairs({record, record .. ':hosts', record .. ':pids'}) do
     redis.call('EXPIRE', key, ttl)
   end
-  redis.call('RPUSH', ENDED_IDS, ending[1])
-  redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*',
-    'job', ending[1], 'ended', status, 'count', ending[4] or '0')
-  local over = redis.call('LLEN', ENDED_IDS) - tonumber(keep)
+  local over = redis.call('RPUSH', ENDED_IDS, f[1]) - tonumber(keep)
+  local entry = {'job', f[1], 'ended', status, 'count', f[4] or '0'}
+  for _, field in ipairs(note or {}) do entry[#entry + 1] = field end
+  redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*', unpack(entry))
   local pressed = false
   if tonumber(trim_share) < 1 then
     local memory = redis.call('INFO', 'memory')
@@ -35,16 +50,7 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share)
     local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
     pressed = maxmemory > 0 and used > maxmemory * tonumber(trim_share)
   end
-  if pressed then trim_ended(TRIM_BATCH, ending[1])
-  elseif over > 0 then trim_ended(math.min(over, TRIM_BATCH), ending[1]) end
-  redis.call('PUBLISH', ENDED_CHANNEL, ending[1])
-end
--- A worker's end-of-job step on the EXECUTIONS stream (none without a host): effect 1 merged or ended,
--- 0 refused.
-local function executed(record, chunk, host, effect)
-  if host == '' then return end
-  local attempt = 1 + (tonumber(redis.call('HGET', record, 'retries')) or 0)
-  redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*',
-    'job', string.sub(record, #JOB_PREFIX + 1), 'chunk', chunk, 'host', host, 'attempt', attempt,
-    'effect', effect)
+  if pressed then trim_ended(TRIM_BATCH, f[1])
+  elseif over > 0 then trim_ended(math.min(over, TRIM_BATCH), f[1]) end
+  redis.call('PUBLISH', ENDED_CHANNEL, f[1])
 end

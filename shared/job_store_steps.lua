@@ -38,18 +38,18 @@ end
 -- (a chunk fills few of the histogram's bins). Its keys get no expiry: work not ended is never evicted
 -- (end_job gives them RESULT_TTL).
 local function merge_chunk(K, A)
-  local f = redis.call('HMGET', K.record, 'status', 'chunks_total')
+  local f = redis.call('HMGET', K.record, 'status', 'chunks_total', 'retries')
   if f[1] == false then
-    executed(K.record, A.index, A.host, 0)
+    executed(K.record, A.index, A.host, f[3], 0)
     return -3
   end
   if not may(f[1], STARTED) then
-    executed(K.record, A.index, A.host, 0)
+    executed(K.record, A.index, A.host, f[3], 0)
     if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
     return -2
   end
   if redis.call('SADD', K.merged, A.index) == 0 then
-    executed(K.record, A.index, A.host, 0)
+    executed(K.record, A.index, A.host, f[3], 0)
     return -1
   end
   if A.count ~= '0' then redis.call('HINCRBY', K.record, 'count', A.count) end
@@ -66,8 +66,10 @@ local function merge_chunk(K, A)
   end
   local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
   if done >= tonumber(f[2]) then
-    end_job(K.record, K.metrics, FINISHED, A.now, A.ttl, A.keep, A.trim_share)
+    end_job(K.record, K.metrics, FINISHED, A.now, A.ttl, A.keep, A.trim_share,
+            execution_note(A.index, A.host, f[3], 1))
+  else
+    executed(K.record, A.index, A.host, f[3], 1)
   end
-  executed(K.record, A.index, A.host, 1)
   return done
 end

@@ -9,8 +9,8 @@
 -- has ended), and get only the records that RQ's tools read (`rq info`, rq-dashboard, our reaper): the
 -- execution and its place in the started registry and the worker's index, the job's status. Not the
 -- job's own execution registry (only Job.get_executions reads it), nor a PERSIST (our entries have no
--- TTL), and the worker's heartbeat (its key's TTL for the job's timeout) and state only when A.beat and
--- A.mark_busy say so. Every other entry gets all of RQ's records (begun 2).
+-- TTL), and the worker's heartbeat (its key's and its execution index's TTLs for the job's timeout) and
+-- state only when A.beat and A.mark_busy say so. Every other entry gets all of RQ's records (begun 2).
 local given = A.id ~= ''
 local id, q = A.id, tonumber(A.place)
 local raw
@@ -91,8 +91,8 @@ if not ours then
 end
 redis.call('ZADD', queue.started, now + ttl, composite)
 redis.call('SADD', K.executions, composite)
-redis.call('EXPIRE', K.executions, ttl + 60)
 if not ours or A.beat == '1' then
+  redis.call('EXPIRE', K.executions, ttl + 60)
   redis.call('HSET', K.worker, 'state', 'busy', 'last_heartbeat', A.now_text)
   redis.call('EXPIRE', K.worker, ttl)
 elseif A.mark_busy == '1' then

@@ -139,9 +139,10 @@ def read(source: Source, start: Mark, batch: int = BATCH, page_size: int = PAGE)
     executions, ends = [], {}
     for entry_id, pairs in entries:
         fields = dict(zip(pairs[::2], pairs[1::2], strict=True))
+        # An entry notes a job's end, a worker's step, or both (the step that ended the job).
         if "ended" in fields:
             ends[fields["job"]] = Ended(fields["ended"], int(fields["count"]))
-        else:
+        if "chunk" in fields:
             executions.append(_execution(entry_id, fields))
     return Stored(jobs, executions, truncated=added - start.executions_added > len(entries), ends=ends)
 

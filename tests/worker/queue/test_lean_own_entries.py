@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 from services.api.enqueue import enqueue
 from shared.entries import entry_id
-from shared.job_store import JobKeys, JobStore
+from shared.job_store import EXECUTIONS, JobKeys, JobStore
 from shared.jobs import parse_job
 from shared.kernels.primes import count_primes
 from tests.helpers import burst, monitored
@@ -152,12 +152,11 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "HSET",  # RQ's execution
         "EXPIRE",
         "ZADD",  # the queue's started registry
-        "SADD",  # the worker's executions
-        "EXPIRE",
+        "SADD",  # the worker's executions (their TTL with the worker's heartbeat: at most once a second)
         "HSET",  # the RQ job: started
     ]
     assert finish == [
-        "HMGET",  # our record: status, chunks_total
+        "HMGET",  # our record: status, chunks_total, retries (the execution's attempt)
         "SADD",  # chunks merged: the guard
         "HINCRBY",  # count
         *["HINCRBY"] * 4,  # the histogram's non-zero bins
@@ -165,8 +164,7 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "HINCRBY",  # hosts
         "SADD",  # pids
         "HINCRBY",  # chunks done
-        "HGET",  # the execution's attempt (the job's retries) ...
-        "XADD",  # ... in the executions stream the chaos checker reads
+        "XADD",  # the execution, in the stream the chaos checker reads
         "HSET",  # the RQ job: finished
         "EXPIRE",
         "ZADD",  # the finished registry
@@ -174,7 +172,7 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "ZREM",  # the started registry
         "SREM",  # the worker's executions
     ]
-    assert 2 + len(take) + len(finish) == 31
+    assert 2 + len(take) + len(finish) == 29
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
 
 
@@ -278,3 +276,46 @@ def test_a_merge_left_by_a_chunk_that_then_fails_is_merged_by_the_worker(
     record = store.read(job_id)
     assert record is not None and record.status == "finished"
     assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(1), 1)
+
+
+def test_the_commands_of_the_chunk_that_ends_its_job(
+    redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exact: what the last chunk's finish sends besides a middle chunk's: the job's end (`make bench`'s
+    "last" row). A job of one chunk, so its only finish is the one that ends it."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)
+    job_id = submit(store, queue, 1)
+    with monitored(redis_url) as seen:
+        work(queue, store)
+    scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
+    finish = scripts[1][1]
+    merge = finish[: finish.index("HINCRBYFLOAT") + 4]  # up to chunks done
+    assert merge[0] == "HMGET" and merge[-3:] == ["HINCRBY", "SADD", "HINCRBY"]  # hosts, pids, chunks done
+    assert finish[len(merge) :] == [
+        "HSET",  # the record: status, ended_at
+        "HMGET",  # what the end reads of it: id, admitted share, count, and the metrics' fields
+        "HINCRBY",  # metrics: jobs ended by status
+        "HINCRBY",  # the latency histogram's bucket ...
+        "HINCRBYFLOAT",  # ... and sum
+        "HINCRBY",  # the run-time histogram's bucket ...
+        "HINCRBYFLOAT",  # ... and sum
+        "DECRBY",  # the admitted entries ...
+        "DECRBY",  # ... and units, released
+        "HDEL",
+        "DEL",  # the merged set
+        *["EXPIRE"] * 3,  # the record, its hosts, its pids
+        "RPUSH",  # ENDED_IDS (its length: whether to trim)
+        "XADD",  # the end and the chunk's execution, one entry in the checker's stream
+        "INFO",  # memory pressure: whether to trim
+        "PUBLISH",  # watchers
+        "HSET",  # the RQ job: finished
+        "EXPIRE",
+        "ZADD",  # the finished registry
+        "DEL",  # the execution
+        "ZREM",  # the started registry
+        "SREM",  # the worker's executions
+    ]
+    assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
+    entries = [fields for _, fields in queue.connection.xrange(EXECUTIONS)]
+    ended = [e for e in entries if e.get(b"job") == job_id.encode()]
+    assert [(e[b"ended"], e[b"chunk"], e[b"effect"]) for e in ended] == [(b"finished", b"0", b"1")]
