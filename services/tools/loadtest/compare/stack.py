@@ -1,5 +1,6 @@
 """The compose stack make compare drives: built once, brought to each topology, left or taken down."""
 
+import functools
 import json
 import os
 import subprocess
@@ -54,9 +55,9 @@ class ComposeStack:
         self.compose(*(arg for profile in profiles for arg in ("--profile", profile)), "build")
 
     def image(self, service: str, profile: str) -> str:
-        """The name of the image compose builds for a service of a profile."""
-        config = json.loads(self.compose("--profile", profile, "config", "--format", "json"))
-        return config["services"][service]["image"]
+        """The name of the image compose builds for a service of a profile: resolved once per stack and
+        run (`docker compose config` takes a second; the rows ask for it every round and point)."""
+        return _image(self, service, profile)
 
     def down(self) -> None:
         self.compose("down", "-v", "--remove-orphans")
@@ -100,3 +101,9 @@ class ComposeStack:
         ]
         if unready:
             raise NotReadyYet(f"not ready with {want[0]} consumers and {want[1]} pool processes: {unready}")
+
+
+@functools.cache
+def _image(stack: ComposeStack, service: str, profile: str) -> str:
+    config = json.loads(stack.compose("--profile", profile, "config", "--format", "json"))
+    return config["services"][service]["image"]
