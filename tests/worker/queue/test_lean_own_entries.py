@@ -133,6 +133,17 @@ def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
     assert counts[True] == {"begin": 4, "merge": 4}
 
 
+# What every finish of our entries writes of RQ's records (finish_ours.lua), after the merge.
+RQ_FINISHED = [
+    "HSET",  # the RQ job: finished
+    "EXPIRE",
+    "ZADD",  # the finished registry
+    "DEL",  # the execution
+    "ZREM",  # the started registry
+    "SREM",  # the worker's executions
+]
+
+
 def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
     redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,12 +176,7 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "SADD",  # pids
         "HINCRBY",  # chunks done
         "XADD",  # the execution, in the stream the chaos checker reads
-        "HSET",  # the RQ job: finished
-        "EXPIRE",
-        "ZADD",  # the finished registry
-        "DEL",  # the execution
-        "ZREM",  # the started registry
-        "SREM",  # the worker's executions
+        *RQ_FINISHED,
     ]
     assert 2 + len(take) + len(finish) == 29
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
@@ -308,12 +314,7 @@ def test_the_commands_of_the_chunk_that_ends_its_job(
         "XADD",  # the end and the chunk's execution, one entry in the checker's stream
         "INFO",  # memory pressure: whether to trim
         "PUBLISH",  # watchers
-        "HSET",  # the RQ job: finished
-        "EXPIRE",
-        "ZADD",  # the finished registry
-        "DEL",  # the execution
-        "ZREM",  # the started registry
-        "SREM",  # the worker's executions
+        *RQ_FINISHED,
     ]
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
     entries = [fields for _, fields in queue.connection.xrange(EXECUTIONS)]
