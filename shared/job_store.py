@@ -6,7 +6,9 @@ Every mode writes the same record:
 - `local`: the worker sets the progress as its pool reports tasks, then writes the answer once.
 - `distributed` / `hybrid`: each chunk job merges its partial answer with `merge_chunk`, a Lua script
   that Redis runs atomically: the cross-container analogue of the pool's Lock. A chunk already merged
-  is refused, so a chunk that runs twice (a retry after a crash) is never counted twice.
+  is refused, so a chunk that runs twice (a retry after a crash) is never counted twice. Each chunk's
+  count and histogram wait in the job's merged hash (one command per chunk); the last chunk sums them
+  into the record as it ends the job.
 
 Every status change is one of shared.job_status's TRANSITIONS, checked inside the script that makes it.
 A job ends (finished, failed, canceled) in one place, the Lua function `end_job` (job_store_prelude.lua:
@@ -21,7 +23,7 @@ every job's end (id, status, count) goes there too: the history a checker reads
 (services/tools/history), not the workers' logs, which still proves a job ended after its record was
 trimmed or evicted.
 Memory: the keys of work not yet ended carry no expiry, so Redis's `volatile-lru` policy
-(docker-compose.yml) can never evict them; `end_job` compacts the record (its merged set and its
+(docker-compose.yml) can never evict them; `end_job` compacts the record (its merged hash and its
 admitted share are dead once it ended), gives it and its helper keys RESULT_TTL, and appends its id to
 ENDED_IDS, a list of ended ids oldest first. It then trims the oldest ended records, a few per call (bounded
 work), while more than MAX_ENDED_JOBS are kept or while Redis uses more than ENDED_TRIM_MEMORY_SHARE of
@@ -79,7 +81,7 @@ class JobKeys:
     """The Redis keys of one job."""
 
     record: str
-    merged: str  # set of chunk indexes already merged
+    merged: str  # hash: chunk index -> its count and histogram, "count h0 h1 ..." (merged once)
     hosts: str  # hash: container hostname -> chunks it ran
     pids: str  # set of "hostname:pid" of the processes that ran chunks
 
@@ -148,7 +150,7 @@ class JobRecord:
     chunking: str  # "auto" or "fixed"
     chunks_done: int
     chunks_total: int
-    tally: Tally  # the merged answer so far (whole once finished)
+    tally: Tally  # the answer: whole once finished (a distributed job's is summed as it ends)
     cpu_seconds: float
     created_at: float | None
     started_at: float | None

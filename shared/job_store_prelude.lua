@@ -24,9 +24,10 @@ end
 -- A job ends here only: its status, its count (job_metrics.lua), its admitted share released, its keys
 -- given the TTL, its id on ENDED_IDS (and the oldest ended records trimmed), its end noted on the
 -- EXECUTIONS stream (no expiry: the proof it ended once its record is trimmed or evicted) in one entry
--- with `note`, the step that ended it (execution_note; nil for none), published.
-local function end_job(record, metrics, status, now, ttl, keep, trim_share, note)
-  redis.call('HSET', record, 'status', status, 'ended_at', now)
+-- with `note`, the step that ended it (execution_note; nil for none), published. `fields` (name, value,
+-- ...; nil for none) are set with the status: a distributed job's answer, summed from its merged hash.
+local function end_job(record, metrics, status, now, ttl, keep, trim_share, note, fields)
+  redis.call('HSET', record, 'status', status, 'ended_at', now, unpack(fields or {}))
   local f = redis.call('HMGET', record, 'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2], 'count', unpack(COUNTED))
   count_ended(metrics, {unpack(f, 5)})
   if f[2] then
@@ -34,7 +35,7 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share, note
     redis.call('DECRBY', ADMITTED_UNITS, f[3])
     redis.call('HDEL', record, ADMITTED_FIELDS[1], ADMITTED_FIELDS[2])
   end
-  -- Ended: the record may expire (and be evicted) from now on, the merged set is dead.
+  -- Ended: the record may expire (and be evicted) from now on, the merged hash is dead.
   redis.call('DEL', record .. ':merged')
   for _, key in ipairs({record, record .. ':hosts', record .. ':pids'}) do
     redis.call('EXPIRE', key, ttl)

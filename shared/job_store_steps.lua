@@ -33,10 +33,39 @@ local function begin_job(K, A)
   return {1, f[2]}
 end
 
+-- A chunk's count and histogram as one value of the job's merged hash: "count h0 h1 ...".
+local function packed_tally(A)
+  local parts = {A.count}
+  for i = 0, BINS - 1 do parts[i + 2] = A['h' .. i] end
+  return table.concat(parts, ' ')
+end
+
+-- The sum of the merged hash's tallies, as the record's fields: {'count', n, 'h0', n0, ...}. Integers
+-- written with '%.0f' (Lua's numbers are doubles: exact to 2^53; tostring would write 1e+15).
+local function merged_tally(merged)
+  local sums = {}
+  for i = 1, BINS + 1 do sums[i] = 0 end
+  for _, packed in ipairs(redis.call('HVALS', merged)) do
+    local i = 1
+    for n in string.gmatch(packed, '%d+') do
+      sums[i] = sums[i] + tonumber(n)
+      i = i + 1
+    end
+  end
+  local fields = {'count', string.format('%.0f', sums[1])}
+  for i = 0, BINS - 1 do
+    fields[#fields + 1] = 'h' .. i
+    fields[#fields + 1] = string.format('%.0f', sums[i + 2])
+  end
+  return fields
+end
+
 -- merge_chunk: a chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3
--- if the record is gone; else the chunks done, and the last one ends the job. Zero counts are not sent
--- (a chunk fills few of the histogram's bins). Its keys get no expiry: work not ended is never evicted
--- (end_job gives them RESULT_TTL).
+-- if the record is gone; else the chunks done, and the last one ends the job. The chunk's count and
+-- histogram go into the merged hash under its index in one HSETNX (the once-only guard and the write in
+-- one command), and the last chunk sums them into the record as the job ends; its CPU seconds, host and
+-- pids go to the record at once (a running job shows them). Its keys get no expiry: work not ended is
+-- never evicted (end_job gives them RESULT_TTL).
 local function merge_chunk(K, A)
   local f = redis.call('HMGET', K.record, 'status', 'chunks_total', 'retries')
   if f[1] == false then
@@ -45,17 +74,12 @@ local function merge_chunk(K, A)
   end
   if not may(f[1], STARTED) then
     executed(K.record, A.index, A.host, f[3], 0)
-    if redis.call('SISMEMBER', K.merged, A.index) == 1 then return -1 end
+    if redis.call('HEXISTS', K.merged, A.index) == 1 then return -1 end
     return -2
   end
-  if redis.call('SADD', K.merged, A.index) == 0 then
+  if redis.call('HSETNX', K.merged, A.index, packed_tally(A)) == 0 then
     executed(K.record, A.index, A.host, f[3], 0)
     return -1
-  end
-  if A.count ~= '0' then redis.call('HINCRBY', K.record, 'count', A.count) end
-  for i = 0, BINS - 1 do
-    local n = A['h' .. i]
-    if n ~= '0' then redis.call('HINCRBY', K.record, 'h' .. i, n) end
   end
   redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
   redis.call('HINCRBY', K.hosts, A.host, 1)
@@ -67,7 +91,7 @@ local function merge_chunk(K, A)
   local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
   if done >= tonumber(f[2]) then
     end_job(K.record, K.metrics, FINISHED, A.now, A.ttl, A.keep, A.trim_share,
-            execution_note(A.index, A.host, f[3], 1))
+            execution_note(A.index, A.host, f[3], 1), merged_tally(K.merged))
   else
     executed(K.record, A.index, A.host, f[3], 1)
   end

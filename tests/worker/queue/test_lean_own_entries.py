@@ -168,9 +168,7 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
     ]
     assert finish == [
         "HMGET",  # our record: status, chunks_total, retries (the execution's attempt)
-        "SADD",  # chunks merged: the guard
-        "HINCRBY",  # count
-        *["HINCRBY"] * 4,  # the histogram's non-zero bins
+        "HSETNX",  # the chunk's count and histogram, once: the guard and the write in one
         "HINCRBYFLOAT",  # CPU seconds
         "HINCRBY",  # hosts
         "SADD",  # pids
@@ -178,7 +176,7 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "XADD",  # the execution, in the stream the chaos checker reads
         *RQ_FINISHED,
     ]
-    assert 2 + len(take) + len(finish) == 29
+    assert 2 + len(take) + len(finish) == 24
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
 
 
@@ -194,7 +192,7 @@ def test_a_canceled_job_is_not_started(queue: Queue, store: JobStore) -> None:
         None,
         {},
     )
-    assert queue.connection.scard(JobKeys.of(job_id).merged) == 0
+    assert queue.connection.hlen(JobKeys.of(job_id).merged) == 0
     # The entries themselves ran (each found the job ended) and finished.
     assert len(queue.finished_job_registry.get_job_ids()) == 2
 
@@ -298,7 +296,8 @@ def test_the_commands_of_the_chunk_that_ends_its_job(
     merge = finish[: finish.index("HINCRBYFLOAT") + 4]  # up to chunks done
     assert merge[0] == "HMGET" and merge[-3:] == ["HINCRBY", "SADD", "HINCRBY"]  # hosts, pids, chunks done
     assert finish[len(merge) :] == [
-        "HSET",  # the record: status, ended_at
+        "HVALS",  # the chunks' counts and histograms, summed ...
+        "HSET",  # ... into the record, with its status and ended_at
         "HMGET",  # what the end reads of it: id, admitted share, count, and the metrics' fields
         "HINCRBY",  # metrics: jobs ended by status
         "HINCRBY",  # the latency histogram's bucket ...
