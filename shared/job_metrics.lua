@@ -1,6 +1,6 @@
 -- shared.job_metrics's counts, prepended to the scripts that end a job. `count_ended(metrics, f)` runs
--- after the record got its final status and `ended_at`, on the record's fields COUNTED (job_metrics.py's
--- names, in that order) that the caller read in its own HMGET. BOUNDS: the latency buckets' upper bounds
+-- after the record got its final status and `ended_at`, on the record's fields named by COUNTED (below),
+-- in that order, which the caller read in its own HMGET. BOUNDS: the latency buckets' upper bounds
 -- (job_metrics.BOUNDS).
 local function observe(metrics, name, seconds)
   local le = '+Inf'
