@@ -99,11 +99,18 @@ def test_stock_rq_and_the_peers_ran_every_cpu_job_exactly(bench: tuple[dict[str,
 
 def test_the_peers_commands_are_their_brokers(bench: tuple[dict[str, Any], str]) -> None:
     """Counted in the timed window: each Celery message is taken by a BRPOP, each Dramatiq one acked by
-    its script (EVALSHA)."""
+    its script (EVALSHA).
+
+    A BRPOP already blocked when the RENAME opens the window was counted when it was sent, before the
+    window: at most one per worker process, so the bound for BRPOP is the jobs less the processes."""
     report, _ = bench
     o = report["overhead"]
-    for peer, command in (("celery-solo", "brpop"), ("celery-prefork", "brpop"), ("dramatiq", "evalsha")):
-        assert o[peer]["commands"].get(command, 0) >= QUICK.overhead_jobs, (peer, o[peer]["commands"])
+    for peer, command, early in (
+        ("celery-solo", "brpop", PEERS["celery-solo"].noop_processes),
+        ("celery-prefork", "brpop", PEERS["celery-prefork"].noop_processes),
+        ("dramatiq", "evalsha", 0),
+    ):
+        assert o[peer]["commands"].get(command, 0) >= QUICK.overhead_jobs - early, (peer, o[peer]["commands"])
         assert "rename" not in o[peer]["commands"]  # the bench's own reveal is not the peer's
 
 
