@@ -29,7 +29,7 @@ HISTOGRAMS = ("latency", "run")
 BOUNDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0, 120.0, 300.0)
 INF = "+Inf"
 
-# Prepended to the scripts that end a job: `count_ended(metrics, fields)` (job_metrics.lua).
+# Prepended to the scripts that end a job: `count_ended(metrics, status, ended_at, fields)` (job_metrics.lua).
 LUA = lua_file(__file__, "job_metrics.lua", BOUNDS=BOUNDS)
 
 

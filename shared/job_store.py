@@ -6,9 +6,10 @@ Every mode writes the same record:
 - `local`: the worker sets the progress as its pool reports tasks, then writes the answer once.
 - `distributed` / `hybrid`: each chunk job merges its partial answer with `merge_chunk`, a Lua script
   that Redis runs atomically: the cross-container analogue of the pool's Lock. A chunk already merged
-  is refused, so a chunk that runs twice (a retry after a crash) is never counted twice. Each chunk's
-  count and histogram wait in the job's merged hash (one command per chunk); the last chunk sums them
-  into the record as it ends the job.
+  is refused, so a chunk that runs twice (a retry after a crash) is never counted twice. Each chunk
+  (count, histogram, CPU seconds, where it ran) waits in the job's merged hash (one command per chunk);
+  the last chunk folds them into the record as it ends the job. A job of one chunk has no merged hash:
+  its chunk ends it at once.
 
 Every status change is one of shared.job_status's TRANSITIONS, checked inside the script that makes it.
 A job ends (finished, failed, canceled) in one place, the Lua function `end_job` (job_store_prelude.lua:
@@ -24,11 +25,11 @@ every job's end (id, status, count) goes there too: the history a checker reads
 trimmed or evicted.
 Memory: the keys of work not yet ended carry no expiry, so Redis's `volatile-lru` policy
 (docker-compose.yml) can never evict them; `end_job` compacts the record (its merged hash and its
-admitted share are dead once it ended), gives it and its helper keys RESULT_TTL, and appends its id to
-ENDED_IDS, a list of ended ids oldest first. It then trims the oldest ended records, a few per call (bounded
-work), while more than MAX_ENDED_JOBS are kept or while Redis uses more than ENDED_TRIM_MEMORY_SHARE of
-its maxmemory: finished records stay below the share at which admission refuses new work, so they can
-never hold the API at 429.
+admitted share are dead once it ended), gives it RESULT_TTL (where the job ran is in the record itself,
+so one key holds all that is kept), and appends its id to ENDED_IDS, a list of ended ids oldest first.
+It then trims the oldest ended records, a few per call (bounded work), while more than MAX_ENDED_JOBS
+are kept or while Redis uses more than ENDED_TRIM_MEMORY_SHARE of its maxmemory: finished records stay
+below the share at which admission refuses new work, so they can never hold the API at 429.
 """
 
 import dataclasses
@@ -81,14 +82,29 @@ class JobKeys:
     """The Redis keys of one job."""
 
     record: str
-    merged: str  # hash: chunk index -> its count and histogram, "count h0 h1 ..." (merged once)
-    hosts: str  # hash: container hostname -> chunks it ran
-    pids: str  # set of "hostname:pid" of the processes that ran chunks
+    # hash: chunk index -> the chunk, "count h0 h1 ...|cpu seconds|host|pid pid ..." (merged once, folded
+    # into the record as the job ends: merged_chunk)
+    merged: str
 
     @classmethod
     def of(cls, job_id: str) -> "JobKeys":
         base = PREFIX + job_id
-        return cls(base, base + ":merged", base + ":hosts", base + ":pids")
+        return cls(base, base + ":merged")
+
+
+@dataclass(frozen=True)
+class MergedChunk:
+    """What a running job's merged hash holds of one chunk besides its answer: its CPU and where it ran."""
+
+    cpu_seconds: float
+    host: str
+    pids: tuple[str, ...]  # "hostname:pid"
+
+    @classmethod
+    def parse(cls, packed: str) -> "MergedChunk":
+        """A value of the merged hash, as job_store_steps.lua's packed_chunk writes it."""
+        _, cpu, host, pids = packed.split("|")
+        return cls(float(cpu), host, tuple(f"{host}:{pid}" for pid in pids.split()))
 
 
 # Prepended to every script: the allowed status changes, and the one place a job ends (which also
@@ -189,9 +205,9 @@ class JobStore:
         self._begin = NamedScript(redis, _BEGIN, ("record",), begin_args, prelude=LUA_STEPS)
         self._requeued = NamedScript(redis, _REQUEUED, ("record",), ("error", "whole_job"), prelude=_PRELUDE)
         end_args = ("status", "now", "host", "chunks", *ENDING_ARGS)
-        end_keys = ("record", "hosts", "metrics")
-        self._end = NamedScript(redis, _END, end_keys, end_args, "fields", _PRELUDE)
-        self._pids = NamedScript(redis, _PIDS, ("record", "pids"), ("ttl",), "pids")
+        end_keys = ("record", "merged", "metrics")
+        self._end = NamedScript(redis, _END, end_keys, end_args, "fields", LUA_STEPS)
+        self._pids = NamedScript(redis, _PIDS, ("record",), (), "pids")
 
     def ending(self) -> dict[str, Any]:
         """The arguments every script that may end a job passes to `end_job`."""
@@ -286,11 +302,7 @@ class JobStore:
     def record_pids(self, job_id: str, host: str, pids: list[int]) -> None:
         keys = JobKeys.of(job_id)
         if pids:
-            self._pids(
-                keys={"record": keys.record, "pids": keys.pids},
-                args={"ttl": self.ttl},
-                rest=[f"{host}:{pid}" for pid in pids],
-            )
+            self._pids(keys={"record": keys.record}, args={}, rest=[f"{host}:{pid}" for pid in pids])
 
     def finish_local(self, job_id: str, tally: Tally, cpu_seconds: float, host: str, chunks: int) -> bool:
         """Write a local job's whole answer at once; False (nothing written) if it ended meanwhile."""
@@ -320,7 +332,7 @@ class JobStore:
         result = self._end(
             keys={
                 "record": keys.record,
-                "hosts": keys.hosts,
+                "merged": keys.merged,
                 "metrics": job_metrics.KEY,
             },
             args={"status": status, "now": time.time(), "host": host, "chunks": chunks, **self.ending()},
@@ -387,16 +399,23 @@ def _reading(redis: Any, job_id: str) -> Any:
     keys = JobKeys.of(job_id)
     pipe = redis.pipeline()
     pipe.hgetall(keys.record)
-    pipe.hgetall(keys.hosts)
-    pipe.smembers(keys.pids)
+    pipe.hvals(keys.merged)
     return pipe
 
 
-def parse_record(raw: dict, hosts: dict, pids: set) -> JobRecord | None:
-    """A job's record from the replies of `_reading`; None if it has none."""
+def parse_record(raw: dict, merged: list[bytes]) -> JobRecord | None:
+    """A job's record from the replies of `_reading`; None if it has none. A running split job's chunks
+    merged so far are still in its merged hash: their CPU and where they ran are added here."""
     if not raw:
         return None
     fields = {k.decode(): v.decode() for k, v in raw.items()}
+    cpu_seconds = float(fields["cpu_seconds"])
+    hosts = {k.removeprefix("host:"): int(v) for k, v in fields.items() if k.startswith("host:")}
+    pids = {k.removeprefix("pid:") for k in fields if k.startswith("pid:")}
+    for chunk in (MergedChunk.parse(value.decode()) for value in merged):
+        cpu_seconds += chunk.cpu_seconds
+        hosts[chunk.host] = hosts.get(chunk.host, 0) + 1
+        pids.update(chunk.pids)
 
     def moment(name: str) -> float | None:
         return float(fields[name]) if name in fields else None
@@ -411,7 +430,7 @@ def parse_record(raw: dict, hosts: dict, pids: set) -> JobRecord | None:
         chunks_done=int(fields["chunks_done"]),
         chunks_total=int(fields["chunks_total"]),
         tally=Tally(int(fields["count"]), [int(fields[name]) for name in HISTOGRAM]),
-        cpu_seconds=float(fields["cpu_seconds"]),
+        cpu_seconds=cpu_seconds,
         created_at=moment("created_at"),
         started_at=moment("started_at"),
         ended_at=moment("ended_at"),
@@ -419,9 +438,9 @@ def parse_record(raw: dict, hosts: dict, pids: set) -> JobRecord | None:
         traceback=fields.get("traceback"),
         retries=int(fields.get("retries", 0)),
         last_error=fields.get("last_error"),
-        hosts={h.decode(): int(n) for h, n in hosts.items()},
+        hosts=hosts,
         pool_processes={k[5:]: int(v) for k, v in fields.items() if k.startswith("pool:")},
-        pids=sorted(p.decode() for p in pids),
+        pids=sorted(pids),
         bytes_read=int(fields.get("bytes_read", 0)),
         bytes_pickled=int(fields.get("bytes_pickled", 0)),
     )

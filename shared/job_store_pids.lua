@@ -1,6 +1,10 @@
--- A local job's processes, noted after its run: they take the record's expiry, none while it has none
--- (not ended yet), A.ttl (RESULT_TTL) if the record is gone (ended and trimmed meanwhile).
-redis.call('SADD', K.pids, unpack(A.pids))
-local ttl = redis.call('PTTL', K.record)
-if ttl > 0 then redis.call('PEXPIRE', K.pids, ttl)
-elseif ttl == -2 then redis.call('EXPIRE', K.pids, A.ttl) end
+-- A local job's processes, noted after its run as its record's fields 'pid:<host>:<pid>' (they share the
+-- record's expiry); nothing if the record is gone (ended and trimmed meanwhile).
+if redis.call('EXISTS', K.record) == 0 then return 0 end
+local fields = {}
+for _, pid in ipairs(A.pids) do
+  fields[#fields + 1] = 'pid:' .. pid
+  fields[#fields + 1] = 1
+end
+redis.call('HSET', K.record, unpack(fields))
+return 1

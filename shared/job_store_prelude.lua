@@ -21,27 +21,33 @@ local function executed(record, chunk, host, retries, effect)
   redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*',
     'job', string.sub(record, #JOB_PREFIX + 1), unpack(note))
 end
--- A job ends here only: its status, its count (job_metrics.lua), its admitted share released, its keys
+-- What end_job reads of the record, in this order: each caller reads it in its own HMGET, with the
+-- fields it needs itself, before the job ends (no second read of the record).
+local END_READ = {'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2], 'count', unpack(COUNTED)}
+-- A job ends here only: its status, its count (job_metrics.lua), its admitted share released, its record
 -- given the TTL, its id on ENDED_IDS (and the oldest ended records trimmed), its end noted on the
 -- EXECUTIONS stream (no expiry: the proof it ended once its record is trimmed or evicted) in one entry
 -- with `note`, the step that ended it (execution_note; nil for none), published. `fields` (name, value,
--- ...; nil for none) are set with the status: a distributed job's answer, summed from its merged hash.
-local function end_job(record, metrics, status, now, ttl, keep, trim_share, note, fields)
-  redis.call('HSET', record, 'status', status, 'ended_at', now, unpack(fields or {}))
-  local f = redis.call('HMGET', record, 'id', ADMITTED_FIELDS[1], ADMITTED_FIELDS[2], 'count', unpack(COUNTED))
-  count_ended(metrics, {unpack(f, 5)})
-  if f[2] then
-    redis.call('DECRBY', ADMITTED_ENTRIES, f[2])
-    redis.call('DECRBY', ADMITTED_UNITS, f[3])
+-- ...; nil for none) are set with the status: the answer, where it ran. `read`: the record's END_READ
+-- fields, read by the caller. `merged`: the job's merged hash, dead once it ended (nil: it has none).
+local function end_job(record, metrics, status, now, ttl, keep, trim_share, note, fields, read, merged)
+  fields = fields or {}
+  redis.call('HSET', record, 'status', status, 'ended_at', now, unpack(fields))
+  count_ended(metrics, status, now, {unpack(read, 5)})
+  if read[2] then
+    redis.call('DECRBY', ADMITTED_ENTRIES, read[2])
+    redis.call('DECRBY', ADMITTED_UNITS, read[3])
     redis.call('HDEL', record, ADMITTED_FIELDS[1], ADMITTED_FIELDS[2])
   end
-  -- Ended: the record may expire (and be evicted) from now on, the merged hash is dead.
-  redis.call('DEL', record .. ':merged')
-  for _, key in ipairs({record, record .. ':hosts', record .. ':pids'}) do
-    redis.call('EXPIRE', key, ttl)
+  -- Ended: the record may expire (and be evicted) from now on.
+  if merged then redis.call('DEL', merged) end
+  redis.call('EXPIRE', record, ttl)
+  local count = read[4] or '0'
+  for i = 1, #fields, 2 do
+    if fields[i] == 'count' then count = fields[i + 1] end
   end
-  local over = redis.call('RPUSH', ENDED_IDS, f[1]) - tonumber(keep)
-  local entry = {'job', f[1], 'ended', status, 'count', f[4] or '0'}
+  local over = redis.call('RPUSH', ENDED_IDS, read[1]) - tonumber(keep)
+  local entry = {'job', read[1], 'ended', status, 'count', count}
   for _, field in ipairs(note or {}) do entry[#entry + 1] = field end
   redis.call('XADD', EXECUTIONS, 'MAXLEN', '~', EXECUTIONS_KEPT, '*', unpack(entry))
   local pressed = false
@@ -51,7 +57,7 @@ local function end_job(record, metrics, status, now, ttl, keep, trim_share, note
     local used = tonumber(string.match(memory, 'used_memory:(%d+)'))
     pressed = maxmemory > 0 and used > maxmemory * tonumber(trim_share)
   end
-  if pressed then trim_ended(TRIM_BATCH, f[1])
-  elseif over > 0 then trim_ended(math.min(over, TRIM_BATCH), f[1]) end
-  redis.call('PUBLISH', ENDED_CHANNEL, f[1])
+  if pressed then trim_ended(TRIM_BATCH, read[1])
+  elseif over > 0 then trim_ended(math.min(over, TRIM_BATCH), read[1]) end
+  redis.call('PUBLISH', ENDED_CHANNEL, read[1])
 end

@@ -33,41 +33,79 @@ local function begin_job(K, A)
   return {1, f[2]}
 end
 
--- A chunk's count and histogram as one value of the job's merged hash: "count h0 h1 ...".
-local function packed_tally(A)
+-- A chunk as one value of the job's merged hash: "count h0 h1 ...|cpu seconds|host|pid pid ..."
+-- (shared.job_store.merged_chunk reads it back, for a running job).
+local function packed_chunk(A)
   local parts = {A.count}
   for i = 0, BINS - 1 do parts[i + 2] = A['h' .. i] end
-  return table.concat(parts, ' ')
+  return table.concat(parts, ' ') .. '|' .. A.cpu_seconds .. '|' .. A.host .. '|' .. table.concat(A.pids, ' ')
 end
 
--- The sum of the merged hash's tallies, as the record's fields: {'count', n, 'h0', n0, ...}. Integers
--- written with '%.0f' (Lua's numbers are doubles: exact to 2^53; tostring would write 1e+15).
-local function merged_tally(merged)
-  local sums = {}
-  for i = 1, BINS + 1 do sums[i] = 0 end
-  for _, packed in ipairs(redis.call('HVALS', merged)) do
-    local i = 1
-    for n in string.gmatch(packed, '%d+') do
-      sums[i] = sums[i] + tonumber(n)
-      i = i + 1
-    end
+-- Where chunks ran, as the record's fields appended to `fields`: 'host:<host>' the chunks it ran, and
+-- 'pid:<host>:<pid>' 1 for each process that ran one.
+local function where_fields(fields, hosts, pids)
+  for host, chunks in pairs(hosts) do
+    fields[#fields + 1] = 'host:' .. host
+    fields[#fields + 1] = chunks
   end
-  local fields = {'count', string.format('%.0f', sums[1])}
-  for i = 0, BINS - 1 do
-    fields[#fields + 1] = 'h' .. i
-    fields[#fields + 1] = string.format('%.0f', sums[i + 2])
+  for pid in pairs(pids) do
+    fields[#fields + 1] = 'pid:' .. pid
+    fields[#fields + 1] = 1
   end
   return fields
 end
 
+-- The merged hash's chunks folded into the record's fields, appended to `fields`: their CPU seconds, where
+-- they ran and, with `tally`, their count and histogram summed. Integers are written with '%.0f' (Lua's
+-- numbers are doubles: exact to 2^53; tostring would write 1e+15).
+local function folded(merged, tally, fields)
+  local sums, cpu, hosts, pids = {}, 0, {}, {}
+  for i = 1, BINS + 1 do sums[i] = 0 end
+  for _, packed in ipairs(redis.call('HVALS', merged)) do
+    local numbers, seconds, host, processes = string.match(packed, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    local i = 1
+    for n in string.gmatch(numbers, '%d+') do
+      sums[i] = sums[i] + tonumber(n)
+      i = i + 1
+    end
+    cpu = cpu + tonumber(seconds)
+    hosts[host] = (hosts[host] or 0) + 1
+    for pid in string.gmatch(processes, '%d+') do pids[host .. ':' .. pid] = true end
+  end
+  fields[#fields + 1] = 'cpu_seconds'
+  fields[#fields + 1] = string.format('%.17g', cpu)
+  if tally then
+    fields[#fields + 1] = 'count'
+    fields[#fields + 1] = string.format('%.0f', sums[1])
+    for i = 0, BINS - 1 do
+      fields[#fields + 1] = 'h' .. i
+      fields[#fields + 1] = string.format('%.0f', sums[i + 2])
+    end
+  end
+  return where_fields(fields, hosts, pids)
+end
+
+-- The only chunk of its job, as the record's fields: its answer, CPU seconds and where it ran.
+local function chunk_fields(A)
+  local fields = {'count', A.count, 'cpu_seconds', A.cpu_seconds, 'chunks_done', 1}
+  for i = 0, BINS - 1 do
+    fields[#fields + 1] = 'h' .. i
+    fields[#fields + 1] = A['h' .. i]
+  end
+  local pids = {}
+  for _, pid in ipairs(A.pids) do pids[A.host .. ':' .. pid] = true end
+  return where_fields(fields, {[A.host] = 1}, pids)
+end
+
 -- merge_chunk: a chunk's partial answer, once: -1 if already merged, -2 if the job may no longer run, -3
--- if the record is gone; else the chunks done, and the last one ends the job. The chunk's count and
--- histogram go into the merged hash under its index in one HSETNX (the once-only guard and the write in
--- one command), and the last chunk sums them into the record as the job ends; its CPU seconds, host and
--- pids go to the record at once (a running job shows them). Its keys get no expiry: work not ended is
--- never evicted (end_job gives them RESULT_TTL).
+-- if the record is gone; else the chunks done, and the last one ends the job. The chunk (answer, CPU
+-- seconds, where it ran) goes into the merged hash under its index in one HSETNX (the once-only guard
+-- and the write in one command), and the last chunk folds them into the record as it ends the job; a
+-- running job's readers fold them as they read (shared.job_store). The only chunk of its job ends it at
+-- once, with no merged hash: the job's status is its guard. Its keys get no expiry: work not ended is
+-- never evicted (end_job gives the record RESULT_TTL).
 local function merge_chunk(K, A)
-  local f = redis.call('HMGET', K.record, 'status', 'chunks_total', 'retries')
+  local f = redis.call('HMGET', K.record, 'status', 'chunks_total', 'retries', unpack(END_READ))
   if f[1] == false then
     executed(K.record, A.index, A.host, f[3], 0)
     return -3
@@ -77,21 +115,21 @@ local function merge_chunk(K, A)
     if redis.call('HEXISTS', K.merged, A.index) == 1 then return -1 end
     return -2
   end
-  if redis.call('HSETNX', K.merged, A.index, packed_tally(A)) == 0 then
+  local total = tonumber(f[2])
+  local note = execution_note(A.index, A.host, f[3], 1)
+  if total == 1 then
+    end_job(K.record, K.metrics, FINISHED, A.now, A.ttl, A.keep, A.trim_share, note, chunk_fields(A),
+            {unpack(f, 4)})
+    return 1
+  end
+  if redis.call('HSETNX', K.merged, A.index, packed_chunk(A)) == 0 then
     executed(K.record, A.index, A.host, f[3], 0)
     return -1
   end
-  redis.call('HINCRBYFLOAT', K.record, 'cpu_seconds', A.cpu_seconds)
-  redis.call('HINCRBY', K.hosts, A.host, 1)
-  if #A.pids > 0 then
-    local members = {}
-    for i, pid in ipairs(A.pids) do members[i] = A.host .. ':' .. pid end
-    redis.call('SADD', K.pids, unpack(members))
-  end
   local done = redis.call('HINCRBY', K.record, 'chunks_done', 1)
-  if done >= tonumber(f[2]) then
-    end_job(K.record, K.metrics, FINISHED, A.now, A.ttl, A.keep, A.trim_share,
-            execution_note(A.index, A.host, f[3], 1), merged_tally(K.merged))
+  if done >= total then
+    end_job(K.record, K.metrics, FINISHED, A.now, A.ttl, A.keep, A.trim_share, note,
+            folded(K.merged, true, {}), {unpack(f, 4)}, K.merged)
   else
     executed(K.record, A.index, A.host, f[3], 1)
   end

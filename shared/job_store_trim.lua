@@ -12,7 +12,7 @@ local function trim_ended(n, spare)
       break
     end
     local base = JOB_PREFIX .. oldest
-    redis.call('DEL', base, base .. ':hosts', base .. ':pids', base .. ':merged')
+    redis.call('DEL', base, base .. ':merged')
     trimmed = trimmed + 1
   end
   return trimmed

@@ -104,8 +104,8 @@ def submit(client: "httpx.Client", body: dict) -> str:
 
 
 def records_and_queue(db: redis.Redis, queue: str) -> tuple[int, int]:
-    """(job records, entries in the RQ queue `queue`); a record's helper keys (`cpuc:job:<id>:hosts`,
-    ...) are not counted."""
+    """(job records, entries in the RQ queue `queue`); a record's helper key (`cpuc:job:<id>:merged`)
+    is not counted."""
     records = sum(1 for key in db.scan_iter("cpuc:job:*", count=1000) if key.count(b":") == 2)
     return records, db.llen(f"rq:queue:{queue}")
 

@@ -2,7 +2,8 @@
 
 An API process of its own, on a redis-server of its own and a queue no worker takes from: its jobs stay
 queued until the test cancels them, and MONITOR sees nothing but this API. A watcher reads the job once
-(one pipeline with one SMEMBERS) before it waits: the SMEMBERS count says how many are waiting.
+(one pipeline with one HVALS, of its merged hash) before it waits: the HVALS count says how many are
+waiting.
 """
 
 from collections.abc import Iterator
@@ -41,12 +42,12 @@ def quiet() -> Iterator[tuple[httpx.Client, redis.Redis, str]]:
 def test_every_long_poll_is_answered_when_the_job_is_canceled(quiet: tuple) -> None:
     client, control, _ = quiet
     job_id = submit(client, BODY)
-    before = command_calls(control, "smembers")
+    before = command_calls(control, "hvals")
     with ThreadPoolExecutor(4) as pool:
         polls = [
             pool.submit(client.get, f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}) for _ in range(4)
         ]
-        wait_for(lambda: command_calls(control, "smembers") == before + 4 or None, 10, "4 waiting long polls")
+        wait_for(lambda: command_calls(control, "hvals") == before + 4 or None, 10, "4 waiting long polls")
         assert not any(p.done() for p in polls)
         assert client.post(f"/jobs/{job_id}/cancel").json()["status"] == "canceled"
         responses = [p.result(GUARD) for p in polls]
@@ -100,6 +101,6 @@ def test_a_long_poll_costs_the_same_few_commands_however_long(quiet: tuple) -> N
     assert short == long, (short, long)
     # One read before the wait, one after; nothing in between, not even a blocking read.
     read = short[: len(short) // 2]
-    assert short == [*read, *read] and "SMEMBERS" in read, short
+    assert short == [*read, *read] and "HVALS" in read, short
     assert not {"XREAD", "BLPOP", "SUBSCRIBE"} & set(short), short
     assert len(read) <= 6, short

@@ -43,13 +43,13 @@ async def _hold_and_end(base: str, url: str, job_id: str) -> tuple[list[httpx.Re
     seen: dict = {}
     limits = httpx.Limits(max_connections=WATCHERS + 10, max_keepalive_connections=WATCHERS + 10)
     async with httpx.AsyncClient(base_url=base, timeout=GUARD, limits=limits) as client:
-        before = command_calls(control, "smembers")
+        before = command_calls(control, "hvals")
         watchers = [
             asyncio.create_task(client.get(f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}))
             for _ in range(WATCHERS)
         ]
-        # Every watcher has read the job once (one SMEMBERS each) and waits.
-        while command_calls(control, "smembers") < before + WATCHERS:
+        # Every watcher has read the job once (one HVALS each) and waits.
+        while command_calls(control, "hvals") < before + WATCHERS:
             await asyncio.sleep(0.05)
         seen["held"] = sum(not w.done() for w in watchers)
         with monitored(url) as commands:
@@ -99,11 +99,11 @@ def test_an_end_published_while_the_subscription_is_down_still_wakes_every_watch
     store = JobStore(control, 600)
     with httpx.Client(base_url=base, timeout=GUARD) as client, ThreadPoolExecutor(5) as pool:
         job_id = submit(client, BODY)
-        before = command_calls(control, "smembers")
+        before = command_calls(control, "hvals")
         polls = [
             pool.submit(client.get, f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}) for _ in range(5)
         ]
-        wait_for(lambda: command_calls(control, "smembers") == before + 5 or None, 30, "5 waiting watchers")
+        wait_for(lambda: command_calls(control, "hvals") == before + 5 or None, 30, "5 waiting watchers")
         # Drop the API's subscription, and end the job at once: its message goes to nobody.
         assert control.client_kill_filter(_type="pubsub") == 1
         assert store.cancel(job_id) == "canceled"

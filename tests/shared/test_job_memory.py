@@ -66,7 +66,11 @@ def test_accepted_work_carries_no_expiry_and_an_ended_record_is_compact_and_expi
     volatile = {k: db.ttl(k) for k in keys if db.ttl(k) != -1}
     # The dashboard's list of recent ids is the only volatile key so far: nothing of a job's.
     assert set(volatile) == {"cpuc:jobs:recent"}, volatile
-    assert {f"cpuc:job:{split}:merged", f"cpuc:job:{split}:hosts", f"cpuc:job:{split}:pids"} <= set(keys)
+    # A split job's keys while it runs: its record and its merged hash; where it ran waits there.
+    assert {k for k in keys if k.startswith(f"cpuc:job:{split}")} == {
+        f"cpuc:job:{split}",
+        f"cpuc:job:{split}:merged",
+    }
 
     _finish(db, [local])
     for index in range(1, int(db.hget(JobKeys.of(split).record, "chunks_total"))):
@@ -74,14 +78,19 @@ def test_accepted_work_carries_no_expiry_and_an_ended_record_is_compact_and_expi
     for job_id in (local, split):
         keys_of = JobKeys.of(job_id)
         assert 0 < db.ttl(keys_of.record) <= TTL
-        assert 0 < db.ttl(keys_of.hosts) <= TTL
-        # The merged set and the admitted share are dead once the job ended.
-        assert not db.exists(keys_of.merged)
+        # The merged set and the admitted share are dead once the job ended: one key is kept, the record.
+        assert [k.decode() for k in db.keys(f"cpuc:job:{job_id}*")] == [keys_of.record]
         assert db.hmget(keys_of.record, "admitted_entries", "admitted_units") == [None, None]
-    assert 0 < db.ttl(JobKeys.of(split).pids) <= TTL
-    # A local job's processes, noted after its end, take its record's expiry.
+    # Where the split job ran, folded into its record: 4 chunks on "host", by processes 11 and 12.
+    assert db.hmget(JobKeys.of(split).record, "host:host", "pid:host:11", "pid:host:12") == [b"4", b"1", b"1"]
+    # A local job's processes, noted after its end, are fields of its record, under its expiry.
     store.record_pids(local, "host", [21, 22])
-    assert 0 < db.ttl(JobKeys.of(local).pids) <= TTL
+    assert db.hmget(JobKeys.of(local).record, "host:host", "pid:host:21", "pid:host:22") == [b"1", b"1", b"1"]
+    assert 0 < db.ttl(JobKeys.of(local).record) <= TTL
+    # Noted after the record was trimmed, they write nothing: no record half made again.
+    db.delete(JobKeys.of(local).record)
+    store.record_pids(local, "host", [23])
+    assert not db.exists(JobKeys.of(local).record)
     assert [i.decode() for i in db.lrange(ENDED_IDS, 0, -1)] == [local, split]
 
 
@@ -95,7 +104,7 @@ def test_past_max_ended_jobs_the_oldest_ended_records_go_and_unended_work_stays(
     kept = [i.decode() for i in db.lrange(ENDED_IDS, 0, -1)]
     assert kept == done[-5:]
     assert [bool(db.exists(JobKeys.of(j).record)) for j in done] == [False] * 7 + [True] * 5
-    assert not any(db.exists(JobKeys.of(j).hosts) for j in done[:7])
+    assert not any(db.keys(f"cpuc:job:{j}*") for j in done[:7])
     for job_id in waiting:
         assert db.hget(JobKeys.of(job_id).record, "status") == b"queued"
     # Their entries are all there and all counted (the ended jobs' RQ entries too: no worker took them).

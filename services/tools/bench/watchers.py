@@ -88,11 +88,11 @@ def run(base_url: str, api_pid: int, connection: redis.Redis, count: int, probes
             "health": _latencies(client, _health, probes),
             "post": _latencies(client, _post, probes),
         }
-        reads = commandstats(connection).get("smembers", 0)
+        reads = commandstats(connection).get("hvals", 0)
         with _Watchers(base_url, job_id, count) as watchers:
-            # Each watcher reads the job once (one SMEMBERS) before it waits.
+            # Each watcher reads the job once (one HVALS, of its merged hash) before it waits.
             deadline = time.monotonic() + PHASE_TIMEOUT
-            while commandstats(connection).get("smembers", 0) < reads + count and time.monotonic() < deadline:
+            while commandstats(connection).get("hvals", 0) < reads + count and time.monotonic() < deadline:
                 time.sleep(0.05)
             cpu0, calls0, t0 = process_cpu_seconds(api_pid), commandstats(connection), time.perf_counter()
             time.sleep(hold)
@@ -101,7 +101,7 @@ def run(base_url: str, api_pid: int, connection: redis.Redis, count: int, probes
             # Our own INFO (the second look) is left out: any other command is the API's.
             sent = {name: n - calls0.get(name, 0) for name, n in calls1.items()}
             out["redis_commands_held"] = sum(n for name, n in sent.items() if name != "info")
-            out["held"] = commandstats(connection).get("smembers", 0) - reads
+            out["held"] = commandstats(connection).get("hvals", 0) - reads
             out["watching"] = {
                 "health": _latencies(client, _health, probes),
                 "post": _latencies(client, _post, probes),

@@ -167,16 +167,13 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "HSET",  # the RQ job: started
     ]
     assert finish == [
-        "HMGET",  # our record: status, chunks_total, retries (the execution's attempt)
-        "HSETNX",  # the chunk's count and histogram, once: the guard and the write in one
-        "HINCRBYFLOAT",  # CPU seconds
-        "HINCRBY",  # hosts
-        "SADD",  # pids
+        "HMGET",  # our record: status, chunks_total, retries (the execution's attempt), what an end reads
+        "HSETNX",  # the chunk (answer, CPU seconds, where it ran), once: the guard and the write in one
         "HINCRBY",  # chunks done
         "XADD",  # the execution, in the stream the chaos checker reads
         *RQ_FINISHED,
     ]
-    assert 2 + len(take) + len(finish) == 24
+    assert 2 + len(take) + len(finish) == 21
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
 
 
@@ -282,40 +279,95 @@ def test_a_merge_left_by_a_chunk_that_then_fails_is_merged_by_the_worker(
     assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(1), 1)
 
 
-def test_the_commands_of_the_chunk_that_ends_its_job(
+# What the end of a job sends (end_job, job_store_prelude.lua) after the record's one HSET.
+JOB_END = [
+    "HINCRBY",  # metrics: jobs ended by status
+    "HINCRBY",  # the latency histogram's bucket ...
+    "HINCRBYFLOAT",  # ... and sum
+    "HINCRBY",  # the run-time histogram's bucket ...
+    "HINCRBYFLOAT",  # ... and sum
+    "DECRBY",  # the admitted entries ...
+    "DECRBY",  # ... and units, released
+    "HDEL",
+]
+# ... and after the merged hash's DEL (a split job's), its TTL, its id and its end made known.
+JOB_ENDED = [
+    "EXPIRE",  # the record, the job's one key kept
+    "RPUSH",  # ENDED_IDS (its length: whether to trim)
+    "XADD",  # the end and the chunk's execution, one entry in the checker's stream
+    "INFO",  # memory pressure: whether to trim
+    "PUBLISH",  # watchers
+]
+
+
+def test_the_commands_of_a_job_of_one_chunk(
     redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Exact: what the last chunk's finish sends besides a middle chunk's: the job's end (`make bench`'s
-    "last" row). A job of one chunk, so its only finish is the one that ends it."""
+    """Exact: a job of one chunk (`make bench`'s "ours"), the second of two in a row (the worker busy
+    already): its take begins it, its only finish ends it, with no merged hash."""
     monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)
+    submit(store, queue, 1)
     job_id = submit(store, queue, 1)
     with monitored(redis_url) as seen:
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
-    finish = scripts[1][1]
-    merge = finish[: finish.index("HINCRBYFLOAT") + 4]  # up to chunks done
-    assert merge[0] == "HMGET" and merge[-3:] == ["HINCRBY", "SADD", "HINCRBY"]  # hosts, pids, chunks done
-    assert finish[len(merge) :] == [
-        "HVALS",  # the chunks' counts and histograms, summed ...
-        "HSET",  # ... into the record, with its status and ended_at
-        "HMGET",  # what the end reads of it: id, admitted share, count, and the metrics' fields
-        "HINCRBY",  # metrics: jobs ended by status
-        "HINCRBY",  # the latency histogram's bucket ...
-        "HINCRBYFLOAT",  # ... and sum
-        "HINCRBY",  # the run-time histogram's bucket ...
-        "HINCRBYFLOAT",  # ... and sum
-        "DECRBY",  # the admitted entries ...
-        "DECRBY",  # ... and units, released
-        "HDEL",
-        "DEL",  # the merged set
-        *["EXPIRE"] * 3,  # the record, its hosts, its pids
-        "RPUSH",  # ENDED_IDS (its length: whether to trim)
-        "XADD",  # the end and the chunk's execution, one entry in the checker's stream
-        "INFO",  # memory pressure: whether to trim
-        "PUBLISH",  # watchers
+    take, finish = scripts[2][1], scripts[3][1]
+    assert take == [
+        "SET",
+        "LPOP",
+        "HGETALL",
+        "HMGET",  # our job's begin ...
+        "HSET",  # ... its first start: started_at, this host's pool, status
+        "HSET",  # RQ's execution
+        "EXPIRE",
+        "ZADD",
+        "SADD",
+        "HSET",  # the RQ job: started
+    ]
+    assert finish == [
+        "HMGET",  # our record: status, chunks_total, retries, and what the end reads (id, share, metrics')
+        "HSET",  # the answer, CPU seconds, where it ran, status and ended_at: the record's one write
+        *JOB_END,
+        *JOB_ENDED,
         *RQ_FINISHED,
     ]
-    assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
+    assert 2 + len(take) + len(finish) == 33
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(1), 1)
+    assert record.hosts == {HOST: 1} and record.cpu_seconds > 0
+    assert not queue.connection.exists(JobKeys.of(job_id).merged)
     entries = [fields for _, fields in queue.connection.xrange(EXECUTIONS)]
     ended = [e for e in entries if e.get(b"job") == job_id.encode()]
     assert [(e[b"ended"], e[b"chunk"], e[b"effect"]) for e in ended] == [(b"finished", b"0", b"1")]
+
+
+def test_the_commands_of_the_chunk_that_ends_its_job(
+    redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exact: what the last chunk's finish sends besides a middle chunk's: the job's end (`make bench`'s
+    "last" row), its chunks folded into the record from the merged hash."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)
+    job_id = submit(store, queue, 2)
+    with monitored(redis_url) as seen:
+        work(queue, store)
+    scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
+    finish = scripts[3][1]
+    assert finish == [
+        "HMGET",
+        "HSETNX",
+        "HINCRBY",  # chunks done: the last
+        "HVALS",  # the chunks: answers, CPU seconds, where they ran, folded ...
+        "HSET",  # ... into the record, with its status and ended_at
+        *JOB_END,
+        "DEL",  # the merged hash
+        *JOB_ENDED,
+        *RQ_FINISHED,
+    ]
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(2), 2)
+    assert record.hosts == {HOST: 2} and len(record.pids) == 1 and record.cpu_seconds > 0
+    entries = [fields for _, fields in queue.connection.xrange(EXECUTIONS)]
+    ended = [e for e in entries if e.get(b"job") == job_id.encode() and b"ended" in e]
+    assert [(e[b"ended"], e[b"chunk"], e[b"effect"]) for e in ended] == [(b"finished", b"1", b"1")]
