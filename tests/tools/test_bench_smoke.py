@@ -151,10 +151,11 @@ def test_the_cost_model_lines_are_settings_of_the_measured_values(bench: tuple[d
 
 
 def test_every_chunk_job_of_ours_is_two_round_trips(bench: tuple[dict[str, Any], str]) -> None:
-    """The breakdown of a chunk job's commands: its take and its finish, for a middle and a last chunk."""
+    """The breakdown of a chunk job's commands: its take and its finish, for a middle and a last chunk, and
+    the only chunk of a job of one."""
     report, _ = bench
     chunks = report["chunk_commands"]["chunks"]
-    assert [c["chunk"] for c in chunks] == ["middle", "last"]
+    assert [c["chunk"] for c in chunks] == ["middle", "last", "only"]
     assert all([t["sent"] for t in c["round_trips"]] == ["take", "finish"] for c in chunks)
 
 

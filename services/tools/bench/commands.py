@@ -1,9 +1,11 @@
 """Where each Redis command of a chunk job goes: MONITOR on the bench's own redis-server while one of our
-workers runs a distributed job, each command grouped under the round trip (a script call) that sent it.
+workers runs distributed jobs, each command grouped under the round trip (a script call) that sent it.
 
-Two chunks are shown: one in the middle of its job (what most chunks of a split job cost), and the last
-one, which also ends the job (shared.job_store's end_job). Commands that no chunk sends (the worker's
-heartbeat thread, its reaper, RQ's loop) are counted apart, per chunk over the run.
+Three chunks are shown: one in the middle of its job (what most chunks of a split job cost), the last
+one, which also ends the job (shared.job_store's end_job), and the only chunk of a job of one chunk (the
+bench's "ours" row: it ends its job at once, with no merged hash), the second of two in a row. Commands
+that no chunk sends (the worker's heartbeat thread, its reaper, RQ's loop) are counted apart, per chunk
+over the run.
 """
 
 from collections import Counter
@@ -26,8 +28,10 @@ from shared.jobs import parse_job
 from shared.settings import get_settings
 from worker.queue.lean import LeanWorker, OwnEntries
 
-# Chunks of the measured job: enough for a first, a middle and a last one.
+# Chunks of the measured split job: enough for a first, a middle and a last one. Then two jobs of one
+# chunk: the second is measured (the worker busy already, as in a stream of them).
 CHUNKS = 5
+ONE_CHUNK_JOBS = 2
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class RoundTrip:
 class ChunkCommands:
     """The Redis commands of one chunk job, by round trip."""
 
-    chunk: str  # which chunk of its job: "middle" or "last"
+    chunk: str  # which chunk of its job: "middle", "last" or "only"
     round_trips: tuple[RoundTrip, ...]
 
     @property
@@ -70,20 +74,17 @@ class Breakdown:
 
 
 def run(connection: redis.Redis, url: str) -> Breakdown:
-    """One distributed job of CHUNKS tiny chunks, run by one of our workers (pool 1) under MONITOR."""
+    """One distributed job of CHUNKS tiny chunks, then ONE_CHUNK_JOBS jobs of one, run by one of our workers
+    (pool 1) under MONITOR."""
     name = "bench-commands"
     queue = Queue(name, connection=connection, serializer=JSONSerializer)
     store = JobStore(connection, get_settings().result_ttl)
     span = TINY_HI - TINY_LO
-    spec = parse_job(
-        {
-            "kernel": "primes",
-            "params": {"start": TINY_LO, "stop": TINY_LO + CHUNKS * span},
-            "mode": "distributed",
-            "chunk_size": span,
-        }
-    )
-    (job,) = enqueue(store, queue, [spec])
+    body = {"kernel": "primes", "mode": "distributed", "chunk_size": span}
+    spec = parse_job({**body, "params": {"start": TINY_LO, "stop": TINY_LO + CHUNKS * span}})
+    one = parse_job({**body, "params": {"start": TINY_LO, "stop": TINY_HI}})
+    job, *singles = enqueue(store, queue, [spec, *[one] * ONE_CHUNK_JOBS])
+    entries = [entry for accepted in (job, *singles) for entry in accepted.entry_ids]
     # The scripts' SHA1s, as EVALSHA names them (computed here; nothing is sent).
     probe = LeanWorker([queue], connection=connection, own=OwnEntries("", 1, store))
     shas = {**probe.script_shas(), **store.script_shas()}
@@ -91,9 +92,10 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
         sha: "finish" if name == "finish_ours" else name for name, sha in shas.items() if name != "finish"
     }
     with monitored(url) as seen:
-        timed_run(connection, queue, job.entry_ids, lambda: stack.our_workers(url, name, 1, 1), 1)
-    if store.status(job.job_id) != "finished":
-        raise RuntimeError(f"the measured job ended {store.status(job.job_id)}, expected finished")
+        timed_run(connection, queue, entries, lambda: stack.our_workers(url, name, 1, 1), 1)
+    ended = {store.status(accepted.job_id) for accepted in (job, *singles)}
+    if ended != {"finished"}:
+        raise RuntimeError(f"the measured jobs ended {ended}, expected finished")
     trips = _round_trips(seen, names)
     # Each finish with the take before it (a script call that ran nothing was refused with NOSCRIPT, then
     # sent again: redis-py's first call of a script).
@@ -103,12 +105,16 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
             take = trip
         elif trip.sent == "finish" and trip.ran and take is not None:
             pairs.append((take, trip))
-    if len(pairs) != CHUNKS:
-        raise RuntimeError(f"{len(pairs)} take and finish pairs seen for {CHUNKS} chunks")
-    background = len(trips) - 2 * CHUNKS - _own_reads(trips)
+    if len(pairs) != len(entries):
+        raise RuntimeError(f"{len(pairs)} take and finish pairs seen for {len(entries)} chunks")
+    background = len(trips) - 2 * len(entries) - _own_reads(trips)
     return Breakdown(
-        (ChunkCommands("middle", pairs[CHUNKS // 2]), ChunkCommands("last", pairs[-1])),
-        background / CHUNKS,
+        (
+            ChunkCommands("middle", pairs[CHUNKS // 2]),
+            ChunkCommands("last", pairs[CHUNKS - 1]),
+            ChunkCommands("only", pairs[-1]),
+        ),
+        background / len(entries),
     )
 
 
