@@ -39,6 +39,15 @@ def test_each_point_cuts_the_same_work_into_tasks_the_cost_model_puts_at_its_dur
         assert math.isclose(work / point.tasks_per_job, point.seconds, rel_tol=0.02), (point, work)
 
 
+def test_a_point_of_long_tasks_gets_more_work_rather_than_fewer_tasks_than_asked() -> None:
+    settings = Settings()
+    points = plan_sweep("primes", 0.001, 1.0, 7, jobs=8, work_seconds=8.0, settings=settings, min_tasks=24)
+    # 8 s of work in 8 jobs is 8 tasks of 1 s, 24 of 316 ms: the longest point gets 3 tasks a job instead.
+    assert [p.tasks_per_job for p in points] == [1000, 316, 100, 32, 10, 3, 3]
+    work = estimate_seconds("primes", 0, points[-1].size, settings)
+    assert math.isclose(work / 3, 1.0, rel_tol=0.02) and points[-1].jobs == 8
+
+
 def test_a_point_is_what_the_api_plans_for_its_chunk_size() -> None:
     point = plan_point("primes", 0.01, jobs=4, work_seconds=2.0)
     for mode in ("local", "distributed"):

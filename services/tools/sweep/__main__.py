@@ -77,13 +77,23 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
         default=4.0,
         help="wall seconds a point takes at the ceiling (its work: this x the budget; default: %(default)s)",
     )
+    parser.add_argument(
+        "--min-tasks",
+        type=int,
+        default=24,
+        help="tasks per point and line at least, however long (more work where needed; default: %(default)s)",
+    )
     parser.add_argument("--concurrency", type=int, default=0, help="jobs in flight (default: all of them)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--down", action="store_true", help="remove the stack at the end")
     args = parser.parse_args(argv)
-    if min(args.rounds, args.jobs, args.budget) < 1 or args.concurrency < 0 or args.seconds <= 0:
-        parser.error("--rounds, --jobs and --budget must be at least 1, --seconds above 0")
+    if (
+        min(args.rounds, args.jobs, args.budget, args.min_tasks) < 1
+        or args.concurrency < 0
+        or args.seconds <= 0
+    ):
+        parser.error("--rounds, --jobs, --budget and --min-tasks must be at least 1, --seconds above 0")
     keys = [k for k in args.lines.split(",") if k]
     try:
         # The ceiling is measured with the stack's lines: at least one of them, then any in one container.
@@ -109,12 +119,20 @@ def plan(args: argparse.Namespace) -> tuple[list[Point], DataSpec | None]:
     """The points of the axis asked for (and the data axis's dataset); ValueError if one cannot be."""
     work_seconds = args.seconds * args.budget
     if args.axis == "task":
-        points = plan_sweep(args.kernel, args.shortest, args.longest, args.points, args.jobs, work_seconds)
+        points = plan_sweep(
+            args.kernel,
+            args.shortest,
+            args.longest,
+            args.points,
+            args.jobs,
+            work_seconds,
+            min_tasks=args.min_tasks,
+        )
         return points, None
     size = round(args.dataset_mib * 2**20)
     points = plan_data_axis(args.task, args.points, args.heaviest, size, work_seconds, args.jobs)
     if not args.no_primes:
-        points.insert(0, plan_point("primes", args.task, args.jobs, work_seconds))
+        points.insert(0, plan_point("primes", args.task, args.jobs, work_seconds, min_tasks=args.min_tasks))
     return points, DataSpec(args.seed, size)
 
 

@@ -4,8 +4,9 @@ At a point of task duration d, every approach runs the same jobs: `jobs` jobs of
 [0, size), each cut into tasks of `chunk_size` units, the request's `chunk_size` (shared.plan: a pool
 task for `local`, a queue entry for `distributed`, `hybrid` and stock RQ; the ceiling cuts its tasks
 the same way, worker/ceiling.py --task-size). The cost model (shared.cost) sets them: a job holds
-`work_seconds / jobs` of one process's work, so every point runs about as long whatever d, and its
-tasks are sized so that the average one is modelled at d. The duration actually run is measured: the
+`work_seconds / jobs` of one process's work, so every point runs about as long whatever d (save the
+longest, which get more work rather than fewer tasks than `min_tasks` in all), and its tasks are sized
+so that the average one is modelled at d. The duration actually run is measured: the
 kernels' CPU seconds per task, from the jobs' own figures (services/tools/sweep/run.py); the chart
 shows that.
 """
@@ -77,12 +78,19 @@ def units_for(kernel: str, seconds: float, settings: Settings) -> int:
 
 
 def plan_point(
-    kernel: str, seconds: float, jobs: int, work_seconds: float, settings: Settings | None = None
+    kernel: str,
+    seconds: float,
+    jobs: int,
+    work_seconds: float,
+    settings: Settings | None = None,
+    min_tasks: int = 1,
 ) -> Point:
-    """The jobs of one point: `work_seconds` of one process's work in all, in tasks of about `seconds`."""
+    """The jobs of one point: `work_seconds` of one process's work in all, in tasks of about `seconds`,
+    and more where that would make fewer than `min_tasks` tasks in all: with a handful of long tasks a
+    round's time is set by how they happen to fall on the processes at its end, not by the approach."""
     settings = settings or get_settings()
     per_job = work_seconds / jobs
-    tasks = max(1, round(per_job / seconds))
+    tasks = max(1, round(per_job / seconds), -(-min_tasks // jobs))
     if tasks > settings.max_chunks:
         raise ValueError(
             f"{duration(seconds)} tasks: {tasks:,} per job is more than MAX_CHUNKS "
@@ -100,6 +108,10 @@ def plan_sweep(
     jobs: int,
     work_seconds: float,
     settings: Settings | None = None,
+    min_tasks: int = 1,
 ) -> list[Point]:
     """Every point of a sweep, shortest tasks first (ValueError if a point cannot be planned)."""
-    return [plan_point(kernel, d, jobs, work_seconds, settings) for d in durations(shortest, longest, count)]
+    return [
+        plan_point(kernel, d, jobs, work_seconds, settings, min_tasks)
+        for d in durations(shortest, longest, count)
+    ]
