@@ -22,6 +22,10 @@ from services.tools.redis_monitor import monitored
 from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 
+# A backstop for a wait on something that must come: generous, since a loaded 2-core machine may take
+# tens of seconds where a quiet one takes a fraction of one. Never a speed target.
+BACKSTOP = 60
+
 if TYPE_CHECKING:
     import httpx
     from rq import SimpleWorker

@@ -10,7 +10,7 @@ import pytest
 
 from shared.kernels.dataset import BLOCK
 from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
-from tests.helpers import submit, wait_for, wait_for_job
+from tests.helpers import BACKSTOP, submit, wait_for, wait_for_job
 from tests.reference import PRIMES_BELOW_1E6
 
 pytestmark = pytest.mark.integration
@@ -88,7 +88,7 @@ def test_cpu_series_of_the_worker_host(api: httpx.Client) -> None:
         series = {s["host"]: s["points"] for s in body["series"]}
         return series[HOST] if len(series.get(HOST, [])) >= 2 else None
 
-    first = wait_for(points, 15, "two CPU points")
+    first = wait_for(points, BACKSTOP, "two CPU points")
     times = [t for t, _ in first]
     assert times == sorted(times)
     # Percent of one core: at most every core of this host busy (give or take the second's edges: 5 %).

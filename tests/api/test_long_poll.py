@@ -16,7 +16,7 @@ import redis
 from services.api.watch import WAIT_MAX_SECONDS
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import redis_server
-from tests.helpers import client_address, command_calls, monitored, submit, wait_for
+from tests.helpers import BACKSTOP, client_address, command_calls, monitored, submit, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,9 @@ def test_every_long_poll_is_answered_when_the_job_is_canceled(quiet: tuple) -> N
         polls = [
             pool.submit(client.get, f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}) for _ in range(4)
         ]
-        wait_for(lambda: command_calls(control, "hvals") == before + 4 or None, 10, "4 waiting long polls")
+        wait_for(
+            lambda: command_calls(control, "hvals") == before + 4 or None, BACKSTOP, "4 waiting long polls"
+        )
         assert not any(p.done() for p in polls)
         assert client.post(f"/jobs/{job_id}/cancel").json()["status"] == "canceled"
         responses = [p.result(GUARD) for p in polls]

@@ -13,7 +13,7 @@ from rq.serializers import JSONSerializer
 from shared.entries import entry_id
 from shared.worker_reports import PREFIX, SERIES_SUFFIX, merge_by_host
 from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
-from tests.helpers import submit, wait_for, wait_for_job
+from tests.helpers import BACKSTOP, submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.integration
 
@@ -109,11 +109,11 @@ def reported_since(client: redis.Redis, since: float) -> dict | None:
 def test_workers_report_their_own_cpu_and_work(api: httpx.Client, redis_client: redis.Redis) -> None:
     # Settled: every process has reported since the jobs of earlier tests ended.
     since = time.time()
-    before = wait_for(lambda: reported_since(redis_client, since), 10, "fresh worker reports")
+    before = wait_for(lambda: reported_since(redis_client, since), BACKSTOP, "fresh worker reports")
     body = {"kernel": "primes", "params": {"start": 0, "stop": 400_000}, "chunk_size": 100_000}
     assert wait_for_job(api, submit(api, body))["progress"]["chunks_total"] == 4
     since = time.time()
-    after = wait_for(lambda: reported_since(redis_client, since), 10, "worker reports after the job")
+    after = wait_for(lambda: reported_since(redis_client, since), BACKSTOP, "worker reports after the job")
     (report,) = [r for r in api.get("/workers").json() if r["host"] == socket.gethostname()]
     # The session's worker processes share this host: one entry, their pools summed.
     assert report["consumers"] == WORKER_PROCESSES

@@ -17,7 +17,7 @@ import redis
 
 from services.tools.local_stack import free_port, stop
 from tests.deploy.test_k8s import render, workloads
-from tests.helpers import require_tool, wait_for
+from tests.helpers import BACKSTOP, require_tool, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +76,7 @@ def server(spec: dict[str, Any], pod: Pod) -> Iterator[str]:
     )
     try:
         client = redis.Redis(port=pod.port, password=password)
-        wait_for(lambda: client.ping() or None, 10, "redis-server")
+        wait_for(lambda: client.ping() or None, BACKSTOP, "redis-server")
         yield password
     finally:
         stop([proc])

@@ -16,7 +16,7 @@ import pytest
 from shared.jobs import parse_job
 from shared.plan import plan_job
 from tests.e2e.conftest import REPO, WORKER_CPUS, WORKER_REPLICAS, Stack
-from tests.helpers import require, wait_for
+from tests.helpers import BACKSTOP, require, wait_for
 from tests.reference import PRIMES_BELOW_1E6
 
 try:
@@ -73,7 +73,7 @@ def browser() -> Iterator["WebDriver"]:
 @pytest.fixture(scope="module")
 def page(browser: "WebDriver", stack: Stack) -> "WebDriver":
     browser.get(str(stack.api.base_url))
-    wait_for(lambda: "live" in browser.find_element(By.ID, "live").text or None, 15, "the first poll")
+    wait_for(lambda: "live" in browser.find_element(By.ID, "live").text or None, BACKSTOP, "the first poll")
     return browser
 
 
@@ -121,7 +121,9 @@ def test_one_cpu_series_per_worker_container(page: "WebDriver", stack: Stack) ->
     assert len(hosts) == WORKER_REPLICAS
     chart = page.find_element(By.ID, "cpu-chart")
     # Each container reports once a second, so both lines appear within a few polls.
-    wait_for(lambda: chart.get_attribute("data-series-count") == str(WORKER_REPLICAS) or None, 15, "series")
+    wait_for(
+        lambda: chart.get_attribute("data-series-count") == str(WORKER_REPLICAS) or None, BACKSTOP, "series"
+    )
     assert set(chart.get_attribute("data-hosts").split(",")) == hosts
     legend = page.find_elements(By.CSS_SELECTOR, "#cpu-legend li")
     assert {li.get_attribute("data-host") for li in legend} == hosts
@@ -207,13 +209,15 @@ def test_on_an_exposed_stack_the_page_takes_its_token_from_the_address(
     browser.get(f"{base}/")
     browser.execute_script("sessionStorage.clear()")
     browser.refresh()
-    wait_for(lambda: "401" in browser.find_element(By.ID, "live").text or None, 15, "the refused poll")
+    wait_for(lambda: "401" in browser.find_element(By.ID, "live").text or None, BACKSTOP, "the refused poll")
     assert "open this page as /#token=<API_TOKEN>" in browser.find_element(By.ID, "live").text
     browser.get("about:blank")  # else only the fragment changes, and the page is not loaded again
     browser.get(f"{base}/#token={token}")
-    wait_for(lambda: "live" in browser.find_element(By.ID, "live").text or None, 15, "the first poll")
+    wait_for(lambda: "live" in browser.find_element(By.ID, "live").text or None, BACKSTOP, "the first poll")
     assert browser.current_url == f"{base}/"
     assert browser.execute_script("return sessionStorage.getItem('cpu-contrast-api-token')") == token
     # Reloaded without the fragment, the tab still has it.
     browser.refresh()
-    wait_for(lambda: "live ·" in browser.find_element(By.ID, "live").text or None, 15, "a poll after reload")
+    wait_for(
+        lambda: "live ·" in browser.find_element(By.ID, "live").text or None, BACKSTOP, "a poll after reload"
+    )

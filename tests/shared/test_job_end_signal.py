@@ -12,7 +12,7 @@ import redis
 
 from shared.job_store import ENDED_CHANNEL, JobStore
 from shared.tally import Tally
-from tests.helpers import wait_for
+from tests.helpers import BACKSTOP, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def ends(redis_client: redis.Redis) -> Iterator[Callable[[], list[str]]]:
     """Every job id published on ENDED_CHANNEL since the test began, in order (once subscribed)."""
     pubsub = redis_client.pubsub()
     pubsub.subscribe(ENDED_CHANNEL)
-    wait_for(lambda: pubsub.get_message(timeout=0.1) or None, 10, "the subscription")
+    wait_for(lambda: pubsub.get_message(timeout=0.1) or None, BACKSTOP, "the subscription")
     seen: list[str] = []
 
     def published() -> list[str]:

@@ -26,7 +26,7 @@ from rq.serializers import JSONSerializer
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, stop
 from shared.worker_reports import read_series, report_key
-from tests.helpers import children, descendants, kill, require, submit, wait_for, wait_for_job
+from tests.helpers import BACKSTOP, children, descendants, kill, require, submit, wait_for, wait_for_job
 from tests.reference import sieve_tally
 from worker.queue.lean import LeanWorker
 
@@ -167,7 +167,7 @@ def test_a_distributed_job_is_shared_and_the_container_reports_once(
         return entry if counts == (chunks, jobs, 2) else None
 
     # One entry for the container: both consumers, their pools and their counts summed.
-    entry = wait_for(lambda: reported(16, 0), 15, "the container's report")
+    entry = wait_for(lambda: reported(16, 0), BACKSTOP, "the container's report")
     assert entry["pool_processes"] == 2
     assert entry["worker_class"] == LEAN
     # Each consumer's own report counts what RQ says it ran.
@@ -175,7 +175,7 @@ def test_a_distributed_job_is_shared_and_the_container_reports_once(
         assert json.loads(rclient.get(report_key(name)))["chunks_done"] == count
     local = wait_for_job(api, submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 100_000}}))
     assert local["status"] == "finished" and local["result"]["count"] == 9_592
-    wait_for(lambda: reported(16 + local["progress"]["chunks_total"], 1), 10, "the local job reported")
+    wait_for(lambda: reported(16 + local["progress"]["chunks_total"], 1), BACKSTOP, "the local job reported")
     assert api.get("/dashboard").json()["pool_processes"] == 2
 
 
@@ -183,14 +183,14 @@ def test_one_cpu_series_per_container(
     api: httpx.Client, rclient: redis.Redis, start_supervisor: Callable[[], Supervisor]
 ) -> None:
     start_supervisor()
-    report = wait_for(lambda: host_entry(api), 10, "a report")
+    report = wait_for(lambda: host_entry(api), BACKSTOP, "a report")
     require(report["cpu_percent"] is not None, "cgroup CPU accounting (a report's cpu_percent)")
 
     def four_points() -> list[tuple[float, float]] | None:
         points = read_series(rclient).get(HOST, [])
         return points if len(points) >= 4 else None
 
-    points = wait_for(four_points, 15, "four CPU points")
+    points = wait_for(four_points, BACKSTOP, "four CPU points")
     # One writer beats once a HEARTBEAT_INTERVAL (1 s); two would interleave points milliseconds apart.
     times = [t for t, _ in points]
     assert all(later - earlier >= 0.5 for earlier, later in zip(times, times[1:], strict=False)), times
@@ -219,7 +219,7 @@ def test_sigterm_lets_both_busy_consumers_finish_their_chunks_then_exits_0(
     assert [j.get_status() for j in jobs] == [JobStatus.FINISHED] * 2
     assert busy_workers(queue) == {}
     assert not names & {w.name for w in Worker.all(queue=queue)}
-    wait_for(lambda: not any(map(running, processes)) or None, 15, "consumers and their pools gone")
+    wait_for(lambda: not any(map(running, processes)) or None, BACKSTOP, "consumers and their pools gone")
     # The rest of the job waited in the queue: the next consumers finish it, exactly.
     start_supervisor()
     view = wait_for_job(api, job_id)
@@ -234,7 +234,7 @@ def test_sigint_stops_idle_consumers_and_exits_0(start_supervisor: Callable[...,
     processes = descendants(sup.proc.pid)
     sup.proc.send_signal(signal.SIGINT)
     assert sup.proc.wait(timeout=30) == 0
-    wait_for(lambda: not any(map(running, processes)) or None, 15, "consumers and their pools gone")
+    wait_for(lambda: not any(map(running, processes)) or None, BACKSTOP, "consumers and their pools gone")
 
 
 def test_a_consumer_that_dies_stops_the_others_and_the_supervisor_fails(
@@ -246,7 +246,7 @@ def test_a_consumer_that_dies_stops_the_others_and_the_supervisor_fails(
     kill(victim.pid)
     # Non-zero: the container's restart policy restarts the container, both consumers afresh.
     assert sup.proc.wait(timeout=30) == 1
-    wait_for(lambda: not any(map(running, survivor_processes)) or None, 15, "the other consumer gone")
+    wait_for(lambda: not any(map(running, survivor_processes)) or None, BACKSTOP, "the other consumer gone")
     assert survivor.name not in {w.name for w in Worker.all(queue=queue)}  # it stopped cleanly
 
 

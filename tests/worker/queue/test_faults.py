@@ -24,7 +24,17 @@ from rq.serializers import JSONSerializer
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, redis_server, stop
 from shared.job_store import JobKeys
-from tests.helpers import children, dead, descendants, kill, require_tool, submit, wait_for, wait_for_job
+from tests.helpers import (
+    BACKSTOP,
+    children,
+    dead,
+    descendants,
+    kill,
+    require_tool,
+    submit,
+    wait_for,
+    wait_for_job,
+)
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6, sieve_tally
 
 pytestmark = pytest.mark.integration
@@ -168,7 +178,7 @@ def test_idle_pool_process_killed_between_jobs_costs_no_retry(
     worker = start_worker()
     killed = pool_processes(worker.pid)[0]
     kill(killed)
-    wait_for(lambda: dead(killed) or None, 10, "the pool process dead")
+    wait_for(lambda: dead(killed) or None, BACKSTOP, "the pool process dead")
     job_id = submit(api, {"kernel": "primes", "params": {"start": 0, "stop": 1_000_000}})
     view = wait_for_job(api, job_id, 30)
     assert view["result"] == {"count": PRIMES_BELOW_1E6, "histogram": LAST_DIGITS_BELOW_1E6}
@@ -255,7 +265,7 @@ def test_sigterm_with_a_broken_pool_exits_promptly(start_worker: Callable) -> No
     worker = start_worker()
     killed = pool_processes(worker.pid)[0]
     kill(killed)
-    wait_for(lambda: dead(killed) or None, 10, "the pool process dead")
+    wait_for(lambda: dead(killed) or None, BACKSTOP, "the pool process dead")
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=15) == 0
 

@@ -12,7 +12,7 @@ import redis
 
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import our_workers, stop
-from tests.helpers import free_port, require_tool, submit, wait_for, wait_for_job
+from tests.helpers import BACKSTOP, free_port, require_tool, submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
         )
-        wait_for(lambda: redis.Redis.from_url(self.url).ping() or None, 10, "redis-server")
+        wait_for(lambda: redis.Redis.from_url(self.url).ping() or None, BACKSTOP, "redis-server")
 
     def stop(self) -> None:
         if self.proc is not None:

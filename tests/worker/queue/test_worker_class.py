@@ -17,7 +17,7 @@ from rq.serializers import JSONSerializer
 
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import our_workers, stop
-from tests.helpers import submit, wait_for, wait_for_job
+from tests.helpers import BACKSTOP, submit, wait_for, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,7 @@ def test_stock_simple_worker_runs_the_jobs_exactly(
 
 
 def test_the_self_report_names_stock_simple_worker(api: httpx.Client) -> None:
-    reports = wait_for(lambda: api.get("/workers").json() or None, 10, "worker reports")
+    reports = wait_for(lambda: api.get("/workers").json() or None, BACKSTOP, "worker reports")
     (report,) = [r for r in reports if r["host"] == HOST]
     assert report["worker_class"] == STOCK
     assert report["pool_processes"] == 2
