@@ -87,3 +87,17 @@ def test_the_shares_code_path_loads_in_a_subinterpreter_and_the_plans_does_not(p
     assert {m: said[m] for m in modules[:3]} == dict.fromkeys(modules[:3], "ok"), said
     # The reason worker/shares.py imports the plan for its type only: pydantic_core refuses to load here.
     assert said["shared.plan"] != "ok" and "ImportError" in said["shared.plan"], said
+
+
+def test_the_labs_interpreters_experiment_holds_its_facts_on_cpython_314(py314_image: str) -> None:
+    """Start-up beside a thread and fork, and the same bytes to subinterpreters copied and as a shared
+    memoryview: every checksum exact, computed in the other interpreters (the lab exits 1 on a fact that
+    failed)."""
+    said = in_image(py314_image, "python", "-m", "worker.lab", "--quick", "--only", "interpreters")
+    for fact in (
+        "every slice's checksum exact, copied and shared",
+        "every slice ran in another interpreter than this one",
+        "a memoryview is shareable as it is (no pickling)",
+    ):
+        assert f"✓ {fact}" in said, said
+    assert "start-up: interpreter (create, run, close)" in said and "as memoryview (shared)" in said, said

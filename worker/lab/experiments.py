@@ -8,6 +8,7 @@ from worker.lab import (
     cpus,
     data_transfer,
     event,
+    interpreters,
     manager,
     pool_api,
     process,
@@ -33,4 +34,5 @@ EXPERIMENTS: dict[str, Callable[[Sizes], Result]] = {
     "event": event.run,
     "condition": condition.run,
     "data": data_transfer.run,
+    "interpreters": interpreters.run,
 }
