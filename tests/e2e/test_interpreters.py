@@ -96,8 +96,10 @@ def test_the_labs_interpreters_experiment_holds_its_facts_on_cpython_314(py314_i
     said = in_image(py314_image, "python", "-m", "worker.lab", "--quick", "--only", "interpreters")
     for fact in (
         "every slice's checksum exact, copied and shared",
+        "and through each way to the pool processes",
         "every slice ran in another interpreter than this one",
         "a memoryview is shareable as it is (no pickling)",
     ):
         assert f"✓ {fact}" in said, said
     assert "start-up: interpreter (create, run, close)" in said and "as memoryview (shared)" in said, said
+    assert "fork Pool(2), shared_memory, by name" in said, said

@@ -7,8 +7,9 @@ one costs, and what handing it bytes costs.
 - Bytes: the same data to the 2 interpreters of a warm `InterpreterPoolExecutor`, in tasks, each task's
   slice checksummed where it runs. As `bytes`, a slice is shareable by copy: it is copied into the other
   interpreter. As a `memoryview`, it is shareable as a buffer: the other interpreter reads the parent's
-  bytes in place, and nothing is copied or pickled. That is the subinterpreters' `Array`/`shared_memory`
-  (the data experiment sends the same bytes to pool processes those ways, and pickled).
+  bytes in place, and nothing is copied or pickled: the subinterpreters' `Array`/`shared_memory`. Beside
+  them, timed here too, the data experiment's three ways to a fork `Pool(2)`: pickled with each task,
+  an inherited `RawArray` (with a new pool's start), and `shared_memory` attached by name.
 On a Python without `concurrent.interpreters` it says what runs it and measures nothing.
 """
 
@@ -17,11 +18,13 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from multiprocessing import resource_tracker
 from typing import Any
 
-from worker.lab import start_methods
+from worker.lab import data_transfer, start_methods
 from worker.lab.data_transfer import spans
 from worker.lab.defaults import DATA_PROCESSES, Sizes
+from worker.lab.procs import context
 from worker.lab.result import Result, fmt_rate, fmt_ratio, fmt_time
 from worker.runtimes.interpreters import unsupported
 
@@ -119,10 +122,22 @@ def run(sizes: Sizes) -> Result:
         by_interpreters(executor, data[:4096], DATA_PROCESSES, view=True)  # every interpreter up first
         copied = by_interpreters(executor, data, sizes.data_tasks, view=False)
         shared = by_interpreters(executor, data, sizes.data_tasks, view=True)
+    resource_tracker.ensure_running()  # the pool's processes share it (see data_transfer.run)
+    with context().Pool(DATA_PROCESSES) as pool:
+        pool.map(abs, [0] * DATA_PROCESSES, chunksize=1)  # started before either is timed
+        processes = {
+            "pickled with each task": data_transfer.by_pickle(pool, data, sizes.data_tasks),
+            "shared_memory, by name": data_transfer.by_shared_memory(pool, data, sizes.data_tasks),
+        }
+    processes["inherited RawArray, new pool"] = data_transfer.by_array(data, sizes.data_tasks)
     here = interpreters.get_current().id
     figures = {f"start-up: {name}": fmt_time(seconds) for name, seconds in starts.items()}
     for way, (_, seconds, _where) in (("bytes (copied in)", copied), ("memoryview (shared)", shared)):
         figures[f"{len(data) >> 20} MiB to {DATA_PROCESSES} interpreters as {way}"] = (
+            f"{fmt_time(seconds)} ({fmt_rate(len(data) / seconds, 'B')})"
+        )
+    for way, (_, seconds, _sent) in processes.items():
+        figures[f"{len(data) >> 20} MiB to fork Pool({DATA_PROCESSES}), {way}"] = (
             f"{fmt_time(seconds)} ({fmt_rate(len(data) / seconds, 'B')})"
         )
     interpreter = starts["interpreter (create, run, close)"]
@@ -138,6 +153,9 @@ def run(sizes: Sizes) -> Result:
         figures=figures,
         facts={
             "every slice's checksum exact, copied and shared": copied[0] == expected == shared[0],
+            "and through each way to the pool processes": all(
+                sums == expected for sums, _, _ in processes.values()
+            ),
             "every slice ran in another interpreter than this one": here not in copied[2] | shared[2],
             "a memoryview is shareable as it is (no pickling)": interpreters.is_shareable(memoryview(data)),
         },
