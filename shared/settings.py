@@ -142,6 +142,12 @@ class Settings(BaseSettings):
     # Executions the history stream keeps (shared/job_store.py EXECUTIONS; about, trimmed by Redis in
     # whole nodes): ~100 bytes each, one per chunk or local job run, read by `make chaos`'s checker.
     executions_kept: int = Field(default=100_000, ge=1000)
+    # make compare's queue peers in containers (services/peers/: Celery, Dramatiq): the stack's Redis
+    # database their brokers (and Celery's results) use, apart from ours in database 0 ...
+    peer_redis_db: int = Field(default=1, ge=1, le=15)
+    # ... and their worker processes per container; unset means "from the container's CPU quota" (each
+    # peer's own default would take the host's CPU count in a container: Celery's, Dramatiq's).
+    peer_processes: int | None = Field(default=None, ge=1, le=256)
     # Where the API is published on the host (compose's port mapping); the API names the dashboard's
     # and the docs' URLs from them in its start-up line.
     api_bind: str = "127.0.0.1"
@@ -163,6 +169,11 @@ class Settings(BaseSettings):
         parts = urlsplit(self.redis_url)
         host = parts.netloc.rpartition("@")[2]
         return urlunsplit(parts._replace(netloc=f":{quote(password, safe='')}@{host}"))
+
+    def peer_redis_url(self) -> str:
+        """The Redis URL of the queue peers (services/peers/): redis_connection_url on PEER_REDIS_DB."""
+        parts = urlsplit(self.redis_connection_url())
+        return urlunsplit(parts._replace(path=f"/{self.peer_redis_db}"))
 
     def public_url(self) -> str:
         """The API's address as the Docker host reaches it (a bind to every address: 127.0.0.1)."""
