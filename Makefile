@@ -27,6 +27,9 @@ PIN ?=
 # make compare: rows in one container beside the ceiling (threads, processes, interpreters: the last on
 # CPython 3.14, in the worker-py314 image the tools build; RUNTIMES= for none).
 RUNTIMES ?= threads,processes,interpreters
+# make compare: queue peers in containers of their own, on every topology's containers and quota, beside
+# the ceiling (celery; each adds a run per topology and round, so none by default).
+PEERS ?=
 REPORTS ?= reports
 # make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
 # point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer,
@@ -120,9 +123,9 @@ load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); C
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned); reports/
+compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned; PEERS=celery: Celery in containers); reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
-		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
+		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) --peers=$(PEERS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
 
 sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where each falls behind (POINTS ROUNDS); AXIS=data: bytes per task instead (DATA_MIB DATA_POINTS HEAVIEST); reports/
 	$(PY) -m services.tools.sweep --seconds $(SWEEP_SECONDS) --budget $(BUDGET) --rounds $(ROUNDS) --reports $(REPORTS) \

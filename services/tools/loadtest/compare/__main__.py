@@ -6,7 +6,9 @@ Every cell stands beside its ceiling and a peer, measured in the same run:
 - the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks;
 - in one container, no queue, beside the ceiling: the same jobs and tasks on GIL-bound threads, on a
   `ProcessPoolExecutor` and on subinterpreters (an `InterpreterPoolExecutor`, in the worker image built
-  on CPython 3.14) (compare/runtimes.py).
+  on CPython 3.14) (compare/runtimes.py);
+- with --peers, other projects' queues in containers of their own (Celery prefork), on each topology's
+  containers and quota, taking our distributed chunks (compare/peers.py).
 
 Each round runs the ceiling, a one-process baseline, then every cell, reconfiguring the stack itself
 (worker replicas, CPU limit, pool size, consumers, worker class) between groups of cells; with --pin,
@@ -26,6 +28,8 @@ from rich.console import Console
 
 from services.tools import preflight
 from services.tools.loadtest.compare import files
+from services.tools.loadtest.compare.peers import PEERS
+from services.tools.loadtest.compare.peers import chosen as chosen_peers
 from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.rounds import Plan, run
 from services.tools.loadtest.compare.rows import WorkloadShape
@@ -61,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="rows in one container beside the ceiling, comma-separated (none: empty; default: %(default)s)",
     )
     parser.add_argument(
+        "--peers",
+        default="",
+        help="queue peers in containers, each on every topology under a quota, comma-separated "
+        f"({', '.join(PEERS)}; default: none)",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="also run each topology pinned to cores (cpuset, no quota) on the same budget",
@@ -76,6 +86,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.modes = modes
     try:
         args.runtimes = chosen_runtimes([k for k in args.runtimes.split(",") if k])
+        args.peers = chosen_peers([k for k in args.peers.split(",") if k])
         names = [n for n in args.topologies.split(",") if n]
         chosen = by_name(args.budget, names) if names else topologies(args.budget)
     except ValueError as exc:
@@ -83,6 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     cores = host_cores()
     if args.pin and args.budget > len(cores):
         parser.error(f"--pin: a budget of {args.budget} CPUs cannot be pinned to {len(cores)} cores")
+    args.peer_topologies = chosen
     args.groups = plan(chosen, modes, peer=not args.no_peer, pin_to=cores if args.pin else None)
     return args
 
@@ -97,7 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     except preflight.NotReady as exc:
         return preflight.refuse("compare", exc)
     shape = WorkloadShape(args.kernel, args.size, args.jobs, args.concurrency)
-    to_run = Plan(shape, args.budget, args.groups, args.rounds, args.reports, args.runtimes)
+    to_run = Plan(
+        shape,
+        args.budget,
+        args.groups,
+        args.rounds,
+        args.reports,
+        args.runtimes,
+        args.peers,
+        args.peer_topologies,
+    )
     result = run(ComposeStack(args.project, args.port), to_run, console, down=args.down)
     render(result, console)
     stem = files.write(result, args.reports)

@@ -1,5 +1,5 @@
 """make compare's tables: every cell beside the ceiling (and the rows in one container, no queue, under
-it), where the host's cores went in each cell, bytes moved."""
+it; the queue peers in containers last), where the host's cores went in each cell, bytes moved."""
 
 from rich.console import Console
 from rich.table import Table
@@ -80,6 +80,22 @@ def render(result: Comparison, console: Console) -> None:
             show(c.throttled_share, ".1f", 100),
             show(c.throttled_seconds, ".2f"),
             c.note,
+            end_section=bool(result.peers) and c is result.cells[-1],
+        )
+    for p in result.peers:
+        table.add_row(
+            f"{p.topology} {p.label}",
+            p.layout,
+            "distributed",
+            f"{p.exact}/{p.jobs}",
+            show(p.jobs_per_second),
+            show(p.of_ceiling, ".0f", 100),
+            show(p.efficiency, ".0f", 100),
+            "",
+            show(median_only(p.cores)),
+            show(p.throttled_share, ".1f", 100),
+            show(p.throttled_seconds, ".2f"),
+            p.note,
         )
     console.print(table)
     where = Table(

@@ -2,6 +2,7 @@
 one container beside the ceiling), then runs the cells group by group, reconfiguring the stack between
 groups; a machine that drifts drifts for all."""
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +11,15 @@ import docker
 from rich.console import Console
 
 from services.tools.loadtest.compare.cell import run_cell
+from services.tools.loadtest.compare.peers import QueuePeer, measure_peer, summarise_peer
+from services.tools.loadtest.compare.peers import said as said_peer
 from services.tools.loadtest.compare.references import measure_references
 from services.tools.loadtest.compare.rows import (
     Baseline,
     Baselines,
     CeilingRound,
     Comparison,
+    PeerRound,
     RoundRow,
     RuntimeRound,
     WorkloadShape,
@@ -43,6 +47,9 @@ class Plan:
     rounds: int
     reports: Path
     runtimes: Sequence[Runtime] = field(default_factory=tuple)  # rows in one container (runtimes.py)
+    # Queue peers in containers (peers.py), each on each of these topologies (those under a quota).
+    peers: Sequence[QueuePeer] = field(default_factory=tuple)
+    peer_topologies: Sequence[Topology] = field(default_factory=tuple)
 
     def workload(self, mode: str) -> Workload:
         s = self.shape
@@ -65,9 +72,12 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
     ceilings: list[CeilingRound] = []
     in_one: dict[str, list[RuntimeRound]] = {r.key: [] for r in plan.runtimes}
     baselines: list[Baseline] = []
+    on_peers: dict[tuple[str, Topology], list[PeerRound]] = {
+        (p.key, t): [] for p in plan.peers for t in plan.peer_topologies
+    }
     current: Topology | None = None
     try:
-        stack.build(profiles(plan.runtimes))
+        stack.build([*profiles(plan.runtimes), *(p.key for p in plan.peers)])
         for index in range(plan.rounds):
             console.print(f"[b]round {index + 1} of {plan.rounds}[/b]")
             for position, group in enumerate(plan.groups):
@@ -109,6 +119,21 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
                         f"{row.exact}/{row.jobs} exact, {row.jobs_per_second:.2f} jobs/s, "
                         f"{100 * row.of_ceiling:.0f} % of the ceiling"
                     )
+            for peer in plan.peers:
+                for topology in plan.peer_topologies:
+                    measured_peer = measure_peer(
+                        client,
+                        stack,
+                        peer,
+                        topology,
+                        plan.workload("distributed"),
+                        plan.budget,
+                        ceiling,
+                        baseline,
+                        index,
+                    )
+                    on_peers[(peer.key, topology)].append(measured_peer)
+                    console.print(f"  {said_peer(peer, topology, measured_peer)}")
     finally:
         if down:
             stack.down()
@@ -121,4 +146,9 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
         baseline=Baselines(baselines),
         cells=[summarise_cell(cell, rounds[cell.key]) for cell in cells],
         runtimes=[summarise_runtime(r, plan.budget, in_one[r.key]) for r in plan.runtimes],
+        peers=[
+            summarise_peer(p, t, os.cpu_count() or 1, on_peers[(p.key, t)])
+            for p in plan.peers
+            for t in plan.peer_topologies
+        ],
     )

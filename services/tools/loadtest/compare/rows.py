@@ -156,6 +156,50 @@ class RuntimeSummary:
 
 
 @dataclass(frozen=True)
+class PeerRound:
+    """One round of a queue peer in containers (compare/peers.py): the compare workload's jobs, cut into
+    our distributed chunks, on another project's queue, on one topology's containers and CPU budget."""
+
+    round: int
+    jobs: int
+    exact: bool  # every job's answer the expected one
+    processes: dict[str, int]  # worker processes consuming, per container (hostname)
+    chunks_per_job: int
+    wall_seconds: float  # from the first chunk sent to the last answer back (the driver's clock)
+    jobs_per_second: float
+    of_ceiling: float  # of that round's bare-Pool ceiling
+    efficiency: float  # jobs/s x one process's seconds per job / the budget
+    workers_cpu_seconds: dict[str, float]  # per worker container, over the clock (cgroups)
+    cores: float  # the worker containers' CPU / the wall time
+    throttling: Throttled  # the worker containers' CFS throttling over the clock, added up
+
+
+@dataclass(frozen=True)
+class PeerSummary:
+    """A queue peer on one topology over its rounds: medians and ranges, every round kept."""
+
+    key: str  # `celery thin`
+    peer: str  # `celery`
+    label: str  # `Celery prefork`
+    topology: str  # `thin`
+    layout: str  # `2 x 1 CPU, prefork -c 1`
+    note: str  # its configuration
+    jobs: int
+    exact: int  # a round's jobs count when every one of them has the exact answer
+    jobs_per_second: Spread | None
+    of_ceiling: Spread | None
+    efficiency: Spread | None
+    cores: Spread | None
+    throttled_share: Spread | None
+    throttled_seconds: Spread | None
+    rounds: list[PeerRound]
+
+    @property
+    def all_exact(self) -> bool:
+        return self.exact == self.jobs
+
+
+@dataclass(frozen=True)
 class WorkloadShape:
     kernel: str
     size: int
@@ -178,11 +222,14 @@ class Comparison:
     cells: list[CellSummary]
     # The in-one-container rows beside the ceiling (compare/runtimes.py); [] in older reports.
     runtimes: list[RuntimeSummary] = field(default_factory=list)
+    # The queue peers in containers, per topology (compare/peers.py); [] in older reports or without PEERS.
+    peers: list[PeerSummary] = field(default_factory=list)
 
     @property
     def all_exact(self) -> bool:
-        """Every job of every cell and row exact, none lost, and the ceiling exact in every round."""
+        """Every job of every cell, row and peer exact, none lost, and the ceiling exact in every round."""
         rows_exact = all(c.all_exact for c in self.cells) and all(r.all_exact for r in self.runtimes)
+        rows_exact = rows_exact and all(p.all_exact for p in self.peers)
         return rows_exact and self.ceiling.exact_rounds == self.ceiling.rounds
 
     def as_json(self) -> dict[str, Any]:
