@@ -91,7 +91,7 @@ up: ## Build and start the stack (it generates its Redis password), wait until h
 		echo "Workers:  $${WORKER_REPLICAS:-2} containers x $$cpus$${WORKER_CPUSET:+, pinned to cores $$WORKER_CPUSET}"
 
 down: ## Stop the stack (with the optional profiles' services) and remove its containers and volumes
-	$(COMPOSE) --profile monitoring --profile rq-dashboard down -v --remove-orphans
+	$(COMPOSE) --profile monitoring --profile rq-dashboard --profile celery down -v --remove-orphans
 
 monitoring: ## Start the stack with Prometheus scraping GET /metrics every 15 s (profile monitoring)
 	$(COMPOSE) --profile monitoring up -d --wait --build

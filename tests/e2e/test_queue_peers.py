@@ -1,0 +1,75 @@
+"""`make compare PEERS=...`: each queue peer in containers of its own image, on the fat and thin
+topologies' containers and quota, 2 jobs each with the exact answer, its processes sized from the quota,
+its containers' CPU and throttling read from their cgroups over the timed run, then removed."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from services.tools.stack import containers
+from tests.e2e.conftest import compose
+from tests.e2e.test_load_and_compare import make
+from tests.helpers import free_port
+
+pytestmark = pytest.mark.e2e
+
+# peer -> (its worker service, its label in the table, how its layout names its processes)
+PEERS = {"celery": ("celery-worker", "Celery prefork", "prefork -c")}
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
+    docker_client, tmp_path: Path, peer: str
+) -> None:
+    service, label, processes = PEERS[peer]
+    project = f"cpu-contrast-peer-{peer}-{os.getpid()}"
+    env = {"API_PORT": str(free_port()), "COMPOSE_PROJECT_NAME": project}
+    try:
+        result = make(
+            "compare",
+            env,
+            "COMPARE_JOBS=2",
+            "SIZE=300000",
+            "CONCURRENCY=2",
+            "MODES=local",
+            "BUDGET=2",
+            "ROUNDS=1",
+            "RUNTIMES=",
+            f"PEERS={peer}",
+            f"REPORTS={tmp_path}",
+        )
+        assert result.returncode == 0
+        # Each run's workers are removed after it: none left to cost the other cells anything.
+        assert containers(docker_client, project, service, running=False) == []
+    finally:
+        compose(
+            project,
+            *("--profile", peer, "down", "-v", "--remove-orphans", "--timeout", "10"),
+            env={**os.environ, **env},
+        )
+    (compare_file,) = tmp_path.glob("comparison-*.json")
+    comparison = json.loads(compare_file.read_text())
+    (ceiling,) = comparison["ceiling"]["every_round"]
+    rows = comparison["peers"]
+    assert [(r["key"], r["topology"], r["layout"]) for r in rows] == [
+        (f"{peer} fat", "fat", f"1 x 2 CPU, {processes} 2"),
+        (f"{peer} thin", "thin", f"2 x 1 CPU, {processes} 1"),
+    ]
+    for row, (containers_count, each) in zip(rows, [(1, 2), (2, 1)], strict=True):
+        assert row["exact"] == row["jobs"] == 2, row
+        assert "from the quota" in row["note"] and f"host's {os.cpu_count()} CPUs" in row["note"], row
+        (run,) = row["rounds"]
+        assert run["exact"] and run["jobs"] == 2 and run["chunks_per_job"] >= 1, run
+        # Sized from each container's quota: as many consuming processes as CPUs, in every container.
+        assert list(run["processes"].values()) == [each] * containers_count, run["processes"]
+        # Every worker container's CPU over the timed run, from its cgroup: it ran chunks.
+        cpu = run["workers_cpu_seconds"]
+        assert set(cpu) == set(run["processes"]) and all(s > 0 for s in cpu.values()), cpu
+        assert run["cores"] == pytest.approx(sum(cpu.values()) / run["wall_seconds"])
+        # Under a quota the kernel counts CFS periods for them.
+        assert run["throttling"]["periods"] > 0, run["throttling"]
+        assert run["of_ceiling"] == pytest.approx(run["jobs_per_second"] / ceiling["jobs_per_second"])
+    assert "acks_late" in rows[0]["note"] and "prefetch multiplier 1" in rows[0]["note"]
+    assert label in result.stdout
