@@ -16,14 +16,22 @@ from tests.helpers import free_port
 pytestmark = pytest.mark.e2e
 
 # peer -> (its worker service, its label in the table, how its layout names its processes)
-PEERS = {"celery": ("celery-worker", "Celery prefork", "prefork -c")}
+PEERS = {
+    "celery": ("celery-worker", "Celery prefork", "prefork -c", "acks_late, prefetch multiplier 1"),
+    "dramatiq": ("dramatiq-worker", "Dramatiq", "processes x 1 thread", "1 thread each"),
+}
+
+
+def layout(processes: str, n: int) -> str:
+    """`prefork -c 2`, `2 processes x 1 thread`."""
+    return f"{processes} {n}" if processes.endswith("-c") else f"{n} {processes}"
 
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
 def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
     docker_client, tmp_path: Path, peer: str
 ) -> None:
-    service, label, processes = PEERS[peer]
+    service, label, processes, configured = PEERS[peer]
     project = f"cpu-contrast-peer-{peer}-{os.getpid()}"
     env = {"API_PORT": str(free_port()), "COMPOSE_PROJECT_NAME": project}
     try:
@@ -54,8 +62,8 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
     (ceiling,) = comparison["ceiling"]["every_round"]
     rows = comparison["peers"]
     assert [(r["key"], r["topology"], r["layout"]) for r in rows] == [
-        (f"{peer} fat", "fat", f"1 x 2 CPU, {processes} 2"),
-        (f"{peer} thin", "thin", f"2 x 1 CPU, {processes} 1"),
+        (f"{peer} fat", "fat", f"1 x 2 CPU, {layout(processes, 2)}"),
+        (f"{peer} thin", "thin", f"2 x 1 CPU, {layout(processes, 1)}"),
     ]
     for row, (containers_count, each) in zip(rows, [(1, 2), (2, 1)], strict=True):
         assert row["exact"] == row["jobs"] == 2, row
@@ -71,5 +79,5 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
         # Under a quota the kernel counts CFS periods for them.
         assert run["throttling"]["periods"] > 0, run["throttling"]
         assert run["of_ceiling"] == pytest.approx(run["jobs_per_second"] / ceiling["jobs_per_second"])
-    assert "acks_late" in rows[0]["note"] and "prefetch multiplier 1" in rows[0]["note"]
+    assert configured in rows[0]["note"], rows[0]["note"]
     assert label in result.stdout

@@ -57,6 +57,15 @@ PEERS = {
         "peer: Celery 5.7 prefork, Redis broker and results (db {db}), acks_late, prefetch multiplier 1, "
         "concurrency {processes} from {source} (Celery's default: the host's {host} CPUs)",
     ),
+    "dramatiq": QueuePeer(
+        "dramatiq",
+        "Dramatiq",
+        "dramatiq-worker",
+        "dramatiq-driver",
+        "{n} processes x 1 thread",
+        "peer: Dramatiq 2.2, Redis broker and results (db {db}), {processes} processes from {source} "
+        "(Dramatiq's default: the host's {host} CPUs), 1 thread each, prefetch 2 (its default), no retries",
+    ),
 }
 
 
