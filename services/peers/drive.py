@@ -1,7 +1,7 @@
 """`python -m services.peers.drive PEER KERNEL SIZE JOBS --hosts H,... --each N`: one timed run of a peer.
 
 Run by make compare in the peer's image, on the stack's network, once the peer's worker containers are
-up: it waits until each named container has N processes consuming (services/peers/ready.py), then sends
+up: it waits until each named container has N processes consuming (the peer's `wait_ready`), then sends
 every chunk of JOBS jobs of SIZE units at once (our distributed plan's chunks, one task each), as the
 ceiling deals out every job at once, and waits for every answer. It prints `clock start` and `clock stop`
 around that, so the host reads the workers' cgroups at those lines, then one JSON line: wall time,
@@ -15,11 +15,7 @@ import json
 import sys
 import time
 
-import redis
-
-from services.peers import ready
 from services.peers.chunks import job_chunks, merged
-from shared.settings import get_settings
 
 # Up to here a peer's containers are still starting; beyond, something is wrong with them.
 READY_SECONDS = 120
@@ -28,7 +24,7 @@ START, STOP = "clock start", "clock stop"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.peers.drive", description=__doc__)
-    parser.add_argument("peer", choices=("celery", "dramatiq"))
+    parser.add_argument("peer", choices=("celery", "dramatiq", "dask"))
     parser.add_argument("kernel", choices=("primes", "pi"))
     parser.add_argument("size", type=int)
     parser.add_argument("jobs", type=int)
@@ -36,8 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--each", type=int, required=True, help="processes to wait for in each")
     args = parser.parse_args(argv)
     peer = importlib.import_module(f"services.peers.{args.peer}.app")
-    with redis.Redis.from_url(get_settings().peer_redis_url()) as connection:
-        counts = ready.wait(connection, args.peer, args.hosts.split(","), args.each, READY_SECONDS)
+    counts = peer.wait_ready(args.hosts.split(","), args.each, READY_SECONDS)
     chunks = job_chunks(args.kernel, args.size)
     print(START, flush=True)
     start = time.perf_counter()

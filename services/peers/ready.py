@@ -1,13 +1,14 @@
 """Which worker processes of a peer consume: a set in the peers' Redis database, one `host:pid` each.
 
 Each peer's worker adds its processes once they take messages (Celery's worker_ready lists its prefork
-pool; a Dramatiq process after its boot), and touches a file its container's healthcheck reads. The driver
+pool; a Dramatiq process after its boot), and touches a file its container's healthcheck reads (Dask's
+workers register with their scheduler instead, which the driver asks: services/peers/dask/app.py). The driver
 waits on the set for the containers the host tool names (their hostnames: a recreated container has a new
 one, so an old member never counts), not on Docker's health, which shows up to an interval late.
 """
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import redis
@@ -38,19 +39,23 @@ def processes(connection: redis.Redis, peer: str, hosts: Iterable[str]) -> dict[
     return counts
 
 
-def wait(connection: redis.Redis, peer: str, hosts: list[str], each: int, seconds: float) -> dict[str, int]:
-    """Ready processes per host once every host has at least `each`; TimeoutError after `seconds`.
-
-    At least: a peer that started more than its quota allows is reported as it is (the host tool checks
-    the counts against the quota), not waited on forever.
-    """
+def wait(read: Callable[[], dict[str, int]], peer: str, each: int, seconds: float) -> dict[str, int]:
+    """`read()` (ready processes per named host) once every host has at least `each`; TimeoutError after
+    `seconds`. At least: a peer that started more than its quota allows is reported as it is (the host
+    tool checks the counts against the quota), not waited on forever."""
     attempts = Retrying(
         stop=stop_after_delay(seconds),
         wait=wait_fixed(0.2),
         retry=retry_if_result(lambda counts: min(counts.values(), default=0) < each),
         retry_error_callback=lambda state: _timeout(peer, state.outcome.result(), seconds),
     )
-    return attempts(processes, connection, peer, hosts)
+    return attempts(read)
+
+
+def wait_in_redis(url: str, peer: str, hosts: list[str], each: int, seconds: float) -> dict[str, int]:
+    """`wait` on the set in Redis at `url` (Celery's, Dramatiq's)."""
+    with redis.Redis.from_url(url) as connection:
+        return wait(lambda: processes(connection, peer, hosts), peer, each, seconds)
 
 
 def _timeout(peer: str, counts: dict[str, int], seconds: float) -> dict[str, int]:

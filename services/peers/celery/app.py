@@ -57,3 +57,8 @@ def run_all(kernel: str, size: int, chunks: list[tuple[int, int]]) -> list[Answe
     """Every chunk sent as a task of one group; their answers, in order, once all are back."""
     sent = group(chunk.s(kernel, size, lo, hi) for lo, hi in chunks).apply_async()
     return [(count, histogram) for count, histogram in sent.get()]
+
+
+def wait_ready(hosts: list[str], each: int, seconds: float) -> dict[str, int]:
+    """Processes consuming per container, once each has `each` (services/peers/ready.py)."""
+    return ready.wait_in_redis(url, PEER, hosts, each, seconds)

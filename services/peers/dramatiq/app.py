@@ -56,3 +56,8 @@ def run_all(kernel: str, size: int, chunks: list[tuple[int, int]]) -> list[Answe
     # Blocking reads of each answer, up to JOB_TIMEOUT each (Dramatiq's timeouts are in milliseconds).
     timeout = settings.job_timeout * 1000
     return [tuple(m.get_result(backend=results, block=True, timeout=timeout)) for m in sent]
+
+
+def wait_ready(hosts: list[str], each: int, seconds: float) -> dict[str, int]:
+    """Processes consuming per container, once each has `each` (services/peers/ready.py)."""
+    return ready.wait_in_redis(url, PEER, hosts, each, seconds)
