@@ -28,7 +28,7 @@ PIN ?=
 # CPython 3.14, in the worker-py314 image the tools build; RUNTIMES= for none).
 RUNTIMES ?= threads,processes,interpreters
 # make compare: queue peers in containers of their own, on every topology's containers and quota, beside
-# the ceiling (celery, dramatiq; each adds a run per topology and round, so none by default).
+# the ceiling (celery, dramatiq, dask; each adds a run per topology and round, so none by default).
 PEERS ?=
 REPORTS ?= reports
 # make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
@@ -91,7 +91,7 @@ up: ## Build and start the stack (it generates its Redis password), wait until h
 		echo "Workers:  $${WORKER_REPLICAS:-2} containers x $$cpus$${WORKER_CPUSET:+, pinned to cores $$WORKER_CPUSET}"
 
 down: ## Stop the stack (with the optional profiles' services) and remove its containers and volumes
-	$(COMPOSE) --profile monitoring --profile rq-dashboard --profile celery --profile dramatiq down -v --remove-orphans
+	$(COMPOSE) --profile monitoring --profile rq-dashboard --profile celery --profile dramatiq --profile dask down -v --remove-orphans
 
 monitoring: ## Start the stack with Prometheus scraping GET /metrics every 15 s (profile monitoring)
 	$(COMPOSE) --profile monitoring up -d --wait --build
@@ -123,7 +123,7 @@ load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); C
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned; PEERS=celery,dramatiq: those queues in containers); reports/
+compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned; PEERS=celery,dramatiq,dask: those queues in containers); reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
 		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) --peers=$(PEERS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
 

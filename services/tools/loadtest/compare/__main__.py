@@ -7,7 +7,7 @@ Every cell stands beside its ceiling and a peer, measured in the same run:
 - in one container, no queue, beside the ceiling: the same jobs and tasks on GIL-bound threads, on a
   `ProcessPoolExecutor` and on subinterpreters (an `InterpreterPoolExecutor`, in the worker image built
   on CPython 3.14) (compare/runtimes.py);
-- with --peers, other projects' queues in containers of their own (Celery prefork, Dramatiq), on each
+- with --peers, other projects' queues in containers of their own (Celery prefork, Dramatiq, Dask), on each
   topology's containers and quota, taking our distributed chunks (compare/peers.py).
 
 Each round runs the ceiling, a one-process baseline, then every cell, reconfiguring the stack itself

@@ -42,6 +42,7 @@ class QueuePeer:
     processes: str  # how its layout names its processes per container: `prefork -c {n}`
     # Its configuration; `{processes}` per container, from `{source}`; `{host}`: the host's CPU count.
     note: str
+    also: tuple[str, ...] = ()  # its other services, started before its workers and removed with them
 
     def layout(self, topology: Topology, processes: int) -> str:
         return f"{topology.replicas} x {topology.cpus:g} CPU, {self.processes.format(n=processes)}"
@@ -65,6 +66,16 @@ PEERS = {
         "{n} processes x 1 thread",
         "peer: Dramatiq 2.2, Redis broker and results (db {db}), {processes} processes from {source} "
         "(Dramatiq's default: the host's {host} CPUs), 1 thread each, prefetch 2 (its default), no retries",
+    ),
+    "dask": QueuePeer(
+        "dask",
+        "Dask distributed",
+        "dask-worker",
+        "dask-driver",
+        "{n} processes x 1 thread",
+        "peer: Dask distributed 2026.8, its scheduler in a container of its own (no CPU limit, as Redis), "
+        "nworkers {processes} from {source} (Dask's auto reads the quota too), nthreads 1, futures gathered",
+        also=("dask-scheduler",),
     ),
 }
 
@@ -104,7 +115,8 @@ def measure_peer(
 ) -> PeerRound:
     """One run of `peer` on `topology`'s containers beside this round's ceiling; its workers removed after."""
     profile = ("--profile", peer.key)
-    stack.compose(*profile, "up", "-d", "--no-deps", peer.worker, env=env(topology))
+    services = (*peer.also, peer.worker)
+    stack.compose(*profile, "up", "-d", "--no-deps", *services, env=env(topology))
     try:
         workers = containers(client, stack.project, peer.worker)
         meter = CgroupMeter({c.attrs["Config"]["Hostname"]: c.attrs["State"]["Pid"] for c in workers})
@@ -116,7 +128,7 @@ def measure_peer(
         ]
         before, after, figures = _drive(stack, profile, peer.driver, command, meter)
     finally:
-        stack.compose(*profile, "rm", "--stop", "--force", peer.worker)
+        stack.compose(*profile, "rm", "--stop", "--force", *services)
     used, _ = used_between(before, after)
     throttled = sum(throttled_between(before, after).values(), ZERO)
     exact = figures["all_equal"] and Tally(figures["count"], figures["histogram"]) == workload.expected()
