@@ -93,6 +93,13 @@ def compare_summary(result: dict[str, Any]) -> list[str]:
                 f"tasks): {_pct(r['of_ceiling']['median'])} of the ceiling, {r['cores']['median']:.1f} "
                 f"cores busy; {r['note']}."
             )
+    for p in result.get("peers", []):  # reports from before these rows, or without PEERS, have none
+        if p["of_ceiling"]:
+            lines.append(
+                f"- **{p['label']}** on {p['topology']} (`{p['layout']}`, containers of its own image, our "
+                f"distributed chunks): {_pct(p['of_ceiling']['median'])} of the ceiling, "
+                f"{p['cores']['median']:.1f} cores busy; {p['note']}."
+            )
     counter = next((c for c in cells if c["note"].startswith("counter")), None)
     if counter and counter["of_ceiling"]:
         lines.append(
@@ -177,6 +184,12 @@ def readme_block(
             lines.append(
                 f"| {label} | {c['layout']} | {c['mode']} | {c['jobs_per_second']['median']:.2f} "
                 f"| {100 * c['of_ceiling']['median']:.0f} | {throttled(c)} |"
+            )
+        for p in result.get("peers", []):
+            lines.append(
+                f"| {p['topology']} ({p['label']}) | {p['layout']} | distributed "
+                f"| {p['jobs_per_second']['median']:.2f} | {100 * p['of_ceiling']['median']:.0f} "
+                f"| {throttled(p)} |"
             )
         lines.append("")
     if idle_result:

@@ -55,3 +55,32 @@ def test_rows_in_one_container_under_the_ceiling_and_in_the_summary() -> None:
     # A comparison from before these rows: none shown, nothing else changes.
     del result["runtimes"]
     assert not [line for line in readme_block(result, None, "here").splitlines() if "Executor" in line]
+
+
+def test_queue_peers_after_the_cells_and_in_the_summary() -> None:
+    celery = {
+        "label": "Celery prefork",
+        "topology": "thin",
+        "layout": "2 x 1 CPU, prefork -c 1",
+        "note": "peer: Celery 5.7 prefork, acks_late",
+        "jobs_per_second": {"median": 1.5},
+        "of_ceiling": {"median": 0.6},
+        "cores": {"median": 1.84},
+        "throttled_share": {"median": 0.25, "min": 0.25, "max": 0.25, "n": 1},
+    }
+    result = {
+        "title": "t",
+        "budget": 2,
+        "ceiling": {"jobs_per_second": {"median": 2.5}, "efficiency": {"median": 0.95}},
+        "cells": [cell("thin", [], 0.125)],
+        "peers": [celery],
+    }
+    lines = readme_block(result, None, "here").splitlines()
+    last_cell = max(i for i, line in enumerate(lines) if line.startswith("| thin |"))
+    assert lines[last_cell + 1] == (
+        "| thin (Celery prefork) | 2 x 1 CPU, prefork -c 1 | distributed | 1.50 | 60 | 25.0 % of periods |"
+    )
+    (said,) = [line for line in compare_summary({**result, "cells": []}) if "Celery" in line]
+    assert "60 % of the ceiling, 1.8 cores busy; peer: Celery 5.7 prefork" in said
+    del result["peers"]
+    assert not [line for line in readme_block(result, None, "here").splitlines() if "Celery" in line]
