@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import redis
-from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+from tenacity import Future, Retrying, retry_if_exception_type, retry_if_result, stop_after_delay, wait_fixed
 
 # The file the peers' compose healthchecks test for (in the container's in-memory /tmp).
 READY_FILE = Path("/tmp/peer-ready")
@@ -39,15 +39,23 @@ def processes(connection: redis.Redis, peer: str, hosts: Iterable[str]) -> dict[
     return counts
 
 
-def wait(read: Callable[[], dict[str, int]], peer: str, each: int, seconds: float) -> dict[str, int]:
+def wait(
+    read: Callable[[], dict[str, int]],
+    peer: str,
+    each: int,
+    seconds: float,
+    transient: tuple[type[Exception], ...] = (),
+) -> dict[str, int]:
     """`read()` (ready processes per named host) once every host has at least `each`; TimeoutError after
     `seconds`. At least: a peer that started more than its quota allows is reported as it is (the host
-    tool checks the counts against the quota), not waited on forever."""
+    tool checks the counts against the quota), not waited on forever. A `transient` error of `read` (the
+    network of a container just started) is tried again until then, and raised if it is the last."""
     attempts = Retrying(
         stop=stop_after_delay(seconds),
         wait=wait_fixed(0.2),
-        retry=retry_if_result(lambda counts: min(counts.values(), default=0) < each),
-        retry_error_callback=lambda state: _timeout(peer, state.outcome.result(), seconds),
+        retry=retry_if_exception_type(transient)
+        | retry_if_result(lambda counts: min(counts.values(), default=0) < each),
+        retry_error_callback=lambda state: _timeout(peer, state.outcome, seconds),
     )
     return attempts(read)
 
@@ -55,8 +63,12 @@ def wait(read: Callable[[], dict[str, int]], peer: str, each: int, seconds: floa
 def wait_in_redis(url: str, peer: str, hosts: list[str], each: int, seconds: float) -> dict[str, int]:
     """`wait` on the set in Redis at `url` (Celery's, Dramatiq's)."""
     with redis.Redis.from_url(url) as connection:
-        return wait(lambda: processes(connection, peer, hosts), peer, each, seconds)
+        read = lambda: processes(connection, peer, hosts)  # noqa: E731 - bound for wait
+        return wait(read, peer, each, seconds, transient=(redis.ConnectionError, redis.TimeoutError))
 
 
-def _timeout(peer: str, counts: dict[str, int], seconds: float) -> dict[str, int]:
+def _timeout(peer: str, outcome: Future, seconds: float) -> dict[str, int]:
+    if outcome.failed:
+        raise outcome.exception()
+    counts = outcome.result()
     raise TimeoutError(f"{peer}: not every worker container consumes after {seconds} s: {counts}")

@@ -39,3 +39,20 @@ def test_processes_counted_per_container_and_waited_for(
 def test_a_container_that_never_consumes_is_named(connection: redis.Redis) -> None:
     with pytest.raises(TimeoutError, match=r"dask: not every worker container consumes .*'quiet': 0"):
         ready.wait(lambda: ready.processes(connection, "dask", ["quiet"]), "dask", 1, 0.5)
+
+
+def test_a_transient_error_is_tried_again_and_the_last_one_raised() -> None:
+    errors = [redis.ConnectionError("Name or service not known")] * 2
+
+    def read() -> dict[str, int]:
+        if errors:
+            raise errors.pop()
+        return {"a": 1}
+
+    assert ready.wait(read, "celery", 1, 5, transient=(redis.ConnectionError,)) == {"a": 1}
+
+    def never() -> dict[str, int]:
+        raise redis.ConnectionError("Name or service not known")
+
+    with pytest.raises(redis.ConnectionError, match="Name or service not known"):
+        ready.wait(never, "celery", 1, 0.5, transient=(redis.ConnectionError,))
