@@ -15,17 +15,27 @@ from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 
-# peer -> (its worker service, its label in the table, how its layout names its processes)
+# peer -> (its worker service, its label in the table, its processes on fat and on thin, its note's words)
 PEERS = {
-    "celery": ("celery-worker", "Celery prefork", "prefork -c", "acks_late, prefetch multiplier 1"),
-    "dramatiq": ("dramatiq-worker", "Dramatiq", "processes x 1 thread", "1 thread each"),
-    "dask": ("dask-worker", "Dask distributed", "processes x 1 thread", "nthreads 1"),
+    "celery": (
+        "celery-worker",
+        "Celery prefork",
+        ("prefork -c 2", "prefork -c 1"),
+        "acks_late, prefetch multiplier 1",
+    ),
+    "dramatiq": (
+        "dramatiq-worker",
+        "Dramatiq",
+        ("2 processes x 1 thread", "1 process x 1 thread"),
+        "1 thread each",
+    ),
+    "dask": (
+        "dask-worker",
+        "Dask distributed",
+        ("2 processes x 1 thread", "1 process x 1 thread"),
+        "nthreads 1",
+    ),
 }
-
-
-def layout(processes: str, n: int) -> str:
-    """`prefork -c 2`, `2 processes x 1 thread`."""
-    return f"{processes} {n}" if processes.endswith("-c") else f"{n} {processes}"
 
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
@@ -63,8 +73,8 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
     (ceiling,) = comparison["ceiling"]["every_round"]
     rows = comparison["peers"]
     assert [(r["key"], r["topology"], r["layout"]) for r in rows] == [
-        (f"{peer} fat", "fat", f"1 x 2 CPU, {layout(processes, 2)}"),
-        (f"{peer} thin", "thin", f"2 x 1 CPU, {layout(processes, 1)}"),
+        (f"{peer} fat", "fat", f"1 x 2 CPU, {processes[0]}"),
+        (f"{peer} thin", "thin", f"2 x 1 CPU, {processes[1]}"),
     ]
     for row, (containers_count, each) in zip(rows, [(1, 2), (2, 1)], strict=True):
         assert row["exact"] == row["jobs"] == 2, row

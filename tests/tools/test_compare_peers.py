@@ -64,6 +64,7 @@ def test_processes_per_container_from_the_quota_unless_peer_processes(
     assert [processes_each(t) for t in (fat, thin, halves)] == [3, 1, 2]  # 1.5 CPUs: 2 processes
     rounds = [peer_round(2.0)]
     assert "concurrency 1 from the quota" in summarise_peer(PEERS["celery"], thin, 16, rounds).note
+    assert summarise_peer(PEERS["dask"], thin, 16, rounds).layout == "3 x 1 CPU, 1 process x 1 thread"
     monkeypatch.setenv("PEER_PROCESSES", "4")
     get_settings.cache_clear()
     assert [processes_each(t) for t in (fat, thin)] == [4, 4]

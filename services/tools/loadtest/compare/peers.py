@@ -39,13 +39,15 @@ class QueuePeer:
     label: str
     worker: str  # its compose services
     driver: str
-    processes: str  # how its layout names its processes per container: `prefork -c {n}`
+    # How its layout names its processes per container: `prefork -c {n}`, `{n} process{es} x 1 thread`.
+    processes: str
     # Its configuration; `{processes}` per container, from `{source}`; `{host}`: the host's CPU count.
     note: str
     also: tuple[str, ...] = ()  # its other services, started before its workers and removed with them
 
     def layout(self, topology: Topology, processes: int) -> str:
-        return f"{topology.replicas} x {topology.cpus:g} CPU, {self.processes.format(n=processes)}"
+        named = self.processes.format(n=processes, es="" if processes == 1 else "es")
+        return f"{topology.replicas} x {topology.cpus:g} CPU, {named}"
 
 
 PEERS = {
@@ -63,7 +65,7 @@ PEERS = {
         "Dramatiq",
         "dramatiq-worker",
         "dramatiq-driver",
-        "{n} processes x 1 thread",
+        "{n} process{es} x 1 thread",
         "peer: Dramatiq 2.2, Redis broker and results (db {db}), {processes} processes from {source} "
         "(Dramatiq's default: the host's {host} CPUs), 1 thread each, prefetch 2 (its default), no retries",
     ),
@@ -72,7 +74,7 @@ PEERS = {
         "Dask distributed",
         "dask-worker",
         "dask-driver",
-        "{n} processes x 1 thread",
+        "{n} process{es} x 1 thread",
         "peer: Dask distributed 2026.8, its scheduler in a container of its own (no CPU limit, as Redis), "
         "nworkers {processes} from {source} (Dask's auto reads the quota too), nthreads 1, futures gathered",
         also=("dask-scheduler",),
