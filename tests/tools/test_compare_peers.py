@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 from services.peers.chunks import job_chunks, merged, run_chunk
+from services.tools.loadtest.chart import comparison_chart
 from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.peers import PEERS, chosen, processes_each, summarise_peer
 from services.tools.loadtest.compare.render import render
@@ -92,7 +93,7 @@ def peer_round(jobs_per_second: float, exact: bool = True) -> rows.PeerRound:
     )
 
 
-def test_a_peer_over_its_rounds_read_back_and_shown() -> None:
+def test_a_peer_over_its_rounds_read_back_and_shown(tmp_path: Path) -> None:
     _, thin = topologies(2)
     summary = summarise_peer(PEERS["celery"], thin, 2, [peer_round(1.0), peer_round(3.0), peer_round(2.0)])
     assert (summary.key, summary.topology, summary.layout) == (
@@ -118,6 +119,8 @@ def test_a_peer_over_its_rounds_read_back_and_shown() -> None:
     render(result, Console(file=out, width=300))
     (line,) = [line for line in out.getvalue().splitlines() if "thin Celery prefork" in line]
     assert "2 x 1 CPU, prefork -c 1" in line and "6/6" in line and "25.0" in line
+    # The chart draws its bar beside the cells' (a report without peers draws none: test_compare_runtimes).
+    assert comparison_chart(result, tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # One round wrong: its jobs are not counted exact, and the comparison is not exact.
     wrong = summarise_peer(PEERS["celery"], thin, 2, [peer_round(1.0), peer_round(2.0, exact=False)])
     assert (wrong.jobs, wrong.exact) == (4, 2)

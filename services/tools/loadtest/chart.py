@@ -53,7 +53,7 @@ def load_test_chart(report: dict[str, Any], path: Path) -> Path:
 
 def comparison_chart(result: Comparison, path: Path) -> Path:
     """Jobs/s per cell (median, error bars min–max) under the ceiling's line, and each as % of it; the
-    rows in one container (threads, ProcessPoolExecutor) first, hatched."""
+    rows in one container (threads, ProcessPoolExecutor) first, hatched; the queue peers last, orange."""
     cells = result.cells
     labels = [r.label.replace(" (", "\n(") + "\none container" for r in result.runtimes] + [
         f"{c.topology}{' stock RQ' if c.worker_class == 'simple' else ''}\n{c.mode}"
@@ -61,11 +61,14 @@ def comparison_chart(result: Comparison, path: Path) -> Path:
         + ("\n(counter-example)" if c.note.startswith("counter") else "")
         for c in cells
     ]
-    bars = [*result.runtimes, *cells]
+    # The queue peers in containers last, in their own colour (reports from before them have none).
+    labels += [f"{p.topology}\n{p.label.replace(' ', chr(10))}" for p in result.peers]
+    bars = [*result.runtimes, *cells, *result.peers]
     colors = ["tab:grey" for _ in result.runtimes] + [
         "tab:grey" if c.worker_class == "simple" or c.note else "tab:blue" for c in cells
     ]
-    hatches = ["//" for _ in result.runtimes] + ["" for _ in cells]
+    colors += ["tab:orange" for _ in result.peers]
+    hatches = ["//" for _ in result.runtimes] + ["" for _ in cells] + ["" for _ in result.peers]
     fig, axes = plt.subplots(1, 2, figsize=(max(10, 2.0 * len(bars) + 2), 5))
     xs = list(range(len(bars)))
     for ax, name, scale, unit in (
