@@ -106,4 +106,14 @@ def test_compose_defaults_to_the_official_images(docker_client: object) -> None:
     py314 = json.loads(official_config(COMPOSE_PROFILES="py314"))["services"]["worker-py314"]
     assert py314["build"]["args"]["PYTHON_IMAGE"] == "python:3.14-slim"
     assert py314["build"]["dockerfile"] == services["worker"]["build"]["dockerfile"] == "worker/Dockerfile"
+    # The queue peers' images (make compare PEERS=...): on the same official Python, built only by the tools.
+    for profile, service in (
+        ("celery", "celery-worker"),
+        ("dramatiq", "dramatiq-worker"),
+        ("dask", "dask-scheduler"),
+    ):
+        assert service not in services
+        peer = json.loads(official_config(COMPOSE_PROFILES=profile))["services"][service]
+        assert peer["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim", profile
+        assert peer["build"]["dockerfile"] == f"services/peers/{profile}/Dockerfile"
     assert services["redis"].get("ports") is None
