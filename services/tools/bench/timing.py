@@ -18,6 +18,7 @@ from rq.utils import utcparse
 
 from services.tools.bench import stack
 from services.tools.bench.defaults import PHASE_TIMEOUT
+from services.tools.redis_stats import command_calls
 
 # Seconds between two looks at whether every job has ended (a ZCARD each: negligible load).
 POLL_INTERVAL = 0.05
@@ -41,10 +42,6 @@ class Window:
         return sum(self.commands.values()) / self.jobs
 
 
-def commandstats(connection: redis.Redis) -> dict[str, int]:
-    return {k.removeprefix("cmdstat_"): v["calls"] for k, v in connection.info("commandstats").items()}
-
-
 def redis_cpu(connection: redis.Redis) -> float:
     info = connection.info("cpu")
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
@@ -63,10 +60,10 @@ def timed_run(
     procs = start_workers()
     try:
         stack.wait_workers(connection, queue, workers)
-        before, cpu_before = commandstats(connection), redis_cpu(connection)
+        before, cpu_before = command_calls(connection), redis_cpu(connection)
         connection.rename(hidden, queue.key)
         ended = _wait_ended(connection, queue, len(job_ids))
-        after, cpu_after = commandstats(connection), redis_cpu(connection)
+        after, cpu_after = command_calls(connection), redis_cpu(connection)
     finally:
         stack.stop(procs)
     if ended["failed"]:

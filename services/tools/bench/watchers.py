@@ -13,24 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import psutil
 import redis
 
 from services.api.watch import WAIT_MAX_SECONDS
 from services.tools.bench.defaults import PHASE_TIMEOUT
-from services.tools.bench.timing import commandstats
+from services.tools.monitor.cgroups import process_cpu_seconds
+from services.tools.redis_stats import command_calls
+from services.tools.waiting import wait_for
 from shared.job_store import JobStore
 from shared.percentiles import percentile
 from shared.tally import Tally
 
 BODY = {"kernel": "primes", "params": {"start": 0, "stop": 1000}}
 ANSWER = Tally(168, [0, 40, 1, 46, 0, 1, 0, 40, 0, 40])
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
 
 
 def _latencies(client: httpx.Client, request: Callable[[httpx.Client], httpx.Response], n: int) -> dict:
@@ -88,20 +83,30 @@ def run(base_url: str, api_pid: int, connection: redis.Redis, count: int, probes
             "health": _latencies(client, _health, probes),
             "post": _latencies(client, _post, probes),
         }
-        reads = commandstats(connection).get("hvals", 0)
+        reads = command_calls(connection).get("hvals", 0)
         with _Watchers(base_url, job_id, count) as watchers:
             # Each watcher reads the job once (one HVALS, of its merged hash) before it waits.
-            deadline = time.monotonic() + PHASE_TIMEOUT
-            while commandstats(connection).get("hvals", 0) < reads + count and time.monotonic() < deadline:
-                time.sleep(0.05)
-            cpu0, calls0, t0 = process_cpu_seconds(api_pid), commandstats(connection), time.perf_counter()
+            wait_for(
+                lambda: command_calls(connection).get("hvals", 0) >= reads + count or None,
+                PHASE_TIMEOUT,
+                "every watcher's first read",
+            )
+            cpu0, calls0, t0 = (
+                process_cpu_seconds(api_pid, children=False),
+                command_calls(connection),
+                time.perf_counter(),
+            )
             time.sleep(hold)
-            cpu1, calls1, t1 = process_cpu_seconds(api_pid), commandstats(connection), time.perf_counter()
+            cpu1, calls1, t1 = (
+                process_cpu_seconds(api_pid, children=False),
+                command_calls(connection),
+                time.perf_counter(),
+            )
             out["api_cpu_percent_held"] = 100 * (cpu1 - cpu0) / (t1 - t0)
             # Our own INFO (the second look) is left out: any other command is the API's.
             sent = {name: n - calls0.get(name, 0) for name, n in calls1.items()}
             out["redis_commands_held"] = sum(n for name, n in sent.items() if name != "info")
-            out["held"] = commandstats(connection).get("hvals", 0) - reads
+            out["held"] = command_calls(connection).get("hvals", 0) - reads
             out["watching"] = {
                 "health": _latencies(client, _health, probes),
                 "post": _latencies(client, _post, probes),

@@ -15,7 +15,8 @@ import redis
 from services.tools.bench import stack
 from services.tools.bench.defaults import PHASE_TIMEOUT
 from services.tools.bench.peers import record
-from services.tools.bench.timing import Window, commandstats, redis_cpu
+from services.tools.bench.timing import Window, redis_cpu
+from services.tools.redis_stats import command_calls
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,12 @@ def timed_run(
             stack.wait_for(
                 lambda: record.readies(run) >= ready or None, stack.READY_TIMEOUT, f"{key} workers"
             )
-            before, cpu_before = commandstats(connection), redis_cpu(connection)
+            before, cpu_before = command_calls(connection), redis_cpu(connection)
             connection.rename(hidden, key)
             stack.wait_for(
                 lambda: len(record.done(run)) >= jobs or None, PHASE_TIMEOUT, f"{jobs} jobs on {key}"
             )
-            after, cpu_after = commandstats(connection), redis_cpu(connection)
+            after, cpu_after = command_calls(connection), redis_cpu(connection)
         finally:
             stack.stop(procs)
         rows = record.done(run)
