@@ -12,6 +12,7 @@ import docker
 import httpx
 import pytest
 
+from services.tools.stack import label_filter
 from tests.helpers import free_port, require, require_tool, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,12 +32,7 @@ class Stack:
     def containers(self, service: str) -> list:
         return self.docker.containers.list(
             all=True,
-            filters={
-                "label": [
-                    f"com.docker.compose.project={self.project}",
-                    f"com.docker.compose.service={service}",
-                ]
-            },
+            filters={"label": label_filter(self.project, service)},
         )
 
 
@@ -84,9 +80,7 @@ def running_stack(docker_client: docker.DockerClient, project: str, env: dict[st
     finally:
         client.close()
         compose(project, "down", "-v", "--remove-orphans", "--timeout", "10", env=env)
-        left = docker_client.containers.list(
-            all=True, filters={"label": f"com.docker.compose.project={project}"}
-        )
+        left = docker_client.containers.list(all=True, filters={"label": label_filter(project)})
         assert not left, f"containers left behind: {[c.name for c in left]}"
 
 

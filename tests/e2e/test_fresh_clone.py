@@ -11,6 +11,7 @@ import docker
 import httpx
 import pytest
 
+from services.tools.stack import SERVICE_LABEL, label_filter
 from tests.e2e.conftest import REPO
 from tests.helpers import free_port, submit, wait_for_job
 from tests.reference import PRIMES_BELOW_1E6
@@ -76,12 +77,10 @@ def test_a_fresh_clone_starts_with_a_generated_password(docker_client: docker.Do
             health = api.get("/health").json()
             assert health["workers_ready"] == health["workers"] == 2, health
 
-        containers = docker_client.containers.list(
-            all=True, filters={"label": f"com.docker.compose.project={project}"}
-        )
-        services = sorted(c.labels["com.docker.compose.service"] for c in containers)
+        containers = docker_client.containers.list(all=True, filters={"label": label_filter(project)})
+        services = sorted(c.labels[SERVICE_LABEL] for c in containers)
         assert services == ["api", "redis", "redis-secret", "worker", "worker"]
-        (redis,) = [c for c in containers if c.labels["com.docker.compose.service"] == "redis"]
+        (redis,) = [c for c in containers if c.labels[SERVICE_LABEL] == "redis"]
         code, output = redis.exec_run(["cat", "/secrets/redis-password"])
         password = output.decode().strip()
         assert code == 0 and len(password) == 43, code
@@ -117,7 +116,5 @@ def test_a_fresh_clone_starts_with_a_generated_password(docker_client: docker.Do
         for image in (env["API_IMAGE"], env["WORKER_IMAGE"]):
             with contextlib.suppress(docker.errors.ImageNotFound):
                 docker_client.images.remove(image)
-        left = docker_client.containers.list(
-            all=True, filters={"label": f"com.docker.compose.project={project}"}
-        )
+        left = docker_client.containers.list(all=True, filters={"label": label_filter(project)})
         assert not left, f"containers left behind: {[c.name for c in left]}"

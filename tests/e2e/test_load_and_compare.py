@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from services.tools.monitor.cgroups import CgroupMeter
+from services.tools.stack import label_filter
 from tests.e2e.conftest import REPO, Stack, compose
 from tests.helpers import free_port
 
@@ -282,11 +283,7 @@ def test_make_compare_pinned(docker_client, tmp_path: Path) -> None:
         assert result.returncode == 0
         # The stack is left pinned: each worker container on a core of its own, with no quota at all.
         workers = sorted(
-            docker_client.containers.list(
-                filters={
-                    "label": [f"com.docker.compose.project={project}", "com.docker.compose.service=worker"]
-                }
-            ),
+            docker_client.containers.list(filters={"label": label_filter(project, "worker")}),
             key=lambda c: c.name,
         )
         host_configs = [c.attrs["HostConfig"] for c in workers]

@@ -18,6 +18,7 @@ import docker
 import httpx
 import pytest
 
+from services.tools.stack import label_filter
 from tests.e2e.conftest import Stack, official_config, running_stack
 from tests.helpers import free_port, submit, wait_for, wait_for_job
 
@@ -173,11 +174,7 @@ def test_rq_dashboard_lists_our_workers_and_queue(monitored: Monitored) -> None:
     assert local_ids <= {j["id"] for j in finished}, finished
     # It took Redis's password from the secret volume: not from its environment or command line.
     password = (
-        stack.docker.containers.list(
-            filters={
-                "label": [f"com.docker.compose.project={stack.project}", "com.docker.compose.service=redis"]
-            }
-        )[0]
+        stack.docker.containers.list(filters={"label": label_filter(stack.project, "redis")})[0]
         .exec_run(["cat", "/secrets/redis-password"])
         .output.decode()
         .strip()

@@ -11,6 +11,7 @@ import subprocess
 import docker
 import pytest
 
+from services.tools.stack import label_filter
 from tests.e2e.conftest import REPO, Stack, compose, running_stack
 from tests.helpers import free_port, submit, wait_for_job
 from tests.reference import LAST_DIGITS_BELOW_1E6, PRIMES_BELOW_1E6
@@ -114,7 +115,5 @@ def test_workers_of_a_second_project_take_every_job(docker_client: docker.Docker
             raise
         finally:
             compose(remote, "down", "-v", "--remove-orphans", "--timeout", "10", env=remote_env)
-            left = docker_client.containers.list(
-                all=True, filters={"label": f"com.docker.compose.project={remote}"}
-            )
+            left = docker_client.containers.list(all=True, filters={"label": label_filter(remote)})
             assert not left, f"containers left behind: {[c.name for c in left]}"

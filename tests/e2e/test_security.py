@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from services.tools.stack import SERVICE_LABEL, label_filter
 from tests.e2e.conftest import Stack, compose, official_config
 from tests.helpers import submit, wait_for_job
 
@@ -114,10 +115,8 @@ def test_the_password_is_in_no_container_environment_or_command_line(stack: Stac
     password = redis_password(stack)
     # Generated: 43 letters and digits, from the kernel's generator.
     assert re.fullmatch(r"[A-Za-z0-9]{43}", password), len(password)
-    containers = stack.docker.containers.list(
-        all=True, filters={"label": f"com.docker.compose.project={stack.project}"}
-    )
-    assert {c.labels["com.docker.compose.service"] for c in containers} == {
+    containers = stack.docker.containers.list(all=True, filters={"label": label_filter(stack.project)})
+    assert {c.labels[SERVICE_LABEL] for c in containers} == {
         "redis-secret",
         "redis",
         "api",

@@ -7,7 +7,6 @@ prints a short summary; exits 1 if any check failed.
 
 import argparse
 import json
-import os
 import sys
 import time
 from dataclasses import asdict
@@ -21,6 +20,7 @@ from services.tools.soak import sampler
 from services.tools.soak.chart import soak_chart
 from services.tools.soak.checker import check, expected_answer
 from services.tools.soak.driver import MIX, Submissions, kind, run
+from services.tools.stack import default_project, default_url
 
 # Seconds per point of the accept rate's series.
 RATE_BIN = 10.0
@@ -29,8 +29,8 @@ MB = 1024 * 1024
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.tools.soak", description=__doc__)
-    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}")
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "cpu-contrast"))
+    parser.add_argument("--url", default=default_url())
+    parser.add_argument("--project", default=default_project())
     parser.add_argument("--duration", type=float, default=1800, help="seconds of load (default: %(default)s)")
     parser.add_argument(
         "--submitters", type=int, default=4, help="threads posting jobs (default: %(default)s)"

@@ -9,7 +9,8 @@ from typing import Any
 
 import docker
 
-from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL
+from services.tools import stack
+from services.tools.stack import SERVICE_LABEL
 from shared.redis_script import LuaScript, lua_file
 
 # redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
@@ -20,7 +21,7 @@ REDIS_FIELDS = ("used_memory", "maxmemory", "evicted_keys", "expired_keys", "rej
 
 def containers(client: docker.DockerClient, project: str) -> list[Any]:
     """The project's containers, running or not."""
-    return client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+    return stack.containers(client, project, running=False)
 
 
 def restarts(client: docker.DockerClient, project: str) -> dict[str, dict[str, Any]]:
