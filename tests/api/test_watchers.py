@@ -48,9 +48,10 @@ async def _hold_and_end(base: str, url: str, job_id: str) -> tuple[list[httpx.Re
             asyncio.create_task(client.get(f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS}))
             for _ in range(WATCHERS)
         ]
-        # Every watcher has read the job once (one HVALS each) and waits.
-        while command_calls(control, "hvals") < before + WATCHERS:
-            await asyncio.sleep(0.05)
+        # Every watcher has read the job once (one HVALS each) and waits; within the clients' own limit.
+        async with asyncio.timeout(GUARD):
+            while command_calls(control, "hvals") < before + WATCHERS:
+                await asyncio.sleep(0.05)
         seen["held"] = sum(not w.done() for w in watchers)
         with monitored(url) as commands:
             await asyncio.sleep(QUIET_WINDOW)

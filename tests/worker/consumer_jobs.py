@@ -1,9 +1,10 @@
 """Job functions for tests/worker/test_consumers.py, importable by name as RQ requires."""
 
 import os
-import time
 
 from rq import get_current_job
+
+from services.tools.waiting import wait_for
 
 
 def rendezvous(key: str, parties: int, timeout: float) -> int:
@@ -14,9 +15,8 @@ def rendezvous(key: str, parties: int, timeout: float) -> int:
     job = get_current_job()
     assert job is not None
     job.connection.incr(key)
-    deadline = time.monotonic() + timeout
-    while int(job.connection.get(key) or 0) < parties:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{parties} jobs never ran at the same time")
-        time.sleep(0.01)
+    connection = job.connection
+    wait_for(
+        lambda: int(connection.get(key) or 0) >= parties or None, timeout, f"{parties} jobs together", 0.01
+    )
     return os.getpid()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import redis
 from rq import Queue, Worker
@@ -26,7 +27,7 @@ from rq.serializers import JSONSerializer
 from services.tools.local_stack import api as api_process
 from services.tools.local_stack import env, stop
 from shared.worker_reports import read_series, report_key
-from tests.helpers import BACKSTOP, children, descendants, kill, require, submit, wait_for, wait_for_job
+from tests.helpers import BACKSTOP, children, dead, descendants, kill, require, submit, wait_for, wait_for_job
 from tests.reference import sieve_tally
 from worker.queue.lean import LeanWorker
 
@@ -103,14 +104,6 @@ def start_supervisor(url: str, rclient: redis.Redis) -> Iterator[Callable[..., S
     for proc, pids in started:
         for pid in pids + descendants(proc.pid):
             kill(pid)  # consumers or pool processes left by a test that killed one
-
-
-def running(pid: int) -> bool:
-    """Whether a process exists and has not ended (a zombie has ended)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def busy_workers(queue: Queue) -> dict[str, str]:
@@ -219,7 +212,7 @@ def test_sigterm_lets_both_busy_consumers_finish_their_chunks_then_exits_0(
     assert [j.get_status() for j in jobs] == [JobStatus.FINISHED] * 2
     assert busy_workers(queue) == {}
     assert not names & {w.name for w in Worker.all(queue=queue)}
-    wait_for(lambda: not any(map(running, processes)) or None, BACKSTOP, "consumers and their pools gone")
+    wait_for(lambda: all(map(dead, processes)) or None, BACKSTOP, "consumers and their pools gone")
     # The rest of the job waited in the queue: the next consumers finish it, exactly.
     start_supervisor()
     view = wait_for_job(api, job_id)
@@ -230,11 +223,11 @@ def test_sigterm_lets_both_busy_consumers_finish_their_chunks_then_exits_0(
 def test_sigint_stops_idle_consumers_and_exits_0(start_supervisor: Callable[..., Supervisor]) -> None:
     """Even when the supervisor was started with SIGINT ignored: it sets its own handling."""
     sup = start_supervisor(ignore_sigint=True)
-    assert Path(f"/proc/{sup.proc.pid}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"worker"]
+    assert psutil.Process(sup.proc.pid).cmdline()[1:3] == ["-m", "worker"]
     processes = descendants(sup.proc.pid)
     sup.proc.send_signal(signal.SIGINT)
     assert sup.proc.wait(timeout=30) == 0
-    wait_for(lambda: not any(map(running, processes)) or None, BACKSTOP, "consumers and their pools gone")
+    wait_for(lambda: all(map(dead, processes)) or None, BACKSTOP, "consumers and their pools gone")
 
 
 def test_a_consumer_that_dies_stops_the_others_and_the_supervisor_fails(
@@ -246,20 +239,19 @@ def test_a_consumer_that_dies_stops_the_others_and_the_supervisor_fails(
     kill(victim.pid)
     # Non-zero: the container's restart policy restarts the container, both consumers afresh.
     assert sup.proc.wait(timeout=30) == 1
-    wait_for(lambda: not any(map(running, survivor_processes)) or None, BACKSTOP, "the other consumer gone")
+    wait_for(lambda: all(map(dead, survivor_processes)) or None, BACKSTOP, "the other consumer gone")
     assert survivor.name not in {w.name for w in Worker.all(queue=queue)}  # it stopped cleanly
 
 
 def test_the_idle_supervisor_sleeps_in_one_thread(start_supervisor: Callable[[], Supervisor]) -> None:
     """No polling loop: while the consumers wait for jobs, the supervisor is never scheduled."""
     sup = start_supervisor()
+    process = psutil.Process(sup.proc.pid)
 
     def switches() -> tuple[int, int]:
-        fields = dict(
-            line.split(":\t", 1) for line in Path(f"/proc/{sup.proc.pid}/status").read_text().splitlines()
-        )
-        assert fields["Threads"].strip() == "1"
-        return int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"])
+        assert process.num_threads() == 1
+        counts = process.num_ctx_switches()
+        return counts.voluntary, counts.involuntary
 
     before = switches()
     time.sleep(1.5)

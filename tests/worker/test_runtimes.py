@@ -28,7 +28,8 @@ def test_every_job_gets_the_exact_answer_from_tasks_dealt_as_the_ceiling_deals_t
     keys = ("jobs", "processes", "task_size", "chunks_per_job")
     assert [result[k] for k in keys] == [pool[k] for k in keys] == [2, 2, 700, 43]  # ceil(30,000 / 700)
     assert result["jobs_per_second"] == 2 / result["wall_seconds"]
-    assert result["workers_cpu_seconds"] > 0 and result["parent_cpu_seconds"] >= 0, result
+    # The tasks are the work; dealing them out and merging the answers is a small part beside it.
+    assert 0 <= result["parent_cpu_seconds"] < result["workers_cpu_seconds"], result
 
 
 def test_threads_hold_the_gil_in_turn_their_cpu_adds_up_to_at_most_the_wall_time() -> None:
@@ -57,8 +58,8 @@ def test_subinterpreters_give_the_pools_exact_answers_or_say_they_need_cpython_3
     assert (result["count"], result["histogram"]) == (pool["count"], pool["histogram"])
     keys = ("jobs", "processes", "task_size", "chunks_per_job")
     assert [result[k] for k in keys] == [pool[k] for k in keys] == [2, 2, 700, 43]
-    # Their threads' own CPU, measured in each task, is the work: well above nothing.
-    assert result["workers_cpu_seconds"] > 0 and result["parent_cpu_seconds"] >= 0, result
+    # Their threads' own CPU, measured in each task, is the work; the parent's share is what is left.
+    assert 0 <= result["parent_cpu_seconds"] < result["workers_cpu_seconds"], result
 
 
 @pytest.mark.parametrize(
