@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from services.tools import results
 from services.tools.bench import disk, render, report_durability
 from services.tools.bench.figures import SECTIONS
+from services.tools.results.page import build as build_results
 
 # Jobs accepted per second in each run: round -> way -> (everysec, always).
 RATES = {
@@ -117,7 +117,7 @@ def test_the_results_page_leads_its_bench_section_with_the_line(tmp_path: Path) 
     docs.mkdir()
     readme.write_text("no block\n")
     (reports / "bench-20261205-220000.json").write_text(json.dumps(bench_report(durability())))
-    assert results.build(reports, docs, readme) == ["bench-20261205-220000.json"]
+    assert build_results(reports, docs, readme) == ["bench-20261205-220000.json"]
     page = (docs / "RESULTS.md").read_text().splitlines()
     heading = page.index("## `make bench`")
     assert page[heading + 2] == report_durability.line(durability())
@@ -132,7 +132,7 @@ def test_a_bench_report_from_before_figure_7_renders_without_its_line(tmp_path: 
     del older["durability"]
     older["sections"] = []
     (reports / "bench-20261001-000000.json").write_text(json.dumps(older))
-    results.build(reports, docs, readme)
+    build_results(reports, docs, readme)
     page = (docs / "RESULTS.md").read_text()
     assert "## `make bench`" in page and "REDIS_APPENDFSYNC" not in page
 

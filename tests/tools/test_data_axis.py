@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from services.tools import results
 from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary
 from services.tools.loadtest.workload import Workload
+from services.tools.results.page import build as build_results
+from services.tools.results.readme import BEGIN, END
 from services.tools.sweep.__main__ import parse_args
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.data_knee import DataPoint, data_knee
@@ -255,8 +256,8 @@ def test_make_results_carries_the_data_axis_beside_the_sweep(tmp_path: Path) -> 
     reports.mkdir(), docs.mkdir()
     (reports / "data-axis-20260102-000000.json").write_text(json.dumps(data_result().as_json()))
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results.BEGIN}\nold\n{results.END}\nrest\n")
-    assert results.build(reports, docs, readme) == ["data-axis-20260102-000000.json"]
+    readme.write_text(f"intro\n{BEGIN}\nold\n{END}\nrest\n")
+    assert build_results(reports, docs, readme) == ["data-axis-20260102-000000.json"]
     block = readme.read_text()
     assert "(docs/data-axis.png)" in block and "(docs/sweep.png)" not in block and "old" not in block
     assert [line for line in block.splitlines() if line.startswith("- ")] == [

@@ -1,7 +1,8 @@
 """The README's results block shows each cell's throttling beside its throughput: quota cells by their
 workers' throttled periods, pinned cells as having no quota, comparisons made before either as `-`."""
 
-from services.tools.results import compare_summary, readme_block
+from services.tools.results.readme import readme_block
+from services.tools.results.summary import compare_summary
 
 
 def cell(topology: str, pinned: list[str], share: float | None, note: str = "") -> dict:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from services.tools import results
 from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare import traffic
 from services.tools.loadtest.compare.rows import Baselines, CeilingSummary, CellSummary, RuntimeSummary
 from services.tools.loadtest.spread import Spread
+from services.tools.results.page import build as build_results
+from services.tools.results.readme import BEGIN, END
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.render import render, sentences
 from services.tools.sweep.rows import SweepLine, SweepPoint, SweepResult, load
@@ -124,8 +125,8 @@ def test_make_results_carries_the_chart_and_the_sentences_into_the_readme(tmp_pa
     (reports / "sweep-20260101-000000.json").write_text(json.dumps(sweep_result("older").as_json()))
     (reports / "sweep-20260102-000000.json").write_text(json.dumps(sweep_result().as_json()))
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results.BEGIN}\nold\n{results.END}\nrest\n")
-    assert results.build(reports, docs, readme) == ["sweep-20260102-000000.json"]
+    readme.write_text(f"intro\n{BEGIN}\nold\n{END}\nrest\n")
+    assert build_results(reports, docs, readme) == ["sweep-20260102-000000.json"]
     block = readme.read_text()
     assert "older" not in block and "![% of the ceiling" in block and "(docs/sweep.png)" in block
     assert [line for line in block.splitlines() if line.startswith("- ")] == [

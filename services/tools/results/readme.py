@@ -1,0 +1,94 @@
+"""The short summary between the markers in README.md: the sweeps' knees and charts, one table of
+`make compare`, the stack at rest, and where the rest is."""
+
+from typing import Any
+
+from services.tools.sweep import render as sweep_render
+from services.tools.sweep import rows as sweep_rows
+
+BEGIN, END = "<!-- results:begin (make results) -->", "<!-- results:end -->"
+
+
+def throttled(cell: dict[str, Any]) -> str:
+    """The workers' throttled periods in a cell, median %; `no quota` for pinned cells, `-` if unmeasured."""
+    if cell.get("pinned"):
+        return "no quota"
+    share = cell.get("throttled_share")
+    return "-" if share is None else f"{100 * share['median']:.1f} % of periods"
+
+
+def sweep_lead(sweep: sweep_rows.SweepResult, source: str) -> list[str]:
+    """The sweep in the README: what ran, each approach's knee in a sentence, the chart."""
+    return [
+        f"`make sweep` on {source} ({sweep.title}): the smallest task at which each approach still "
+        f"reaches {100 * sweep.threshold:.0f} % of a bare Pool on the same cores and the same tasks:",
+        "",
+        *(f"- {sentence}" for sentence in sweep_render.sentences(sweep)),
+        "",
+        "![% of the ceiling against the task duration, per approach](docs/sweep.png)",
+        "",
+    ]
+
+
+def data_lead(data: sweep_rows.SweepResult, source: str) -> list[str]:
+    """The data axis in the README: what ran, where moving bytes makes each mode lose, the chart."""
+    return [
+        f"`make sweep AXIS=data` on {source} ({data.title}): `bytes` jobs from CPU-heavy to I/O-heavy, "
+        "each mode against a bare Pool over the data already in one container's shared memory:",
+        "",
+        *(f"- {sentence}" for sentence in sweep_render.sentences(data)),
+        "",
+        "![% of the ceiling against the bytes per task, per mode](docs/data-axis.png)",
+        "",
+    ]
+
+
+def readme_block(
+    result: dict[str, Any] | None,
+    idle_result: dict[str, Any] | None,
+    source: str,
+    sweep: sweep_rows.SweepResult | None = None,
+    data: sweep_rows.SweepResult | None = None,
+) -> str:
+    """The short summary the README carries: the sweeps' knees and charts, one table, where the rest is."""
+    lines = [BEGIN]
+    if sweep:
+        lines += sweep_lead(sweep, source)
+    if data:
+        lines += data_lead(data, source)
+    if result:
+        lines += [
+            f"`make compare` on {source} ({result['title']}; median over the rounds):",
+            "",
+            "| cell | workers | mode | jobs/s | % of ceiling | workers throttled |",
+            "|---|---|---|---|---|---|",
+            f"| ceiling | bare Pool({result['budget']}) | - | "
+            f"{result['ceiling']['jobs_per_second']['median']:.2f} | 100 | |",
+        ]
+        for r in result.get("runtimes", []):
+            lines.append(
+                f"| {r['label']} | {r['layout'].split(',')[0]} | - | {r['jobs_per_second']['median']:.2f} "
+                f"| {100 * r['of_ceiling']['median']:.0f} | |"
+            )
+        for c in result["cells"]:
+            label = c["topology"] + (f" ({c['note']})" if c["note"] else "")
+            lines.append(
+                f"| {label} | {c['layout']} | {c['mode']} | {c['jobs_per_second']['median']:.2f} "
+                f"| {100 * c['of_ceiling']['median']:.0f} | {throttled(c)} |"
+            )
+        for p in result.get("peers", []):
+            lines.append(
+                f"| {p['topology']} ({p['label']}) | {p['layout']} | distributed "
+                f"| {p['jobs_per_second']['median']:.2f} | {100 * p['of_ceiling']['median']:.0f} "
+                f"| {throttled(p)} |"
+            )
+        lines.append("")
+    if idle_result:
+        lines.append(
+            f"At rest the whole stack used {idle_result['containers_percent_of_core']:.2f} % of one core "
+            f"in its containers, and the Docker engine {idle_result['engine_percent_of_core']:.2f} % "
+            "(`make idle`)."
+        )
+        lines.append("")
+    lines += ["Every figure, its spread and where the cores went: [docs/RESULTS.md](docs/RESULTS.md).", END]
+    return "\n".join(lines)
