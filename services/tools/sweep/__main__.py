@@ -35,7 +35,8 @@ from services.tools.sweep.lines import IN_ONE, KEYS, in_one, lines
 from services.tools.sweep.points import Point, plan_point, plan_sweep
 from services.tools.sweep.render import render
 from services.tools.sweep.rows import SweepResult
-from services.tools.sweep.run import Sweep, run
+from services.tools.sweep.run import run
+from services.tools.sweep.spec import Sweep
 
 PIPED_WIDTH = 200
 

@@ -7,7 +7,7 @@ the same way, worker/ceiling.py --task-size). The cost model (shared.cost) sets 
 `work_seconds / jobs` of one process's work, so every point runs about as long whatever d (save the
 longest, which get more work rather than fewer tasks than `min_tasks` in all), and its tasks are sized
 so that the average one is modelled at d. The duration actually run is measured: the
-kernels' CPU seconds per task, from the jobs' own figures (services/tools/sweep/run.py); the chart
+kernels' CPU seconds per task, from the jobs' own figures (services/tools/sweep/measured.py); the chart
 shows that.
 """
 

@@ -13,158 +13,25 @@ Rounds are interleaved, so a drifting machine drifts for every line alike. The d
 (services/tools/sweep/dataset.py) is uploaded once the stack is first up, and deleted at the end.
 """
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 import docker
 from rich.console import Console
 
-from services.tools.loadtest.accounting import LINES
 from services.tools.loadtest.compare.cell import run_cell
 from services.tools.loadtest.compare.references import measure_references
-from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow, RuntimeRound
-from services.tools.loadtest.compare.runtimes import (
-    Runtime,
-    measure_runtimes,
-    profiles,
-    said,
-    summarise_runtime,
-)
+from services.tools.loadtest.compare.runtimes import measure_runtimes, profiles, said
 from services.tools.loadtest.compare.stack import ComposeStack
-from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
-from services.tools.loadtest.spread import Spread, spread
-from services.tools.loadtest.workload import Workload
 from services.tools.sweep.crossover import THRESHOLD
-from services.tools.sweep.dataset import DataSpec, uploaded
-from services.tools.sweep.lines import Line, groups, in_one_record
-from services.tools.sweep.points import Point, duration
-from services.tools.sweep.rows import SweepPoint, SweepResult
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """What one `make sweep` runs: its points and lines, how often, how many jobs in flight."""
-
-    budget: int
-    kernel: str
-    points: list[Point]
-    lines: list[Line]
-    rounds: int
-    concurrency: int
-    reports: Path
-    runtimes: list[Runtime] = field(default_factory=list)  # the lines in one container, no queue
-    # The data axis: its dataset (points with a `work` run `bytes` jobs on it; the others, `kernel`).
-    dataset: DataSpec | None = None
-
-    def workload(self, point: Point, mode: str) -> Workload:
-        if point.work is None:
-            return Workload(self.kernel, point.size, point.jobs, self.concurrency, mode, point.chunk_size)
-        assert self.dataset is not None and self.dataset.id, "the data axis's dataset is uploaded first"
-        return Workload(
-            "bytes",
-            point.size,
-            point.jobs,
-            self.concurrency,
-            mode,
-            point.chunk_size,
-            dataset=self.dataset.id,
-            work=point.work,
-            seed=self.dataset.seed,
-        )
-
-    @property
-    def title(self) -> str:
-        first = self.points[0]  # every point holds the same work
-        if self.dataset is not None:
-            return (
-                f"bytes jobs over one {self.dataset.size / 2**20:g} MiB dataset in tasks of "
-                f"{duration(first.seconds)}, {self.concurrency} in flight, CPU budget {self.budget}, "
-                f"{self.rounds} rounds"
-            )
-        return (
-            f"{first.jobs} {self.kernel} jobs per point and line ({first.jobs * first.size:,} units), "
-            f"{self.concurrency} in flight, CPU budget {self.budget}, {self.rounds} rounds"
-        )
-
-
-@dataclass
-class Measured:
-    """What the rounds measured so far, per point: ceilings, baselines, and each line's rows."""
-
-    ceilings: list[list[CeilingRound]]
-    baselines: list[list[Baseline]]
-    rows: list[dict[str, list[RoundRow]]]
-    per_task: list[dict[str, list[dict[str, float]]]]  # CPU seconds per task by account line, per round
-    in_one: list[dict[str, list[RuntimeRound]]]  # the lines in one container's rounds, per point
-
-    @classmethod
-    def empty(cls, sweep: Sweep) -> "Measured":
-        n = len(sweep.points)
-        rows: list[dict[str, list[RoundRow]]] = [{line.key: [] for line in sweep.lines} for _ in range(n)]
-        per_task: list[dict[str, list[dict[str, float]]]] = [
-            {line.key: [] for line in sweep.lines} for _ in range(n)
-        ]
-        in_one: list[dict[str, list[RuntimeRound]]] = [{r.key: [] for r in sweep.runtimes} for _ in range(n)]
-        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows, per_task, in_one)
-
-    def add(self, p: int, key: str, row: RoundRow, tasks: int) -> None:
-        """A line's round at point `p`, and its CPU per task from the round's load-test report."""
-        self.rows[p][key].append(row)
-        used = json.loads(Path(row.report).read_text())["accounting"]["core_seconds"]
-        self.per_task[p][key].append({name: used[name] / tasks for name in LINES})
-
-    def point(self, sweep: Sweep, p: int) -> SweepPoint:
-        """Point `p` over its rounds, every round kept."""
-        point, baselines = sweep.points[p], self.baselines[p]
-        return SweepPoint(
-            seconds=point.seconds,
-            size=point.size,
-            chunk_size=point.chunk_size,
-            jobs=point.jobs,
-            tasks_per_job=point.tasks_per_job,
-            work=point.work,
-            task_seconds=spread([r["kernels"] for rounds in self.per_task[p].values() for r in rounds]),
-            ceiling=summarise_ceiling(self.ceilings[p]),
-            baseline=Baselines(baselines),
-            cells={
-                line.key: summarise_cell(line.cell, self.rows[p][line.key])
-                for line in sweep.lines
-                if self.rows[p][line.key]
-            },
-            per_task={
-                "ceiling": ceiling_per_task(self.ceilings[p], point),
-                **{
-                    key: {name: spread([r[name] for r in rounds]) for name in LINES}
-                    for key, rounds in self.per_task[p].items()
-                    if rounds
-                },
-                **{
-                    key: ceiling_per_task([r.run for r in rounds], point)
-                    for key, rounds in self.in_one[p].items()
-                    if rounds
-                },
-            },
-            runtimes={
-                r.key: summarise_runtime(r, sweep.budget, self.in_one[p][r.key])
-                for r in sweep.runtimes
-                if self.in_one[p][r.key]
-            },
-        )
-
-
-def ceiling_per_task(ceilings: list[CeilingRound], point: Point) -> dict[str, Spread | None]:
-    """The ceiling's CPU per task as the account's lines: the Pool's processes as the kernels, and its
-    parent (feeding the tasks, merging the answers) as the workers' CPU besides them. The same for a
-    line in one container: its processes' or threads' CPU, and its parent's besides."""
-    tasks = point.jobs * point.tasks_per_job
-    found: dict[str, Spread | None] = {name: None for name in LINES}
-    found["kernels"] = spread([c.workers_cpu_seconds / tasks for c in ceilings if c.workers_cpu_seconds])
-    found["workers_other"] = spread([c.parent_cpu_seconds / tasks for c in ceilings if c.parent_cpu_seconds])
-    return found
+from services.tools.sweep.dataset import uploaded
+from services.tools.sweep.lines import groups, in_one_record
+from services.tools.sweep.measured import Measured
+from services.tools.sweep.points import duration
+from services.tools.sweep.rows import SweepResult
+from services.tools.sweep.spec import Sweep
 
 
 def run_round(

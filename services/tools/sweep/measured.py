@@ -1,0 +1,91 @@
+"""What the sweep's rounds measured so far, per point: ceilings, baselines, each line's rows and its CPU
+per task by the account's lines, and the lines in one container; summarised into the report's points."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.tools.loadtest.accounting import LINES
+from services.tools.loadtest.compare.rows import Baseline, Baselines, CeilingRound, RoundRow, RuntimeRound
+from services.tools.loadtest.compare.runtimes import summarise_runtime
+from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
+from services.tools.loadtest.spread import Spread, spread
+from services.tools.sweep.points import Point
+from services.tools.sweep.rows import SweepPoint
+from services.tools.sweep.spec import Sweep
+
+
+@dataclass
+class Measured:
+    """What the rounds measured so far, per point: ceilings, baselines, and each line's rows."""
+
+    ceilings: list[list[CeilingRound]]
+    baselines: list[list[Baseline]]
+    rows: list[dict[str, list[RoundRow]]]
+    per_task: list[dict[str, list[dict[str, float]]]]  # CPU seconds per task by account line, per round
+    in_one: list[dict[str, list[RuntimeRound]]]  # the lines in one container's rounds, per point
+
+    @classmethod
+    def empty(cls, sweep: Sweep) -> "Measured":
+        n = len(sweep.points)
+        rows: list[dict[str, list[RoundRow]]] = [{line.key: [] for line in sweep.lines} for _ in range(n)]
+        per_task: list[dict[str, list[dict[str, float]]]] = [
+            {line.key: [] for line in sweep.lines} for _ in range(n)
+        ]
+        in_one: list[dict[str, list[RuntimeRound]]] = [{r.key: [] for r in sweep.runtimes} for _ in range(n)]
+        return cls([[] for _ in range(n)], [[] for _ in range(n)], rows, per_task, in_one)
+
+    def add(self, p: int, key: str, row: RoundRow, tasks: int) -> None:
+        """A line's round at point `p`, and its CPU per task from the round's load-test report."""
+        self.rows[p][key].append(row)
+        used = json.loads(Path(row.report).read_text())["accounting"]["core_seconds"]
+        self.per_task[p][key].append({name: used[name] / tasks for name in LINES})
+
+    def point(self, sweep: Sweep, p: int) -> SweepPoint:
+        """Point `p` over its rounds, every round kept."""
+        point, baselines = sweep.points[p], self.baselines[p]
+        return SweepPoint(
+            seconds=point.seconds,
+            size=point.size,
+            chunk_size=point.chunk_size,
+            jobs=point.jobs,
+            tasks_per_job=point.tasks_per_job,
+            work=point.work,
+            task_seconds=spread([r["kernels"] for rounds in self.per_task[p].values() for r in rounds]),
+            ceiling=summarise_ceiling(self.ceilings[p]),
+            baseline=Baselines(baselines),
+            cells={
+                line.key: summarise_cell(line.cell, self.rows[p][line.key])
+                for line in sweep.lines
+                if self.rows[p][line.key]
+            },
+            per_task={
+                "ceiling": ceiling_per_task(self.ceilings[p], point),
+                **{
+                    key: {name: spread([r[name] for r in rounds]) for name in LINES}
+                    for key, rounds in self.per_task[p].items()
+                    if rounds
+                },
+                **{
+                    key: ceiling_per_task([r.run for r in rounds], point)
+                    for key, rounds in self.in_one[p].items()
+                    if rounds
+                },
+            },
+            runtimes={
+                r.key: summarise_runtime(r, sweep.budget, self.in_one[p][r.key])
+                for r in sweep.runtimes
+                if self.in_one[p][r.key]
+            },
+        )
+
+
+def ceiling_per_task(ceilings: list[CeilingRound], point: Point) -> dict[str, Spread | None]:
+    """The ceiling's CPU per task as the account's lines: the Pool's processes as the kernels, and its
+    parent (feeding the tasks, merging the answers) as the workers' CPU besides them. The same for a
+    line in one container: its processes' or threads' CPU, and its parent's besides."""
+    tasks = point.jobs * point.tasks_per_job
+    found: dict[str, Spread | None] = {name: None for name in LINES}
+    found["kernels"] = spread([c.workers_cpu_seconds / tasks for c in ceilings if c.workers_cpu_seconds])
+    found["workers_other"] = spread([c.parent_cpu_seconds / tasks for c in ceilings if c.parent_cpu_seconds])
+    return found
