@@ -54,6 +54,20 @@ def section(title: str, text: str, image: str = "", lead: list[str] | None = Non
     return lines + (["", image] if image else [])
 
 
+def sweep_section(
+    reports: Path, docs: Path, kind: str, title: str, image: str
+) -> tuple[sweep_rows.SweepResult | None, list[str], Path | None]:
+    """The newest `kind` sweep report (make sweep's, or its data axis's), its chart drawn again into docs/
+    (the chart's code as it is now) and its section; nothing if there is none."""
+    found = newest(reports, f"{kind}-*.json")
+    if not found:
+        return None, [], None
+    sweep = sweep_rows.load(json.loads(found.read_text()))
+    sweep_chart.sweep_chart(sweep, docs / f"{kind}.png")
+    lead = [f"- {sentence}" for sentence in sweep_render.sentences(sweep)]
+    return sweep, section(title, as_text(sweep_render.render, sweep), image, lead), found
+
+
 def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     """Write docs/RESULTS.md and the README block from the newest reports; the sections written."""
     cpu = next(
@@ -73,28 +87,23 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
         "never absolute times across runs. Re-run the commands, then `make results`.",
     ]
     written = []
-    sweep_file = newest(reports, "sweep-*.json")
-    sweep = sweep_rows.load(json.loads(sweep_file.read_text())) if sweep_file else None
-    if sweep:
-        sweep_chart.sweep_chart(sweep, docs / "sweep.png")  # drawn again: the chart's code as it is now
-        page += section(
-            "`make sweep`: how small a task can get before each approach falls behind the Pool",
-            as_text(sweep_render.render, sweep),
-            "![% of the ceiling against the task duration, per approach](sweep.png)",
-            [f"- {sentence}" for sentence in sweep_render.sentences(sweep)],
-        )
-        written.append(sweep_file.name)
-    data_file = newest(reports, "data-axis-*.json")
-    data = sweep_rows.load(json.loads(data_file.read_text())) if data_file else None
-    if data:
-        sweep_chart.sweep_chart(data, docs / "data-axis.png")
-        page += section(
-            "`make sweep AXIS=data`: what moving bytes costs against shared memory",
-            as_text(sweep_render.render, data),
-            "![% of the ceiling against the bytes per task, per mode](data-axis.png)",
-            [f"- {sentence}" for sentence in sweep_render.sentences(data)],
-        )
-        written.append(data_file.name)
+    sweep, lines, sweep_file = sweep_section(
+        reports,
+        docs,
+        "sweep",
+        "`make sweep`: how small a task can get before each approach falls behind the Pool",
+        "![% of the ceiling against the task duration, per approach](sweep.png)",
+    )
+    page += lines
+    data, lines, data_file = sweep_section(
+        reports,
+        docs,
+        "data-axis",
+        "`make sweep AXIS=data`: what moving bytes costs against shared memory",
+        "![% of the ceiling against the bytes per task, per mode](data-axis.png)",
+    )
+    page += lines
+    written += [f.name for f in (sweep_file, data_file) if f]
     comparison = newest(reports, "comparison-*.json")
     result = json.loads(comparison.read_text()) if comparison else None
     if result:
