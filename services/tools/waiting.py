@@ -28,3 +28,13 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str, interval:
     except RetryError as exc:
         last = exc.last_attempt.exception()
         raise TimeoutError(f"{what} not ready after {timeout:g}s (last error: {last!r})") from None
+
+
+def settled(probe: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Call `probe` until it returns true or `timeout` has passed; whether it did. For waits that go on
+    either way (a drain, a point to inject a fault at): the caller reports which."""
+    try:
+        wait_for(lambda: probe() or None, timeout, "a settled state", interval)
+    except TimeoutError:
+        return False
+    return True

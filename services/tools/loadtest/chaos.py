@@ -23,7 +23,7 @@ import httpx
 from services.tools import api_auth, preflight, stack
 from services.tools.loadtest.faults import FAULTS, Fault, injected
 from services.tools.loadtest.stack_info import worker_containers
-from services.tools.waiting import wait_for
+from services.tools.waiting import settled, wait_for
 from shared.job_status import ENDED
 from shared.kernels.primes import count_primes
 
@@ -129,9 +129,8 @@ def _run(
                     views[job_id] = response.json()
             return sum(v["status"] in ENDED for v in views.values())
 
-        wait_until = time.monotonic() + 60
-        while poll() < inject_after * len(accepted) and time.monotonic() < wait_until:
-            time.sleep(0.2)
+        # At most a minute for the share of jobs to end before the fault; it is injected either way.
+        settled(lambda: poll() >= inject_after * len(accepted), 60, 0.2)
         # The victim: a worker container with a job in flight right now, so that the fault hits work.
         containers = worker_containers(client, project)
         busy = {host for v in views.values() if v["status"] == "started" for host in v["pool_processes"]}
@@ -140,9 +139,7 @@ def _run(
         injected_at = time.time()
         # Restored however the wait ends: every job ended, the deadline, an error or Ctrl-C.
         with injected(fault, victim, redis):
-            end_by = time.monotonic() + deadline
-            while poll() < len(accepted) and time.monotonic() < end_by:
-                time.sleep(0.5)
+            settled(lambda: poll() >= len(accepted), deadline, 0.5)
             all_ended = time.time() - injected_at
     finished = [v for v in views.values() if v["status"] == "finished"]
     wrong = [v for v in finished if v["result"] != answer]

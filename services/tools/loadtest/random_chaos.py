@@ -28,6 +28,7 @@ from services.tools.loadtest.faults import injected
 from services.tools.loadtest.nemesis import NEMESIS, heal_all
 from services.tools.loadtest.recorded_load import RecordedLoad
 from services.tools.loadtest.schedule import KINDS, Planned, overlapping, random_schedule
+from services.tools.waiting import settled
 from shared.settings import get_settings
 
 
@@ -81,16 +82,9 @@ def _fire(planned: Planned, t0: float, stop: threading.Event, victims: dict[str,
 
 
 def _drain(source: stored.Source, seconds: float) -> bool:
-    """Until no accepted work is left unended (True), or `seconds` have passed (False)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if stored.admitted(source) == 0:
-                return True
-        except RuntimeError:
-            pass  # Redis still loading its AOF: next round
-        time.sleep(2)
-    return False
+    """Until no accepted work is left unended (True), or `seconds` have passed (False); Redis still
+    loading its AOF (an error) counts as not yet."""
+    return settled(lambda: stored.admitted(source) == 0, seconds, 2)
 
 
 def run_random(
