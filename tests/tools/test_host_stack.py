@@ -27,3 +27,13 @@ def test_the_environment_names_the_project_and_where_the_api_is(monkeypatch: pyt
     assert stack.default_url() == "http://127.0.0.1:8123"
     monkeypatch.setenv("API_BIND", "::1")
     assert stack.default_url() == "http://[::1]:8123"
+
+
+def test_the_soak_finds_the_stack_where_the_other_tools_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.tools.soak.__main__ import parse_args
+
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "mine")
+    monkeypatch.setenv("API_PORT", "8123")
+    monkeypatch.setenv("API_BIND", "::1")  # published on IPv6 loopback only: 127.0.0.1 would miss it
+    args = parse_args([])
+    assert (args.url, args.project) == ("http://[::1]:8123", "mine")
