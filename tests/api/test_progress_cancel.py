@@ -25,12 +25,13 @@ def test_progress_rises_to_100_percent(api: httpx.Client) -> None:
     body = {"kernel": "primes", "params": {"start": 0, "stop": 3_000_000}, "chunk_size": 75_000}
     job_id = submit(api, body)
     seen = []
-    while True:
+
+    def sample() -> dict | None:
         view = api.get(f"/jobs/{job_id}").json()
         seen.append(view["progress"]["percent"])
-        if view["status"] in ("finished", "failed"):
-            break
-        time.sleep(0.02)
+        return view if view["status"] in ("finished", "failed") else None
+
+    view = wait_for(sample, 120, "the job's end", interval=0.02)
     assert view["status"] == "finished"
     assert seen == sorted(seen), "progress went backwards"
     assert any(0 < p < 100 for p in seen), f"no intermediate progress seen: {sorted(set(seen))}"
