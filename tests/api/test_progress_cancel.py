@@ -31,7 +31,7 @@ def test_progress_rises_to_100_percent(api: httpx.Client) -> None:
         seen.append(view["progress"]["percent"])
         return view if view["status"] in ("finished", "failed") else None
 
-    view = wait_for(sample, 120, "the job's end", interval=0.02)
+    view = wait_for(sample, BACKSTOP, "the job's end", interval=0.02)
     assert view["status"] == "finished"
     assert seen == sorted(seen), "progress went backwards"
     assert any(0 < p < 100 for p in seen), f"no intermediate progress seen: {sorted(set(seen))}"
