@@ -2,8 +2,9 @@
 
 The API's address comes from the same Settings the stack runs with (API_BIND, API_PORT: compose
 publishes the API there), the project from COMPOSE_PROJECT_NAME (compose's own variable; without it,
-the `name:` of docker-compose.yml), and containers from the labels compose puts on them. No host tool
-reads these from the environment or writes the label filter itself.
+the `name:` of docker-compose.yml), and containers from the labels compose puts on them, or, for the
+same stack deployed on Docker Swarm under the project's name (`make swarm-up`), from the labels swarm
+puts on its tasks. No host tool reads these from the environment or writes the label filter itself.
 """
 
 from docker import DockerClient
@@ -13,6 +14,10 @@ from shared.settings import Settings
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+# A swarm task's container: its stack, and its service as `<stack>_<service>`. It may carry compose's
+# labels too, inherited from an image compose built (for whichever project built it): its stack's win.
+STACK_LABEL = "com.docker.stack.namespace"
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 # The project compose names the stack after when COMPOSE_PROJECT_NAME is unset (docker-compose.yml's `name:`).
 DEFAULT_PROJECT = "cpu-contrast"
 
@@ -42,9 +47,31 @@ def default_port() -> int:
     return host_settings().api_port
 
 
-def label_filter(project: str, service: str | None = None) -> list[str]:
-    """Docker's label filter for a compose project's containers, or one service's."""
-    return [f"{PROJECT_LABEL}={project}", *([f"{SERVICE_LABEL}={service}"] if service else [])]
+def label_filters(project: str, service: str | None = None) -> list[list[str]]:
+    """Docker's label filters for a project's containers (or one service's): compose's, then swarm's.
+
+    Docker ANDs the labels of one filter, so the two ways a container belongs take a query each.
+    """
+    compose = [f"{PROJECT_LABEL}={project}", *([f"{SERVICE_LABEL}={service}"] if service else [])]
+    swarm = [f"{STACK_LABEL}={project}", *([f"{SWARM_SERVICE_LABEL}={project}_{service}"] if service else [])]
+    return [compose, swarm]
+
+
+def labels_of(container: Container) -> dict[str, str]:
+    """A container's labels, from a full inspect or a sparse listing (where the SDK's `labels` raises)."""
+    attrs = container.attrs
+    return (attrs.get("Config") or {}).get("Labels") or attrs.get("Labels") or {}
+
+
+def name_of(container: Container) -> str:
+    """A container's name, from a full inspect or a sparse listing (where the SDK's `name` is None)."""
+    return container.name or (container.attrs.get("Names") or ["/"])[0].lstrip("/")
+
+
+def project_of(container: Container) -> str | None:
+    """The swarm stack or compose project a container belongs to (its stack's, when it has both)."""
+    labels = labels_of(container)
+    return labels.get(STACK_LABEL) or labels.get(PROJECT_LABEL)
 
 
 def containers(
@@ -59,13 +86,23 @@ def containers(
 
     `sparse`: one request and no inspect per container (names, ids and labels only).
     """
-    filters: dict[str, object] = {"label": label_filter(project, service)}
-    if running:
-        filters["status"] = "running"
-    found = client.containers.list(all=not running, sparse=sparse, filters=filters)
-    return sorted(found, key=lambda c: c.name or "")
+    found: dict[str, Container] = {}
+    for labels in label_filters(project, service):
+        filters: dict[str, object] = {"label": labels}
+        if running:
+            filters["status"] = "running"
+        for container in client.containers.list(all=not running, sparse=sparse, filters=filters):
+            # Not a swarm task whose image merely carries this project's compose labels.
+            if project_of(container) == project and (service is None or service_of(container) == service):
+                found[container.id] = container
+    return sorted(found.values(), key=name_of)
 
 
 def service_of(container: Container) -> str:
-    """The compose service a container belongs to; `?` for one compose did not make."""
-    return container.labels.get(SERVICE_LABEL, "?")
+    """The service a container belongs to (compose's, or its swarm service's less the stack's prefix);
+    `?` for one neither made."""
+    labels = labels_of(container)
+    stack = labels.get(STACK_LABEL)
+    if stack:
+        return labels.get(SWARM_SERVICE_LABEL, "").removeprefix(f"{stack}_") or "?"
+    return labels.get(SERVICE_LABEL, "?")

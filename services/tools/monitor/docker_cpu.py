@@ -21,7 +21,7 @@ from docker.models.containers import Container
 from services.tools.monitor.cpu_series import ContainerSeries, CpuSummary, summarize
 from services.tools.monitor.docker_frames import Sample
 from services.tools.monitor.docker_stream import STREAM_ERRORS, due_frames
-from services.tools.stack import SERVICE_LABEL, containers
+from services.tools.stack import containers, service_of
 from services.tools.waiting import wait_for
 from shared.cgroup.throttling import Throttling
 
@@ -192,7 +192,7 @@ class CpuSampler:
                 info = ContainerSeries(
                     id=container.id,
                     name=container.name,
-                    service=container.labels.get(SERVICE_LABEL, ""),
+                    service=service_of(container),
                     hostname=attrs.get("Config", {}).get("Hostname", ""),
                     nano_cpus=attrs.get("HostConfig", {}).get("NanoCpus") or 0,
                 )

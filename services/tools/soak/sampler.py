@@ -10,7 +10,6 @@ from typing import Any
 import docker
 
 from services.tools import stack
-from services.tools.stack import SERVICE_LABEL
 from shared.redis_script import LuaScript, lua_file
 
 # redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
@@ -31,7 +30,7 @@ def restarts(client: docker.DockerClient, project: str) -> dict[str, dict[str, A
         container.reload()
         state = container.attrs["State"]
         found[container.name] = {
-            "service": container.labels.get(SERVICE_LABEL, "?"),
+            "service": stack.service_of(container),
             "restart_count": container.attrs.get("RestartCount", 0),
             "status": state.get("Status"),
             "health": (state.get("Health") or {}).get("Status"),
@@ -41,7 +40,7 @@ def restarts(client: docker.DockerClient, project: str) -> dict[str, dict[str, A
 
 
 def _redis(client: docker.DockerClient, project: str) -> Any:
-    (redis,) = [c for c in containers(client, project) if c.labels.get(SERVICE_LABEL) == "redis"]
+    (redis,) = stack.containers(client, project, "redis", running=False)
     return redis
 
 
