@@ -65,7 +65,7 @@ DURATION ?= 1800
 WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down k8s-secret k8s-render load-test compare sweep chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down swarm-up swarm-down k8s-secret k8s-render load-test compare sweep chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -112,6 +112,13 @@ workers-up: ## Start workers only, joining the Redis at REDIS_URL (another host'
 
 workers-down: ## Stop and remove the workers started by workers-up
 	$(COMPOSE) -f docker-compose.workers.yml down --remove-orphans
+
+swarm-up: venv ## Deploy the stack on Docker Swarm (swarm init if none; needs API_TOKEN), wait until running
+	$(COMPOSE) build api worker
+	$(PY) -m services.tools.swarm up
+
+swarm-down: venv ## Remove the swarm stack, its secrets, network and data; leave the swarm if swarm-up started it
+	$(PY) -m services.tools.swarm down
 
 k8s-secret: ## Kubernetes: create the Secret deploy/k8s reads (Redis's password, API token) unless there
 	bash deploy/k8s/secret.sh

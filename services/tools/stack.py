@@ -7,8 +7,11 @@ same stack deployed on Docker Swarm under the project's name (`make swarm-up`), 
 puts on its tasks. No host tool reads these from the environment or writes the label filter itself.
 """
 
+from typing import Literal
+
 from docker import DockerClient
 from docker.models.containers import Container
+from pydantic import Field, SecretStr
 
 from shared.settings import Settings
 
@@ -26,6 +29,18 @@ class HostSettings(Settings):
     """The stack's Settings as the host reads them, and the compose project the host tools address."""
 
     compose_project_name: str = DEFAULT_PROJECT
+    # `make swarm-up` (services/tools/swarm/): the stack is deployed under the project's name. How long
+    # it waits for every service's tasks to run (healthy, where a healthcheck says so) before giving up.
+    swarm_wait_seconds: float = Field(default=300.0, gt=0)
+    # The address `docker swarm init` advertises when swarm-up starts a swarm (empty: Docker's choice,
+    # which fails on a host with several addresses and no default route; other nodes join there).
+    swarm_advertise_addr: str | None = None
+    # How the API's port is published: `host` binds it on the node running the API (works anywhere);
+    # `ingress`, swarm's routing mesh, on every node (needs the kernel's IPVS). Either way every address.
+    swarm_publish_mode: Literal["host", "ingress"] = "host"
+    # Redis's password, if you choose it (`make env` writes one into .env): compose's redis-secret service
+    # and swarm-up's secret take it; unset, each generates a random one.
+    redis_password: SecretStr | None = None
 
 
 def host_settings() -> HostSettings:
