@@ -99,3 +99,12 @@ def test_the_routing_mesh_keeps_swarms_virtual_ip() -> None:
     document = stack_file(config(), STACK, publish_mode="ingress")
     assert document["services"]["api"]["ports"][0]["mode"] == "ingress"
     assert "endpoint_mode" not in document["services"]["api"]["deploy"]
+
+
+def test_a_placement_in_the_compose_file_is_carried() -> None:
+    """Redis's data volume is local to its node: a constraint pinning it there must reach the swarm."""
+    compose = config()
+    compose["services"]["redis"]["deploy"]["placement"] = {"constraints": ["node.hostname == db"]}
+    deploy = stack_file(compose, STACK)["services"]["redis"]["deploy"]
+    assert deploy["placement"] == {"constraints": ["node.hostname == db"]}
+    assert "placement" not in stack_file(config(), STACK)["services"]["redis"]["deploy"]

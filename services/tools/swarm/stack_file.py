@@ -112,6 +112,9 @@ def _deploy(name: str, deploy: Mapping[str, Any], publish_mode: str) -> dict[str
             limits["cpus"] = f"{cpus:g}"
     if limits:
         converted["resources"] = {"limits": limits}
+    placement = {k: v for k, v in (deploy.get("placement") or {}).items() if v}
+    if placement:
+        converted["placement"] = placement
     unknown = set(deploy) - {"replicas", "resources", "placement"}
     if unknown:
         raise Unsupported(f"service {name}: deploy keys {sorted(unknown)} are not converted for swarm")
