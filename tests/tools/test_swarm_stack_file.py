@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.tools.swarm.stack_file import Unsupported, stack_file
+from services.tools.swarm.stack_file import Unsupported, removal_waves, stack_file
 from tests.helpers import require
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,3 +108,9 @@ def test_a_placement_in_the_compose_file_is_carried() -> None:
     deploy = stack_file(compose, STACK)["services"]["redis"]["deploy"]
     assert deploy["placement"] == {"constraints": ["node.hostname == db"]}
     assert "placement" not in stack_file(config(), STACK)["services"]["redis"]["deploy"]
+
+
+def test_swarm_down_stops_the_dependants_before_redis() -> None:
+    """swarm removes services at once; a worker whose Redis went first waits out its stop grace period."""
+    waves = removal_waves(config())
+    assert waves == [["api", "worker"], ["redis"], ["redis-secret"]]

@@ -14,7 +14,7 @@ import yaml
 from services.tools import stack as host_stack
 from services.tools.stack import STACK_LABEL, HostSettings
 from services.tools.swarm import node, secrets
-from services.tools.swarm.stack_file import stack_file
+from services.tools.swarm.stack_file import removal_waves, stack_file
 from services.tools.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[3]
@@ -118,21 +118,36 @@ def _grace_seconds(client: docker.DockerClient, stack: str) -> float:
     return max(graces, default=0.0)
 
 
+def _gone(client: docker.DockerClient, stack: str, services: list[str], seconds: float) -> None:
+    """Until no container of these services of the stack is left (running or exited)."""
+
+    def none_left() -> bool | None:
+        left = [
+            c
+            for c in host_stack.containers(client, stack, running=False)
+            if host_stack.service_of(c) in services
+        ]
+        return True if not left else None
+
+    wait_for(none_left, seconds, f"the containers of {', '.join(services)} to go", interval=POLL_SECONDS)
+
+
 def down(client: docker.DockerClient, settings: HostSettings, say: Callable[[str], None]) -> None:
-    """Remove the stack's services, then (once their containers are gone) its networks, volumes and
-    secrets; leave the swarm if swarm-up started it."""
+    """Remove the stack's services, dependants first (each wave once its containers are gone), then its
+    networks, volumes and secrets; leave the swarm if swarm-up started it."""
     stack = settings.compose_project_name
     if node.active(client):
         seconds = _grace_seconds(client, stack) + settings.swarm_wait_seconds
-        for service in client.services.list(filters=_stack_filter(stack)):
-            service.remove()
-            say(f"removed the service {service.name}")
-        wait_for(
-            lambda: True if not client.containers.list(all=True, filters=_stack_filter(stack)) else None,
-            seconds,
-            f"the containers of stack {stack} to go",
-            interval=POLL_SECONDS,
-        )
+        services = {
+            s.name.removeprefix(f"{stack}_"): s for s in client.services.list(filters=_stack_filter(stack))
+        }
+        waves = [[n for n in wave if n in services] for wave in removal_waves(compose_config())]
+        waves.append(sorted(set(services) - {n for wave in waves for n in wave}))
+        for wave in filter(None, waves):
+            for name in wave:
+                services[name].remove()
+                say(f"removed the service {services[name].name}")
+            _gone(client, stack, wave, seconds)
         for network in client.networks.list(filters=_stack_filter(stack)):
             network.remove()
             say(f"removed the network {network.name}")

@@ -195,3 +195,20 @@ def stack_file(config: Mapping[str, Any], stack: str, *, publish_mode: str = "ho
         # Created by swarm-up before the deploy, removed by swarm-down: the deploy never sees the password.
         stack_file["secrets"] = {name: {"external": True} for name in sorted(used_secrets)}
     return stack_file
+
+
+def removal_waves(config: Mapping[str, Any]) -> list[list[str]]:
+    """The compose services in the order to stop them, dependants first (as `docker compose down` does).
+
+    Swarm removes a stack's services all at once: a worker told to stop as Redis goes would spend its
+    stop grace period (minutes) trying to reach it to finish cleanly.
+    """
+    remaining = {name: set(service.get("depends_on") or {}) for name, service in config["services"].items()}
+    waves = []
+    while remaining:
+        needed = set().union(*remaining.values())
+        wave = sorted(name for name in remaining if name not in needed) or sorted(remaining)
+        waves.append(wave)
+        for name in wave:
+            del remaining[name]
+    return waves
