@@ -107,8 +107,14 @@ def test_the_stack_runs_on_swarm_with_its_password_from_swarm_secrets(
     with api(swarm) as client:
         # The port binds every address, so the API wants its token: without it, 401.
         assert client.get("/workers", headers={"Authorization": ""}).status_code == 401
-        health = client.get("/health").raise_for_status().json()
-    assert health["redis"] == "ok" and health["workers_ready"] == WORKERS
+
+        def all_ready() -> dict | None:
+            health = client.get("/health").raise_for_status().json()
+            return health if health["workers_ready"] == WORKERS else None
+
+        # Each task is healthy (its ready file fresh); the API counts it once its next report is in Redis.
+        health = wait_for(all_ready, EVENT_SECONDS, "the workers' reports", interval=0.5)
+    assert health["redis"] == "ok" and health["workers"] == WORKERS
 
 
 @pytest.mark.parametrize("mode", ["local", "distributed"])
