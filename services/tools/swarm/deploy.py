@@ -20,6 +20,8 @@ from services.tools.waiting import wait_for
 REPO = Path(__file__).resolve().parents[3]
 # How often the waits ask the engine.
 POLL_SECONDS = 1.0
+# A service's UpdateStatus.State while a rolling update (or its rollback) is under way.
+UPDATING = ("updating", "paused", "rollback_started", "rollback_paused")
 
 
 class Refused(Exception):
@@ -61,7 +63,9 @@ def _pending(client: docker.DockerClient, stack: str) -> list[str]:
         wanted = service.attrs["Spec"]["Mode"].get("Replicated", {}).get("Replicas", 1)
         tasks = service.tasks(filters={"desired-state": "running"})
         running = sum(t["Status"]["State"] == "running" for t in tasks)
-        if running != wanted:
+        # A redeploy's rolling update: the old tasks still run until it is done.
+        updating = (service.attrs.get("UpdateStatus") or {}).get("State") in UPDATING
+        if running != wanted or updating:
             errors = [t["Status"].get("Err") for t in tasks if t["Status"].get("Err")]
             pending.append(f"{service.name} {running}/{wanted}" + (f" ({errors[-1]})" if errors else ""))
     return pending
@@ -100,12 +104,13 @@ def up(client: docker.DockerClient, settings: HostSettings, say: Callable[[str],
     created = secrets.ensure(client, stack, given)
     if created:
         say(f"created the secrets {', '.join(created)}")
-    subprocess.run(
+    deployed = subprocess.run(
         ["docker", "stack", "deploy", "--resolve-image", "never", "--prune", "-c", "-", stack],
         input=stack_yaml,
         text=True,
-        check=True,
     )
+    if deployed.returncode != 0:
+        raise Refused(f"docker stack deploy failed (exit {deployed.returncode}, its message above)")
     wait_converged(client, stack, settings.swarm_wait_seconds)
 
 

@@ -12,12 +12,11 @@ import secrets
 import docker
 import docker.errors
 
+from services.tools.stack import STACK_LABEL
 from services.tools.swarm.stack_file import SECRET_FILES, secret_name
 
 # What compose's redis-secret accepts (REDIS_URL embeds the password unescaped).
 PASSWORD = re.compile(r"[A-Za-z0-9._~-]+")
-# Label on the secrets swarm-up creates: swarm-down removes what carries its stack's.
-STACK_LABEL = "com.docker.stack.namespace"
 
 
 def password(given: str | None) -> str:
@@ -47,6 +46,7 @@ def ensure(client: docker.DockerClient, stack: str, given: str | None) -> list[s
     remove(client, stack)
     data = contents(password(given))
     for file, name in names.items():
+        # Labelled as `docker stack deploy` labels what it creates: swarm-down removes what carries it.
         client.secrets.create(name=name, data=data[file], labels={STACK_LABEL: stack})
     return sorted(names.values())
 
