@@ -113,11 +113,11 @@ workers-up: ## Start workers only, joining the Redis at REDIS_URL (another host'
 workers-down: ## Stop and remove the workers started by workers-up
 	$(COMPOSE) -f docker-compose.workers.yml down --remove-orphans
 
-swarm-up: venv ## Deploy the stack on Docker Swarm (swarm init if none; needs API_TOKEN), wait until running
+swarm-up: venv ## Deploy the stack on Docker Swarm (swarm init if none; needs API_TOKEN)
 	$(COMPOSE) build api worker
 	$(PY) -m services.tools.swarm up
 
-swarm-down: venv ## Remove the swarm stack, its secrets, network and data; leave the swarm if swarm-up started it
+swarm-down: venv ## Remove the swarm stack, its secrets, network and data; leave a swarm swarm-up started
 	$(PY) -m services.tools.swarm down
 
 k8s-secret: ## Kubernetes: create the Secret deploy/k8s reads (Redis's password, API token) unless there
