@@ -78,11 +78,6 @@ def labels_of(container: Container) -> dict[str, str]:
     return (attrs.get("Config") or {}).get("Labels") or attrs.get("Labels") or {}
 
 
-def name_of(container: Container) -> str:
-    """A container's name, from a full inspect or a sparse listing (where the SDK's `name` is None)."""
-    return container.name or (container.attrs.get("Names") or ["/"])[0].lstrip("/")
-
-
 def project_of(container: Container) -> str | None:
     """The swarm stack or compose project a container belongs to (its stack's, when it has both)."""
     labels = labels_of(container)
@@ -110,7 +105,8 @@ def containers(
             # Not a swarm task whose image merely carries this project's compose labels.
             if project_of(container) == project and (service is None or service_of(container) == service):
                 found[container.id] = container
-    return sorted(found.values(), key=name_of)
+    # A sparse listing has no name: its containers keep the engine's order (newest first).
+    return sorted(found.values(), key=lambda c: c.name or "")
 
 
 def service_of(container: Container) -> str:
