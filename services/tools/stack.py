@@ -72,6 +72,12 @@ def label_filters(project: str, service: str | None = None) -> list[list[str]]:
     return [compose, swarm]
 
 
+def label_filter(project: str, service: str | None = None) -> list[str]:
+    """Docker's label filter for a compose project's containers (or one service's): what the e2e tests,
+    which start compose stacks only, list by."""
+    return label_filters(project, service)[0]
+
+
 def labels_of(container: Container) -> dict[str, str]:
     """A container's labels, from a full inspect or a sparse listing (where the SDK's `labels` raises)."""
     attrs = container.attrs
