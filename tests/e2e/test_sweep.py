@@ -42,9 +42,10 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
     sweep = json.loads(sweep_file.read_text())
     assert [line["key"] for line in sweep["lines"]] == [*KEYS, *IN_ONE]
     points = sweep["points"]
-    # Log-spaced from 5 to 50 ms, the same work at both, cut 10 times finer at the first.
+    # Log-spaced from 5 to 50 ms. Each point holds 0.5 s x 2 CPUs of work in 2 jobs: 100 tasks a job of
+    # 5 ms, and 10 of 50 ms, which are fewer than 24 tasks in all (--min-tasks' default): 12 a job there.
     assert [p["seconds"] for p in points] == pytest.approx([0.005, 0.05])
-    assert points[0]["tasks_per_job"] == 10 * points[1]["tasks_per_job"]
+    assert [p["tasks_per_job"] for p in points] == [100, 12]
     for point in points:
         ceiling = point["ceiling"]
         assert ceiling["rounds"] == ceiling["exact_rounds"] == len(ceiling["every_round"]) == 1
