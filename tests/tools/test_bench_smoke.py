@@ -97,6 +97,21 @@ def test_stock_rq_and_the_peers_ran_every_cpu_job_exactly(bench: tuple[dict[str,
     assert report["wrong_jobs"] == 0
 
 
+def test_every_efficiency_run_is_timed_serially_before_and_after(bench: tuple[dict[str, Any], str]) -> None:
+    """T1 of every run (ours, stock RQ, each peer): the mean of serial timings just before and just after."""
+    e = bench[0]["efficiency"]
+    runs = [r for t in ("local", "distributed", "hybrid", "hybrid-fat") for r in e[t]["runs"]] + e["stock"][
+        "runs"
+    ]
+    runs += [r for peer in PEERS for r in e["peers"][peer]["runs"]]
+    assert len(runs) == QUICK.rounds * (5 + len(PEERS))
+    for run in runs:
+        assert run["t1_before"] > 0 and run["t1_after"] > 0, run
+        assert run["one_job"] == (run["t1_before"] + run["t1_after"]) / 2
+        assert run["t1_seconds"] == run["one_job"] * QUICK.efficiency_jobs
+        assert run["efficiency"] == run["t1_seconds"] / (2 * run["t_seconds"])
+
+
 def test_the_peers_commands_are_their_brokers(bench: tuple[dict[str, Any], str]) -> None:
     """Counted in the timed window: each Celery message is taken by a BRPOP, each Dramatiq one acked by
     its script (EVALSHA).

@@ -1,11 +1,14 @@
 """Parallel efficiency T1 / (2 T) on ~20 ms CPU-bound chunks: ours (local, distributed, hybrid), the peers.
 
-T1 is the same units run serially in this process, chunk by chunk, measured right before each run.
+T1 is the same units run serially in this process, chunk by chunk, measured right before and right
+after each run: one such timing drifts a few % with the machine from one to the next, and their mean
+halves that and cancels a steady trend. Both are kept (`t1_before`, `t1_after`, per job).
 """
 
 import statistics
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 from rq import Queue
@@ -16,7 +19,7 @@ from services.tools.bench import overhead, stack
 from services.tools.bench.defaults import CHUNK_SECONDS, CPU_LO
 from services.tools.bench.peers import measure
 from services.tools.bench.peers.runners import PEERS
-from services.tools.bench.timing import Window, timed_run
+from services.tools.bench.timing import timed_run
 from shared.chunking import split
 from shared.job_status import FINISHED
 from shared.job_store import JobStore
@@ -60,6 +63,18 @@ def serial(chunks: list[tuple[int, int]]) -> tuple[float, Tally]:
     return time.perf_counter() - t0, total
 
 
+R = TypeVar("R")
+
+
+def bracketed(work: list[tuple[int, int]], run: Callable[[Tally], R]) -> tuple[dict[str, float], Tally, R]:
+    """`run(answer)` between two serial timings of `work` (one job's chunks): the timings, the answer, and
+    what run returned."""
+    before, expected = serial(work)
+    result = run(expected)
+    after, _tally = serial(work)
+    return {"t1_before": before, "t1_after": after, "one_job": (before + after) / 2}, expected, result
+
+
 def _compute(chunks: list[tuple[int, int]]) -> None:
     for lo, hi in chunks:
         count_primes(lo, hi)
@@ -74,9 +89,8 @@ def ceiling(width: int, chunks: int, rounds: int) -> float:
     import os
 
     work = split(range(CPU_LO, CPU_LO + width * chunks), width)
-    ratios = []
-    for _ in range(rounds):
-        t1, _tally = serial(work)
+
+    def forked(_answer: Tally) -> float:
         t0 = time.perf_counter()
         children = []
         for half in (work[0::2], work[1::2]):
@@ -89,7 +103,12 @@ def ceiling(width: int, chunks: int, rounds: int) -> float:
             children.append(pid)
         for pid in children:
             os.waitpid(pid, 0)
-        ratios.append(t1 / (CORES * (time.perf_counter() - t0)))
+        return time.perf_counter() - t0
+
+    ratios = []
+    for _ in range(rounds):
+        timings, _tally, seconds = bracketed(work, forked)
+        ratios.append(timings["one_job"] / (CORES * seconds))
     return statistics.median(ratios)
 
 
@@ -98,7 +117,6 @@ def one_run(
 ) -> dict[str, Any]:
     workers, pool, mode = TOPOLOGIES[topology]
     units = (CPU_LO, CPU_LO + width * chunks)
-    one_job, expected = serial(split(range(*units), width))
     queue = Queue(name, connection=connection, serializer=JSONSerializer)
     store = JobStore(connection, get_settings().result_ttl)
     spec = parse_job(
@@ -111,14 +129,16 @@ def one_run(
     )
     planned = enqueue(store, queue, [spec] * jobs)
     ids = [entry for job in planned for entry in job.entry_ids]
-    window: Window = timed_run(
-        connection, queue, ids, lambda: stack.our_workers(url, name, workers, pool), workers
+    start = lambda: stack.our_workers(url, name, workers, pool)  # noqa: E731 - bound for timed_run
+    timings, expected, window = bracketed(
+        split(range(*units), width), lambda _answer: timed_run(connection, queue, ids, start, workers)
     )
     records = [store.read(job.job_id) for job in planned]
     wrong = sum(r is None or r.status != FINISHED or r.tally != expected for r in records)
     pids = {p for r in records if r is not None for p in r.pids}
-    t1 = one_job * jobs
+    t1 = timings["one_job"] * jobs
     return {
+        **timings,
         "t1_seconds": t1,
         "t_seconds": window.seconds,
         "efficiency": t1 / (CORES * window.seconds),
@@ -135,10 +155,17 @@ def peer_run(
 ) -> dict[str, Any]:
     """The same chunks as one_run's jobs, each chunk one job of the peer, on its 2-process layout."""
     work = split(range(CPU_LO, CPU_LO + width * chunks), width)
-    one_job, expected = serial(work)
-    run = measure.cpu(connection, url, peer, work, jobs, name, expected.count)
-    t1 = one_job * jobs
-    return {**run, "t1_seconds": t1, "efficiency": t1 / (CORES * run["t_seconds"]), "jobs": jobs * chunks}
+    timings, _answer, run = bracketed(
+        work, lambda answer: measure.cpu(connection, url, peer, work, jobs, name, answer.count)
+    )
+    t1 = timings["one_job"] * jobs
+    return {
+        **run,
+        **timings,
+        "t1_seconds": t1,
+        "efficiency": t1 / (CORES * run["t_seconds"]),
+        "jobs": jobs * chunks,
+    }
 
 
 def stock_run(
@@ -146,10 +173,13 @@ def stock_run(
 ) -> dict[str, Any]:
     """The same chunks, each chunk one stock RQ job, on 2 stock SimpleWorker processes."""
     work = split(range(CPU_LO, CPU_LO + width * chunks), width)
-    one_job, expected = serial(work)
-    window, total = overhead.stock(connection, url, work * jobs, name, overhead.STOCK["simple"], CORES)
-    t1 = one_job * jobs
+    timings, expected, (window, total) = bracketed(
+        work,
+        lambda _answer: overhead.stock(connection, url, work * jobs, name, overhead.STOCK["simple"], CORES),
+    )
+    t1 = timings["one_job"] * jobs
     return {
+        **timings,
         "t_seconds": window.seconds,
         "t1_seconds": t1,
         "efficiency": t1 / (CORES * window.seconds),
