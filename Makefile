@@ -57,10 +57,10 @@ BENCH_ARGS ?=
 IDLE_SECONDS ?= 30
 # make chaos: kill-worker, kill-pool-process, restart-redis, stop-worker (comma-separated), or all.
 FAULTS ?= all
-# make chaos SCHEDULE=random: seeded random faults, overlapping, for DURATION s (600), SEED (1).
+# make chaos SCHEDULE=random: seeded random faults, overlapping, for DURATION s (600), SEED (1), RATE jobs/s
+# (15); FAULTS then names the kinds dealt (e.g. kill-redis alone), or all.
 SCHEDULE ?= fixed
-# make soak: seconds of load (then it drains and checks every job).
-DURATION ?= 1800
+# make soak: DURATION, seconds of load (1800; then it drains and checks every job).
 # make load-test and make chaos: seconds to wait, saying so, for a ready worker before giving up.
 WAIT_WORKERS ?= 60
 
@@ -142,10 +142,10 @@ sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where
 
 chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\
-		--schedule random --duration $(or $(DURATION),600) --seed $(or $(SEED),1) --reports $(REPORTS))
+		--schedule random --duration $(or $(DURATION),600) --seed $(or $(SEED),1) --rate $(or $(RATE),15) --reports $(REPORTS))
 
 soak: venv ## Load the running stack as fast as it accepts work for DURATION s (default 1800): memory over time, every 202 checked exact, no restart; reports/
-	$(PY) -m services.tools.soak --duration $(DURATION) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
+	$(PY) -m services.tools.soak --duration $(or $(DURATION),1800) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
 bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)

@@ -39,3 +39,13 @@ def test_a_pause_outlasts_the_heartbeat_timeout() -> None:
         if f.kind == "pause-worker"
     ]
     assert pauses and all(7.5 <= f.hold <= 15 for f in pauses)
+
+
+def test_a_schedule_of_one_kind_deals_only_that_kind_and_all_kinds_is_the_default() -> None:
+    kills = random_schedule(seed=4, duration=300, workers=2, kinds=["kill-redis"])
+    assert {f.kind for f in kills} == {"kill-redis"} and len(kills) >= 20, len(kills)
+    # One target at a time: each kill is healed (started again) a second before the next.
+    assert all(b.at >= a.at + a.hold + 1 - 1e-6 for a, b in zip(kills, kills[1:], strict=False))
+    assert random_schedule(seed=4, duration=600, workers=2, kinds=list(KINDS)) == random_schedule(
+        seed=4, duration=600, workers=2
+    )

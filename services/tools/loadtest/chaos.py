@@ -22,6 +22,7 @@ import httpx
 
 from services.tools import api_auth, preflight, stack
 from services.tools.loadtest.faults import FAULTS, Fault, injected
+from services.tools.loadtest.schedule import KINDS
 from services.tools.loadtest.stack_info import worker_containers
 from services.tools.waiting import settled, wait_for
 from shared.job_status import ENDED
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--faults",
         default="kill-worker",
-        help=f"comma-separated, run one after another: {', '.join(FAULTS)}, or all",
+        help=f"comma-separated, run one after another: {', '.join(FAULTS)}, or all; with --schedule random, "
+        f"the kinds it deals from: {', '.join(KINDS)}, or all",
     )
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--stop", type=int, default=100_000, help="each job counts the primes in [0, stop)")
@@ -180,10 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     preflight.add_wait_workers_option(parser)
     args = parser.parse_args(argv)
-    names = list(FAULTS) if args.faults == "all" else [n for n in args.faults.split(",") if n]
-    unknown = [n for n in names if n not in FAULTS]
+    # The fixed faults, one after another; or the random schedule's kinds, dealt at random.
+    known = list(KINDS) if args.schedule == "random" else list(FAULTS)
+    names = known if args.faults == "all" else [n for n in args.faults.split(",") if n]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
-        parser.error(f"--faults takes {', '.join(FAULTS)} or all (not {', '.join(unknown)})")
+        parser.error(f"--faults takes {', '.join(known)} or all (not {', '.join(unknown)})")
     try:
         preflight.require_api(args.url)
         client = preflight.docker_client()
@@ -199,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.schedule == "random":
         from services.tools.loadtest.random_chaos import run_random
 
-        outcome = run_random(args.url, args.project, args.seed, args.duration, args.reports, args.rate)
+        outcome = run_random(
+            args.url, args.project, args.seed, args.duration, args.reports, args.rate, kinds=names
+        )
         print("\n".join(outcome.lines()), flush=True)
         return 0 if outcome.ok else 1
     ok = True

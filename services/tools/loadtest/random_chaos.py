@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from shared.settings import get_settings
 class Outcome:
     report: Report
     fired: Counter[str] = field(default_factory=Counter)  # kind -> faults injected and healed
+    planned: Counter[str] = field(default_factory=Counter)  # kind -> faults in the schedule
     failed: list[str] = field(default_factory=list)  # faults that could not be injected, and why
     overlapping: int = 0
     unhealed: list[str] = field(default_factory=list)
@@ -48,7 +50,7 @@ class Outcome:
         return self.report.ok and not self.unhealed and self.drained
 
     def lines(self) -> list[str]:
-        fired = ", ".join(f"{kind} {self.fired[kind]}" for kind in KINDS)
+        fired = ", ".join(f"{kind} {self.fired[kind]}" for kind in KINDS if kind in self.planned)
         return [
             f"faults fired: {sum(self.fired.values())} ({fired}); "
             f"{self.overlapping} began while another held",
@@ -97,8 +99,10 @@ def run_random(
     mean_gap: float = 8.0,
     drain_seconds: float = 300.0,
     say: Any = print,
+    kinds: Sequence[str] = (),
 ) -> Outcome:
-    """The whole run against the stack at `url` (compose project `project`); see the module docstring."""
+    """The whole run against the stack at `url` (compose project `project`); see the module docstring. Only
+    faults of `kinds` if given (e.g. kill-redis alone, again and again), else of every kind."""
     from services.tools.loadtest.chaos import _wait_healthy as wait_healthy  # chaos.py imports this module
 
     client = docker.from_env()
@@ -110,12 +114,17 @@ def run_random(
         )
         source = stored.InContainer(victims["redis"])
         schedule = random_schedule(
-            seed, duration, len(victims["worker"]), mean_gap, get_settings().liveness_ttl
+            seed, duration, len(victims["worker"]), mean_gap, get_settings().liveness_ttl, kinds
         )
         stem = reports / f"chaos-random-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
         wait_healthy(client, project)
         start = stored.mark(source)
-        out = Outcome(Report(), overlapping=overlapping(schedule), history=stem.with_suffix(".jsonl"))
+        out = Outcome(
+            Report(),
+            planned=Counter(p.kind for p in schedule),
+            overlapping=overlapping(schedule),
+            history=stem.with_suffix(".jsonl"),
+        )
         say(f"{len(schedule)} faults over {duration:g} s (seed {seed}), {rate:g} jobs/s: {out.history}")
         stop = threading.Event()
         with Recorder(out.history, start) as history:
@@ -149,6 +158,7 @@ def run_random(
             "seed": seed,
             "duration": duration,
             "rate": rate,
+            "kinds": sorted(kinds or KINDS),
             "accepted": len(load.accepted),
             "fired": dict(out.fired),
             "failed": out.failed,

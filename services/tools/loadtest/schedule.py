@@ -8,6 +8,7 @@ The same seed gives the same schedule.
 """
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Each kind: what it acts on ("worker" picks one of the workers) and how long it is held, in seconds
@@ -39,9 +40,15 @@ class Planned:
 
 
 def random_schedule(
-    seed: int, duration: float, workers: int, mean_gap: float = 8.0, heartbeat_timeout: float = 5.0
+    seed: int,
+    duration: float,
+    workers: int,
+    mean_gap: float = 8.0,
+    heartbeat_timeout: float = 5.0,
+    kinds: Sequence[str] = (),
 ) -> list[Planned]:
-    """Faults starting within `duration` seconds, by start time; the same arguments, the same list."""
+    """Faults starting within `duration` seconds, by start time; the same arguments, the same list. Only
+    `kinds` (names of KINDS) if given, else every kind."""
     rng = random.Random(seed)
     busy_until: dict[str, float] = {}
     deck: list[str] = []
@@ -52,7 +59,7 @@ def random_schedule(
         if at >= duration:
             break
         if not deck:
-            deck = sorted(KINDS)
+            deck = sorted(kinds or KINDS)
             rng.shuffle(deck)
         kind = deck.pop()
         on, (low, high) = KINDS[kind]
