@@ -78,6 +78,11 @@ def label_filter(project: str, service: str | None = None) -> list[str]:
     return label_filters(project, service)[0]
 
 
+def stack_filter(stack: str) -> dict[str, str]:
+    """Docker's filter for what a swarm stack owns: its services, networks, volumes and secrets."""
+    return {"label": f"{STACK_LABEL}={stack}"}
+
+
 def labels_of(container: Container) -> dict[str, str]:
     """A container's labels, from a full inspect or a sparse listing (where the SDK's `labels` raises)."""
     attrs = container.attrs

@@ -25,7 +25,7 @@ from docker.models.containers import Container
 from services.tools.monitor.cgroups import CgroupMeter, throttled_between
 from services.tools.monitor.docker_cpu import CpuSampler
 from services.tools.monitor.docker_frames import read_time, throttling_data
-from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL
+from services.tools.stack import PROJECT_LABEL, SERVICE_LABEL, label_filter
 from tests.helpers import require, sigint_default, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -88,7 +88,7 @@ def start(
 
 def remove_project(client: docker.DockerClient, project: str) -> None:
     """Remove every container of the test project, running or not (and only those)."""
-    for container in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
+    for container in client.containers.list(all=True, filters={"label": label_filter(project)}):
         container.remove(force=True)
 
 

@@ -15,7 +15,7 @@ import docker
 import httpx
 import pytest
 
-from services.tools.stack import STACK_LABEL
+from services.tools.stack import stack_filter
 from services.tools.swarm import node
 from tests.e2e.conftest import REPO
 from tests.helpers import free_port, require, wait_for
@@ -48,7 +48,7 @@ def report(folder: Path) -> dict[str, Any]:
 
 def leftovers(client: docker.DockerClient, stack: str) -> dict[str, list[str]]:
     """What is left of the stack on this engine, by kind (the swarm's own kinds only while in one)."""
-    label = {"label": f"{STACK_LABEL}={stack}"}
+    label = stack_filter(stack)
     found = {
         "containers": [c.name for c in client.containers.list(all=True, filters=label)],
         "networks": [n.name for n in client.networks.list(filters=label)],
@@ -101,7 +101,7 @@ def test_the_stack_runs_on_swarm_with_its_password_from_swarm_secrets(
     swarm: dict[str, str], docker_client: docker.DockerClient
 ) -> None:
     stack = swarm["COMPOSE_PROJECT_NAME"]
-    services = {s.name: s for s in docker_client.services.list(filters={"label": f"{STACK_LABEL}={stack}"})}
+    services = {s.name: s for s in docker_client.services.list(filters=stack_filter(stack))}
     assert set(services) == {f"{stack}_{name}" for name in ("redis", "api", "worker")}
     worker = services[f"{stack}_worker"].attrs["Spec"]
     assert worker["Mode"]["Replicated"]["Replicas"] == WORKERS
@@ -136,7 +136,7 @@ def test_make_load_test_against_the_swarm_stack(
     assert run["submitted"] == run["exact"] == 20 and run["lost"] == 0 and run["wrong"] == 0
     assert run["topology"]["workers"] == WORKERS
     # CPU per task: every swarm task's container, named <stack>_<service>.<slot>.<task id>, by service.
-    tasks = docker_client.containers.list(filters={"label": f"{STACK_LABEL}={stack}"})
+    tasks = docker_client.containers.list(filters=stack_filter(stack))
     sampled = {name for name, points in run["series"]["docker"].items() if points}
     assert {c.name for c in tasks} <= sampled
     assert all(c.name.startswith(f"{stack}_") for c in tasks)

@@ -49,13 +49,9 @@ def render(settings: HostSettings) -> str:
     return yaml.safe_dump(document(settings), sort_keys=False)
 
 
-def _stack_filter(stack: str) -> dict[str, str]:
-    return {"label": f"{STACK_LABEL}={stack}"}
-
-
 def _pending(client: docker.DockerClient, stack: str) -> list[str]:
     """The stack's services not yet at their replicas of running tasks, each with its last task error."""
-    services = client.services.list(filters=_stack_filter(stack))
+    services = client.services.list(filters=host_stack.stack_filter(stack))
     if not services:
         return ["no service yet"]
     pending = []
@@ -118,7 +114,7 @@ def _grace_seconds(client: docker.DockerClient, stack: str) -> float:
     """The longest stop grace period of the stack's services (a busy worker finishes its job first)."""
     graces = [
         s.attrs["Spec"]["TaskTemplate"]["ContainerSpec"].get("StopGracePeriod", 10**10) / 1e9
-        for s in client.services.list(filters=_stack_filter(stack))
+        for s in client.services.list(filters=host_stack.stack_filter(stack))
     ]
     return max(graces, default=0.0)
 
@@ -144,7 +140,8 @@ def down(client: docker.DockerClient, settings: HostSettings, say: Callable[[str
     if node.active(client):
         seconds = _grace_seconds(client, stack) + settings.swarm_wait_seconds
         services = {
-            s.name.removeprefix(f"{stack}_"): s for s in client.services.list(filters=_stack_filter(stack))
+            s.name.removeprefix(f"{stack}_"): s
+            for s in client.services.list(filters=host_stack.stack_filter(stack))
         }
         waves = [[n for n in wave if n in services] for wave in removal_waves(compose_config())]
         waves.append(sorted(set(services) - {n for wave in waves for n in wave}))
@@ -153,12 +150,12 @@ def down(client: docker.DockerClient, settings: HostSettings, say: Callable[[str
                 services[name].remove()
                 say(f"removed the service {services[name].name}")
             _gone(client, stack, wave, seconds)
-        for network in client.networks.list(filters=_stack_filter(stack)):
+        for network in client.networks.list(filters=host_stack.stack_filter(stack)):
             network.remove()
             say(f"removed the network {network.name}")
         for name in secrets.remove(client, stack):
             say(f"removed the secret {name}")
-    for volume in client.volumes.list(filters=_stack_filter(stack)):
+    for volume in client.volumes.list(filters=host_stack.stack_filter(stack)):
         volume.remove()
         say(f"removed the volume {volume.name}")
     why = node.leave_if_started_here(client)

@@ -12,7 +12,7 @@ import secrets
 import docker
 import docker.errors
 
-from services.tools.stack import STACK_LABEL
+from services.tools.stack import STACK_LABEL, stack_filter
 from services.tools.swarm.stack_file import SECRET_FILES, secret_name
 
 # What compose's redis-secret accepts (REDIS_URL embeds the password unescaped).
@@ -38,7 +38,7 @@ def contents(redis_password: str) -> dict[str, bytes]:
 
 def ensure(client: docker.DockerClient, stack: str, given: str | None) -> list[str]:
     """Create the stack's secrets unless they exist; the names of those created."""
-    existing = {s.name for s in client.secrets.list(filters={"label": f"{STACK_LABEL}={stack}"})}
+    existing = {s.name for s in client.secrets.list(filters=stack_filter(stack))}
     names = {file: secret_name(stack, secret) for file, secret in SECRET_FILES.items()}
     if set(names.values()) <= existing:
         return []
@@ -54,7 +54,7 @@ def ensure(client: docker.DockerClient, stack: str, given: str | None) -> list[s
 def remove(client: docker.DockerClient, stack: str) -> list[str]:
     """Remove the stack's secrets (once no service uses them); the names removed."""
     removed = []
-    for secret in client.secrets.list(filters={"label": f"{STACK_LABEL}={stack}"}):
+    for secret in client.secrets.list(filters=stack_filter(stack)):
         secret.remove()
         removed.append(secret.name)
     return sorted(removed)
