@@ -3,13 +3,13 @@ parent's CPU per task of the stdlib Pool against our QuietPool."""
 
 import multiprocessing
 import multiprocessing.pool
+import os
 import statistics
 import time
 from typing import Any
 
-import psutil
-
 from services.tools.bench.defaults import CPU_LO, SMALL_JOB_CHUNKS
+from services.tools.monitor.cgroups import process_cpu_seconds
 from shared.kernels.primes import count_primes
 from worker.pool.warm import QuietPool, WarmPool
 
@@ -67,11 +67,6 @@ def _primes_task(bounds: tuple[int, int]) -> int:
     return count_primes(*bounds).count
 
 
-def _own_cpu() -> float:
-    times = psutil.Process().cpu_times()
-    return times.user + times.system
-
-
 def parent_cpu_per_task(width: int, tasks: int, method: str = "forkserver") -> dict[str, float]:
     """This process's CPU seconds per task while a Pool(2) runs `tasks` CPU-bound tasks of `width` units:
     the stdlib Pool, then QuietPool (whose worker-handler thread does not wake per result)."""
@@ -82,9 +77,9 @@ def parent_cpu_per_task(width: int, tasks: int, method: str = "forkserver") -> d
         pool = cls(PROCESSES, context=ctx)
         try:
             list(pool.imap_unordered(_primes_task, work[:PROCESSES]))  # started
-            cpu0 = _own_cpu()
+            cpu0 = process_cpu_seconds(os.getpid(), children=False)
             list(pool.imap_unordered(_primes_task, work, chunksize=1))
-            out[name] = (_own_cpu() - cpu0) / tasks
+            out[name] = (process_cpu_seconds(os.getpid(), children=False) - cpu0) / tasks
         finally:
             pool.terminate()
             pool.join()
