@@ -10,6 +10,7 @@ import httpx
 
 from services.tools import api_auth
 from services.tools.loadtest.workload import Workload
+from services.tools.waiting import wait_for
 from shared.job_status import ENDED
 
 # Seconds one long poll (GET /jobs/{id}?wait=) may wait for the job to end.
@@ -28,19 +29,25 @@ class JobOutcome:
 
 
 def run_one(client: httpx.Client, workload: Workload, timeout: float) -> JobOutcome:
-    """Submit one job and poll it until it ends or `timeout` passes."""
+    """Submit one job and poll it until it ends or `timeout` passes (a failed poll is asked again until then)."""
     start = time.perf_counter()
     response = client.post("/jobs", json=workload.body())
     if response.status_code != 202:
         return JobOutcome(None, "rejected", time.perf_counter() - start, error=response.text)
     job_id = response.json()["id"]
     deadline = start + timeout
-    while time.perf_counter() < deadline:
+
+    def ended() -> dict[str, Any] | None:
+        """One long poll, no longer than what is left of the deadline; the view once the job has ended."""
         wait = min(LONG_POLL, max(0.0, deadline - time.perf_counter()))
         view = client.get(f"/jobs/{job_id}", params={"wait": wait}, timeout=wait + 10).json()
-        if view["status"] in ENDED:
-            return JobOutcome(job_id, view["status"], time.perf_counter() - start, view, view.get("error"))
-    return JobOutcome(job_id, "lost", time.perf_counter() - start, error=f"not ended after {timeout:g}s")
+        return view if view["status"] in ENDED else None
+
+    try:
+        view = wait_for(ended, max(0.0, deadline - time.perf_counter()), f"job {job_id}", interval=0)
+    except TimeoutError:
+        return JobOutcome(job_id, "lost", time.perf_counter() - start, error=f"not ended after {timeout:g}s")
+    return JobOutcome(job_id, view["status"], time.perf_counter() - start, view, view.get("error"))
 
 
 def run_all(

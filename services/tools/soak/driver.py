@@ -17,6 +17,7 @@ from itertools import cycle
 from typing import Any
 
 import httpx
+from tenacity import Retrying, retry_if_exception_type, retry_if_result, wait_fixed
 
 from services.tools import api_auth
 from shared.job_status import ENDED
@@ -127,18 +128,17 @@ def _submitter(url: str, deadline: float, seen: Submissions, offset: int) -> Non
 
 
 def _watcher(url: str, seen: Submissions) -> None:
-    """Long-poll each pending job to its end, oldest first, until told there are no more."""
+    """Long-poll each pending job to its end, oldest first, until told there are no more. No answer or a
+    503 (Redis away) is asked again a second later, for as long as it takes: the drain's deadline is the
+    caller's."""
+    asking = Retrying(
+        wait=wait_fixed(1),
+        retry=retry_if_exception_type(httpx.HTTPError) | retry_if_result(lambda r: r.status_code == 503),
+    )
     with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=LONG_POLL + 10) as client:
         while (job_id := seen.pending.get()) is not None:
             while True:
-                try:
-                    response = client.get(f"/jobs/{job_id}", params={"wait": LONG_POLL})
-                except httpx.HTTPError:
-                    time.sleep(1)
-                    continue
-                if response.status_code == 503:
-                    time.sleep(1)
-                    continue
+                response = asking(client.get, f"/jobs/{job_id}", params={"wait": LONG_POLL})
                 view = (
                     response.json()
                     if response.status_code == 200
