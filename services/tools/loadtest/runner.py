@@ -29,7 +29,7 @@ class JobOutcome:
 
 
 def run_one(client: httpx.Client, workload: Workload, timeout: float) -> JobOutcome:
-    """Submit one job and poll it until it ends or `timeout` passes (a failed poll is asked again until then)."""
+    """Submit one job and poll it until it ends or `timeout` passes (a failed poll is asked again)."""
     start = time.perf_counter()
     response = client.post("/jobs", json=workload.body())
     if response.status_code != 202:
