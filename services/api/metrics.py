@@ -18,6 +18,7 @@ from redis import Redis
 from rq import Queue
 
 from shared import bytes_moved, job_metrics
+from shared.net.counters import redis_bytes
 from shared.worker_reports import read_reports
 
 NAMESPACE = "cpu_contrast"
@@ -69,14 +70,14 @@ class RedisCollector(Collector):
             moved["pickled"],
         )
         # Redis's own count of what crossed its network (INFO stats), every client's.
-        stats = self.redis.info("stats")
+        network = redis_bytes(self.redis)
         family = CounterMetricFamily(
             f"{NAMESPACE}_redis_network_bytes",
             "Bytes into (in) and out of (out) Redis.",
             labels=("direction",),
         )
-        family.add_metric(("in",), stats["total_net_input_bytes"])
-        family.add_metric(("out",), stats["total_net_output_bytes"])
+        family.add_metric(("in",), network.rx)
+        family.add_metric(("out",), network.tx)
         yield family
 
     def _jobs(self) -> Iterator[Metric]:

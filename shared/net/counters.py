@@ -7,8 +7,10 @@ the load test's ledger does): one small file read, unlike Docker's stats API (a 
 Loopback is left out: bytes a container sends itself never cross its network.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROC = Path("/proc")
 LOOPBACK = "lo"
@@ -33,6 +35,17 @@ class NetBytes:
 
 
 ZERO = NetBytes(0, 0)
+
+
+def redis_info_bytes(stats: Mapping[str, Any]) -> NetBytes:
+    """Redis's own count of the bytes it received (rx) and sent (tx) over every client connection since it
+    started, from INFO stats's fields (as redis-py parses them, or as text fields)."""
+    return NetBytes(int(stats["total_net_input_bytes"]), int(stats["total_net_output_bytes"]))
+
+
+def redis_bytes(redis: Any) -> NetBytes:
+    """The same, asked of a redis-py connection: one INFO stats."""
+    return redis_info_bytes(redis.info("stats"))
 
 
 def parse_net_dev(text: str) -> NetBytes:

@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from services.tools.loadtest.traffic import parse_info_bytes
-from services.tools.redis_stats import network_bytes
+from shared.net.counters import redis_bytes as network_bytes
 from tests.helpers import own_redis_client, require_tool
 
 pytestmark = pytest.mark.integration

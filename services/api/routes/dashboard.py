@@ -7,22 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
+from services.api.dashboard import snapshot
 from services.api.deps import QueueDep, RedisDep, StoreDep
 from services.api.responses import documented
-from services.api.schemas import (
-    BytesView,
-    CpuSeries,
-    DashboardView,
-    JobView,
-    LatencyView,
-    QueueView,
-    SeriesView,
-    WorkerView,
-)
-from shared import bytes_moved
-from shared.recent_jobs import summarize
-from shared.settings import get_settings
-from shared.worker_reports import read_reports, read_series, total_quota
+from services.api.schemas import CpuSeries, DashboardView, SeriesView
+from shared.worker_reports import read_series
 
 router = APIRouter(tags=["dashboard"])
 # The page itself is open (it holds no data); what it fetches is under `router`.
@@ -63,28 +52,4 @@ def dashboard(
 ) -> DashboardView:
     """Everything the dashboard shows but the CPU series: pools, queue, throughput, latency, bytes moved,
     recent jobs."""
-    now = time.time()
-    workers = [WorkerView(**report) for report in read_reports(redis)]
-    ids = store.recent()
-    # Throughput and latency cover the jobs that ended in the last DASHBOARD_WINDOW_SECONDS; three fields
-    # of each recent job for them, in one round trip for up to RECENT_JOBS jobs.
-    figures = summarize(store.briefs(ids), now, get_settings().dashboard_window_seconds)
-    stats, moved = redis.info("stats"), bytes_moved.totals(redis)
-    return DashboardView(
-        now=now,
-        window_seconds=figures.window,
-        queue=QueueView(name=queue.name, depth=queue.count),
-        workers=workers,
-        pool_processes=sum(w.pool_processes for w in workers),
-        cpu_quota=total_quota([w.cpu_quota for w in workers]),
-        jobs_per_second=figures.jobs_per_second,
-        latency=LatencyView(jobs=len(figures.latencies), **figures.percentiles()),
-        statuses=figures.statuses,
-        recent=[JobView.from_record(record) for record in map(store.read, ids[:limit]) if record is not None],
-        bytes=BytesView(
-            redis_in=stats["total_net_input_bytes"],
-            redis_out=stats["total_net_output_bytes"],
-            jobs_read=moved["read"],
-            jobs_pickled=moved["pickled"],
-        ),
-    )
+    return snapshot(redis, queue, store, limit)

@@ -17,7 +17,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from services.tools.stack import containers, service_of
-from shared.net.counters import ZERO, NetBytes, namespace_bytes
+from shared.net.counters import ZERO, NetBytes, namespace_bytes, redis_info_bytes
 
 # Redis's password, if it has one, is a file only its container reads.
 _INFO = (
@@ -30,7 +30,7 @@ def parse_info_bytes(text: str) -> NetBytes | None:
     """Redis's network bytes in (rx) and out (tx) from an INFO text; None if they are not in it."""
     fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
     try:
-        return NetBytes(int(fields["total_net_input_bytes"]), int(fields["total_net_output_bytes"]))
+        return redis_info_bytes(fields)
     except (KeyError, ValueError):
         return None
 
