@@ -13,8 +13,8 @@ from services.tools.bench.defaults import TINY_HI
 from services.tools.loadtest.report import expected_result
 from services.tools.loadtest.runner import run_all
 from services.tools.loadtest.workload import Workload
+from services.tools.stack import host_settings
 from shared.percentiles import percentile
-from shared.settings import get_settings
 
 # One tiny distributed job of one chunk: primes in [0, TINY_HI).
 TINY = Workload("primes", TINY_HI, 0, 1, "distributed", TINY_HI)
@@ -64,7 +64,7 @@ def enqueue_rates(
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(lambda _: _post_one(client, body), range(requests)))
         out["concurrent"] = requests / (time.perf_counter() - t0)
-        size = get_settings().max_batch
+        size = host_settings().max_batch
         rates = []
         for _ in range(batches):
             t0 = time.perf_counter()

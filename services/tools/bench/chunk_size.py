@@ -4,11 +4,11 @@ that the fixed cost per chunk takes, with that cost as measured earlier in the s
 import time
 from typing import Any
 
+from services.tools.stack import host_settings
 from shared.cost import estimate_seconds
 from shared.jobs import parse_job
 from shared.kernels import run_kernel
 from shared.plan import plan_job
-from shared.settings import get_settings
 
 # primes in [0, stop) for each stop: from a job too small to split to one of ~1 s.
 STOPS = (10_000, 100_000, 500_000, 2_000_000)
@@ -20,7 +20,7 @@ def run(queue_chunk_seconds: float, stops: tuple[int, ...] = STOPS) -> dict[str,
 
     `queue_chunk_seconds` is our per-job overhead from figure 1; a pool task's is POOL_TASK_OVERHEAD_SECONDS.
     """
-    settings = get_settings()
+    settings = host_settings()
     rows = []
     for stop in stops:
         params = {"start": 0, "stop": stop}

@@ -23,9 +23,9 @@ from services.tools.bench import stack
 from services.tools.bench.defaults import TINY_HI, TINY_LO
 from services.tools.bench.timing import timed_run
 from services.tools.redis_monitor import monitored
+from services.tools.stack import host_settings
 from shared.job_store import JobStore
 from shared.jobs import parse_job
-from shared.settings import get_settings
 from worker.queue.lean import LeanWorker, OwnEntries
 
 # Chunks of the measured split job: enough for a first, a middle and a last one. Then two jobs of one
@@ -78,7 +78,7 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
     (pool 1) under MONITOR."""
     name = "bench-commands"
     queue = Queue(name, connection=connection, serializer=JSONSerializer)
-    store = JobStore(connection, get_settings().result_ttl)
+    store = JobStore(connection, host_settings().result_ttl)
     span = TINY_HI - TINY_LO
     body = {"kernel": "primes", "mode": "distributed", "chunk_size": span}
     spec = parse_job({**body, "params": {"start": TINY_LO, "stop": TINY_LO + CHUNKS * span}})

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from services.tools.stack import host_settings
 from shared.cost import estimate_seconds, trial_term
 from shared.kernels import run_kernel
-from shared.settings import get_settings
 
 # Where the primes kernel is sampled: from small numbers to MAX_PRIMES_STOP's default.
 PRIMES_AT = (1_000, 10_000, 100_000, 10**6, 10**7, 10**8, 10**9 - 200_000)
@@ -65,7 +65,7 @@ def fit() -> dict[str, float]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Measured coefficients, the current ones, and each one's error on whole check ranges."""
-    current = get_settings()
+    current = host_settings()
     measured = fit()
     calibrated = current.model_copy(update=measured)
     checks = []

@@ -20,12 +20,12 @@ from services.tools.bench.defaults import CHUNK_SECONDS, CPU_LO
 from services.tools.bench.peers import measure
 from services.tools.bench.peers.runners import PEERS
 from services.tools.bench.timing import timed_run
+from services.tools.stack import host_settings
 from shared.chunking import split
 from shared.job_status import FINISHED
 from shared.job_store import JobStore
 from shared.jobs import parse_job
 from shared.kernels.primes import count_primes
-from shared.settings import get_settings
 from shared.tally import Tally
 
 # name -> (worker processes, pool processes each, job mode). On 2 cores hybrid has one pool process per
@@ -118,7 +118,7 @@ def one_run(
     workers, pool, mode = TOPOLOGIES[topology]
     units = (CPU_LO, CPU_LO + width * chunks)
     queue = Queue(name, connection=connection, serializer=JSONSerializer)
-    store = JobStore(connection, get_settings().result_ttl)
+    store = JobStore(connection, host_settings().result_ttl)
     spec = parse_job(
         {
             "kernel": "primes",

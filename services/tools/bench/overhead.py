@@ -15,9 +15,9 @@ from services.tools.bench.jobs import primes
 from services.tools.bench.peers import measure
 from services.tools.bench.peers.runners import PEERS
 from services.tools.bench.timing import Window, summary, timed_run
+from services.tools.stack import host_settings
 from shared.job_store import JobStore
 from shared.jobs import parse_job
-from shared.settings import get_settings
 
 # Stock runners, by the class `rq worker -w` takes.
 STOCK = {"simple": "rq.worker.SimpleWorker", "fork": "rq.worker.Worker"}
@@ -38,7 +38,7 @@ def tiny_spec() -> Any:
 def ours(connection: redis.Redis, url: str, n: int, name: str, profile: Path | None = None) -> Window:
     """N tiny chunk jobs, records created as the API does, run by one `python -m worker` (pool 1)."""
     queue = Queue(name, connection=connection, serializer=JSONSerializer)
-    store = JobStore(connection, get_settings().result_ttl)
+    store = JobStore(connection, host_settings().result_ttl)
     jobs = enqueue(store, queue, [tiny_spec() for _ in range(n)])
     ids = [entry for job in jobs for entry in job.entry_ids]
     window = timed_run(connection, queue, ids, lambda: stack.our_workers(url, name, 1, 1, profile), 1)

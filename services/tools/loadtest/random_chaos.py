@@ -29,8 +29,8 @@ from services.tools.loadtest.faults import injected
 from services.tools.loadtest.nemesis import NEMESIS, heal_all
 from services.tools.loadtest.recorded_load import RecordedLoad
 from services.tools.loadtest.schedule import KINDS, Planned, overlapping, random_schedule
+from services.tools.stack import host_settings
 from services.tools.waiting import settled
-from shared.settings import get_settings
 
 
 @dataclass
@@ -114,7 +114,7 @@ def run_random(
         )
         source = stored.InContainer(victims["redis"])
         schedule = random_schedule(
-            seed, duration, len(victims["worker"]), mean_gap, get_settings().liveness_ttl, kinds
+            seed, duration, len(victims["worker"]), mean_gap, host_settings().liveness_ttl, kinds
         )
         stem = reports / f"chaos-random-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
         wait_healthy(client, project)

@@ -11,10 +11,11 @@ A point holds about `work_seconds` of one process's work, in as many jobs as tha
 ones many.
 """
 
+from services.tools.stack import host_settings
 from services.tools.sweep.points import Point, duration
 from shared.cost import estimate_seconds
 from shared.kernels.dataset import BLOCK, blocks
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 
 
 def works(count: int, heaviest: int) -> list[int]:
@@ -46,7 +47,7 @@ def plan_data_point(
     settings: Settings | None = None,
 ) -> Point:
     """The jobs of one point: tasks of whole blocks modelled at about `seconds`, over the whole dataset."""
-    settings = settings or get_settings()
+    settings = settings or host_settings()
     units = blocks(dataset_bytes)
     params = {"work": work}
     chunk = min(units, max(1, round(seconds / estimate_seconds("bytes", 0, 1, settings, params))))

@@ -14,9 +14,10 @@ shows that.
 import math
 from dataclasses import dataclass
 
+from services.tools.stack import host_settings
 from shared.cost import estimate_seconds
 from shared.kernels.dataset import blocks
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def plan_point(
     """The jobs of one point: `work_seconds` of one process's work in all, in tasks of about `seconds`,
     and more where that would make fewer than `min_tasks` tasks in all: with a handful of long tasks a
     round's time is set by how they happen to fall on the processes at its end, not by the approach."""
-    settings = settings or get_settings()
+    settings = settings or host_settings()
     per_job = work_seconds / jobs
     tasks = max(1, round(per_job / seconds), -(-min_tasks // jobs))
     if tasks > settings.max_chunks:

@@ -7,7 +7,7 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from services.tools.bench.peers import record
-from shared.settings import get_settings
+from services.tools.stack import host_settings
 
 
 def make_app(url: str) -> Celery:
@@ -22,7 +22,7 @@ def make_app(url: str) -> Celery:
     return app
 
 
-app = make_app(get_settings().redis_url)
+app = make_app(host_settings().redis_url)
 app.task(name=record.TASK)(record.primes)
 
 

@@ -5,7 +5,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware
 
 from services.tools.bench.peers import record
-from shared.settings import get_settings
+from services.tools.stack import host_settings
 
 
 class Ready(Middleware):
@@ -15,7 +15,7 @@ class Ready(Middleware):
         record.ready()
 
 
-settings = get_settings()
+settings = host_settings()
 broker = RedisBroker(url=settings.redis_url)
 broker.add_middleware(Ready())
 dramatiq.set_broker(broker)

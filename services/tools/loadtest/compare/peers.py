@@ -27,9 +27,8 @@ from services.tools.loadtest.spread import spread
 from services.tools.loadtest.topologies import Topology, cpu_shares
 from services.tools.loadtest.workload import Workload
 from services.tools.monitor.cgroups import CgroupMeter, CpuCounters, throttled_between, used_between
-from services.tools.stack import containers
+from services.tools.stack import containers, host_settings
 from shared.cgroup.throttling import ZERO
-from shared.settings import get_settings
 from shared.tally import Tally
 
 
@@ -92,7 +91,7 @@ def chosen(keys: Sequence[str]) -> list[QueuePeer]:
 
 def processes_each(topology: Topology) -> int:
     """Worker processes per container: PEER_PROCESSES, else the container's quota rounded up."""
-    return get_settings().peer_processes or max(1, math.ceil(topology.cpus))
+    return host_settings().peer_processes or max(1, math.ceil(topology.cpus))
 
 
 def env(topology: Topology) -> dict[str, str]:
@@ -186,7 +185,7 @@ def summarise_peer(
 ) -> PeerSummary:
     """A peer on a topology over its rounds: medians and ranges, and how many of its jobs were exact."""
     each = processes_each(topology)
-    settings = get_settings()
+    settings = host_settings()
     return PeerSummary(
         key=f"{peer.key} {topology.name}",
         peer=peer.key,
