@@ -22,7 +22,7 @@ import docker
 
 from services.peers.drive import START, STOP
 from services.tools.loadtest.compare.rows import Baseline, CeilingRound, PeerRound, PeerSummary, Throttled
-from services.tools.loadtest.compare.stack import REPO, ComposeStack
+from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.spread import spread
 from services.tools.loadtest.topologies import Topology, cpu_shares
 from services.tools.loadtest.workload import Workload
@@ -153,12 +153,10 @@ def _drive(
     stack: ComposeStack, profile: tuple[str, ...], driver: str, command: list[str], meter: CgroupMeter
 ) -> tuple[CpuCounters, CpuCounters, dict]:
     """The driver's run (`compose run`), the workers' cgroups read at its clock marks; its JSON."""
-    argv = ["docker", "compose", "-p", stack.project, *profile, "run", "--rm", "-T", "--no-deps", driver]
+    run_driver = stack.invocation(*profile, "run", "--rm", "-T", "--no-deps", driver, *command)
     readings: dict[str, CpuCounters] = {}
     lines = []
-    with subprocess.Popen(
-        [*argv, *command], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as run:
+    with subprocess.Popen(**run_driver, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
         assert run.stdout is not None and run.stderr is not None
         for line in run.stdout:
             line = line.strip()

@@ -37,15 +37,18 @@ class ComposeStack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def invocation(self, *args: str, env: dict[str, str] | None = None) -> dict:
+        """`docker compose -p PROJECT ARGS` in the repo, with this stack's environment: subprocess's
+        keyword arguments (`args`, `cwd`, `env`), for a run that streams its output."""
+        return {
+            "args": ["docker", "compose", "-p", self.project, *args],
+            "cwd": REPO,
+            "env": {**os.environ, **(env or {}), "API_PORT": str(self.port)},
+        }
+
     def compose(self, *args: str, env: dict[str, str] | None = None) -> str:
         """`docker compose -p PROJECT ARGS` in the repo, failing loudly with its output; its stdout."""
-        result = subprocess.run(
-            ["docker", "compose", "-p", self.project, *args],
-            cwd=REPO,
-            env={**os.environ, **(env or {}), "API_PORT": str(self.port)},
-            capture_output=True,
-            text=True,
-        )
+        result = subprocess.run(**self.invocation(*args, env=env), capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"docker compose {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
