@@ -3,6 +3,7 @@
 import json
 import socket
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,11 +12,13 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from shared.entries import entry_id
+from shared.settings import get_settings
 from shared.worker_reports import PREFIX, SERIES_SUFFIX, merge_by_host
 from tests.conftest import POOL_PROCESSES, WORKER_PROCESSES
 from tests.helpers import BACKSTOP, submit, wait_for, wait_for_job
 
 pytestmark = pytest.mark.integration
+CGROUP = Path("/sys/fs/cgroup")
 
 # ~5 s of work on two pool processes, in 100 chunks: long enough to watch and to cancel.
 LONG_PRIMES = {"kernel": "primes", "params": {"start": 0, "stop": 10_000_000}, "chunk_size": 100_000}
@@ -107,31 +110,84 @@ def reported_since(client: redis.Redis, since: float) -> dict | None:
     return None
 
 
+def cfs_counters() -> tuple[int, int, float] | None:
+    """(periods, throttled periods, seconds throttled) as this host's cgroup cpu.stat counts them now
+    (v2 at the top, v1 under `cpu`); None if it has no CFS counters."""
+    for path in (CGROUP / "cpu.stat", CGROUP / "cpu" / "cpu.stat"):
+        if not path.is_file():
+            continue
+        fields = dict(line.split(maxsplit=1) for line in path.read_text().splitlines() if " " in line)
+        if "nr_periods" in fields and "nr_throttled" in fields:
+            waited = int(fields["throttled_usec"]) / 1e6 if "throttled_usec" in fields else None
+            if waited is None and "throttled_time" in fields:
+                waited = int(fields["throttled_time"]) / 1e9  # v1 counts nanoseconds
+            if waited is not None:
+                return int(fields["nr_periods"]), int(fields["nr_throttled"]), waited
+    return None
+
+
+def successive_reports(client: redis.Redis, key: str) -> tuple[dict, dict]:
+    """Two reports one worker process wrote one after the other: looked at more often than it writes, so
+    that no report came between them."""
+    looked: list[tuple[dict, float]] = []  # the last report seen, and when the look began
+
+    def look() -> tuple[dict, dict] | None:
+        began = time.monotonic()
+        report = json.loads(client.get(key))
+        if looked and report["updated_at"] != looked[0][0]["updated_at"]:
+            earlier, earlier_began = looked[0]
+            if time.monotonic() - earlier_began < get_settings().heartbeat_seconds / 2:
+                return earlier, report
+        looked[:] = [(report, began)]
+        return None
+
+    return wait_for(look, BACKSTOP, "two successive reports of one worker process", interval=0.02)
+
+
 def test_workers_report_their_own_cpu_and_work(api: httpx.Client, redis_client: redis.Redis) -> None:
+    cfs_before = cfs_counters()
     # Settled: every process has reported since the jobs of earlier tests ended.
     since = time.time()
     before = wait_for(lambda: reported_since(redis_client, since), BACKSTOP, "fresh worker reports")
     body = {"kernel": "primes", "params": {"start": 0, "stop": 400_000}, "chunk_size": 100_000}
-    assert wait_for_job(api, submit(api, body))["progress"]["chunks_total"] == 4
+    job = wait_for_job(api, submit(api, body))
+    assert job["progress"]["chunks_total"] == 4
     since = time.time()
     after = wait_for(lambda: reported_since(redis_client, since), BACKSTOP, "worker reports after the job")
     (report,) = [r for r in api.get("/workers").json() if r["host"] == socket.gethostname()]
+    cfs_after = cfs_counters()
     # The session's worker processes share this host: one entry, their pools summed.
     assert report["consumers"] == WORKER_PROCESSES
     assert report["pool_processes"] == WORKER_PROCESSES * POOL_PROCESSES
-    # One local job of four pool tasks more, and CPU spent on it.
+    # One local job of four pool tasks more.
     assert (report["jobs_done"], report["chunks_done"]) == (
         before["jobs_done"] + 1,
         before["chunks_done"] + 4,
     )
     assert (after["jobs_done"], after["chunks_done"]) == (report["jobs_done"], report["chunks_done"])
-    assert report["cpu_seconds"] > before["cpu_seconds"] > 0
-    assert report["cpu_percent"] is not None
-    # The CFS counters are in every report: all None where this host has no cgroup cpu.stat to read
-    # (real containers: tests/e2e/test_load_and_compare.py).
-    periods, throttled, seconds = (
-        report[k] for k in ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds")
+    # The cgroup's CPU seconds (every process in it) grew by at least the CPU the job's processes spent.
+    assert report["cpu_seconds"] - before["cpu_seconds"] >= job["cpu_seconds"] > 0, (report, job)
+    # The CFS counters: what the host's cgroup cpu.stat counted around the reports, read here; all None
+    # where it counts none (real containers with a quota: tests/e2e/test_load_and_compare.py).
+    counters = tuple(report[k] for k in ("cpu_periods", "cpu_throttled_periods", "cpu_throttled_seconds"))
+    if cfs_before is None:
+        assert (cfs_after, counters) == (None, (None, None, None)), report
+    else:
+        assert None not in counters, report
+        assert all(lo <= n <= hi for lo, n, hi in zip(cfs_before, counters, cfs_after, strict=True)), (
+            cfs_before,
+            counters,
+            cfs_after,
+        )
+    # CPU % (100 = one core) between two beats of one process: the CPU seconds its cgroup gained between
+    # the two reports over the seconds between them (read at nearly the same moment as the CPU).
+    key = sorted(
+        k.decode()
+        for k in redis_client.scan_iter(match=f"{PREFIX}{socket.gethostname()}.*")
+        if not k.endswith(SERIES_SUFFIX.encode())
+    )[0]
+    earlier, later = successive_reports(redis_client, key)
+    gained = (
+        100 * (later["cpu_seconds"] - earlier["cpu_seconds"]) / (later["updated_at"] - earlier["updated_at"])
     )
-    assert (periods, throttled, seconds) == (None, None, None) or (
-        0 <= throttled <= periods and (seconds > 0) == (throttled > 0)  # held back iff a period was throttled
-    ), report
+    assert later["cpu_percent"] == pytest.approx(gained, rel=0.05, abs=1), (earlier, later)
