@@ -23,6 +23,7 @@ from rq import Queue
 from rq.executions import Execution
 from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
+from rq.utils import str_to_date
 
 from shared.job_store import JobStore
 from shared.redis_script import LuaScript, lua_file
@@ -126,13 +127,22 @@ def _rescue_intermediate(redis: Redis, queue: Queue) -> list[str]:
 
 
 def _executions(redis: Redis, registry) -> list[Execution]:
-    """The executions the registry lists, skipping those that ended while we looked."""
+    """The executions the registry lists. One whose hash is gone while its entry stays (the hash has a
+    TTL, and Redis at its maxmemory evicts such keys first: volatile-lru) is read from its job's hash
+    instead: its worker and start, as the take wrote them. Left alone, such an entry would wait for RQ's
+    own clean-up, minutes after its score (the job's timeout) ran out. A job that ended while we looked
+    says so in its status (the sweep requeues only started ones) and has left the registry."""
     found = []
     for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
         try:
             found.append(Execution.fetch(execution_id, job_id, redis))
         except ValueError:
-            continue  # ended meanwhile, or expired (then RQ's own clean-up handles it)
+            worker_name, started_at = redis.hmget(Job.key_for(job_id), ("worker_name", "started_at"))
+            if not worker_name or not started_at:
+                continue
+            execution = Execution(execution_id, job_id, connection=redis, worker_name=worker_name.decode())
+            execution.created_at = str_to_date(started_at)
+            found.append(execution)
     return found
 
 

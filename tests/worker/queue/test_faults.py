@@ -260,6 +260,28 @@ def test_worker_killed_mid_job_runs_again_elsewhere(
     assert view["result"] == long_answer  # exact: no chunk lost, none counted twice
 
 
+def test_a_dead_workers_job_whose_execution_was_evicted_runs_again(
+    api: httpx.Client, rclient: redis.Redis, start_worker: Callable, long_answer: dict
+) -> None:
+    """Issue 24's chaos run (seed 2) left a job `started` for good: its worker was SIGKILLed while Redis,
+    at its maxmemory, had evicted the execution's hash (it has a TTL: volatile-lru takes it first), and
+    the reaper skipped an execution it could not read. It reads the job's hash instead now."""
+    start_worker()
+    start_worker()
+    job_id = submit(api, LONG_JOB)
+    victim = wait_for(lambda: running_worker_pid(rclient, job_id), 30, "a worker running the job")
+    wait_started(api, job_id)
+    (execution_key,) = rclient.keys(f"rq:execution:{job_id}:*")
+    orphans = descendants(victim)
+    kill(victim)
+    for pid in orphans:
+        kill(pid)
+    assert rclient.delete(execution_key) == 1  # as an eviction would: the registry entry stays
+    view = wait_for_job(api, job_id, timeout=60)
+    assert view["status"] == "finished", view
+    assert view["result"] == long_answer
+
+
 def test_sigterm_with_a_broken_pool_exits_promptly(start_worker: Callable) -> None:
     """The worker's shutdown stops its pool in bounded time, even when Pool.terminate() would hang."""
     worker = start_worker()
