@@ -1,5 +1,4 @@
-"""LeanWorker: an RQ SimpleWorker whose hot path is one Lua script to take a job and one to finish it (for
-our own entries, one that finishes a job and takes the next).
+"""LeanWorker: an RQ SimpleWorker whose hot path is one Lua script to take a job and one to finish it.
 
 Stock SimpleWorker spends about 57 Redis commands, a dozen round trips and 4 MULTI/EXEC per job on its
 bookkeeping (`make bench` measures both workers, per job and per command). LeanWorker writes the same
