@@ -5,14 +5,16 @@
 -- failure's traceback), no dependencies set (our entries have none); the worker's counters and state
 -- wait for its next heartbeat (LeanWorker.heartbeat) or for it to go idle. Prepended with
 -- shared.job_store.LUA_STEPS. Returns the merge's answer (merge_chunk's), or 0 if nothing was merged.
-local merged = 0
-if A.job ~= '' then merged = merge_chunk(job_keys(A.job), A) end
-local ttl = tonumber(A.result_ttl)
-local composite = A.id .. ':' .. A.execution_id
-redis.call('HSET', K.job, 'status', 'finished', 'ended_at', A.now_text, 'last_heartbeat', A.now_text)
-redis.call('EXPIRE', K.job, ttl)
-redis.call('ZADD', K.finished, tonumber(A.now) + ttl, A.id)
-redis.call('DEL', A.execution_prefix .. composite)
-redis.call('ZREM', K.started, composite)
-redis.call('SREM', K.executions, composite)
-return merged
+local function finish_ours(K, A)
+  local merged = 0
+  if A.job ~= '' then merged = merge_chunk(job_keys(A.job), A) end
+  local ttl = tonumber(A.result_ttl)
+  local composite = A.id .. ':' .. A.execution_id
+  redis.call('HSET', K.job, 'status', 'finished', 'ended_at', A.now_text, 'last_heartbeat', A.now_text)
+  redis.call('EXPIRE', K.job, ttl)
+  redis.call('ZADD', K.finished, tonumber(A.now) + ttl, A.id)
+  redis.call('DEL', A.execution_prefix .. composite)
+  redis.call('ZREM', K.started, composite)
+  redis.call('SREM', K.executions, composite)
+  return merged
+end

@@ -1,4 +1,5 @@
-"""LeanWorker: an RQ SimpleWorker whose hot path is one Lua script to take a job and one to finish it.
+"""LeanWorker: an RQ SimpleWorker whose hot path is one Lua script to take a job and one to finish it (for
+our own entries, one that finishes a job and takes the next).
 
 Stock SimpleWorker spends about 57 Redis commands, a dozen round trips and 4 MULTI/EXEC per job on its
 bookkeeping (`make bench` measures both workers, per job and per command). LeanWorker writes the same
@@ -18,10 +19,15 @@ records, in the same RQ keys, with two round trips:
 
 Our own queue entries (`own`, given by worker/__main__.py; shared.entries) get more done and less
 written: the take also begins our job (shared.job_store's begin_job) and the finish (finish_ours.lua)
-also merges the chunk that the job function left (merge_chunk; worker.queue.handoff), so a chunk costs
-those two round trips in all; and of RQ's records they get what RQ's tools read (`rq info`,
-rq-dashboard, worker.queue.reaper), listed in the scripts. The worker counts them with its heartbeat
-(at most once per BEAT_INTERVAL) and when it goes idle.
+also merges the chunk that the job function left (merge_chunk; worker.queue.handoff); and of RQ's records
+they get what RQ's tools read (`rq info`, rq-dashboard, worker.queue.reaper), listed in the scripts. The
+worker counts them with its heartbeat (at most once per BEAT_INTERVAL) and when it goes idle. Their
+finish also takes the next job, in the same script (finish_take.lua: finish_ours.lua, then take.lua), so
+a chunk costs one round trip in all; RQ's loop gets that job from `dequeue_job_and_maintain_ttl` without
+asking Redis. Not once a stop is asked, nor when the loop's check for `rq suspend` is due before its next
+take. A job taken ahead that the loop will not run (it ends: a stop, max_jobs, an error) is given back to
+the front of its queue in `teardown` (give_back.lua); a worker killed while holding one leaves it
+started, as any job it ran, for the reaper.
 
 Everything else stays RQ's own code, on these same records: the job timeout (RQ's death penalty around
 the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`, the job's retries
@@ -64,9 +70,12 @@ from worker.queue import handoff, recovery
 BEAT_INTERVAL = 1.0
 
 _PRELUDE = LUA_STEPS + entries.LUA
-_TAKE = lua_file(__file__, "take.lua")
+_TAKE_FUNCTION = lua_file(__file__, "take.lua")
+_FINISH_OURS_FUNCTION = lua_file(__file__, "finish_ours.lua")
+_TAKE = _TAKE_FUNCTION + lua_file(__file__, "run_take.lua")
 _FINISH = lua_file(__file__, "finish.lua")
-_FINISH_OURS = lua_file(__file__, "finish_ours.lua")
+_FINISH_OURS = _FINISH_OURS_FUNCTION + lua_file(__file__, "run_finish_ours.lua")
+_GIVE_BACK = lua_file(__file__, "give_back.lua")
 _QUEUE_KEYS = ("queue", "intermediate", "started")
 _TAKE_ARGS = (
     "id",
@@ -100,6 +109,14 @@ _FINISH_ARGS = (
 _MERGE_ARGS = ("job", "index", "count", *HISTOGRAM, "cpu_seconds", "host", *ENDING_ARGS)
 _FINISH_OURS_KEYS = ("finished", "started", "executions", "job")
 _FINISH_OURS_ARGS = ("id", "execution_id", "now", "now_text", "result_ttl", "execution_prefix", *_MERGE_ARGS)
+# The finish of our entry and the take of the next job in one script: the take's arguments prefixed.
+_FINISH_TAKE = (
+    _FINISH_OURS_FUNCTION + _TAKE_FUNCTION + lua_file(__file__, "finish_take.lua", TAKE_ARGS=list(_TAKE_ARGS))
+)
+_FINISH_TAKE_KEYS = (*_FINISH_OURS_KEYS, "worker")
+_FINISH_TAKE_ARGS = (*_FINISH_OURS_ARGS, *(f"next_{name}" for name in _TAKE_ARGS))
+_GIVE_BACK_KEYS = ("started", "executions", "job", "queue")
+_GIVE_BACK_ARGS = ("id", "execution_id", "execution_prefix")
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,18 @@ class LeanWorker(SimpleWorker):
         self._finish_ours = NamedScript(
             self.connection, _FINISH_OURS, _FINISH_OURS_KEYS, _FINISH_OURS_ARGS, rest="pids", prelude=_PRELUDE
         )
+        self._finish_take = NamedScript(
+            self.connection,
+            _FINISH_TAKE,
+            _FINISH_TAKE_KEYS,
+            _FINISH_TAKE_ARGS,
+            rest="pids",
+            prelude=_PRELUDE,
+            group=("queues", _QUEUE_KEYS),
+        )
+        self._give_back = NamedScript(self.connection, _GIVE_BACK, _GIVE_BACK_KEYS, _GIVE_BACK_ARGS)
+        # The next job, taken with the last one's finish (finish_take.lua), not yet returned to RQ's loop.
+        self._ahead: tuple[Job, Queue] | None = None
         # Key prefixes of a job's own records, from RQ's own key functions (RQ_KEY_PREFIX is followed).
         self._prefixes = {
             "job": Job.key_for(""),
@@ -148,7 +177,12 @@ class LeanWorker(SimpleWorker):
 
     def script_shas(self) -> dict[str, str]:
         """Each script's SHA1 (as EVALSHA names it) by name: take, finish, finish_ours."""
-        return {"take": self._take.sha, "finish": self._finish.sha, "finish_ours": self._finish_ours.sha}
+        return {
+            "take": self._take.sha,
+            "finish": self._finish.sha,
+            "finish_ours": self._finish_ours.sha,
+            "finish_take": self._finish_take.sha,
+        }
 
     # --- rate-limited chores of RQ's loop -------------------------------------------------------
 
@@ -167,8 +201,9 @@ class LeanWorker(SimpleWorker):
             pipe.execute()
 
     def check_for_suspension(self, burst: bool) -> None:
-        """`rq suspend` is honoured within BEAT_INTERVAL instead of before every job."""
-        if time.monotonic() - self._last_suspension_check >= BEAT_INTERVAL:
+        """`rq suspend` is honoured within BEAT_INTERVAL instead of before every job (never while a job
+        taken ahead waits: a take comes after a due check, see _may_take_ahead)."""
+        if self._ahead is None and time.monotonic() - self._last_suspension_check >= BEAT_INTERVAL:
             self._last_suspension_check = time.monotonic()
             super().check_for_suspension(burst)
 
@@ -203,8 +238,11 @@ class LeanWorker(SimpleWorker):
         self, timeout: int | None, max_idle_time: int | None = None
     ) -> tuple[Job, Queue] | None:
         """The next job, already started (one script), from the first non-empty queue in the worker's order;
-        blocks up to `timeout` while they are all empty."""
+        blocks up to `timeout` while they are all empty. First, a job taken ahead with the last finish."""
         self.heartbeat()
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            return ahead
         idle_since = time.monotonic()
         while True:
             queues = self._ordered_queues
@@ -251,13 +289,24 @@ class LeanWorker(SimpleWorker):
     def _start(self, queues: list[Queue], job_id: str = "", place: int = 0) -> tuple[Job, Queue] | None:
         """Run the take script: start `job_id` (popped from queues[place]), or else the next job of the first
         non-empty queue; the started job and its queue, or None if they are all empty."""
-        execution_id = uuid.uuid4().hex
-        now = datetime.now(UTC)
-        beat = time.monotonic() - self._last_extension >= BEAT_INTERVAL
+        execution_id, now, beat, args = self._take_args(job_id, place)
         raw = self._take(
             keys={"worker": self.key, "executions": self.executions_key},
             groups=[self._queue_keys(queue) for queue in queues],
-            args={
+            args=args,
+        )
+        return self._taken_from(raw, queues, execution_id, now, beat)
+
+    def _take_args(self, job_id: str = "", place: int = 0) -> tuple[str, datetime, bool, dict[str, Any]]:
+        """A take's execution id, time, whether it beats, and its arguments (take.lua's)."""
+        execution_id = uuid.uuid4().hex
+        now = datetime.now(UTC)
+        beat = time.monotonic() - self._last_extension >= BEAT_INTERVAL
+        return (
+            execution_id,
+            now,
+            beat,
+            {
                 "id": job_id,
                 "execution_id": execution_id,
                 "now": now.timestamp(),
@@ -275,6 +324,11 @@ class LeanWorker(SimpleWorker):
                 "mark_busy": int(not self._busy_written),
             },
         )
+
+    def _taken_from(
+        self, raw: Any, queues: list[Queue], execution_id: str, now: datetime, beat: bool
+    ) -> tuple[Job, Queue] | None:
+        """The job a take started (its reply `raw`), ready for RQ's loop; None if every queue was empty."""
         if not raw:
             return None
         queue, job_id, begun, answer = queues[raw[0] - 1], raw[1].decode(), raw[2], raw[3]
@@ -353,11 +407,13 @@ class LeanWorker(SimpleWorker):
                 self._finalize_success(job, queue, execution, return_value)
                 return
             self.lean_jobs += 1
-            self._state = WorkerStatus.IDLE  # in this process; the script wrote Redis's
+            # In this process (the script wrote Redis's); busy still while a job is taken ahead: a SIGTERM
+            # until RQ's loop takes it asks the loop to stop (and teardown gives the job back).
+            self._state = WorkerStatus.BUSY if self._ahead is not None else WorkerStatus.IDLE
         finally:
             self._merge_left(job.id)
             self.executions.pop(execution.id, None)
-            if self._state != WorkerStatus.IDLE:
+            if self._state != WorkerStatus.IDLE and self._ahead is None:
                 self.set_state(WorkerStatus.IDLE)
 
     def _merge_left(self, entry_id: str) -> None:
@@ -406,19 +462,65 @@ class LeanWorker(SimpleWorker):
                 **self.own.store.ending(),
             }
         keys, args = self._finished(job, queue, execution)
+        pids = list(merge.pids) if merge is not None else []
         # The chunk's merge (and maybe its job's end) lives here: tried again while Redis refuses it, never
         # dropped (a job left started under a live worker is reclaimed by nobody). A resent merge is
-        # merged once (merge_chunk's guard); the rest of the script rewrites the same records.
-        recovery.persist(
-            "finish a chunk and merge it",
-            self._finish_ours,
-            keys=keys,
-            args={**args, **merge_args},
-            rest=list(merge.pids) if merge is not None else [],
-        )
+        # merged once (merge_chunk's guard); the rest of the script rewrites the same records, and a
+        # resent take answers the job it took (take.lua).
+        if self._may_take_ahead():
+            queues = self._ordered_queues
+            execution_id, now, beat, take_args = self._take_args()
+            raw = recovery.persist(
+                "finish a chunk, merge it and take the next job",
+                self._finish_take,
+                keys={**keys, "worker": self.key},
+                args={**args, **merge_args, **{f"next_{k}": v for k, v in take_args.items()}},
+                rest=pids,
+                groups=[self._queue_keys(q) for q in queues],
+            )
+            self._ahead = self._taken_from(raw[1], queues, execution_id, now, beat)
+        else:
+            recovery.persist(
+                "finish a chunk and merge it",
+                self._finish_ours,
+                keys=keys,
+                args={**args, **merge_args},
+                rest=pids,
+            )
         job._status = JobStatus.FINISHED
         self._unsent[0] += 1
         self._unsent[1] += (ended - job.started_at).total_seconds()
+
+    def _may_take_ahead(self) -> bool:
+        """Whether the finish of our entry takes the next job too: not once a stop is asked, nor when RQ's
+        loop checks for a suspension before its next take (at most once per BEAT_INTERVAL), which must
+        come before that take."""
+        return not self._stop_requested and time.monotonic() - self._last_suspension_check < BEAT_INTERVAL
+
+    def teardown(self) -> None:
+        """RQ's teardown, after a job taken ahead that RQ's loop will not run (a stop, max_jobs, an error
+        that ends the loop) is given back to the front of its queue."""
+        if self._ahead is not None:
+            (job, queue), self._ahead = self._ahead, None
+            execution = self._taken.pop(job.id)
+            self._begun.pop(job.id, None)
+            self.executions.pop(execution.id, None)
+            recovery.persist(
+                "give back a job taken ahead",
+                self._give_back,
+                keys={
+                    "started": queue.started_job_registry.key,
+                    "executions": self.executions_key,
+                    "job": job.key,
+                    "queue": queue.key,
+                },
+                args={
+                    "id": job.id,
+                    "execution_id": execution.id,
+                    "execution_prefix": self._prefixes["execution"],
+                },
+            )
+        super().teardown()
 
     def _finish_lean(self, job: Job, queue: Queue, execution: Execution, return_value: Any) -> bool:
         """The finish script; False (nothing written) if the job turned out to have dependents."""

@@ -6,6 +6,10 @@ one, which also ends the job (shared.job_store's end_job), and the only chunk of
 bench's "ours" row: it ends its job at once, with no merged hash), the second of two in a row. Commands
 that no chunk sends (the worker's heartbeat thread, its reaper, RQ's loop) are counted apart, per chunk
 over the run.
+
+A finish of one of our entries usually takes the next job in the same script (worker/queue/finish_take.lua):
+then a chunk's take rides on the round trip of the finish before it, and the breakdown shows that take's
+commands under "take (with the last finish)", one round trip for the chunk in all.
 """
 
 from collections import Counter
@@ -38,8 +42,10 @@ ONE_CHUNK_JOBS = 2
 class RoundTrip:
     """One command a client sent, and the commands its script ran (none for a plain command)."""
 
-    sent: str  # "take", "finish", "begin", "merge" (scripts), else the command's name
+    sent: str  # "take", "finish", "finish_take", "begin", "merge" (scripts), else the command's name
     ran: tuple[str, ...]
+    # Whether it was a round trip of its own (no: a take that rode on the finish before it).
+    own_trip: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,16 @@ class ChunkCommands:
 
     @property
     def total(self) -> int:
-        return sum(1 + len(trip.ran) for trip in self.round_trips)
+        return sum(trip.own_trip + len(trip.ran) for trip in self.round_trips)
+
+    @property
+    def trips(self) -> int:
+        return sum(trip.own_trip for trip in self.round_trips)
 
     def by_command(self) -> Counter[str]:
         return Counter(
-            [trip.sent.upper() for trip in self.round_trips] + [c for t in self.round_trips for c in t.ran]
+            [trip.sent.upper() for trip in self.round_trips if trip.own_trip]
+            + [c for t in self.round_trips for c in t.ran]
         )
 
 
@@ -68,7 +79,7 @@ class Breakdown:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "chunks": [{**asdict(c), "total": c.total} for c in self.chunks],
+            "chunks": [{**asdict(c), "total": c.total, "trips": c.trips} for c in self.chunks],
             "background_per_chunk": self.background_per_chunk,
         }
 
@@ -97,17 +108,11 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
     if ended != {"finished"}:
         raise RuntimeError(f"the measured jobs ended {ended}, expected finished")
     trips = _round_trips(seen, names)
-    # Each finish with the take before it (a script call that ran nothing was refused with NOSCRIPT, then
-    # sent again: redis-py's first call of a script).
-    pairs, take = [], None
-    for trip in trips:
-        if trip.sent == "take" and trip.ran:
-            take = trip
-        elif trip.sent == "finish" and trip.ran and take is not None:
-            pairs.append((take, trip))
+    pairs = _chunks(trips)
     if len(pairs) != len(entries):
         raise RuntimeError(f"{len(pairs)} take and finish pairs seen for {len(entries)} chunks")
-    background = len(trips) - 2 * len(entries) - _own_reads(trips)
+    ours = sum(t.sent in ("take", "finish", "finish_take") and bool(t.ran) for t in trips)
+    background = len(trips) - ours - _own_reads(trips)
     return Breakdown(
         (
             ChunkCommands("middle", pairs[CHUNKS // 2]),
@@ -116,6 +121,25 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
         ),
         background / len(entries),
     )
+
+
+def _chunks(trips: list[RoundTrip]) -> list[tuple[RoundTrip, RoundTrip]]:
+    """Each chunk's take and finish. A script call that ran nothing was refused with NOSCRIPT, then sent
+    again (redis-py's first call of a script). A finish_take is the finish of one chunk, then the take of
+    the next: split where the take begins (its SET of the worker's last execution id, then its LPOP)."""
+    pairs, take = [], None
+    for trip in trips:
+        if trip.sent == "take" and trip.ran:
+            take = trip
+        elif trip.sent in ("finish", "finish_take") and trip.ran and take is not None:
+            finish, ahead = trip.ran, ()
+            if trip.sent == "finish_take":
+                at = max(i for i in range(len(trip.ran) - 1) if trip.ran[i : i + 2] == ("SET", "LPOP"))
+                finish, ahead = trip.ran[:at], trip.ran[at:]
+            pairs.append((take, RoundTrip(trip.sent, finish)))
+            # The next chunk's take, if the queue held one (a take that finds it empty stops at its LPOP).
+            take = RoundTrip("take (with the last finish)", ahead, own_trip=False) if len(ahead) > 2 else None
+    return pairs
 
 
 def _round_trips(seen: list[dict], names: dict[str, str]) -> list[RoundTrip]:
@@ -141,7 +165,8 @@ def render(b: Breakdown, console: Console) -> None:
     """A table per chunk: each round trip and the commands it ran."""
     for chunk in b.chunks:
         table = Table(
-            title=f"Redis commands of one chunk job ({chunk.chunk} chunk of its job): {chunk.total}"
+            title=f"Redis commands of one chunk job ({chunk.chunk} chunk of its job): {chunk.total} in "
+            f"{chunk.trips} round trip{'s' if chunk.trips > 1 else ''}"
         )
         table.add_column("round trip")
         table.add_column("commands its script ran")
@@ -151,7 +176,7 @@ def render(b: Breakdown, console: Console) -> None:
             table.add_row(
                 trip.sent,
                 ", ".join(f"{c} x{n}" if n > 1 else c for c, n in counts.items()),
-                str(1 + len(trip.ran)),
+                str(trip.own_trip + len(trip.ran)),
             )
         console.print(table)
     console.print(

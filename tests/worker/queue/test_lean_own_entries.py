@@ -6,6 +6,8 @@ Jobs are written as the API writes them (services.api.enqueue); the worker runs 
 mode) with worker.tasks' job functions, whose store is this test's (distributed chunks need no pool).
 """
 
+import os
+import signal
 import socket
 import uuid
 from collections.abc import Iterator
@@ -114,11 +116,12 @@ def test_what_rq_info_reads_of_the_worker_is_whole_once_it_is_idle(
     assert worker.lean_jobs == 3
 
 
-def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
+def test_lean_takes_one_round_trip_per_chunk_and_stock_four(
     redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The store's begin and merge scripts run only under stock SimpleWorker; LeanWorker's take and finish
-    scripts carry them: one take and one finish per chunk, and one take that finds the queue empty."""
+    """The store's begin and merge scripts run only under stock SimpleWorker; LeanWorker's scripts carry
+    them: one take, then per chunk one finish that takes the next job too (the last finds the queue empty),
+    and one take that finds it empty before the burst ends."""
     monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)  # no heartbeat within the run: counts are exact
     probe = LeanWorker([queue], connection=queue.connection, own=OwnEntries(HOST, 1, store))
     scripts = {sha: name for name, sha in {**probe.script_shas(), **store.script_shas()}.items()}
@@ -129,7 +132,7 @@ def test_lean_takes_two_round_trips_per_chunk_and_stock_four(
             work(queue, store, stock)
         names = [scripts.get(c.split()[1], "other") for c, _ in calls(seen) if c.startswith("EVALSHA ")]
         counts[stock] = {name: names.count(name) for name in sorted(set(names))}
-    assert counts[False] == {"finish_ours": 4, "take": 5}
+    assert counts[False] == {"finish_take": 4, "take": 2}
     assert counts[True] == {"begin": 4, "merge": 4}
 
 
@@ -153,8 +156,10 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
     with monitored(redis_url) as seen:
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
-    # take, finish per chunk, then the take that finds the queue empty; the middle chunk's pair:
-    take, finish = scripts[2][1], scripts[3][1]
+    # A take, a finish that takes the next per chunk, then a take that finds the queue empty: the middle
+    # chunk's finish, with the take of the last chunk (the same commands as the middle chunk's own take).
+    assert len(scripts) == 5
+    finish, take = scripts[2][1][:-9], scripts[2][1][-9:]
     assert take == [
         "SET",  # the worker's last execution id, swapped for this one (a resent take answers its job)
         "LPOP",
@@ -173,7 +178,7 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
         "XADD",  # the execution, in the stream the chaos checker reads
         *RQ_FINISHED,
     ]
-    assert 2 + len(take) + len(finish) == 21
+    assert 1 + len(take) + len(finish) == 20
     assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
 
 
@@ -311,7 +316,12 @@ def test_the_commands_of_a_job_of_one_chunk(
     with monitored(redis_url) as seen:
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
-    take, finish = scripts[2][1], scripts[3][1]
+    # A take, per job a finish that takes the next, then a take that finds the queue empty. The second
+    # job's take rides on the first job's finish; its own finish ends with a take that finds nothing.
+    assert len(scripts) == 4
+    finish, empty = scripts[2][1][:-2], scripts[2][1][-2:]
+    assert empty == ["SET", "LPOP"] and scripts[1][1][: len(finish)] == finish
+    take = scripts[1][1][len(finish) :]
     assert take == [
         "SET",
         "LPOP",
@@ -331,7 +341,7 @@ def test_the_commands_of_a_job_of_one_chunk(
         *JOB_ENDED,
         *RQ_FINISHED,
     ]
-    assert 2 + len(take) + len(finish) == 33
+    assert 1 + len(take) + len(finish) == 32
     record = store.read(job_id)
     assert record is not None and record.status == "finished"
     assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(1), 1)
@@ -352,7 +362,9 @@ def test_the_commands_of_the_chunk_that_ends_its_job(
     with monitored(redis_url) as seen:
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
-    finish = scripts[3][1]
+    # The last chunk's finish, then its take that finds the queue empty.
+    finish, empty = scripts[2][1][:-2], scripts[2][1][-2:]
+    assert empty == ["SET", "LPOP"]
     assert finish == [
         "HMGET",
         "HSETNX",
@@ -371,3 +383,60 @@ def test_the_commands_of_the_chunk_that_ends_its_job(
     entries = [fields for _, fields in queue.connection.xrange(EXECUTIONS)]
     ended = [e for e in entries if e.get(b"job") == job_id.encode() and b"ended" in e]
     assert [(e[b"ended"], e[b"chunk"], e[b"effect"]) for e in ended] == [(b"finished", b"1", b"1")]
+
+
+def test_a_job_taken_ahead_is_given_back_when_the_loop_ends_before_it(queue: Queue, store: JobStore) -> None:
+    """`work(max_jobs=1)`: the first chunk's finish took the second chunk ahead, and RQ's loop ends before
+    running it. Teardown gives it back: at the front of its queue, not started, in no worker's index;
+    another worker then runs it and the job ends exact."""
+    job_id = submit(store, queue, 2)
+    worker = LeanWorker(
+        [queue], connection=queue.connection, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
+    )
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.work(burst=True, max_jobs=1)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    second = entry_id(job_id, 1)
+    assert worker.lean_jobs == 1 and worker._ahead is None
+    assert queue.get_job_ids() == [second]
+    assert queue.started_job_registry.count == 0
+    assert queue.connection.smembers(worker.executions_key) == set()
+    assert queue.fetch_job(second).get_status() == "queued"  # type: ignore[union-attr]
+    assert store.read(job_id).status == "started"  # type: ignore[union-attr]
+    work(queue, store)
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(2), 2)
+
+
+class StoppedDuringItsFirstJob(LeanWorker):
+    """A worker sent SIGTERM (as by `docker stop`) while its first job runs."""
+
+    def execute_job(self, job, queue) -> None:  # type: ignore[no-untyped-def]
+        if not self.lean_jobs:
+            os.kill(os.getpid(), signal.SIGTERM)
+        super().execute_job(job, queue)
+
+
+def test_a_stop_asked_during_a_job_takes_nothing_ahead(redis_url: str, queue: Queue, store: JobStore) -> None:
+    """The warm shutdown RQ promises: the running job finishes, and its finish takes no next job (the
+    next stays queued, untouched, for another worker)."""
+    job_id = submit(store, queue, 3)
+    worker = StoppedDuringItsFirstJob(
+        [queue], connection=queue.connection, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
+    )
+    scripts = {sha: name for name, sha in worker.script_shas().items()}
+    with monitored(redis_url) as seen:
+        burst(worker)
+    names = [scripts.get(c.split()[1], "other") for c, _ in calls(seen) if c.startswith("EVALSHA ")]
+    assert names == ["take", "finish_ours"]
+    assert worker.lean_jobs == 1 and worker._stop_requested
+    assert queue.get_job_ids() == [entry_id(job_id, 1), entry_id(job_id, 2)]
+    assert queue.started_job_registry.count == 0
+    statuses = [queue.fetch_job(entry_id(job_id, i)).get_status() for i in (1, 2)]  # type: ignore[union-attr]
+    assert statuses == ["queued", "queued"]
+    work(queue, store)
+    assert store.read(job_id).status == "finished"  # type: ignore[union-attr]
