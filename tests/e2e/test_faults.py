@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 
 JOBS = 200
 STOP = 100_000
+ATTEMPTS = 3
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +36,24 @@ def fault_stack(docker_client: docker.DockerClient) -> Iterator[Stack]:
 def test_no_accepted_job_is_lost_under_the_fault(
     fault_stack: Stack, fault: str, capsys: pytest.CaptureFixture
 ) -> None:
-    report = run_chaos(
-        str(fault_stack.api.base_url), fault_stack.project, FAULTS[fault], jobs=JOBS, stop=STOP
-    )
-    with capsys.disabled():
-        print("\n" + report.line())
-    assert report.accepted == JOBS
-    assert report.lost == 0 and report.failed == 0 and report.wrong == 0, report.examples
-    if fault != "restart-redis":
-        assert report.jobs_hit, "the victim had no job in flight: nothing was tested"
-    # The stack is whole again: both workers report.
-    wait_for(lambda: len(fault_stack.api.get("/workers").json()) == 2 or None, 60, "both workers back")
+    # A fault aimed at one worker can land between two of its jobs (its last one ended, the next not yet
+    # taken): nothing of it is in flight, so nothing is tested. Such a miss (seen once in about ten CI
+    # runs) is the apparatus's, not a loss: the scenario runs again, up to ATTEMPTS times; every attempt
+    # must lose nothing, and one must hit work.
+    for _ in range(ATTEMPTS):
+        report = run_chaos(
+            str(fault_stack.api.base_url), fault_stack.project, FAULTS[fault], jobs=JOBS, stop=STOP
+        )
+        with capsys.disabled():
+            print("\n" + report.line())
+        assert report.accepted == JOBS
+        assert report.lost == 0 and report.failed == 0 and report.wrong == 0, report.examples
+        # The stack is whole again: both workers report.
+        wait_for(lambda: len(fault_stack.api.get("/workers").json()) == 2 or None, 60, "both workers back")
+        if fault == "restart-redis" or report.jobs_hit:
+            break
+    else:
+        pytest.fail(f"the victim had no job in flight in {ATTEMPTS} attempts: nothing was tested")
 
 
 def test_chaos_restores_its_fault_when_interrupted(fault_stack: Stack) -> None:

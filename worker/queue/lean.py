@@ -499,28 +499,30 @@ class LeanWorker(SimpleWorker):
 
     def teardown(self) -> None:
         """RQ's teardown, after a job taken ahead that RQ's loop will not run (a stop, max_jobs, an error
-        that ends the loop) is given back to the front of its queue."""
-        if self._ahead is not None:
-            (job, queue), self._ahead = self._ahead, None
-            execution = self._taken.pop(job.id)
-            self._begun.pop(job.id, None)
-            self.executions.pop(execution.id, None)
-            recovery.persist(
-                "give back a job taken ahead",
-                self._give_back,
-                keys={
-                    "started": queue.started_job_registry.key,
-                    "executions": self.executions_key,
-                    "job": job.key,
-                    "queue": queue.key,
-                },
-                args={
-                    "id": job.id,
-                    "execution_id": execution.id,
-                    "execution_prefix": self._prefixes["execution"],
-                },
-            )
-        super().teardown()
+        that ends the loop) is given back to the front of its queue. RQ's own runs however that ends."""
+        try:
+            if self._ahead is not None:
+                (job, queue), self._ahead = self._ahead, None
+                execution = self._taken.pop(job.id)
+                self._begun.pop(job.id, None)
+                self.executions.pop(execution.id, None)
+                recovery.persist(
+                    "give back a job taken ahead",
+                    self._give_back,
+                    keys={
+                        "started": queue.started_job_registry.key,
+                        "executions": self.executions_key,
+                        "job": job.key,
+                        "queue": queue.key,
+                    },
+                    args={
+                        "id": job.id,
+                        "execution_id": execution.id,
+                        "execution_prefix": self._prefixes["execution"],
+                    },
+                )
+        finally:
+            super().teardown()
 
     def _finish_lean(self, job: Job, queue: Queue, execution: Execution, return_value: Any) -> bool:
         """The finish script; False (nothing written) if the job turned out to have dependents."""
