@@ -16,13 +16,13 @@ are repeated after such an error.
 
 import asyncio
 import collections
-import contextlib
 from collections.abc import Iterator
 from subprocess import Popen
 
 import httpx
 import pytest
 import redis
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from services.api.admission import queued
 from services.api.watch import WAIT_MAX_SECONDS
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.integration
 QUEUE = "flood"
 SUBMISSIONS = 20_000
 CONNECTIONS = 64
+TRANSPORT_ATTEMPTS = 20  # in a row, for one long poll
 BOUND = 200
 # Jobs of tens of milliseconds, each with its own exact answer: primes in one of SPANS ranges of SPAN
 # numbers, local or split into two queue chunks (merged in Redis). The workers drain fewer than the
@@ -93,9 +94,15 @@ async def _outcomes(client: httpx.AsyncClient, ids: list[str]) -> dict[str, dict
         for job_id in pending:
             view: dict = {"status": "queued"}
             while view["status"] not in ENDED:
-                with contextlib.suppress(httpx.TransportError):
-                    response = await client.get(f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS})
-                    view = response.raise_for_status().json()
+                # A connection dropped under the flood is asked again, a bounded number of times in a row.
+                async for attempt in AsyncRetrying(
+                    retry=retry_if_exception_type(httpx.TransportError),
+                    stop=stop_after_attempt(TRANSPORT_ATTEMPTS),
+                    reraise=True,
+                ):
+                    with attempt:
+                        response = await client.get(f"/jobs/{job_id}", params={"wait": WAIT_MAX_SECONDS})
+                view = response.raise_for_status().json()
             views[job_id] = view
 
     await asyncio.gather(*(watcher() for _ in range(CONNECTIONS)))
