@@ -1,5 +1,5 @@
 """`make compare PEERS=...`: each queue peer in containers of its own image, on the fat and thin
-topologies' containers and quota, 2 jobs each with the exact answer, its processes sized from the quota,
+topologies' containers and quota, 6 jobs each with the exact answer, its processes sized from the quota,
 its containers' CPU and throttling read from their cgroups over the timed run, then removed."""
 
 import json
@@ -14,6 +14,8 @@ from tests.e2e.test_load_and_compare import make
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
+
+JOBS = 6
 
 # peer -> (its worker service, its label in the table, its processes on fat and on thin, its note's words)
 PEERS = {
@@ -49,8 +51,11 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
         result = make(
             "compare",
             env,
-            "COMPARE_JOBS=2",
-            "SIZE=300000",
+            # Seconds of work per container, not tenths: an idle Dramatiq consumer polls with a back-off
+            # of up to its worker_timeout (1 s), so in a run shorter than that one container can take
+            # every message (seen: 8 chunks in 0.35 s, all in one of the two).
+            f"COMPARE_JOBS={JOBS}",
+            "SIZE=1000000",
             "CONCURRENCY=2",
             "MODES=local",
             "BUDGET=2",
@@ -77,12 +82,12 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
         (f"{peer} thin", "thin", f"2 x 1 CPU, {processes[1]}"),
     ]
     for row, (containers_count, each) in zip(rows, [(1, 2), (2, 1)], strict=True):
-        assert row["exact"] == row["jobs"] == 2, row
+        assert row["exact"] == row["jobs"] == JOBS, row
         assert "from the quota" in row["note"], row
         # Celery's and Dramatiq's own defaults would be the host's CPU count (Dask's reads the quota).
         assert (f"host's {os.cpu_count()} CPUs" in row["note"]) == (peer != "dask"), row
         (run,) = row["rounds"]
-        assert run["exact"] and run["jobs"] == 2 and run["chunks_per_job"] >= 1, run
+        assert run["exact"] and run["jobs"] == JOBS and run["chunks_per_job"] >= 1, run
         # Sized from each container's quota: as many consuming processes as CPUs, in every container.
         assert list(run["processes"].values()) == [each] * containers_count, run["processes"]
         # Every worker container's CPU over the timed run, from its cgroup: it ran chunks.
