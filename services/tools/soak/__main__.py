@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from services.tools import preflight
-from services.tools.soak import sampler
+from services.tools.soak import rates, sampler
 from services.tools.soak.chart import soak_chart
 from services.tools.soak.checker import check, expected_answer
 from services.tools.soak.driver import MIX, Submissions, kind, run
@@ -69,11 +69,23 @@ def restarted(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]
     return found
 
 
+def cpu_lines(minutes: list[dict[str, float]]) -> list[str]:
+    """The first and the last minute's CPU: the stack's per job and in cores, and what ran beside it."""
+    measured = [row for row in minutes if "stack_cores" in row]
+    if not measured:
+        return []
+    return [
+        f"cores, {name} minute: stack {row['stack_cores']:.2f} "
+        f"({row['stack_ms_per_job']:.1f} CPU ms per job), engine {row['engine_cores']:.2f}, "
+        f"the soak's own process {row['soak_cores']:.2f}, "
+        f"steal {row['steal_cores']:.2f}, idle {row['idle_cores']:.2f}"
+        for name, row in (("first", measured[0]), ("last", measured[-1]))
+    ]
+
+
 def summarise(report: dict[str, Any]) -> list[str]:
-    verdict, rates, samples = report["verdict"], report["accept_rate"], report["samples"]
-    per_minute = max(1, int(60 // RATE_BIN))
-    first = sum(r["per_second"] for r in rates[:per_minute]) / len(rates[:per_minute])
-    last = sum(r["per_second"] for r in rates[-per_minute:]) / len(rates[-per_minute:])
+    verdict, samples = report["verdict"], report["samples"]
+    decay = rates.decay(report["minutes"])
     used = [s["redis"]["used_memory"] for s in samples]
     maxmemory = samples[-1]["redis"]["maxmemory"] if samples else 0
     evicted = samples[-1]["redis"].get("evicted_keys", 0) if samples else 0
@@ -81,10 +93,13 @@ def summarise(report: dict[str, Any]) -> list[str]:
         f"soak: {report['duration_seconds']:g} s of load, {verdict['accepted']:,} jobs accepted "
         f"({report['refused']:,} refused with 429, {report['unavailable']:,} with 503, "
         f"{len(report['errors'])} other errors)",
-        f"accept rate: {first:.1f} jobs/s in the first minute, {last:.1f} in the last "
-        f"({100 * last / first:.0f} % of the first)"
-        if first
-        else "accept rate: nothing accepted",
+        f"accept rate: {decay['first']:.1f} jobs/s in the first minute once the "
+        f"{report['max_in_flight']:,}-job window was full ({report['window_filled_seconds']:.0f} s in), "
+        f"{decay['last']:.1f} in the last ({100 * decay['last_share']:.0f} %), {decay['lowest']:.1f} in the "
+        f"lowest ({100 * decay['lowest_share']:.0f} %) of {len(report['minutes'])} minutes"
+        if decay
+        else "accept rate: no whole minute with a job accepted after the window filled",
+        *cpu_lines(report["minutes"]),
         f"Redis memory: peak {max(used, default=0) / MB:.1f} MB, last {used[-1] / MB if used else 0:.1f} MB "
         f"of maxmemory {maxmemory / MB:.1f} MB; {evicted:,} keys evicted",
         f"checked: {verdict['exact']:,} of {verdict['accepted']:,} accepted jobs finished exact; "
@@ -145,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         "restarted": restarted(before, after),
         "health_after": health.json() if health.status_code == 200 else {"status_code": health.status_code},
         "accept_rate": accept_rate(seen.accepted, start, end),
+        "window_filled_seconds": (seen.filled_at or start) - start,
+        "minutes": rates.minutes(
+            [at for at, _, _ in seen.accepted], watch.samples, seen.filled_at or start, end
+        ),
         "footprint": kinds,
         "samples": watch.samples,
         "sample_errors": watch.errors[:50],

@@ -48,6 +48,9 @@ class Submissions:
     refused: int = 0  # 429: past the admission bound
     unavailable: int = 0  # 503: Redis away
     errors: list[str] = field(default_factory=list)  # anything else, or no answer (outcome unknown)
+    # When a submitter first found all MAX_IN_FLIGHT slots taken: before it, the submitters fill the window
+    # ahead of the workers; after it, one job is accepted per job seen ended (the stack's throughput).
+    filled_at: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     pending: queue.Queue = field(default_factory=queue.Queue)  # (job id) for the watchers; None: no more
 
@@ -96,8 +99,11 @@ def _submitter(url: str, deadline: float, seen: Submissions, offset: int) -> Non
     bodies = cycle(MIX[offset % len(MIX) :] + MIX[: offset % len(MIX)])
     with httpx.Client(base_url=url, headers=api_auth.headers(), timeout=30) as client:
         while time.monotonic() < deadline:
-            if not seen.slots.acquire(timeout=1):
-                continue  # the watchers are behind: wait for them
+            if not seen.slots.acquire(blocking=False):
+                if seen.filled_at is None:
+                    seen.filled_at = time.time()
+                if not seen.slots.acquire(timeout=1):
+                    continue  # the watchers are behind: wait for them
             body = next(bodies)
             try:
                 response = client.post("/jobs", json=body)

@@ -1,6 +1,8 @@
-"""What the soak watches, every few seconds: each container's memory (Docker's one-shot stats), Redis's
-memory and keys (INFO, read inside its container as its healthcheck reads it) and the jobs accepted so
-far; and, at the start and the end, each container's restarts."""
+"""What the soak watches, every few seconds: each container's memory (Docker's one-shot stats) and CPU
+seconds (its cgroup, monitor/cgroups.py), Redis's memory and keys (INFO, read inside its container as its
+healthcheck reads it), the jobs accepted so far, and what else ran on the same cores: the engine's
+processes, this process (the soak's own submitters, watchers and sampler) and the host's CPU times (steal:
+time the hypervisor gave to others); and, at the start and the end, each container's restarts."""
 
 import threading
 import time
@@ -8,8 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import docker
+import psutil
 
 from services.tools import stack
+from services.tools.monitor.cgroups import CgroupMeter
 from shared.redis_script import LuaScript, lua_file
 
 # redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
@@ -92,6 +96,28 @@ def memory(client: docker.DockerClient, project: str) -> dict[str, int]:
     return found
 
 
+# Fields of the host's CPU times kept (seconds since boot, all cores summed; steal where the kernel has it).
+HOST_FIELDS = ("user", "system", "idle", "iowait", "steal")
+
+
+def cpu_meter(client: docker.DockerClient, project: str) -> CgroupMeter:
+    """A meter of the CPU seconds of the project's running containers (by name), read on the host."""
+    return CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in stack.containers(client, project)})
+
+
+def cpu(meter: CgroupMeter) -> dict[str, Any]:
+    """CPU seconds so far: each container's, the engine's processes', this process's and the host's."""
+    counters = meter.read(time.time())
+    own = psutil.Process().cpu_times()
+    host = psutil.cpu_times()._asdict()
+    return {
+        "containers": counters.containers,
+        "engine": sum(counters.engine.values()),
+        "soak": own.user + own.system,
+        "host": {name: host[name] for name in HOST_FIELDS if name in host},
+    }
+
+
 class Sampler:
     """Samples every `period` seconds in a thread until stopped; `samples` holds them, oldest first."""
 
@@ -112,6 +138,7 @@ class Sampler:
 
     def _run(self) -> None:
         client = docker.from_env()
+        meter = cpu_meter(client, self.project)
         try:
             while True:
                 at = time.time()
@@ -120,6 +147,7 @@ class Sampler:
                         "at": at,
                         "accepted": self.accepted(),
                         "redis": redis_info(client, self.project),
+                        "cpu": cpu(meter),
                     }
                     sample["containers"] = memory(client, self.project)
                     self.samples.append(sample)
