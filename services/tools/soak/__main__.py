@@ -69,6 +69,18 @@ def restarted(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]
     return found
 
 
+def speed_lines(decay: dict[str, Any]) -> list[str]:
+    """The accept rate at the reference minute's machine speed, where every minute has a probe."""
+    if "adjusted_last_share" not in decay:
+        return []
+    low, high = decay["speed_range"]
+    return [
+        f"at the first minute's machine speed (a fixed loop's CPU time, sampled beside the load, took "
+        f"{100 * low:.0f} to {100 * high:.0f} % of its first minute's): last minute "
+        f"{100 * decay['adjusted_last_share']:.0f} %, lowest {100 * decay['adjusted_lowest_share']:.0f} %"
+    ]
+
+
 def cpu_lines(minutes: list[dict[str, float]]) -> list[str]:
     """The first and the last minute's CPU: the stack's per job and in cores, and what ran beside it."""
     measured = [row for row in minutes if "stack_cores" in row]
@@ -77,7 +89,7 @@ def cpu_lines(minutes: list[dict[str, float]]) -> list[str]:
     return [
         f"cores, {name} minute: stack {row['stack_cores']:.2f} "
         f"({row['stack_ms_per_job']:.1f} CPU ms per job), engine {row['engine_cores']:.2f}, "
-        f"the soak's own process {row['soak_cores']:.2f}, "
+        f"the soak's own process {row['soak_cores']:.2f}, anything else {row['other_cores']:.2f}, "
         f"steal {row['steal_cores']:.2f}, idle {row['idle_cores']:.2f}"
         for name, row in (("first", measured[0]), ("last", measured[-1]))
     ]
@@ -99,6 +111,7 @@ def summarise(report: dict[str, Any]) -> list[str]:
         f"lowest ({100 * decay['lowest_share']:.0f} %) of {len(report['minutes'])} minutes"
         if decay
         else "accept rate: no whole minute with a job accepted after the window filled",
+        *speed_lines(decay),
         *cpu_lines(report["minutes"]),
         f"Redis memory: peak {max(used, default=0) / MB:.1f} MB, last {used[-1] / MB if used else 0:.1f} MB "
         f"of maxmemory {maxmemory / MB:.1f} MB; {evicted:,} keys evicted",

@@ -2,7 +2,8 @@
 seconds (its cgroup, monitor/cgroups.py), Redis's memory and keys (INFO, read inside its container as its
 healthcheck reads it), the jobs accepted so far, and what else ran on the same cores: the engine's
 processes, this process (the soak's own submitters, watchers and sampler) and the host's CPU times (steal:
-time the hypervisor gave to others); and, at the start and the end, each container's restarts."""
+time the hypervisor gave to others), and the machine's speed (a fixed loop's CPU time); and, at the start
+and the end, each container's restarts."""
 
 import threading
 import time
@@ -96,25 +97,40 @@ def memory(client: docker.DockerClient, project: str) -> dict[str, int]:
     return found
 
 
-# Fields of the host's CPU times kept (seconds since boot, all cores summed; steal where the kernel has it).
-HOST_FIELDS = ("user", "system", "idle", "iowait", "steal")
-
-
 def cpu_meter(client: docker.DockerClient, project: str) -> CgroupMeter:
     """A meter of the CPU seconds of the project's running containers (by name), read on the host."""
     return CgroupMeter({c.name: c.attrs["State"]["Pid"] for c in stack.containers(client, project)})
+
+
+# The speed probe's loop length: a few ms of pure Python on our machines.
+PROBE_LOOP = 100_000
+
+
+def probe_ms(runs: int = 3) -> float:
+    """The machine's speed now: the CPU time (this thread's, in ms: time waiting for the GIL or for a core
+    is not in it) of a fixed pure-Python loop, the least of `runs`. Machines drift by tens of % from
+    minute to minute (other tenants of the host, clock speed) without any steal: a loop that takes 20 %
+    longer means every process on these cores does 20 % less per CPU second."""
+    best = float("inf")
+    for _ in range(runs):
+        began = time.thread_time()
+        total = 0
+        for i in range(PROBE_LOOP):
+            total += i * i
+        best = min(best, time.thread_time() - began)
+    return 1000 * best
 
 
 def cpu(meter: CgroupMeter) -> dict[str, Any]:
     """CPU seconds so far: each container's, the engine's processes', this process's and the host's."""
     counters = meter.read(time.time())
     own = psutil.Process().cpu_times()
-    host = psutil.cpu_times()._asdict()
+    host = dict(psutil.cpu_times()._asdict())
     return {
         "containers": counters.containers,
         "engine": sum(counters.engine.values()),
         "soak": own.user + own.system,
-        "host": {name: host[name] for name in HOST_FIELDS if name in host},
+        "host": host,  # seconds since boot by kind (user, system, idle, iowait, steal...), all cores summed
     }
 
 
@@ -148,6 +164,7 @@ class Sampler:
                         "accepted": self.accepted(),
                         "redis": redis_info(client, self.project),
                         "cpu": cpu(meter),
+                        "probe_ms": probe_ms(),
                     }
                     sample["containers"] = memory(client, self.project)
                     self.samples.append(sample)
