@@ -1,5 +1,6 @@
 """The soak's chart: each container's memory and Redis's used memory over time; beneath, the accept rate
-per minute, and where the cores went each minute (the stack's containers, the engine, the soak itself)."""
+per minute (also at the first minute's machine speed, rates.py), and where the cores went each minute
+(the stack's containers, the engine, the soak itself)."""
 
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,16 @@ def soak_chart(report: dict[str, Any], path: Path) -> None:
     at = [(r["at"] - start) / 60 for r in minutes]
     at[-1:] = [at[-1] + 1] if at else []
     bottom.step(at, [r["per_second"] for r in minutes], where="post", color="k", label="per minute")
+    if minutes and all("probe_ms" in r for r in minutes):
+        first = minutes[0]["probe_ms"]
+        bottom.step(
+            at,
+            [r["per_second"] * r["probe_ms"] / first for r in minutes],
+            where="post",
+            color="tab:purple",
+            ls="--",
+            label="per minute, at the first minute's machine speed",
+        )
     bottom.axvline(report["window_filled_seconds"] / 60, color="grey", ls=":", label="in-flight window full")
     bottom.set_ylabel("jobs accepted / s")
     bottom.legend(fontsize=7, loc="upper right")
