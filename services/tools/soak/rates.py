@@ -47,9 +47,10 @@ def cpu_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, floa
     accepted, the stack's and each container's."""
     seconds = after["at"] - before["at"]
     a, b = before["cpu"], after["cpu"]
-    stack = sum(
-        used - a["containers"][name] for name, used in b["containers"].items() if name in a["containers"]
-    )
+    used = {
+        name: now - a["containers"][name] for name, now in b["containers"].items() if name in a["containers"]
+    }
+    stack = sum(used.values())
     jobs = after["accepted"] - before["accepted"]
     engine, soak = b["engine"] - a["engine"], b["soak"] - a["soak"]
     busy = sum(b["host"].values()) - sum(a["host"].values())
@@ -63,11 +64,7 @@ def cpu_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, floa
         "steal_cores": (b["host"].get("steal", 0.0) - a["host"].get("steal", 0.0)) / seconds,
         "idle_cores": (b["host"].get("idle", 0.0) - a["host"].get("idle", 0.0)) / seconds,
         "stack_ms_per_job": 1000 * stack / jobs if jobs else float("nan"),
-        "ms_per_job": {
-            name: 1000 * (used - a["containers"][name]) / jobs if jobs else float("nan")
-            for name, used in b["containers"].items()
-            if name in a["containers"]
-        },
+        "ms_per_job": {name: 1000 * cpu / jobs if jobs else float("nan") for name, cpu in used.items()},
     }
 
 
@@ -109,7 +106,6 @@ def decay(rows: list[dict[str, float]]) -> dict[str, float]:
     if all("probe_ms" in row for row in rows):
         at_first_speed = [row["per_second"] * row["probe_ms"] / rows[0]["probe_ms"] for row in rows]
         found |= {
-            "speed_last_share": rows[-1]["probe_ms"] / rows[0]["probe_ms"],
             "speed_range": (
                 min(row["probe_ms"] for row in rows) / rows[0]["probe_ms"],
                 max(row["probe_ms"] for row in rows) / rows[0]["probe_ms"],
