@@ -183,6 +183,27 @@ def test_efficiency_is_serial_time_over_twice_the_window(
         assert (run["t1_seconds"], run["efficiency"]) == (1.5, 0.75), run
 
 
+def test_each_run_stands_beside_the_ceiling_of_its_own_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    """By hand: the bare forks reach 0.8 in round 1 and 0.5 in round 2 (the machine slowed down); every
+    runner's efficiency is 0.4 in both, so its share is 0.5 of round 1's ceiling and 0.8 of round 2's,
+    median 0.65; a share against the ceilings' median (0.65) would read 0.4 / 0.65 = 0.615 instead."""
+    ceilings = iter([0.8, 0.5])
+    monkeypatch.setattr(efficiency, "calibrate", lambda: 1000)
+    monkeypatch.setattr(efficiency, "ceiling", lambda work: next(ceilings))
+    run = {"efficiency": 0.4, "wrong": 0, "distinct_pids": 1, "expected_pids": 2}
+    monkeypatch.setattr(efficiency, "one_run", lambda *args: dict(run))
+    monkeypatch.setattr(efficiency, "stock_run", lambda *args: dict(run))
+    monkeypatch.setattr(efficiency, "peer_run", lambda *args: dict(run))
+    out = efficiency.run(None, "", 3, 2, 2, lambda line: None)
+    assert out["ceiling_rounds"] == [0.8, 0.5]
+    assert out["ceiling"] == pytest.approx(0.65)
+    results = [out[t] for t in efficiency.TOPOLOGIES] + [out["stock"], *out["peers"].values()]
+    assert len(results) == len(efficiency.TOPOLOGIES) + 1 + len(PEERS)
+    for result in results:
+        assert [r["of_ceiling"] for r in result["runs"]] == pytest.approx([0.5, 0.8])
+        assert (result["efficiency"], result["of_ceiling"]) == pytest.approx((0.4, 0.65))
+
+
 def test_the_peers_commands_are_their_brokers(bench: tuple[dict[str, Any], str]) -> None:
     """Counted in the timed window: each Celery message is taken by a BRPOP, each Dramatiq one acked by
     its script (EVALSHA).
@@ -212,8 +233,8 @@ def test_each_peer_has_its_figures(bench: tuple[dict[str, Any], str]) -> None:
         assert (cost.unit, cost.value, len(cost.rounds)) == ("ms", o[key]["per_job_seconds"], QUICK.rounds)
         assert (eff.unit, eff.value, len(eff.rounds)) == ("eff", e["peers"][key]["efficiency"], QUICK.rounds)
         # What each stands beside, read back: its share of the ceiling, its cost over ours.
-        share = float(re.search(r"([\d.]+)% of ceiling", eff.beside)[1]) / 100
-        assert share == pytest.approx(eff.value / e["ceiling"], abs=5e-4), eff.beside
+        share = float(re.search(r"([\d.]+)% of its round's ceiling", eff.beside)[1]) / 100
+        assert share == pytest.approx(e["peers"][key]["of_ceiling"], abs=5e-4), eff.beside
         ratio = float(re.search(r"([\d.]+)x ours", cost.beside)[1])
         assert ratio == pytest.approx(cost.value / o["ours"]["per_job_seconds"], abs=5e-3), cost.beside
 

@@ -80,15 +80,13 @@ def _compute(chunks: list[tuple[int, int]]) -> None:
         count_primes(lo, hi)
 
 
-def ceiling(width: int, chunks: int, rounds: int) -> float:
-    """This machine's own limit: the same chunks on 2 bare forked processes, no IPC at all; median T1/(2T).
+def ceiling(work: list[tuple[int, int]]) -> float:
+    """This machine's own limit in one round: `work` on 2 bare forked processes, no IPC at all; T1/(2T).
 
     On a machine whose two cores do not slow each other down it is about 1.0; a virtual machine whose
     cores share a physical one shows less, and no runner on it can do better.
     """
     import os
-
-    work = split(range(CPU_LO, CPU_LO + width * chunks), width)
 
     def forked(_answer: Tally) -> float:
         t0 = time.perf_counter()
@@ -105,11 +103,8 @@ def ceiling(width: int, chunks: int, rounds: int) -> float:
             os.waitpid(pid, 0)
         return time.perf_counter() - t0
 
-    ratios = []
-    for _ in range(rounds):
-        timings, _tally, seconds = bracketed(work, forked)
-        ratios.append(timings["one_job"] / (CORES * seconds))
-    return statistics.median(ratios)
+    timings, _tally, seconds = bracketed(work, forked)
+    return timings["one_job"] / (CORES * seconds)
 
 
 def one_run(
@@ -190,25 +185,49 @@ def stock_run(
 
 
 def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, log: Any) -> dict[str, Any]:
-    """Calibrate, then every topology and peer `rounds` times, interleaved; median efficiency of each."""
+    """Calibrate, then the ceiling, every topology and every peer `rounds` times, interleaved; medians.
+
+    Each run's `of_ceiling` is its efficiency over the ceiling of its own round: the machine's speed
+    drifts by tens of % over minutes (`make soak`'s probe), and a ceiling taken in the same round, a few
+    seconds away, drifts with it.
+    """
     width = calibrate()
     chunk_seconds = serial([(CPU_LO, CPU_LO + width)])[0]
+    work = split(range(CPU_LO, CPU_LO + width * chunks * jobs), width)
+    ceilings: list[float] = []
     results: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPOLOGIES}
     peers: dict[str, list[dict[str, Any]]] = {p: [] for p in PEERS}
     stock: list[dict[str, Any]] = []
+
+    def beside(run: dict[str, Any]) -> dict[str, Any]:
+        return {**run, "of_ceiling": run["efficiency"] / ceilings[-1]}
+
     for r in range(rounds):
+        ceilings.append(ceiling(work))
+        log(f"  round {r + 1}: ceiling (2 bare forks) {ceilings[-1]:.3f}")
         for topology in TOPOLOGIES:
             results[topology].append(
-                one_run(connection, url, topology, width, jobs, chunks, f"bench-eff-{topology}-{r}")
+                beside(one_run(connection, url, topology, width, jobs, chunks, f"bench-eff-{topology}-{r}"))
             )
             log(f"  round {r + 1}: {topology} efficiency {results[topology][-1]['efficiency']:.3f}")
-        stock.append(stock_run(connection, url, width, jobs, chunks, f"bench-eff-simple-{r}"))
+        stock.append(beside(stock_run(connection, url, width, jobs, chunks, f"bench-eff-simple-{r}")))
         log(f"  round {r + 1}: stock RQ SimpleWorker efficiency {stock[-1]['efficiency']:.3f}")
         for peer in PEERS:
-            peers[peer].append(peer_run(connection, url, peer, width, jobs, chunks, f"bench-eff-{peer}-{r}"))
+            peers[peer].append(
+                beside(peer_run(connection, url, peer, width, jobs, chunks, f"bench-eff-{peer}-{r}"))
+            )
             log(f"  round {r + 1}: {peer} efficiency {peers[peer][-1]['efficiency']:.3f}")
+
+    def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "efficiency": statistics.median(r["efficiency"] for r in runs),
+            "of_ceiling": statistics.median(r["of_ceiling"] for r in runs),
+            "runs": runs,
+        }
+
     out: dict[str, Any] = {
-        "ceiling": ceiling(width, chunks * jobs, max(3, rounds)),
+        "ceiling": statistics.median(ceilings),
+        "ceiling_rounds": ceilings,
         "chunk_width": width,
         "chunk_seconds": chunk_seconds,
         "jobs": jobs,
@@ -218,14 +237,10 @@ def run(connection: redis.Redis, url: str, jobs: int, chunks: int, rounds: int, 
         workers, pool, mode = TOPOLOGIES[topology]
         out[topology] = {
             "layout": f"{workers} worker(s) x pool {pool}" + ("" if mode == topology else f", mode {mode}"),
-            "efficiency": statistics.median(r["efficiency"] for r in runs),
+            **medians(runs),
             "exact": not any(r["wrong"] for r in runs),
             "warm_pool": all(r["distinct_pids"] <= r["expected_pids"] for r in runs),
-            "runs": runs,
         }
-    out["stock"] = {"efficiency": statistics.median(r["efficiency"] for r in stock), "runs": stock}
-    out["peers"] = {
-        peer: {"efficiency": statistics.median(r["efficiency"] for r in runs), "runs": runs}
-        for peer, runs in peers.items()
-    }
+    out["stock"] = medians(stock)
+    out["peers"] = {peer: medians(runs) for peer, runs in peers.items()}
     return out
