@@ -15,10 +15,10 @@ def line_points(result: SweepResult, key: str) -> list[DataPoint]:
     """A line's points on the data axis (medians over the rounds), by bytes per task."""
     found = []
     for point in result.axis_points:
-        cell = point.row(key)
-        if cell is not None and cell.of_ceiling is not None and point.bytes_per_task is not None:
+        share = point.share(key)
+        if share is not None and point.bytes_per_task is not None:
             per_ms = point.bytes_per_cpu_ms or 0.0
-            found.append(DataPoint(point.bytes_per_task, per_ms, cell.of_ceiling["median"]))
+            found.append(DataPoint(point.bytes_per_task, per_ms, share["median"]))
     return sorted(found, key=lambda p: p.per_task)
 
 
@@ -30,8 +30,8 @@ def data_sentences(result: SweepResult) -> list[str]:
         points = line_points(result, line.key)
         if not points:
             continue
-        cell = reference.row(line.key) if reference else None
-        primes = cell.of_ceiling["median"] if cell and cell.of_ceiling else None
+        share = reference.share(line.key) if reference else None
+        primes = share["median"] if share else None
         found.append(data_knee(line.label, points, primes).sentence())
     return found
 
@@ -49,9 +49,9 @@ def data_table(result: SweepResult) -> Table:
     table = Table(
         title=result.title,
         caption=f"% of the same round's ceiling (bare Pool over the data already in one container's shared "
-        f"memory, same tasks): median (min–max) over the rounds. Each bytes job is one pass over the {size} "
-        "dataset; bytes/CPU-ms: per millisecond of the kernel's CPU as run. exact: jobs with the exact "
-        "answer / jobs run, the ceiling's included",
+        f"memory, same tasks), each round at its ceiling's machine speed: median (min–max) over the rounds. "
+        f"Each bytes job is one pass over the {size} dataset; bytes/CPU-ms: per millisecond of the "
+        "kernel's CPU as run. exact: jobs with the exact answer / jobs run, the ceiling's included",
     )
     for column in ("point", "work", "bytes/task", "bytes/CPU-ms", "task CPU", "tasks/job", "jobs"):
         table.add_column(column, justify="left" if column == "point" else "right", no_wrap=True)
@@ -70,10 +70,7 @@ def data_table(result: SweepResult) -> Table:
             str(point.tasks_per_job),
             str(point.jobs),
             show(point.ceiling.jobs_per_second),
-            *(
-                show(c.of_ceiling if (c := point.row(line.key)) else None, ".0f", 100)
-                for line in result.lines
-            ),
+            *(show(point.share(line.key), ".0f", 100) for line in result.lines),
             _exact(result, point),
             end_section=index == 0 and bool(reference),
         )

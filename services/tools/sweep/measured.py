@@ -77,7 +77,43 @@ class Measured:
                 for r in sweep.runtimes
                 if self.in_one[p][r.key]
             },
+            at_ceiling_speed=self.at_ceiling_speed(p, point),
         )
+
+    def at_ceiling_speed(self, p: int, point: Point) -> dict[str, Spread]:
+        """Each line's share of the ceiling at point `p`, every round's read at its ceiling's machine speed
+        (`at_speed`), by line key: the stack's cells and the lines in one container alike."""
+        tasks = point.jobs * point.tasks_per_job
+        ceilings = self.ceilings[p]
+        found: dict[str, list[float | None]] = {}
+        for key, rows in self.rows[p].items():
+            found[key] = [
+                at_speed(row.of_ceiling, used["kernels"], ceilings[row.round], tasks)
+                for row, used in zip(rows, self.per_task[p][key], strict=True)
+            ]
+        for key, rounds in self.in_one[p].items():
+            found[key] = [
+                at_speed(r.of_ceiling, (r.run.workers_cpu_seconds or 0.0) / tasks, ceilings[r.round], tasks)
+                for r in rounds
+            ]
+        return {key: summary for key, shares in found.items() if (summary := spread(shares)) is not None}
+
+
+def at_speed(share: float, kernel_per_task: float, ceiling: CeilingRound, tasks: int) -> float | None:
+    """A round's share of its ceiling as if the machine had run it at the ceiling's speed (None if either
+    has no kernel CPU on record).
+
+    The ceiling and a line's cell run minutes apart in a round (each configuration in turn), and this
+    machine's speed drifts by tens of % over minutes, with no steal to show it (`make soak`'s probe: a
+    fixed loop's CPU time, 100-148 % of its first minute's in one hour). The same tasks then cost more CPU
+    seconds: the kernel's CPU per task is the speed gauge, read on both runs' own work. A cell that ran
+    while the machine was 20 % slower than during its ceiling, its kernels at 1.2x the ceiling's CPU per
+    task, is read at 1.2x its share. What the cell's own apparatus costs (the workers besides the kernels,
+    Redis, the API) is not kernel CPU, so it still shows.
+    """
+    if kernel_per_task <= 0 or not ceiling.workers_cpu_seconds:
+        return None
+    return share * kernel_per_task / (ceiling.workers_cpu_seconds / tasks)
 
 
 def ceiling_per_task(ceilings: list[CeilingRound], point: Point) -> dict[str, Spread | None]:

@@ -28,12 +28,14 @@ def sentences(result: SweepResult) -> list[str]:
     return found
 
 
-def task_table(result: SweepResult) -> Table:
-    """Each line's share of the ceiling at each task duration."""
+def task_table(result: SweepResult, raw: bool = False) -> Table:
+    """Each line's share of the ceiling at each task duration: each round read at its ceiling's machine
+    speed (measured.at_speed), or as measured with `raw`."""
+    how = "as measured" if raw else "each round at its ceiling's machine speed (kernel CPU per task)"
     table = Table(
-        title=result.title,
-        caption="% of the same round's ceiling (bare Pool, same tasks): median (min–max) over the rounds; "
-        "exact: jobs with the exact answer / jobs run, the ceiling's included",
+        title=result.title + (": shares as measured" if raw else ""),
+        caption=f"% of the same round's ceiling (bare Pool, same tasks), {how}: median (min–max) over the "
+        "rounds; exact: jobs with the exact answer / jobs run, the ceiling's included",
     )
     table.add_column("task", justify="right", no_wrap=True)
     table.add_column("tasks/job", justify="right")
@@ -42,15 +44,14 @@ def task_table(result: SweepResult) -> Table:
         table.add_column(f"{line.key} %", justify="right", no_wrap=True)
     table.add_column("exact", justify="right", no_wrap=True)
     for point in result.points:
-        cells = [point.row(line.key) for line in result.lines]
-        ran = [c for c in cells if c]
+        ran = [c for line in result.lines if (c := point.row(line.key))]
         exact = sum(c.exact for c in ran) + point.ceiling.exact_rounds * point.jobs
         jobs = sum(c.jobs for c in ran) + point.ceiling.rounds * point.jobs
         table.add_row(
             duration(point.task),
             str(point.tasks_per_job),
             show(point.ceiling.jobs_per_second),
-            *(show(c.of_ceiling if c else None, ".0f", 100) for c in cells),
+            *(show(point.share(line.key, raw), ".0f", 100) for line in result.lines),
             f"{exact}/{jobs}",
         )
     return table
@@ -59,6 +60,8 @@ def task_table(result: SweepResult) -> Table:
 def render(result: SweepResult, console: Console) -> None:
     """The sweep table, where the cores went at each point, then the knees."""
     console.print(data_table(result) if result.axis == "data" else task_table(result))
+    if result.axis == "task" and any(point.at_ceiling_speed for point in result.points):
+        console.print(task_table(result, raw=True))
     where = Table(
         title="Where the host's cores went at each point: % of cores x wall, median over the rounds",
         caption="from cgroups and /proc; `rest of the host` is the difference, within about ±1 %",

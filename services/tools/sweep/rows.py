@@ -53,10 +53,21 @@ class SweepPoint:
     per_task: dict[str, dict[str, Spread | None]]
     # The lines in one container, no queue (compare/runtimes.py), by key; {} in older reports.
     runtimes: dict[str, RuntimeSummary] = field(default_factory=dict)
+    # Each line's share of the ceiling with every round read at its ceiling's machine speed
+    # (measured.at_speed), by key; {} in older reports.
+    at_ceiling_speed: dict[str, Spread] = field(default_factory=dict)
 
     def row(self, key: str) -> CellSummary | RuntimeSummary | None:
         """A line's figures at this point: a cell of the stack's, or a row in one container."""
         return self.cells.get(key) or self.runtimes.get(key)
+
+    def share(self, key: str, raw: bool = False) -> Spread | None:
+        """A line's share of the ceiling here over the rounds: at the ceiling's machine speed where the
+        report has it (older reports: as measured), or as measured with `raw`."""
+        if not raw and key in self.at_ceiling_speed:
+            return self.at_ceiling_speed[key]
+        row = self.row(key)
+        return row.of_ceiling if row is not None else None
 
     # The data axis: the `bytes` kernel's hashing rounds per byte (None: a primes or pi point; `size` is
     # then units, else the dataset's bytes).
@@ -133,13 +144,15 @@ class SweepResult:
             return f"primes, {duration(point.task)}"
         return f"work {point.work}, {human_bytes(point.bytes_per_task)}/task"
 
-    def shares(self, key: str) -> list[tuple[float, Spread]]:
-        """A line's share of the ceiling over the rounds at every point it ran along the axis, by x."""
+    def shares(self, key: str, raw: bool = False) -> list[tuple[float, Spread]]:
+        """A line's share of the ceiling over the rounds at every point it ran along the axis, by x: read
+        at the ceiling's machine speed (SweepPoint.at_ceiling_speed) where the report has it, else (or
+        with `raw`) as measured."""
         found = []
         for point in self.axis_points:
-            cell = point.row(key)
-            if cell is not None and cell.of_ceiling is not None:
-                found.append((self.x(point), cell.of_ceiling))
+            share = point.share(key, raw)
+            if share is not None:
+                found.append((self.x(point), share))
         return sorted(found, key=lambda p: p[0])
 
     def as_json(self) -> dict[str, Any]:
