@@ -140,7 +140,12 @@ def test_make_load_test_against_the_swarm_stack(
     sampled = {name for name, points in run["series"]["docker"].items() if points}
     assert {c.name for c in tasks} <= sampled
     assert all(c.name.startswith(f"{stack}_") for c in tasks)
-    assert set(run["cpu"]["services"]) == {"api", "redis", "worker"}
+    services = run["cpu"]["services"]
+    assert set(services) == {"api", "redis", "worker"}
+    # The worker service is its tasks added up: one container and one CPU each, busy under the load.
+    worker = services["worker"]
+    assert (worker["containers"], worker["cpu_limit"]) == (WORKERS, WORKERS * 1.0), worker
+    assert worker["mean_percent"] > 0, worker
 
 
 def test_scaling_workers_during_a_load_loses_nothing(

@@ -55,9 +55,29 @@ def test_primes_any_split_merges_to_the_whole(seed: int) -> None:
     assert merged == count_primes(lo, hi)
 
 
+def pi_reference(seed: int, lo: int, hi: int) -> Tally:
+    """Brute force: every sample's point read from its block's whole stream of draws, no skipping ahead."""
+    tally = Tally()
+    streams: dict[int, list[float]] = {}
+    for i in range(lo, hi):
+        block, at = divmod(i, BLOCK)
+        if block not in streams:
+            rng = random.Random(f"{seed}:{block}")
+            streams[block] = [rng.random() for _ in range(2 * BLOCK)]
+        x, y = streams[block][2 * at], streams[block][2 * at + 1]
+        if x * x + y * y <= 1.0:
+            tally.count += 1
+            tally.histogram[int(x * 10)] += 1
+    return tally
+
+
 def test_pi_is_reproducible_for_a_seed_and_differs_between_seeds() -> None:
-    assert count_hits(7, 0, 50_000) == count_hits(7, 0, 50_000)
-    assert count_hits(7, 0, 50_000) != count_hits(8, 0, 50_000)
+    """Samples from mid-block to mid-block, across a block boundary: the points a reference draws from
+    each block's whole stream; another seed, other points."""
+    lo, hi = BLOCK - 3_000, BLOCK + 2_000
+    expected = pi_reference(7, lo, hi)
+    assert count_hits(7, lo, hi) == expected and expected.count > 0
+    assert count_hits(8, lo, hi) != expected
 
 
 def test_pi_estimate_is_close_and_histogram_sums_to_hits() -> None:

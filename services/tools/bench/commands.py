@@ -10,6 +10,9 @@ over the run.
 A finish of one of our entries usually takes the next job in the same script (worker/queue/finish_take.lua):
 then a chunk's take rides on the round trip of the finish before it, and the breakdown shows that take's
 commands under "take (with the last finish)", one round trip for the chunk in all.
+
+The worker measured is the worker's own code (worker.queue.lean's LeanWorker), imported: a bench of it
+cannot use a copy in shared/.
 """
 
 from collections import Counter

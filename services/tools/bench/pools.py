@@ -1,5 +1,6 @@
 """A warm pool against a pool created for each job (fork and forkserver), for a small job; and the
-parent's CPU per task of the stdlib Pool against our QuietPool."""
+parent's CPU per task of the stdlib Pool against our QuietPool. The pools measured are the worker's own
+(worker.pool.warm), imported: a bench of them cannot use a copy in shared/."""
 
 import multiprocessing
 import multiprocessing.pool

@@ -5,6 +5,7 @@ processes, this process (the soak's own submitters, watchers and sampler) and th
 time the hypervisor gave to others), and the machine's speed (a fixed loop's CPU time); and, at the start
 and the end, each container's restarts."""
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import docker
 import psutil
 
 from services.tools import stack
-from services.tools.monitor.cgroups import CgroupMeter
+from services.tools.monitor.cgroups import CgroupMeter, process_cpu_seconds
 from shared.redis_script import LuaScript, lua_file
 
 # redis-cli in the Redis container, authenticated with the stack's password file (never on a command line).
@@ -124,12 +125,11 @@ def probe_ms(runs: int = 3) -> float:
 def cpu(meter: CgroupMeter) -> dict[str, Any]:
     """CPU seconds so far: each container's, the engine's processes', this process's and the host's."""
     counters = meter.read(time.time())
-    own = psutil.Process().cpu_times()
     host = dict(psutil.cpu_times()._asdict())
     return {
         "containers": counters.containers,
         "engine": sum(counters.engine.values()),
-        "soak": own.user + own.system,
+        "soak": process_cpu_seconds(os.getpid(), children=False),
         "host": host,  # seconds since boot by kind (user, system, idle, iowait, steal...), all cores summed
     }
 
