@@ -70,6 +70,7 @@ def sweep_section(
 
 def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     """Write docs/RESULTS.md and the README block from the newest reports; the sections written."""
+    # The CPU's model name: psutil has counts and frequencies, not the name, so /proc/cpuinfo's line.
     cpu = next(
         (
             line.split(":", 1)[1].strip()
