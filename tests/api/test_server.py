@@ -66,7 +66,8 @@ def api(redis_url: str, command: list[str]) -> Iterator[int]:
 
 
 def wakeups(pid: int, seconds: float) -> int:
-    """Voluntary context switches of the process's main thread (its event loop) over `seconds` at rest."""
+    """Voluntary context switches of the process's main thread (its event loop) over `seconds` at rest:
+    /proc per thread, since psutil counts them only per process (its other threads wake too)."""
 
     def count() -> int:
         status = Path(f"/proc/{pid}/task/{pid}/status").read_text()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 
+# psutil.disk_io_counters has reads, writes and busy time, not the flushes: read the kernel's line.
 DISKSTATS = Path("/proc/diskstats")
 # 0-based column of field 16, "flush requests completed", in /proc/diskstats: major, minor, name come first.
 FLUSHES_COLUMN = 18

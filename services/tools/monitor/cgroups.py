@@ -19,6 +19,7 @@ from shared.cgroup.throttling import Throttling, group_throttling
 from shared.cgroup.usage import group_cpu_seconds
 
 CGROUP_FS = Path("/sys/fs/cgroup")
+# Where a process's cgroup is (/proc/<pid>/cgroup): psutil has no accessor for it.
 PROC = Path("/proc")
 # The engine's own processes; a shim's reaped children (runc, one per healthcheck exec) are in its
 # cutime/cstime.
