@@ -48,6 +48,8 @@ DATA_LINES ?= local,distributed,hybrid
 DATA_POINTS ?= 5
 DATA_TASK ?= 0.02
 HEAVIEST ?= 16
+# Either axis: RQ consumers in the hybrid line's fat container, each with its own pool.
+HYBRID_CONSUMERS ?= 1
 DATA_MIB ?= 8
 DATA_JOBS ?= 4
 # make bench: its flags, e.g. BENCH_ARGS="--quick", or "--fsync-jobs 1000 --fsync-rounds 7 --fsync-dir DIR"
@@ -138,7 +140,7 @@ sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where
 	$(PY) -m services.tools.sweep --seconds $(SWEEP_SECONDS) --budget $(BUDGET) --rounds $(ROUNDS) --reports $(REPORTS) \
 		$(if $(filter data,$(AXIS)),--axis data --points $(DATA_POINTS) --task $(DATA_TASK) --heaviest $(HEAVIEST) \
 		--dataset-mib $(DATA_MIB) --jobs $(DATA_JOBS) --lines $(DATA_LINES),--points $(POINTS) --shortest $(SHORTEST) \
-		--longest $(LONGEST) --jobs $(SWEEP_JOBS) --kernel $(KERNEL) --lines $(SWEEP_LINES))
+		--longest $(LONGEST) --jobs $(SWEEP_JOBS) --kernel $(KERNEL) --lines $(SWEEP_LINES)) --hybrid-consumers $(HYBRID_CONSUMERS)
 
 chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\

@@ -108,6 +108,18 @@ def test_each_line_in_its_best_configuration_each_configuration_once_a_round() -
         lines(2, ["celery"])
 
 
+def test_the_hybrid_line_can_run_more_consumers_each_with_its_pool() -> None:
+    """--hybrid-consumers 2: the fat container runs two consumers (WORKER_CONSUMERS), the others as they
+    were; 0 consumers is refused."""
+    _, sweep, _ = parse_args(["--budget", "2", "--lines", "local,hybrid", "--hybrid-consumers", "2"])
+    local, hybrid = sweep.lines
+    assert hybrid.cell.topology.describe() == "1 x 2 CPU, 2 consumers, pool 2"
+    assert hybrid.cell.topology.env()["WORKER_CONSUMERS"] == "2"
+    assert local.cell.topology.describe() == "2 x 1 CPU, pool 1"
+    with pytest.raises(SystemExit):
+        parse_args(["--budget", "2", "--hybrid-consumers", "0"])
+
+
 def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() -> None:
     _, sweep, _ = parse_args(["--budget", "2"])
     assert [line.key for line in sweep.lines] == list(KEYS)

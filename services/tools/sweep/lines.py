@@ -5,7 +5,9 @@ they run in so that the stack is reconfigured as seldom as possible.
   one job's tasks; the fat container runs one job at a time and idles a core at each job's tail.
 - distributed: thin workers, one consumer per CPU, taking queue entries.
 - hybrid: the fat container (all the budget, a pool of as many processes): each queue entry cut again
-  into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there).
+  into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there). One consumer by
+  default: its pool waits while the consumer takes, stages and finishes an entry, and at an entry's
+  tail; `--hybrid-consumers` runs more, each with its own pool, to fill those gaps.
 - peer: stock RQ (`SimpleWorker`) on the thin workers, taking the same entries as `distributed`.
 - threads, processes, interpreters: in one container, no queue, beside the stack like the ceiling: the
   ceiling's very tasks on GIL-bound threads, a `ProcessPoolExecutor` or an `InterpreterPoolExecutor` (in
@@ -40,8 +42,9 @@ class Line:
         return SweepLine(self.key, self.label, self.cell.mode, topology.describe(), topology.worker_class)
 
 
-def lines(budget: int, keys: Sequence[str] = KEYS) -> list[Line]:
-    """The stack's lines asked for, on `budget` CPUs, in KEYS order; ValueError for an unknown one."""
+def lines(budget: int, keys: Sequence[str] = KEYS, hybrid_consumers: int = 1) -> list[Line]:
+    """The stack's lines asked for, on `budget` CPUs, in KEYS order (hybrid's fat container with
+    `hybrid_consumers` consumers); ValueError for an unknown one."""
     unknown = set(keys) - set(KEYS)
     if unknown or not keys:
         raise ValueError(
@@ -53,7 +56,7 @@ def lines(budget: int, keys: Sequence[str] = KEYS) -> list[Line]:
     every = {
         "local": Line("local", Cell(thin, "local")),
         "distributed": Line("distributed", Cell(thin, "distributed")),
-        "hybrid": Line("hybrid", Cell(fat, "hybrid")),
+        "hybrid": Line("hybrid", Cell(replace(fat, consumers=hybrid_consumers), "hybrid")),
         "peer": Line("peer", Cell(stock, "distributed", "peer: stock RQ")),
     }
     if budget < 2:
