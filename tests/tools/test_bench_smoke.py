@@ -16,7 +16,7 @@ import pytest
 import redis
 from rich.console import Console
 
-from services.tools.bench import efficiency, render
+from services.tools.bench import efficiency, render, report
 from services.tools.bench.defaults import CPU_LO, QUICK, TINY_HI, TINY_LO
 from services.tools.bench.durability import POLICIES, WAYS
 from services.tools.bench.figures import SECTIONS, Figure, Section, Unit
@@ -202,6 +202,24 @@ def test_each_run_stands_beside_the_ceiling_of_its_own_round(monkeypatch: pytest
     for result in results:
         assert [r["of_ceiling"] for r in result["runs"]] == pytest.approx([0.5, 0.8])
         assert (result["efficiency"], result["of_ceiling"]) == pytest.approx((0.4, 0.65))
+
+
+def test_a_report_from_before_the_per_round_ceiling_still_renders() -> None:
+    """make results renders the newest bench report with today's code: an older one has one ceiling
+    (0.8) and medians only, so each share is its median over that ceiling (0.6 / 0.8 = 75.0 %)."""
+    old = {
+        "efficiency": 0.6,
+        "runs": [{"efficiency": 0.6, "wrong": 0, "distinct_pids": 2, "expected_pids": 2}],
+    }
+    e = {"ceiling": 0.8, "jobs": 2, "chunks_per_job": 8, "chunk_seconds": 0.02}
+    e |= {t: {**old, "layout": "1 worker(s) x pool 2"} for t in efficiency.TOPOLOGIES}
+    e |= {"stock": old, "peers": dict.fromkeys(PEERS, old)}
+    others = {"overhead": {p: {"wrong": 0} for p in PEERS}, "api": {"jobs": 0, "exact": 0}}
+    section = report.parallel({"efficiency": e, **others})
+    ceiling, *rows = section.figures
+    assert ceiling.value == 0.8
+    shares = [f.beside for f in rows if f.beside]
+    assert shares == ["75.0% of its round's ceiling"] * (len(efficiency.TOPOLOGIES) + 1 + len(PEERS))
 
 
 def test_the_peers_commands_are_their_brokers(bench: tuple[dict[str, Any], str]) -> None:
