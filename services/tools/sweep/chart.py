@@ -44,9 +44,9 @@ def sweep_chart(result: SweepResult, path: Path) -> Path:
             color=color,
             alpha=0.15,
         )
-        reference = result.reference.row(line.key) if result.reference else None
-        if reference and reference.of_ceiling:
-            ax.axhline(100 * reference.of_ceiling["median"], color=color, lw=0.8, ls=":")
+        reference = result.reference.share(line.key) if result.reference else None
+        if reference:
+            ax.axhline(100 * reference["median"], color=color, lw=0.8, ls=":")
     ax.axhline(100, color="tab:red", lw=1.2, label=f"ceiling: bare Pool({result.budget}), same tasks")
     ax.set_xscale("log")
     if result.axis == "data":
@@ -60,7 +60,8 @@ def sweep_chart(result: SweepResult, path: Path) -> Path:
         ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"{threshold:.0f} % of the ceiling")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: duration(x)))
         ax.set_xlabel("task duration: the kernel's CPU per pool task or queue entry (measured, log scale)")
-    ax.set_ylabel("% of the ceiling (jobs/s)")
+    at_speed = any(point.at_ceiling_speed for point in result.points)
+    ax.set_ylabel("% of the ceiling (jobs/s" + (", at the ceiling's machine speed)" if at_speed else ")"))
     # Up to 110 %, or higher if a band goes there (a line can pass a ceiling that has its own costs).
     highest = max((100 * s["max"] for line in result.lines for _, s in result.shares(line.key)), default=0)
     ax.set_ylim(0, max(110, highest * 1.05))
