@@ -7,6 +7,7 @@ import pytest
 from rich.console import Console
 
 from services.tools.loadtest.compare.rows import CeilingRound, RoundRow, RuntimeRound, Throttled
+from services.tools.sweep.__main__ import parse_args
 from services.tools.sweep.measured import Measured, at_speed
 from services.tools.sweep.points import Point
 from services.tools.sweep.render import render, sentences
@@ -59,6 +60,15 @@ def test_each_round_is_read_against_its_own_rounds_ceiling() -> None:
     found = done.at_ceiling_speed(0, point)
     assert found["distributed"] == {"median": pytest.approx(0.6), "min": 0.6, "max": 0.6, "n": 2}
     assert found["threads"]["median"] == pytest.approx(0.9) and found["threads"]["n"] == 2
+    # A row in an image of its own (subinterpreters on 3.14) is read against a Pool in that image, and
+    # its kernel CPU is another Python's: no speed reading, its share as measured.
+    assert "threads" not in done.at_ceiling_speed(0, point, own_image={"threads"})
+
+
+def test_the_sweep_reads_no_speed_for_a_line_in_an_image_of_its_own() -> None:
+    """`interpreters` runs in the CPython 3.14 image (a compose profile): Measured.point leaves it out."""
+    _, sweep, _ = parse_args(["--budget", "2", "--lines", "local,threads,interpreters"])
+    assert {r.key: r.profile is not None for r in sweep.runtimes} == {"threads": False, "interpreters": True}
 
 
 def test_the_tables_and_sentences_read_the_shares_at_the_ceilings_speed() -> None:

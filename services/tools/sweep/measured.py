@@ -77,12 +77,18 @@ class Measured:
                 for r in sweep.runtimes
                 if self.in_one[p][r.key]
             },
-            at_ceiling_speed=self.at_ceiling_speed(p, point),
+            at_ceiling_speed=self.at_ceiling_speed(
+                p, point, own_image={r.key for r in sweep.runtimes if r.profile is not None}
+            ),
         )
 
-    def at_ceiling_speed(self, p: int, point: Point) -> dict[str, Spread]:
+    def at_ceiling_speed(
+        self, p: int, point: Point, own_image: frozenset[str] | set[str] = frozenset()
+    ) -> dict[str, Spread]:
         """Each line's share of the ceiling at point `p`, every round's read at its ceiling's machine speed
-        (`at_speed`), by line key: the stack's cells and the lines in one container alike."""
+        (`at_speed`), by line key: the stack's cells and the lines in one container. Not those in
+        `own_image`: a line in an image of its own (another Python) is read against a bare Pool in that
+        image, run beside it, and its kernel's CPU is another Python's, no gauge of the ceiling's speed."""
         tasks = point.jobs * point.tasks_per_job
         ceilings = self.ceilings[p]
         found: dict[str, list[float | None]] = {}
@@ -92,6 +98,8 @@ class Measured:
                 for row, used in zip(rows, self.per_task[p][key], strict=True)
             ]
         for key, rounds in self.in_one[p].items():
+            if key in own_image:
+                continue
             found[key] = [
                 at_speed(r.of_ceiling, (r.run.workers_cpu_seconds or 0.0) / tasks, ceilings[r.round], tasks)
                 for r in rounds
