@@ -89,3 +89,4 @@ def test_the_tables_and_sentences_read_the_shares_at_the_ceilings_speed() -> Non
     first_row = next(r for r in at_speed_table.splitlines() if r.lstrip("│ ").startswith("1.1 ms"))
     raw_row = next(r for r in raw_table.splitlines() if r.lstrip("│ ").startswith("1.1 ms"))
     assert "92 (90–93)" in first_row and "55 (53–56)" in raw_row
+    assert "at its ceiling's machine speed" in at_speed_table

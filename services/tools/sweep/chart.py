@@ -60,8 +60,9 @@ def sweep_chart(result: SweepResult, path: Path) -> Path:
         ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"{threshold:.0f} % of the ceiling")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: duration(x)))
         ax.set_xlabel("task duration: the kernel's CPU per pool task or queue entry (measured, log scale)")
-    at_speed = any(point.at_ceiling_speed for point in result.points)
-    ax.set_ylabel("% of the ceiling (jobs/s" + (", at the ceiling's machine speed)" if at_speed else ")"))
+    ax.set_ylabel(
+        "% of the ceiling (jobs/s" + (", at the ceiling's machine speed)" if result.at_speed else ")")
+    )
     # Up to 110 %, or higher if a band goes there (a line can pass a ceiling that has its own costs).
     highest = max((100 * s["max"] for line in result.lines for _, s in result.shares(line.key)), default=0)
     ax.set_ylim(0, max(110, highest * 1.05))

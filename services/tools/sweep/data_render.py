@@ -46,10 +46,11 @@ def _exact(result: SweepResult, point: SweepPoint) -> str:
 def data_table(result: SweepResult) -> Table:
     """Each line's share of the ceiling at each point of the data axis, the primes point first."""
     size = human_bytes(result.dataset_bytes)
+    how = ", each round at its ceiling's machine speed" if result.at_speed else ""
     table = Table(
         title=result.title,
         caption=f"% of the same round's ceiling (bare Pool over the data already in one container's shared "
-        f"memory, same tasks), each round at its ceiling's machine speed: median (min–max) over the rounds. "
+        f"memory, same tasks){how}: median (min–max) over the rounds. "
         f"Each bytes job is one pass over the {size} dataset; bytes/CPU-ms: per millisecond of the "
         "kernel's CPU as run. exact: jobs with the exact answer / jobs run, the ceiling's included",
     )

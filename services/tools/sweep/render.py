@@ -31,7 +31,8 @@ def sentences(result: SweepResult) -> list[str]:
 def task_table(result: SweepResult, raw: bool = False) -> Table:
     """Each line's share of the ceiling at each task duration: each round read at its ceiling's machine
     speed (measured.at_speed), or as measured with `raw`."""
-    how = "as measured" if raw else "each round at its ceiling's machine speed (kernel CPU per task)"
+    at_speed = result.at_speed and not raw
+    how = "each round at its ceiling's machine speed (kernel CPU per task)" if at_speed else "as measured"
     table = Table(
         title=result.title + (": shares as measured" if raw else ""),
         caption=f"% of the same round's ceiling (bare Pool, same tasks), {how}: median (min–max) over the "
@@ -60,7 +61,7 @@ def task_table(result: SweepResult, raw: bool = False) -> Table:
 def render(result: SweepResult, console: Console) -> None:
     """The sweep table, where the cores went at each point, then the knees."""
     console.print(data_table(result) if result.axis == "data" else task_table(result))
-    if result.axis == "task" and any(point.at_ceiling_speed for point in result.points):
+    if result.axis == "task" and result.at_speed:
         console.print(task_table(result, raw=True))
     where = Table(
         title="Where the host's cores went at each point: % of cores x wall, median over the rounds",

@@ -117,6 +117,11 @@ class SweepResult:
         return all(point.all_exact for point in self.points)
 
     @property
+    def at_speed(self) -> bool:
+        """Whether the report reads shares at the ceiling's machine speed (older reports: as measured)."""
+        return any(point.at_ceiling_speed for point in self.points)
+
+    @property
     def axis_points(self) -> list[SweepPoint]:
         """The points along the axis: on the data axis, its `bytes` points (not the primes reference)."""
         return [p for p in self.points if self.axis == "task" or p.work is not None]
