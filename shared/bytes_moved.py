@@ -1,24 +1,15 @@
 """Bytes the workers moved for jobs, stack-wide: read out of Redis and pickled to pool processes.
 
-Each job's record keeps its own (worker/data/accounting.py); these two totals, one Redis hash, add up
-every job's so GET /metrics can export them as counters without reading every record. Like the job
-counters (shared/job_metrics.py) they live as long as Redis's data.
+Each job's record keeps its own; these two totals, one Redis hash, add up every job's so GET /metrics
+can export them as counters without reading every record. A worker adds to both in one step
+(worker/data/accounting.py). Like the job counters (shared/job_metrics.py) they live as long as Redis's
+data.
 """
-
-from typing import Any
 
 from redis import Redis
 
 KEY = "cpuc:metrics:bytes"
 FIELDS = ("read", "pickled")
-
-
-def count(redis: Any, read: int, pickled: int) -> None:
-    """Add one run's bytes read from Redis and pickled to pool processes to the stack's totals."""
-    pipe = redis.pipeline(transaction=False)
-    pipe.hincrby(KEY, "read", read)
-    pipe.hincrby(KEY, "pickled", pickled)
-    pipe.execute()
 
 
 def totals(redis: Redis) -> dict[str, int]:

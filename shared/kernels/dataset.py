@@ -16,6 +16,7 @@ a shared memory segment (`segment`, which pool processes attach to by name and r
 `first_block`, the block its byte 0 is.
 """
 
+import sys
 from collections.abc import Mapping
 from multiprocessing.shared_memory import SharedMemory
 from typing import Any
@@ -59,6 +60,15 @@ def tally(data: bytes | memoryview, work: int) -> Tally:
     return result
 
 
+def attach(name: str) -> SharedMemory:
+    """The staged segment, attached by name. Untracked where Python allows (3.13+: `track=False`): the
+    worker that created it tracks it and unlinks it; before 3.13 every attach registers it with the
+    resource tracker, a message and a wake-up of the tracker process per pool task."""
+    if sys.version_info >= (3, 13):
+        return SharedMemory(name=name, track=False)
+    return SharedMemory(name=name)
+
+
 def run(params: Mapping[str, Any], lo: int, hi: int) -> Tally:
     """Kernel entry point: blocks [lo, hi) of the slice the worker staged (params["staged"])."""
     staged = params["staged"]
@@ -69,7 +79,7 @@ def run(params: Mapping[str, Any], lo: int, hi: int) -> Tally:
     if "data" in staged:
         return tally(memoryview(staged["data"])[start:stop], int(params["work"]))
     # Attached by name and read in place: the bytes cross no pipe and are never pickled.
-    segment = SharedMemory(name=staged["segment"])
+    segment = attach(staged["segment"])
     try:
         view = segment.buf[start:stop]
         try:

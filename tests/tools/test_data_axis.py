@@ -16,7 +16,13 @@ from services.tools.results.readme import BEGIN, END
 from services.tools.sweep.__main__ import parse_args
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.data_knee import DataPoint, data_knee
-from services.tools.sweep.data_points import bytes_per_cpu_ms, plan_data_axis, plan_data_point, works
+from services.tools.sweep.data_points import (
+    bytes_per_cpu_ms,
+    even_chunk,
+    plan_data_axis,
+    plan_data_point,
+    works,
+)
 from services.tools.sweep.render import render, sentences
 from services.tools.sweep.rows import SweepLine, SweepPoint, SweepResult, load
 from shared.jobs import parse_job
@@ -43,10 +49,12 @@ def test_works_are_log_spaced_from_the_heaviest_down_to_1_then_0() -> None:
 
 def test_each_point_is_tasks_of_one_duration_over_the_whole_dataset() -> None:
     settings = Settings()
-    # work 16: a block of 4096 bytes is 4096 x (1.5e-7 + 16 x 5e-8) s = 3.8912 ms: 20 ms is 5 blocks;
-    # 8 MiB is 2048 blocks, 410 tasks; a job 7.97 s, so 8 s of work is one job: at least 4.
+    # work 16: a block of 4096 bytes is 4096 x (1.5e-7 + 16 x 5e-8) s = 3.8912 ms: 20 ms is 5 blocks,
+    # which the hybrid plan would cut into 2 pool tasks (19.5 ms over 8 ms each), 3 + 2. 4 blocks would
+    # be 1 task (15.6 ms); 6 are 2 of 3 (23.3 ms). 8 MiB is 2048 blocks, 342 tasks of 6; a job 7.97 s,
+    # so 8 s of work is one job: at least 4.
     heavy = plan_data_point(0.02, 16, 8 * MiB, 8.0, 4, settings)
-    assert (heavy.chunk_size, heavy.tasks_per_job, heavy.jobs, heavy.size) == (5, 410, 4, 8 * MiB)
+    assert (heavy.chunk_size, heavy.tasks_per_job, heavy.jobs, heavy.size) == (6, 342, 4, 8 * MiB)
     # work 0: 4096 x 1.5e-8 s = 61.44 us a block: 20 ms is 326 blocks (325.5), 7 tasks; a job 0.126 s,
     # so 8 s of work is 64 jobs.
     light = plan_data_point(0.02, 0, 8 * MiB, 8.0, 4, settings)
@@ -61,7 +69,11 @@ def test_each_point_is_tasks_of_one_duration_over_the_whole_dataset() -> None:
                 {"kernel": "bytes", "params": params, "mode": mode, "chunk_size": point.chunk_size}
             )
             job.bind(8 * MiB)
-            assert plan_job(job).chunks_total == point.tasks_per_job, (point, mode)
+            plan = plan_job(job)
+            assert plan.chunks_total == point.tasks_per_job, (point, mode)
+            if mode == "hybrid":  # an entry of the point cut into equal pool tasks
+                assert point.chunk_size % plan.task_size == 0, (point, plan)
+    assert even_chunk(5, 16, settings) == 6 and even_chunk(24, 1, settings) == 24
     points = plan_data_axis(0.02, 5, 16, 8 * MiB, 8.0, 4, settings)
     assert [p.work for p in points] == [16, 6, 3, 1, 0] and {p.seconds for p in points} == {0.02}
 

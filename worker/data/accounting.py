@@ -13,17 +13,17 @@ from shared import bytes_moved
 from shared.job_store import JobKeys
 from shared.redis_script import NamedScript, lua_file
 
-# Added only while the record exists (accounting.lua).
+# The stack's totals and the record in one round trip; the record only while it exists (accounting.lua).
 _ADD = lua_file(__file__, "accounting.lua")
 
 
 @lru_cache(maxsize=8)
 def _script(redis: Any) -> NamedScript:
-    return NamedScript(redis, _ADD, ("record",), ("read", "pickled"))
+    return NamedScript(redis, _ADD, ("record", "totals"), ("read", "pickled"))
 
 
 def add(redis: Any, job_id: str, read: int, pickled: int) -> None:
-    """Add a run's bytes read from Redis and pickled to pool processes to the job's record."""
-    _script(redis)(keys={"record": JobKeys.of(job_id).record}, args={"read": read, "pickled": pickled})
-    # The stack's totals (GET /metrics), apart from the record: counted whether or not it still exists.
-    bytes_moved.count(redis, read, pickled)
+    """Add a run's bytes read from Redis and pickled to pool processes to the job's record, and to the
+    stack's totals (GET /metrics), which count them whether or not the record still exists."""
+    keys = {"record": JobKeys.of(job_id).record, "totals": bytes_moved.KEY}
+    _script(redis)(keys=keys, args={"read": read, "pickled": pickled})

@@ -21,7 +21,7 @@ from shared.kernels.dataset import BLOCK
 from shared.tally import Tally
 from worker import runtime
 from worker.data import accounting
-from worker.data.source import read_into, read_slice, slice_size
+from worker.data.source import READ_PIECE, read_into, read_slice, slice_size
 from worker.pool.warm import PoolRun, WarmPool
 
 
@@ -40,12 +40,19 @@ def on_pool(
     redis = redis or runtime.store().redis
     lo, hi = chunks[0][0], chunks[-1][1]
     dataset = spec["params"]["dataset"]
-    size = slice_size(redis, dataset, lo * BLOCK, hi * BLOCK)
+    # A slice of one READ_PIECE at most (a queue chunk's, as a rule) is read in one round trip and copied
+    # in; a longer one is filled a piece at a time, so no reply of more than READ_PIECE is held.
+    small = (hi - lo) * BLOCK <= READ_PIECE
+    data = read_slice(redis, dataset, lo * BLOCK, hi * BLOCK) if small else None
+    size = len(data) if data is not None else slice_size(redis, dataset, lo * BLOCK, hi * BLOCK)
     segment = SharedMemory(create=True, size=size)
     try:
         view = segment.buf[:size]
         try:
-            read_into(redis, dataset, lo * BLOCK, view)
+            if data is not None:
+                view[:] = data
+            else:
+                read_into(redis, dataset, lo * BLOCK, view)
         finally:
             view.release()
         staged = {"segment": segment.name, "first_block": lo, "bytes": size}
