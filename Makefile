@@ -48,8 +48,10 @@ DATA_LINES ?= local,distributed,hybrid
 DATA_POINTS ?= 5
 DATA_TASK ?= 0.02
 HEAVIEST ?= 16
-# Either axis: RQ consumers in the hybrid line's fat container, each with its own pool.
-HYBRID_CONSUMERS ?= 1
+# RQ consumers in the hybrid line's fat container, each with its own pool: 1 on the task axis (the pool
+# waits while its consumer takes and finishes an entry: hybrid's own cost, shown); 2 on the data axis, so
+# that one entry's read overlaps the other's tasks and the line measures the bytes (docs/GUIDE.md).
+HYBRID_CONSUMERS ?= $(if $(filter data,$(AXIS)),2,1)
 DATA_MIB ?= 8
 DATA_JOBS ?= 4
 # make bench: its flags, e.g. BENCH_ARGS="--quick", or "--fsync-jobs 1000 --fsync-rounds 7 --fsync-dir DIR"

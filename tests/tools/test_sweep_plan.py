@@ -2,6 +2,9 @@
 read as the smallest task from which it holds 90 % of the ceiling."""
 
 import math
+import shlex
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +18,9 @@ from shared.cost import estimate_seconds
 from shared.jobs import parse_job
 from shared.plan import plan_job
 from shared.settings import Settings
+from tests.helpers import require_tool
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_durations_are_log_spaced_from_end_to_end() -> None:
@@ -139,3 +145,19 @@ def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() ->
     assert in_one_record(RUNTIMES["interpreters"], 2).label == (
         "subinterpreters (InterpreterPoolExecutor(2), --cpus 2)"
     )
+
+
+@pytest.mark.parametrize(("axis", "consumers"), [("task", 1), ("data", 2)])
+def test_make_sweep_runs_hybrid_with_one_consumer_on_the_task_axis_and_two_on_the_data_axis(
+    axis: str, consumers: int
+) -> None:
+    """The Makefile's own command (make -n), read by the sweep's parser: the data axis's fat container
+    runs two consumers unless HYBRID_CONSUMERS says otherwise."""
+    make = require_tool("make")
+    found = subprocess.run(
+        [make, "-n", "sweep", f"AXIS={axis}"], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    command = shlex.split(found.stdout.replace("\\\n", " "))
+    _, sweep, _ = parse_args(command[command.index("services.tools.sweep") + 1 :])
+    hybrid = next(line for line in sweep.lines if line.key == "hybrid")
+    assert hybrid.cell.topology.env()["WORKER_CONSUMERS"] == str(consumers)

@@ -53,7 +53,7 @@ def sweep_chart(result: SweepResult, path: Path) -> Path:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: human_bytes(x)))
         ax.set_xlabel(
             "bytes per task (pool task or queue entry), at one task duration: CPU-heavy to I/O-heavy "
-            "(log scale); dotted: each approach on primes tasks of the same duration"
+            "(log scale)\ndotted: each approach on primes tasks of the same duration"
         )
     else:
         threshold = 100 * result.threshold
