@@ -16,9 +16,10 @@ Processes are started before the clock. Prints JSON: wall time, jobs/s, the CPU 
 processes and of its parent, and the answer of every job (all must be equal; the caller checks it
 against the exact one; for `bytes`, the SHA-256 of the data, against the upload's).
 
---executor threads, processes or interpreters runs the very same shares on a `ThreadPoolExecutor`, a
-fork `ProcessPoolExecutor` or an `InterpreterPoolExecutor` (CPython 3.14: the worker-py314 image) of
-PROCESSES workers instead (worker/runtimes/), with the same JSON.
+--executor threads, processes, interpreters or free-threaded runs the very same shares on a
+`ThreadPoolExecutor`, a fork `ProcessPoolExecutor`, an `InterpreterPoolExecutor` (CPython 3.14: the
+worker-py314 image) or threads with no GIL (CPython 3.14t: the worker-py314t image) of PROCESSES workers
+instead (worker/runtimes/), with the same JSON; `gil_enabled` says whether the GIL was on at the end.
 """
 
 import argparse
@@ -30,6 +31,7 @@ from typing import Any
 
 from shared.plan import plan_job
 from worker.reference_data import add_arguments, reference_job
+from worker.runtimes.free_threaded import gil_enabled, gil_off_or_why, run_free_threaded
 from worker.runtimes.interpreters import run_interpreters, unsupported
 from worker.runtimes.process_pool import run_process_pool
 from worker.runtimes.threads import run_threads
@@ -59,6 +61,7 @@ RUNNERS: dict[str, Callable[[Dealt, int], Ran]] = {
     "threads": run_threads,
     "processes": run_process_pool,
     "interpreters": run_interpreters,
+    "free-threaded": run_free_threaded,
 }
 
 
@@ -78,7 +81,8 @@ def measure(
     """
     with reference_job(kernel, size, "local", task_size, work, seed) as reference:
         dealt = deal(kernel, reference.params, plan_job(reference.job), jobs, processes)
-        found = report(dealt, processes, RUNNERS[executor](dealt, processes))
+        ran = RUNNERS[executor](dealt, processes)
+        found = {**report(dealt, processes, ran), "gil_enabled": gil_enabled()}
     return found if reference.sha256 is None else {**found, "sha256": reference.sha256}
 
 
@@ -93,11 +97,13 @@ def main() -> None:
         choices=tuple(RUNNERS),
         default="pool",
         help="what runs the shares: the bare Pool (the ceiling, default), threads, a ProcessPoolExecutor or "
-        "subinterpreters (an InterpreterPoolExecutor: CPython 3.14)",
+        "subinterpreters (an InterpreterPoolExecutor: CPython 3.14) or threads with no GIL (CPython 3.14t)",
     )
     args = parser.parse_args()
     if args.executor == "interpreters" and unsupported():
         parser.error(unsupported())
+    if args.executor == "free-threaded" and gil_off_or_why():
+        parser.error(gil_off_or_why())
     found = measure(
         args.kernel, args.size, args.jobs, args.processes, args.task_size, args.executor, args.work, args.seed
     )

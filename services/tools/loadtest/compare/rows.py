@@ -39,6 +39,8 @@ class CeilingRound:
     task_size: int | None = None
     workers_cpu_seconds: float | None = None
     parent_cpu_seconds: float | None = None
+    # Kept since the free-threaded row (None in older reports): whether the GIL was on at the run's end.
+    gil_enabled: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class RuntimeRound:
     run: CeilingRound  # its figures, as the ceiling's are (worker.ceiling --executor)
     of_ceiling: float
     cores: float  # CPU seconds of its workers and parent / its wall time
+    # A row in an image of another Python build (free-threaded): its one-process speed / CPython 3.14's,
+    # measured in the same round (None for the other rows, and in older reports).
+    single_thread: float | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ class RuntimeSummary:
     efficiency: Spread | None
     cores: Spread | None
     rounds: list[RuntimeRound]
+    single_thread: Spread | None = None  # over the rounds' RuntimeRound.single_thread
 
     @property
     def all_exact(self) -> bool:
