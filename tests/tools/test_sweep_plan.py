@@ -155,7 +155,11 @@ def test_make_sweep_runs_hybrid_with_one_consumer_on_the_task_axis_and_two_on_th
     runs two consumers unless HYBRID_CONSUMERS says otherwise."""
     make = require_tool("make")
     found = subprocess.run(
-        [make, "-n", "sweep", f"AXIS={axis}"], cwd=REPO, capture_output=True, text=True, check=True
+        [make, "--no-print-directory", "-n", "sweep", f"AXIS={axis}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     command = shlex.split(found.stdout.replace("\\\n", " "))
     _, sweep, _ = parse_args(command[command.index("services.tools.sweep") + 1 :])
