@@ -25,7 +25,8 @@ ROUNDS ?= 3
 # make compare PIN=1: each topology also pinned to cores (cpuset, no quota), beside its quota cells.
 PIN ?=
 # make compare: rows in one container beside the ceiling (threads, processes, interpreters: the last on
-# CPython 3.14, in the worker-py314 image the tools build; RUNTIMES= for none).
+# CPython 3.14, in the worker-py314 image the tools build; RUNTIMES= for none; add free-threaded for threads
+# with no GIL on CPython 3.14t, whose base services/python314t/build.sh compiles from source first).
 RUNTIMES ?= threads,processes,interpreters
 # make compare: queue peers in containers of their own, on every topology's containers and quota, beside
 # the ceiling (celery, dramatiq, dask; each adds a run per topology and round, so none by default).
@@ -33,7 +34,8 @@ PEERS ?=
 REPORTS ?= reports
 # make sweep: POINTS task durations from SHORTEST to LONGEST seconds (log-spaced), SWEEP_JOBS jobs per
 # point and line, each point SWEEP_SECONDS long at the ceiling; SWEEP_LINES (local,distributed,hybrid,peer,
-# and in one container, no queue, beside the ceiling: threads,processes,interpreters).
+# and in one container, no queue, beside the ceiling: threads,processes,interpreters, and free-threaded when
+# added).
 POINTS ?= 7
 SHORTEST ?= 0.001
 LONGEST ?= 1

@@ -55,11 +55,15 @@ __all__ = [
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def require(condition: bool, what: str) -> None:
-    """Skip when a service is missing locally; in CI a missing service is a failure, never a skip."""
+def require(condition: bool, what: str, ci_may_lack: bool = False) -> None:
+    """Skip when a service is missing locally; in CI a missing service is a failure, never a skip.
+
+    `ci_may_lack`: what no setup step can give a machine of ours (a CPython source kept by hand, where
+    python.org is out of reach): a skip in CI too.
+    """
     if condition:
         return
-    if IN_CI:
+    if IN_CI and not ci_may_lack:
         pytest.fail(f"{what} is required in CI", pytrace=False)
     pytest.skip(f"{what} is not available")
 

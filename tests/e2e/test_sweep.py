@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.tools.loadtest.accounting import LINES
-from services.tools.sweep.lines import IN_ONE, KEYS
+from services.tools.sweep.lines import IN_ONE_DEFAULT, KEYS
 from tests.e2e.conftest import compose
 from tests.e2e.test_load_and_compare import PNG_MAGIC, make, make_results
 from tests.helpers import free_port
@@ -40,7 +40,7 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
     (sweep_file,) = tmp_path.glob("sweep-*.json")
     assert sweep_file.with_suffix(".png").read_bytes()[:8] == PNG_MAGIC
     sweep = json.loads(sweep_file.read_text())
-    assert [line["key"] for line in sweep["lines"]] == [*KEYS, *IN_ONE]
+    assert [line["key"] for line in sweep["lines"]] == [*KEYS, *IN_ONE_DEFAULT]
     points = sweep["points"]
     # Log-spaced from 5 to 50 ms. Each point holds 0.5 s x 2 CPUs of work in 2 jobs: 100 tasks a job of
     # 5 ms, and 10 of 50 ms, which are fewer than 24 tasks in all (--min-tasks' default): 12 a job there.
@@ -65,7 +65,7 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
             assert abs(sum(only["accounting"].values()) - 1) < 0.01, only["accounting"]
             assert Path(only["report"]).is_file()
         # In one container: the ceiling's very tasks on threads and a ProcessPoolExecutor, exact.
-        assert set(point["runtimes"]) == set(IN_ONE)
+        assert set(point["runtimes"]) == set(IN_ONE_DEFAULT)
         for key, row in point["runtimes"].items():
             assert row["exact"] == row["jobs"] == 2, (key, row)
             (only,) = row["rounds"]
@@ -79,14 +79,14 @@ def test_make_sweep(docker_client, tmp_path: Path) -> None:
                 == only["run"]["jobs_per_second"] / ceiling["every_round"][0]["jobs_per_second"]
             )
         # Each line's CPU per task, from its rounds' accounting: the kernel's, and the apparatus's lines.
-        assert set(point["per_task"]) == {"ceiling", *KEYS, *IN_ONE}
+        assert set(point["per_task"]) == {"ceiling", *KEYS, *IN_ONE_DEFAULT}
         for key, spent in point["per_task"].items():
             assert set(spent) == set(LINES) and spent["kernels"]["median"] > 0, (key, spent)
         assert point["cells"]["peer"]["worker_class"] == "simple"
         assert point["cells"]["hybrid"]["layout"] == "1 x 2 CPU, pool 2"
     # A sentence per line, printed and carried into the README by make results.
     said = [line for line in result.stdout.splitlines() if line.startswith("- ") and "90 % of the" in line]
-    assert len(said) == len(KEYS) + len(IN_ONE), result.stdout
+    assert len(said) == len(KEYS) + len(IN_ONE_DEFAULT), result.stdout
     block = make_results(tmp_path, env).read_text()
     assert "(docs/sweep.png)" in block and (tmp_path / "docs" / "sweep.png").read_bytes()[:8] == PNG_MAGIC
     assert [line for line in block.splitlines() if line.startswith("- ")] == said

@@ -17,6 +17,7 @@ from services.tools.loadtest.chart import comparison_chart
 from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.runtimes import (
+    DEFAULT,
     RUNTIMES,
     chosen,
     profiles,
@@ -26,6 +27,7 @@ from services.tools.loadtest.compare.runtimes import (
 from services.tools.loadtest.compare.summary import summarise_ceiling
 from tests.reference import sieve_tally
 from worker.ceiling import RUNNERS
+from worker.runtimes.free_threaded import gil_off_or_why
 from worker.runtimes.interpreters import unsupported
 
 
@@ -111,7 +113,9 @@ def test_every_executor_prints_the_ceilings_fields_which_make_compare_reads() ->
     """The host reads each run as a CeilingRound (less what it adds), whichever executor ran it."""
     read = {f.name for f in dataclasses.fields(rows.CeilingRound)} - {"exact", "efficiency"} | {"all_equal"}
     # Subinterpreters only on CPython 3.14 (elsewhere: a clear error, tests/worker/test_runtimes.py).
-    for executor in [e for e in RUNNERS if e != "interpreters" or not unsupported()]:
+    # Free-threaded only on a free-threaded build (elsewhere: a clear error, test_free_threaded.py).
+    runs = {"interpreters": not unsupported(), "free-threaded": not gil_off_or_why()}
+    for executor in [e for e in RUNNERS if runs.get(e, True)]:
         run = subprocess.run(
             [sys.executable, "-m", "worker.ceiling", "primes", "20000", "2", "2", "--executor", executor],
             capture_output=True,
@@ -134,3 +138,29 @@ def test_the_subinterpreters_row_runs_in_its_own_profiles_image_which_the_tools_
     for said in ("3.14", "os.process_cpu_count() + 4", "own GIL", "pickled"):
         assert said in note, (said, note)
     assert interpreters.layout(2) == "InterpreterPoolExecutor(2), --cpus 2"
+
+
+def test_the_free_threaded_row_builds_its_base_reads_one_thread_against_3_14_runs_when_asked() -> None:
+    """Its image (worker-py314t) is built on a base compiled from CPython's source, by a script the tools
+    run first; its single-thread speed is read against the CPython 3.14 image's, so both profiles build."""
+    free = RUNTIMES["free-threaded"]
+    assert (free.profile, free.service, free.versus) == ("py314t", "worker-py314t", ("worker-py314", "py314"))
+    assert free.base_builder is not None and free.base_builder.is_file()
+    assert profiles(chosen(["free-threaded"])) == ["py314", "py314t"]
+    assert "free-threaded" not in DEFAULT and set(DEFAULT) < set(RUNTIMES)
+    for said in ("3.14t", "threading.Lock", "GIL checked off", "not the RQ consumer", "hiredis"):
+        assert said in free.note, (said, free.note)
+
+
+def test_the_single_thread_ratio_is_kept_per_round_summarised_in_the_note_and_read_back() -> None:
+    ceiling = run(4.0, (1.0, 0.0))
+    ran = replace(run(3.6, (1.9, 0.0)), gil_enabled=False)
+    rounds = [runtime_round(ran, ceiling, i, ratio) for i, ratio in enumerate([0.8, 0.9, 0.7])]
+    summary = summarise_runtime(RUNTIMES["free-threaded"], 2, rounds)
+    assert summary.single_thread == {"median": 0.8, "min": 0.7, "max": 0.9, "n": 3}
+    assert summary.note.endswith("; one thread at 80 (70–90) % of CPython 3.14's speed"), summary.note
+    result = comparison([summary])
+    assert rows.load(json.loads(json.dumps(result.as_json()))) == result
+    # The other rows measure no such ratio and say nothing of it.
+    threads = summarise_runtime(RUNTIMES["threads"], 2, [runtime_round(run(2.0, (1.0, 0.0)), ceiling, 0)])
+    assert threads.single_thread is None and "one thread at" not in threads.note

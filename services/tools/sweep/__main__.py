@@ -31,7 +31,7 @@ from services.tools.stack import default_port, default_project
 from services.tools.sweep.chart import sweep_chart
 from services.tools.sweep.data_points import plan_data_axis
 from services.tools.sweep.dataset import DataSpec
-from services.tools.sweep.lines import IN_ONE, KEYS, in_one, lines
+from services.tools.sweep.lines import IN_ONE, IN_ONE_DEFAULT, KEYS, in_one, lines
 from services.tools.sweep.points import Point, plan_point, plan_sweep
 from services.tools.sweep.render import render
 from services.tools.sweep.rows import SweepResult
@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
         "--budget", type=int, default=os.cpu_count() or 1, help="CPUs to share (default: all)"
     )
     parser.add_argument(
-        "--lines", default=",".join((*KEYS, *IN_ONE)), help="comma-separated (default: %(default)s)"
+        "--lines", default=",".join((*KEYS, *IN_ONE_DEFAULT)), help="comma-separated (default: %(default)s)"
     )
     parser.add_argument("--kernel", choices=("primes", "pi"), default="primes")
     parser.add_argument("--axis", choices=("task", "data"), default="task", help="(default: %(default)s)")

@@ -9,22 +9,25 @@ they run in so that the stack is reconfigured as seldom as possible.
   default: its pool waits while the consumer takes, stages and finishes an entry, and at an entry's
   tail; `--hybrid-consumers` runs more, each with its own pool, to fill those gaps.
 - peer: stock RQ (`SimpleWorker`) on the thin workers, taking the same entries as `distributed`.
-- threads, processes, interpreters: in one container, no queue, beside the stack like the ceiling: the
-  ceiling's very tasks on GIL-bound threads, a `ProcessPoolExecutor` or an `InterpreterPoolExecutor` (in
-  the CPython 3.14 worker image) (services/tools/loadtest/compare/runtimes.py).
+- threads, processes, interpreters, free-threaded: in one container, no queue, beside the stack like the
+  ceiling: the ceiling's very tasks on GIL-bound threads, a `ProcessPoolExecutor`, an
+  `InterpreterPoolExecutor` (in the CPython 3.14 worker image) or threads with no GIL (in the CPython 3.14t
+  one, when asked for) (services/tools/loadtest/compare/runtimes.py).
 The ceiling is no line: every line is read as a share of it, measured at the same point.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from services.tools.loadtest.compare.runtimes import RUNTIMES, Runtime
+from services.tools.loadtest.compare.runtimes import DEFAULT, RUNTIMES, Runtime
 from services.tools.loadtest.topologies import Cell, Topology, by_name
 from services.tools.sweep.rows import SweepLine
 
 KEYS = ("local", "distributed", "hybrid", "peer")
 # The lines in one container, no queue: worker.ceiling's other executors.
 IN_ONE = tuple(RUNTIMES)
+# Those run unless the lines are given: not free-threaded, whose base a machine may not be able to build.
+IN_ONE_DEFAULT = DEFAULT
 
 
 @dataclass(frozen=True)

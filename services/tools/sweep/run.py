@@ -23,7 +23,7 @@ from rich.console import Console
 
 from services.tools.loadtest.compare.cell import run_cell
 from services.tools.loadtest.compare.references import measure_references
-from services.tools.loadtest.compare.runtimes import measure_runtimes, profiles, said
+from services.tools.loadtest.compare.runtimes import build_bases, measure_runtimes, profiles, said
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.sweep.crossover import THRESHOLD
 from services.tools.sweep.dataset import uploaded
@@ -109,6 +109,7 @@ def run(stack: ComposeStack, sweep: Sweep, console: Console, down: bool = False)
     client = docker.from_env()
     done = Measured.empty(sweep)
     try:
+        build_bases(stack, sweep.runtimes)
         stack.build(profiles(sweep.runtimes))
         with with_data(stack, sweep, client, console) as ready:
             for index in range(sweep.rounds):

@@ -6,7 +6,8 @@ Every cell stands beside its ceiling and a peer, measured in the same run:
 - the peer: stock RQ (`SimpleWorker`) workers on the thin topology, taking the same distributed chunks;
 - in one container, no queue, beside the ceiling: the same jobs and tasks on GIL-bound threads, on a
   `ProcessPoolExecutor` and on subinterpreters (an `InterpreterPoolExecutor`, in the worker image built
-  on CPython 3.14) (compare/runtimes.py);
+  on CPython 3.14), and when asked for (--runtimes ...,free-threaded) threads with no GIL on CPython
+  3.14t (compare/runtimes.py);
 - with --peers, other projects' queues in containers of their own (Celery prefork, Dramatiq, Dask), on each
   topology's containers and quota, taking our distributed chunks (compare/peers.py).
 
@@ -33,7 +34,7 @@ from services.tools.loadtest.compare.peers import chosen as chosen_peers
 from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.rounds import Plan, run
 from services.tools.loadtest.compare.rows import WorkloadShape
-from services.tools.loadtest.compare.runtimes import RUNTIMES
+from services.tools.loadtest.compare.runtimes import DEFAULT
 from services.tools.loadtest.compare.runtimes import chosen as chosen_runtimes
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.pinning import host_cores
@@ -61,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-peer", action="store_true", help="leave out the stock RQ peer")
     parser.add_argument(
         "--runtimes",
-        default=",".join(RUNTIMES),
+        default=",".join(DEFAULT),
         help="rows in one container beside the ceiling, comma-separated (none: empty; default: %(default)s)",
     )
     parser.add_argument(

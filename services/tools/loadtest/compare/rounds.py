@@ -26,6 +26,7 @@ from services.tools.loadtest.compare.rows import (
 )
 from services.tools.loadtest.compare.runtimes import (
     Runtime,
+    build_bases,
     measure_runtimes,
     profiles,
     said,
@@ -77,6 +78,7 @@ def run(stack: ComposeStack, plan: Plan, console: Console, down: bool = False) -
     }
     current: Topology | None = None
     try:
+        build_bases(stack, plan.runtimes)
         stack.build([*profiles(plan.runtimes), *(p.key for p in plan.peers)])
         for index in range(plan.rounds):
             console.print(f"[b]round {index + 1} of {plan.rounds}[/b]")

@@ -60,7 +60,11 @@ class ComposeStack:
     def image(self, service: str, profile: str) -> str:
         """The name of the image compose builds for a service of a profile: resolved once per stack and
         run (`docker compose config` takes a second; the rows ask for it every round and point)."""
-        return _image(self, service, profile)
+        return _service(self, service, profile)["image"]
+
+    def build_arg(self, service: str, profile: str, name: str) -> str:
+        """A build argument of a service of a profile, as compose resolves it (`.env` and defaults)."""
+        return _service(self, service, profile)["build"]["args"][name]
 
     def down(self) -> None:
         self.compose("down", "-v", "--remove-orphans")
@@ -107,6 +111,6 @@ class ComposeStack:
 
 
 @functools.cache
-def _image(stack: ComposeStack, service: str, profile: str) -> str:
+def _service(stack: ComposeStack, service: str, profile: str) -> dict:
     config = json.loads(stack.compose("--profile", profile, "config", "--format", "json"))
-    return config["services"][service]["image"]
+    return config["services"][service]
