@@ -18,15 +18,12 @@ import docker
 import pytest
 
 from services.tools.loadtest.compare.runtimes import RUNTIMES
-from services.tools.loadtest.stack_info import run_in_image
 from tests.e2e.conftest import REPO, compose
+from tests.e2e.profile_images import ARGS, built, executor_against_the_pool, in_image
 from tests.helpers import require
-from tests.reference import sieve_tally
 
 pytestmark = pytest.mark.e2e
 
-BUDGET = 2
-ARGS = ["primes", "30000", "2", str(BUDGET), "--task-size", "700"]
 BUILDER = REPO / "services" / "python314t" / "build.sh"
 
 
@@ -40,30 +37,14 @@ def base_image(project: str) -> str:
 def py314t_image(docker_client: docker.DockerClient) -> Iterator[str]:
     """The worker-py314t image as make compare builds it, under a tag of ours; removed after. Its base is
     built first if missing, as the tools do (several minutes), when a CPython source can be had."""
-    name = f"cpu-contrast-e2e-py314t-{os.getpid()}"
-    base = base_image(name)
+    base = base_image(f"cpu-contrast-e2e-py314t-{os.getpid()}")
     if subprocess.run(["docker", "image", "inspect", base], capture_output=True).returncode != 0:
         check = subprocess.run(["bash", str(BUILDER), "--check", base], capture_output=True, text=True)
         why = check.stderr.strip()
         require(check.returncode == 0, f"a CPython source for {base} ({why})", ci_may_lack=True)
         subprocess.run(["bash", str(BUILDER), base], check=True, timeout=3600)
-    env = {**os.environ, "WORKER_PY314T_IMAGE": name}
-    try:
-        compose(name, "--profile", "py314t", "build", "worker-py314t", env=env)
-        yield name
-    finally:
-        subprocess.run(["docker", "image", "rm", name], capture_output=True)
-
-
-def in_image(image: str, *command: str, env: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["docker", "run", "--rm", "--network", "none", "--user", "10001:10001"]
-        + [arg for e in env for arg in ("-e", e)]
-        + [image, *command],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    with built("worker-py314t", "py314t", "WORKER_PY314T_IMAGE", "py314t") as image:
+        yield image
 
 
 # Every module the runner loads (worker.ceiling: the kernels and the stdlib), a RuntimeWarning made an
@@ -104,16 +85,8 @@ def test_the_rq_consumers_imports_turn_the_gil_back_on_through_hiredis_as_the_no
 def test_free_threaded_threads_give_the_bare_pools_exact_answers_with_the_gil_off(
     docker_client: docker.DockerClient, py314t_image: str
 ) -> None:
-    command = ["python", "-m", "worker.ceiling", *ARGS]
-    ran = run_in_image(docker_client, py314t_image, BUDGET, [*command, "--executor", "free-threaded"])
-    pool = run_in_image(docker_client, py314t_image, BUDGET, command)
+    ran = executor_against_the_pool(docker_client, py314t_image, "free-threaded")
     assert ran["gil_enabled"] is False, ran
-    exact = sieve_tally(0, 30_000)
-    assert ran["all_equal"] and (ran["count"], ran["histogram"]) == (exact.count, exact.histogram), ran
-    assert (pool["count"], pool["histogram"]) == (ran["count"], ran["histogram"])
-    keys = ("jobs", "processes", "task_size", "chunks_per_job")
-    assert [ran[k] for k in keys] == [pool[k] for k in keys] == [2, BUDGET, 700, 43]
-    assert ran["workers_cpu_seconds"] > 0, ran
 
 
 def test_with_the_gil_forced_on_the_runner_refuses_and_says_why(py314t_image: str) -> None:

@@ -6,42 +6,26 @@ share's code path had to shed pydantic: an isolated subinterpreter refuses to im
 """
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 
 import docker
 import pytest
 
-from services.tools.loadtest.stack_info import run_in_image
-from tests.e2e.conftest import compose
-from tests.reference import sieve_tally
+from tests.e2e.profile_images import built, executor_against_the_pool
+from tests.e2e.profile_images import in_image as run_in
 
 pytestmark = pytest.mark.e2e
-
-BUDGET = 2
-ARGS = ["primes", "30000", "2", str(BUDGET), "--task-size", "700"]
 
 
 @pytest.fixture(scope="module")
 def py314_image(docker_client: docker.DockerClient) -> Iterator[str]:
     """The worker-py314 image as make compare builds it, under a tag of ours; removed after."""
-    name = f"cpu-contrast-e2e-py314-{os.getpid()}"
-    env = {**os.environ, "WORKER_PY314_IMAGE": name}
-    try:
-        compose(name, "--profile", "py314", "build", "worker-py314", env=env)
+    with built("worker-py314", "py314", "WORKER_PY314_IMAGE", "py314") as name:
         yield name
-    finally:
-        subprocess.run(["docker", "image", "rm", name], capture_output=True)
 
 
 def in_image(image: str, *command: str) -> str:
-    done = subprocess.run(
-        ["docker", "run", "--rm", "--network", "none", "--user", "10001:10001", image, *command],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_in(image, *command)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -51,15 +35,7 @@ def test_subinterpreters_in_the_py314_image_give_the_bare_pools_exact_answers(
 ) -> None:
     version = in_image(py314_image, "python", "-c", "import sys; print(sys.version_info[:2])")
     assert version.strip() == "(3, 14)", version
-    command = ["python", "-m", "worker.ceiling", *ARGS]
-    ran = run_in_image(docker_client, py314_image, BUDGET, [*command, "--executor", "interpreters"])
-    pool = run_in_image(docker_client, py314_image, BUDGET, command)
-    exact = sieve_tally(0, 30_000)
-    assert ran["all_equal"] and (ran["count"], ran["histogram"]) == (exact.count, exact.histogram), ran
-    assert (pool["count"], pool["histogram"]) == (ran["count"], ran["histogram"])
-    keys = ("jobs", "processes", "task_size", "chunks_per_job")
-    assert [ran[k] for k in keys] == [pool[k] for k in keys] == [2, BUDGET, 700, 43]
-    assert ran["workers_cpu_seconds"] > 0, ran
+    executor_against_the_pool(docker_client, py314_image, "interpreters")
 
 
 # In a fresh isolated subinterpreter (its own GIL, as InterpreterPoolExecutor makes them): what each import
