@@ -20,6 +20,9 @@ BUDGET ?= $(shell nproc)
 TOPOLOGIES ?=
 MODES ?= local,distributed,hybrid
 COMPARE_JOBS ?= 16
+# make compare TASK=0.001: every job cut into tasks of about that many seconds (the cost model), as make
+# sweep's points are; unset: the planner's own chunks.
+TASK ?=
 # Rounds of every cell in make compare, interleaved; the table shows the median and the range.
 ROUNDS ?= 3
 # make compare PIN=1: each topology also pinned to cores (cpuset, no quota), beside its quota cells.
@@ -136,9 +139,9 @@ load-test: venv ## Load the running stack (KERNEL MODE SIZE JOBS CONCURRENCY); C
 	$(PY) -m services.tools.loadtest --kernel $(KERNEL) --mode $(MODE) --size $(SIZE) --jobs $(JOBS) \
 		--concurrency $(CONCURRENCY) --reports $(REPORTS) --wait-workers $(WAIT_WORKERS)
 
-compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned; PEERS=celery,dramatiq,dask: those queues in containers); reports/
+compare: venv ## Same workload on each topology x mode, beside a bare-Pool ceiling, threads, ProcessPoolExecutor, subinterpreters (3.14) and stock RQ, ROUNDS rounds (PIN=1: also pinned; PEERS=celery,dramatiq,dask: those queues in containers; TASK=0.001: tasks of ~1 ms); reports/
 	$(PY) -m services.tools.loadtest.compare --kernel $(KERNEL) --size $(SIZE) --jobs $(COMPARE_JOBS) \
-		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) --peers=$(PEERS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin)
+		--concurrency $(CONCURRENCY) --budget $(BUDGET) --modes $(MODES) --rounds $(ROUNDS) --reports $(REPORTS) --runtimes=$(RUNTIMES) --peers=$(PEERS) $(if $(TOPOLOGIES),--topologies $(TOPOLOGIES)) $(if $(filter 1,$(PIN)),--pin) $(if $(TASK),--task $(TASK))
 
 sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where each falls behind (POINTS ROUNDS); AXIS=data: bytes per task instead (DATA_MIB DATA_POINTS HEAVIEST); reports/
 	$(PY) -m services.tools.sweep --seconds $(SWEEP_SECONDS) --budget $(BUDGET) --rounds $(ROUNDS) --reports $(REPORTS) \

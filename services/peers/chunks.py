@@ -12,9 +12,11 @@ from shared.tally import Tally
 Answer = tuple[int, list[int]]
 
 
-def job_chunks(kernel: str, size: int) -> list[tuple[int, int]]:
-    """The (lo, hi) chunks of one job of `size` units in distributed mode: our API's plan (shared.plan)."""
-    job = parse_job({"kernel": kernel, "params": job_params(kernel, size), "mode": "distributed"})
+def job_chunks(kernel: str, size: int, chunk_size: int | None = None) -> list[tuple[int, int]]:
+    """The (lo, hi) chunks of one job of `size` units in distributed mode: our API's plan (shared.plan),
+    of `chunk_size` units each if given (make compare TASK=), as the request's `chunk_size` cuts them."""
+    body = {"kernel": kernel, "params": job_params(kernel, size), "mode": "distributed"}
+    job = parse_job(body if chunk_size is None else {**body, "chunk_size": chunk_size})
     return plan_job(job).entries
 
 

@@ -2,11 +2,12 @@
 
 Run by make compare in the peer's image, on the stack's network, once the peer's worker containers are
 up: it waits until each named container has N processes consuming (the peer's `wait_ready`), then sends
-every chunk of JOBS jobs of SIZE units at once (our distributed plan's chunks, one task each), as the
-ceiling deals out every job at once, and waits for every answer. It prints `clock start` and `clock stop`
-around that, so the host reads the workers' cgroups at those lines, then one JSON line: wall time,
-jobs/s, the ready processes per container, and every job's answer (all must be equal; the caller checks
-it against the exact one). The clock covers sending, the queue, the work and collecting the answers.
+every chunk of JOBS jobs of SIZE units at once (our distributed plan's chunks, or of --chunk-size units as
+make compare TASK= cuts them; one task each), as the ceiling deals out every job at once, and waits for
+every answer. It prints `clock start` and `clock stop` around that, so the host reads the workers'
+cgroups at those lines, then one JSON line: wall time, jobs/s, the ready processes per container, and
+every job's answer (all must be equal; the caller checks it against the exact one). The clock covers
+sending, the queue, the work and collecting the answers.
 """
 
 import argparse
@@ -30,10 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("jobs", type=int)
     parser.add_argument("--hosts", required=True, help="the worker containers' hostnames, comma-separated")
     parser.add_argument("--each", type=int, required=True, help="processes to wait for in each")
+    parser.add_argument("--chunk-size", type=int, help="units per chunk (default: our planner's)")
     args = parser.parse_args(argv)
     peer = importlib.import_module(f"services.peers.{args.peer}.app")
     counts = peer.wait_ready(args.hosts.split(","), args.each, READY_SECONDS)
-    chunks = job_chunks(args.kernel, args.size)
+    chunks = job_chunks(args.kernel, args.size, args.chunk_size)
     print(START, flush=True)
     start = time.perf_counter()
     answers = peer.run_all(args.kernel, args.size, chunks * args.jobs)

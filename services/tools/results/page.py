@@ -1,6 +1,6 @@
-"""docs/RESULTS.md: the newest report of each kind (make sweep, its data axis, make compare, make
-load-test, make idle, make bench) rendered with the very tables those commands print, their charts copied
-or drawn into docs/, and the README's block rewritten (readme.py).
+"""docs/RESULTS.md: the newest report of each kind (make sweep, its data axis, make compare and make
+compare TASK=, make load-test, make idle, make bench) rendered with the very tables those commands print,
+their charts copied or drawn into docs/, and the README's block rewritten (readme.py).
 """
 
 import io
@@ -36,6 +36,16 @@ def newest(reports: Path, pattern: str) -> Path | None:
     """The newest report matching `pattern` (names carry their time, so the last in order)."""
     found = sorted(reports.glob(pattern))
     return found[-1] if found else None
+
+
+def newest_comparison(reports: Path, small: bool) -> tuple[Path | None, dict | None]:
+    """The newest make compare report at the planner's own tasks, or (`small`) at TASK='s: its file and
+    JSON (reports from before TASK= are the former)."""
+    for found in sorted(reports.glob("comparison-*.json"), reverse=True):
+        result = json.loads(found.read_text())
+        if (result["workload"].get("task_seconds") is not None) == small:
+            return found, result
+    return None, None
 
 
 def as_text(render: Callable[[T, Console], None], data: T) -> str:
@@ -105,9 +115,8 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     )
     page += lines
     written += [f.name for f in (sweep_file, data_file) if f]
-    comparison = newest(reports, "comparison-*.json")
-    result = json.loads(comparison.read_text()) if comparison else None
-    if result:
+    comparison, result = newest_comparison(reports, small=False)
+    if comparison and result:
         typed = rows.load(result)
         chart.comparison_chart(typed, docs / "compare.png")  # drawn again: the chart's code as it is now
         page += section(
@@ -117,6 +126,17 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
             compare_summary(result),
         )
         written.append(comparison.name)
+    at_small, small = newest_comparison(reports, small=True)
+    if at_small and small:
+        typed = rows.load(small)
+        chart.comparison_chart(typed, docs / "compare-small-tasks.png")
+        page += section(
+            f"`make compare TASK={small['workload']['task_seconds']:g}`: every cell at small tasks",
+            as_text(render_comparison, typed),
+            "![jobs/s and % of the ceiling per cell, small tasks](compare-small-tasks.png)",
+            compare_summary(small),
+        )
+        written.append(at_small.name)
     load = newest(reports, "loadtest-2*.json")
     if load:
         report = json.loads(load.read_text())
@@ -141,5 +161,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     text = readme.read_text()
     if BEGIN in text and END in text:
         start, end = text.index(BEGIN), text.index(END) + len(END)
-        readme.write_text(text[:start] + readme_block(result, idle_result, source, sweep, data) + text[end:])
+        readme.write_text(
+            text[:start] + readme_block(result, idle_result, source, sweep, data, small) + text[end:]
+        )
     return written

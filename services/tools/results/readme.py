@@ -1,8 +1,10 @@
 """The short summary between the markers in README.md: the sweeps' knees and charts, one table of
-`make compare`, the stack at rest, and where the rest is."""
+`make compare`, one of every approach at its default and at small tasks (approaches.py), the stack at
+rest, and where the rest is."""
 
 from typing import Any
 
+from services.tools.results.approaches import approaches_table
 from services.tools.sweep import render as sweep_render
 from services.tools.sweep import rows as sweep_rows
 
@@ -49,6 +51,7 @@ def readme_block(
     source: str,
     sweep: sweep_rows.SweepResult | None = None,
     data: sweep_rows.SweepResult | None = None,
+    small: dict[str, Any] | None = None,
 ) -> str:
     """The short summary the README carries: the sweeps' knees and charts, one table, where the rest is."""
     lines = [BEGIN]
@@ -83,6 +86,8 @@ def readme_block(
                 f"| {throttled(p)} |"
             )
         lines.append("")
+    if result and small:
+        lines += approaches_table(result, small)
     if idle_result:
         lines.append(
             f"At rest the whole stack used {idle_result['containers_percent_of_core']:.2f} % of one core "

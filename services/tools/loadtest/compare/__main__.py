@@ -38,6 +38,7 @@ from services.tools.loadtest.compare.runtimes import DEFAULT
 from services.tools.loadtest.compare.runtimes import chosen as chosen_runtimes
 from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.pinning import host_cores
+from services.tools.loadtest.task_size import chunk_for
 from services.tools.loadtest.topologies import MODES, by_name, plan, topologies
 from services.tools.monitor.stats import PIPED_WIDTH
 from services.tools.stack import default_port, default_project
@@ -58,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=12)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--task",
+        type=float,
+        help="seconds per task: each job cut into tasks the cost model puts at about that long, as make "
+        "sweep's points (default: the planner's own chunks)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
     parser.add_argument("--no-peer", action="store_true", help="leave out the stock RQ peer")
     parser.add_argument(
@@ -86,6 +93,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--rounds, --jobs, --size and --concurrency must be at least 1")
     args.modes = modes
     try:
+        args.chunk_size = None if args.task is None else chunk_for(args.kernel, args.size, args.task)
         args.runtimes = chosen_runtimes([k for k in args.runtimes.split(",") if k])
         args.peers = chosen_peers([k for k in args.peers.split(",") if k])
         names = [n for n in args.topologies.split(",") if n]
@@ -109,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         preflight.docker_client().close()
     except preflight.NotReady as exc:
         return preflight.refuse("compare", exc)
-    shape = WorkloadShape(args.kernel, args.size, args.jobs, args.concurrency)
+    shape = WorkloadShape(args.kernel, args.size, args.jobs, args.concurrency, args.chunk_size, args.task)
     to_run = Plan(
         shape,
         args.budget,

@@ -103,6 +103,18 @@ def env(topology: Topology) -> dict[str, str]:
     }
 
 
+def driver_command(
+    peer: QueuePeer, topology: Topology, workload: Workload, hosts: Sequence[str]
+) -> list[str]:
+    """services.peers.drive's command line: the workload's jobs, cut as it cuts them, on these workers."""
+    return [
+        *("python", "-m", "services.peers.drive", peer.key, workload.kernel),
+        *(str(workload.size), str(workload.jobs), "--hosts", ",".join(hosts)),
+        *("--each", str(processes_each(topology))),
+        *(("--chunk-size", str(workload.chunk_size)) if workload.chunk_size else ()),
+    ]
+
+
 def measure_peer(
     client: docker.DockerClient,
     stack: ComposeStack,
@@ -121,12 +133,8 @@ def measure_peer(
     try:
         workers = containers(client, stack.project, peer.worker)
         meter = CgroupMeter({c.attrs["Config"]["Hostname"]: c.attrs["State"]["Pid"] for c in workers})
-        hosts = ",".join(c.attrs["Config"]["Hostname"] for c in workers)
-        command = [
-            *("python", "-m", "services.peers.drive", peer.key, workload.kernel),
-            *(str(workload.size), str(workload.jobs), "--hosts", hosts),
-            *("--each", str(processes_each(topology))),
-        ]
+        hosts = [c.attrs["Config"]["Hostname"] for c in workers]
+        command = driver_command(peer, topology, workload, hosts)
         before, after, figures = _drive(stack, profile, peer.driver, command, meter)
     finally:
         stack.compose(*profile, "rm", "--stop", "--force", *services)

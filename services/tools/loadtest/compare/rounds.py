@@ -36,6 +36,7 @@ from services.tools.loadtest.compare.stack import ComposeStack
 from services.tools.loadtest.compare.summary import summarise_ceiling, summarise_cell
 from services.tools.loadtest.topologies import Group, Topology
 from services.tools.loadtest.workload import Workload
+from services.tools.sweep.points import duration
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,18 @@ class Plan:
 
     def workload(self, mode: str) -> Workload:
         s = self.shape
-        return Workload(s.kernel, s.size, s.jobs, s.concurrency, mode)
+        return Workload(s.kernel, s.size, s.jobs, s.concurrency, mode, s.chunk_size)
 
     @property
     def title(self) -> str:
         s = self.shape
+        tasks = (
+            ""
+            if s.task_seconds is None
+            else f" in tasks of ~{duration(s.task_seconds)} ({s.chunk_size:,} units)"
+        )
         return (
-            f"{s.jobs} {s.kernel} jobs of {s.size:,} units, {s.concurrency} in flight, "
+            f"{s.jobs} {s.kernel} jobs of {s.size:,} units{tasks}, {s.concurrency} in flight, "
             f"CPU budget {self.budget}, {self.rounds} rounds"
         )
 

@@ -211,6 +211,9 @@ class WorkloadShape:
     size: int
     jobs: int
     concurrency: int
+    # make compare TASK=: units per task, and the task duration they are modelled at; None: the planner's.
+    chunk_size: int | None = None
+    task_seconds: float | None = None
 
 
 @dataclass(frozen=True)
