@@ -8,6 +8,7 @@ from worker.lab import (
     cpus,
     data_transfer,
     event,
+    free_threading,
     interpreters,
     manager,
     pool_api,
@@ -35,4 +36,5 @@ EXPERIMENTS: dict[str, Callable[[Sizes], Result]] = {
     "condition": condition.run,
     "data": data_transfer.run,
     "interpreters": interpreters.run,
+    "free-threading": free_threading.run,
 }
