@@ -75,7 +75,7 @@ def test_on_a_gil_build_every_total_is_exact_and_the_gil_reported_on() -> None:
         assert result.figures[f"{CONTENDERS} threads, {name}"].endswith(" of 1 thread, exact"), result.figures
     assert result.headline.startswith(f"GIL on: {CONTENDERS} threads "), result.headline
     assert result.notes[0].startswith("the GIL was on (a build with a GIL)"), result.notes
-    assert "worker-py314t" in result.notes[1], result.notes
+    assert "worker-py314t" in result.notes[-2], result.notes
 
 
 def test_a_wrong_total_fails_its_fact_and_says_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,6 +102,11 @@ def test_the_explanation_follows_what_was_seen_and_measured() -> None:
     assert "little contention" in busy[2], busy
     turned_on = explain(Gil(True, True, "", ""), item=0.3, batch=1.0, merged=1.0, cpus=2)
     assert turned_on[0].startswith("the GIL was on (a free-threaded build, but PYTHON_GIL=1"), turned_on
+    assert len(turned_on) == 2 and "worker-py314t" in turned_on[1], turned_on
+    # More than 1x under the GIL: the 1-thread runs were slowed, and the note says so, not "parallel".
+    noisy = explain(Gil(False, True, "", ""), item=0.2, batch=1.37, merged=1.4, cpus=2)
+    assert noisy[0].startswith("the GIL was on (a build with a GIL)"), noisy
+    assert len(noisy) == 3 and noisy[1].startswith("1.4x with the GIL on is not parallelism"), noisy
 
 
 def test_it_runs_after_interpreters() -> None:

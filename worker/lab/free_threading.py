@@ -30,8 +30,8 @@ from worker.runtimes.free_threaded import gil_enabled
 BATCH = 1000
 
 # Interleaved rounds of every variant; each variant's fastest is reported (a busy machine only slows a
-# run down, so the fastest is the nearest to what the threads can do).
-ROUNDS = 3
+# run down, so the fastest is the nearest to what the threads can do). A quick run's are a few ms each.
+ROUNDS = 5
 
 # Below this speedup with the GIL off, the report says the threads did not run in parallel here.
 PARALLEL = 1.3
@@ -160,14 +160,22 @@ def explain(gil: Gil, item: float, batch: float, merged: float, cpus: int) -> li
             if gil.free_threaded_build
             else "a build with a GIL"
         )
-        return [
-            f"the GIL was on ({reason}): one thread runs Python at a time, so {CONTENDERS} threads measured "
+        notes = [
+            f"the GIL was on ({reason}): one thread runs Python at a time; {CONTENDERS} threads measured "
             f"{fmt_ratio(best)} of 1 thread at best, and {fmt_ratio(item)} with the lock per item: there, "
             "what costs is taking the lock for every item, not waiting for it (the other thread rarely "
-            "runs while it is held)",
-            "threads with the GIL off: this experiment in the worker-py314t image "
-            "(docker compose --profile py314t build worker-py314t)",
+            "runs while it is held)"
         ]
+        if best >= PARALLEL:
+            notes.append(
+                f"{fmt_ratio(best)} with the GIL on is not parallelism: something else on the machine slowed "
+                "every 1-thread run of this one; compare a quieter run's figures"
+            )
+        notes.append(
+            "threads with the GIL off: this experiment in the worker-py314t image "
+            "(docker compose --profile py314t build worker-py314t)"
+        )
+        return notes
     notes = [
         f"the GIL was off: {CONTENDERS} threads may run Python at once, here on {cpus} usable CPU(s) "
         f"(at most {fmt_ratio(min(CONTENDERS, cpus))} of 1 thread); merging per batch measured "
