@@ -94,3 +94,21 @@ def test_with_the_gil_forced_on_the_runner_refuses_and_says_why(py314t_image: st
     done = in_image(py314t_image, *command, env=("PYTHON_GIL=1",))
     assert done.returncode == 2 and done.stdout == "", done
     assert "the GIL is on in this free-threaded CPython" in done.stderr, done.stderr
+
+
+def test_the_labs_free_threading_experiment_runs_with_the_gil_off_every_total_exact(
+    py314t_image: str,
+) -> None:
+    """The lab's lock-contention experiment in the 3.14t image: the build and the GIL as it saw them, every
+    granularity's total exact (the lab exits 1 otherwise). Its speedups are the machine's: not asserted."""
+    done = in_image(py314t_image, "python", "-m", "worker.lab", "--quick", "--only", "free-threading")
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [line.strip() for line in done.stdout.splitlines()]
+    assert (
+        "build: free-threaded (Py_GIL_DISABLED=1)" in said
+        and "GIL: off (sys._is_gil_enabled() is False)" in said
+    )
+    assert len([line for line in said if line.startswith("✓")]) == 4, done.stdout
+    # The summary table's row (rich, 80 columns wide when piped): what was measured, and 4 of 4 facts held.
+    (row,) = [line for line in said if line.startswith("│ free-threading")]
+    assert "GIL off: 2 threads" in row and "✓ 4/4" in row, row
