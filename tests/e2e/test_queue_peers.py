@@ -1,6 +1,7 @@
 """`make compare PEERS=...`: each queue peer in containers of its own image, on the fat and thin
 topologies' containers and quota, 6 jobs each with the exact answer, its processes sized from the quota,
-its containers' CPU and throttling read from their cgroups over the timed run, then removed."""
+its containers' CPU and throttling read from their cgroups over the timed run, then removed; with TASK=,
+its chunks cut as the ceiling's tasks are."""
 
 import json
 import os
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from services.tools.loadtest.task_size import chunk_for
 from services.tools.stack import containers
 from tests.e2e.conftest import compose
 from tests.e2e.test_load_and_compare import make
@@ -16,6 +18,8 @@ from tests.helpers import free_port
 pytestmark = pytest.mark.e2e
 
 JOBS = 6
+# Celery's run cuts its jobs at make compare TASK='s size (tasks of ~50 ms), the others at the planner's.
+TASK = {"celery": 0.05}
 
 # peer -> (its worker service, its label in the table, its processes on fat and on thin, its note's words)
 PEERS = {
@@ -63,6 +67,7 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
             "RUNTIMES=",
             f"PEERS={peer}",
             f"REPORTS={tmp_path}",
+            *([f"TASK={TASK[peer]}"] if peer in TASK else []),
         )
         assert result.returncode == 0
         # Each run's workers are removed after it: none left to cost the other cells anything.
@@ -81,6 +86,13 @@ def test_make_compare_runs_a_queue_peer_exact_on_each_topology(
         (f"{peer} fat", "fat", f"1 x 2 CPU, {processes[0]}"),
         (f"{peer} thin", "thin", f"2 x 1 CPU, {processes[1]}"),
     ]
+    if peer in TASK:
+        # Every row cut alike: the ceiling's tasks and the peer's chunks, TASK's size (its own unit test:
+        # tests/tools/test_compare_small_tasks.py), and the report says which.
+        chunk = chunk_for("primes", 1_000_000, TASK[peer])
+        assert comparison["workload"] == {**comparison["workload"], "chunk_size": chunk, "task_seconds": 0.05}
+        assert ceiling["chunks_per_job"] == -(-1_000_000 // chunk)
+        assert {r["rounds"][0]["chunks_per_job"] for r in rows} == {ceiling["chunks_per_job"]}
     for row, (containers_count, each) in zip(rows, [(1, 2), (2, 1)], strict=True):
         assert row["exact"] == row["jobs"] == JOBS, row
         assert "from the quota" in row["note"], row
