@@ -98,7 +98,10 @@ def test_the_table_reads_each_approach_on_fat_and_thin_at_both_task_sizes() -> N
             | {"note": "peer: stock RQ", "of_ceiling": {"median": 0.93}},
         ],
         "peers": [{"label": "Celery prefork", "topology": "thin", "of_ceiling": {"median": 0.8}}],
-        "runtimes": [{"label": "threads (GIL)", "of_ceiling": {"median": 0.52}}],
+        "runtimes": [
+            {"key": "threads", "label": "threads (GIL)", "of_ceiling": {"median": 0.52}},
+            {"key": "interpreters", "label": "subinterpreters", "of_ceiling": {"median": 1.01}},
+        ],
     }
     small = {
         **default,
@@ -113,18 +116,21 @@ def test_the_table_reads_each_approach_on_fat_and_thin_at_both_task_sizes() -> N
         "stock RQ (SimpleWorker)": {"thin": 0.93},
         "Celery prefork": {"thin": 0.8},
         "threads (GIL)": {"fat": 0.52},
+        "subinterpreters": {"fat": 1.01},
     }
     lines = approaches_table(default, small)
     assert "`make compare TASK=0.001` (16 primes jobs in tasks of ~1 ms)" in lines[0]
+    assert "(subinterpreters: of a bare Pool in its own Python's image, same round)" in lines[0]
     assert lines[2] == (
         "| approach | fat, default tasks | fat, ~1 ms tasks | thin, default tasks | thin, ~1 ms tasks |"
     )
-    assert lines[4:9] == [
+    assert lines[4:10] == [
         "| local | 95 | - | 102 | 84 |",
         "| distributed | 99 | - | - | - |",
         "| stock RQ (SimpleWorker) | - | - | 93 | - |",
         "| Celery prefork | - | - | 80 | - |",
         "| threads (GIL) | 52 | 52 | - | - |",
+        "| subinterpreters | 101 | 101 | - | - |",
     ]
 
 

@@ -9,6 +9,7 @@ budget in that one container, so it stands under fat; stock RQ runs on the thin 
 
 from typing import Any
 
+from services.tools.loadtest.compare.runtimes import RUNTIMES
 from services.tools.sweep.points import duration
 
 TOPOLOGIES = ("fat", "thin")
@@ -41,10 +42,13 @@ def approaches_table(default: dict[str, Any], small: dict[str, Any]) -> list[str
     at = {"default": shares(default), "small": shares(small)}
     names = list(dict.fromkeys([*at["default"], *at["small"]]))
     header = [f"{t}, {w}" for t in TOPOLOGIES for w in ("default tasks", f"~{tasks} tasks")]
+    rows_in_one = [r for run in (default, small) for r in run.get("runtimes", [])]
+    own = sorted({r["label"] for r in rows_in_one if RUNTIMES[r["key"]].profile})
+    of_own = f" ({', '.join(own)}: of a bare Pool in its own Python's image, same round)" if own else ""
     lines = [
         f"Each approach at `make compare`'s default workload ({default['title']}) and at `make compare "
-        f"TASK={small['workload']['task_seconds']:g}` ({small['title']}): % of the ceiling of its own run, "
-        "fat (1 container of the budget; the rows in one container too) and thin (1 CPU each):",
+        f"TASK={small['workload']['task_seconds']:g}` ({small['title']}): % of the ceiling of its own run"
+        f"{of_own}, fat (1 container of the budget; the rows in one container too) and thin (1 CPU each):",
         "",
         "| approach | " + " | ".join(header) + " |",
         "|---" * (len(header) + 1) + "|",
