@@ -216,6 +216,9 @@ def test_the_knee_without_a_primes_point_and_in_any_order() -> None:
     assert knee.sentence().startswith("x: 90 % of the ceiling at the CPU-heavy end (10 B per task, 1 B per")
     with pytest.raises(ValueError):
         data_knee("x", [])
+    # Less than half a point below its primes share: "+0 points", not "-0".
+    level = data_knee("x", points, primes=0.903)
+    assert ", +0 points from its 90 % on primes tasks" in level.sentence(), level.sentence()
 
 
 def test_the_table_has_the_primes_point_then_every_point_with_its_bytes(tmp_path: Path) -> None:

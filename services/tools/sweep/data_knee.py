@@ -43,8 +43,8 @@ class DataKnee:
         heavy = _percent(self.heavy.share)
         start = f"{self.line}: {heavy} of the ceiling at the CPU-heavy end ({_at(self.heavy)})"
         if self.primes is not None:
-            gap = 100 * (self.heavy.share - self.primes)
-            start += f", {gap:+.0f} points from its {_percent(self.primes)} on primes tasks of the same size"
+            gap = round(100 * (self.heavy.share - self.primes))  # an int: "+0", never "-0" (f"{-0.3:+.0f}")
+            start += f", {gap:+d} points from its {_percent(self.primes)} on primes tasks of the same size"
         if self.fell is None:
             return (
                 f"{start}; moving bytes never costs it more than {points}: still "
