@@ -1,10 +1,8 @@
 """The command line: names are checked, and a real run of the fast experiments passes."""
 
-import subprocess
-import sys
-
 import pytest
 
+from tests.worker.lab import run_lab
 from worker.lab import cli
 from worker.lab.experiments import EXPERIMENTS
 
@@ -20,12 +18,6 @@ def test_unknown_experiment_is_an_error() -> None:
 
 
 def test_quick_run_of_fast_experiments_exits_zero() -> None:
-    # A real `python -m worker.lab`: its spawn children re-import the main module, as users' would.
-    proc = subprocess.run(
-        [sys.executable, "-m", "worker.lab", "--quick", "--only", "cpus,process,semaphore", "--markdown"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_lab("cpus,process,semaphore")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "| semaphore |" in proc.stdout

@@ -2,8 +2,6 @@
 total exact, the GIL reported on, and a wrong total reported WRONG. With the GIL off it runs in the
 worker-py314t image (`docker run ... python -m worker.lab --quick --only free-threading`)."""
 
-import subprocess
-import sys
 import sysconfig
 import threading
 from collections.abc import Callable
@@ -11,6 +9,7 @@ from types import TracebackType
 
 import pytest
 
+from tests.worker.lab import run_lab
 from worker.lab import free_threading
 from worker.lab.defaults import CONTENDERS, QUICK
 from worker.lab.experiments import EXPERIMENTS
@@ -117,12 +116,7 @@ def test_it_runs_after_interpreters() -> None:
 
 @gil_build
 def test_the_lab_cli_runs_it_and_prints_it() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "worker.lab", "--quick", "--only", "free-threading", "--markdown"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_lab("free-threading")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"| free-threading | GIL on: {CONTENDERS} threads " in proc.stdout, proc.stdout
     assert "✓ lock per item: total = 1 thread's" in proc.stdout, proc.stdout
