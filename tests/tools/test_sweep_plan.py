@@ -99,6 +99,19 @@ def test_the_knee_is_the_smallest_task_from_which_every_longer_one_holds_90_perc
     )
 
 
+def test_a_line_that_holds_90_percent_but_not_at_the_longest_task_says_where_it_holds() -> None:
+    tail = crossover("free-threaded", [(1.7, 0.84), (0.0015, 0.91), (0.147, 1.24), (0.014, 0.98)])
+    assert tail.seconds is None and tail.held == (0.0015, 0.147) and tail.longest == (1.7, 0.84)
+    assert tail.sentence() == (
+        "free-threaded: reaches 90 % of the ceiling with tasks of 1.5 ms to 147 ms, "
+        "but not at the longest swept (at 1.7 s: 84 %)."
+    )
+    # Of two runs that hold it, the wider; of two as wide, the one with the longer tasks.
+    gaps = crossover("x", [(0.001, 0.95), (0.003, 0.5), (0.01, 0.93), (0.1, 0.6), (1.0, 0.7)])
+    assert gaps.held == (0.01, 0.01)
+    assert "with tasks of 10 ms, but not" in gaps.sentence()
+
+
 def test_each_line_in_its_best_configuration_each_configuration_once_a_round() -> None:
     chosen = lines(2)
     assert [(topology.describe(), [line.key for line in group]) for topology, group in groups(chosen)] == [

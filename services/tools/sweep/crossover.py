@@ -21,10 +21,22 @@ class Crossover:
     below: tuple[float, float] | None  # the next shorter point and its share, where it fell short
     best: tuple[float, float]  # its best point (seconds, share), for a line that never holds it
     threshold: float = THRESHOLD
+    # For a line that holds the threshold somewhere but not at the longest task swept: the widest run of
+    # neighbouring points that holds it (shortest, longest seconds), and the longest point (seconds, share).
+    held: tuple[float, float] | None = None
+    longest: tuple[float, float] | None = None
 
     def sentence(self) -> str:
         """What an engineer reads: from which task size this approach keeps up with a bare Pool."""
         share = f"{100 * self.threshold:.0f} %"
+        if self.seconds is None and self.held is not None and self.longest is not None:
+            start, end = self.held
+            span = duration(start) if start == end else f"{duration(start)} to {duration(end)}"
+            at, fell = self.longest
+            return (
+                f"{self.line}: reaches {share} of the ceiling with tasks of {span}, but not at the longest "
+                f"swept (at {duration(at)}: {100 * fell:.0f} %)."
+            )
         if self.seconds is None:
             at, best = self.best
             return (
@@ -57,4 +69,14 @@ def crossover(line: str, points: Sequence[tuple[float, float]], threshold: float
         knee = ordered[index][0]
     else:
         below = None
-    return Crossover(line, knee, below if knee is not None else None, best, threshold)
+    if knee is not None:
+        return Crossover(line, knee, below, best, threshold)
+    runs: list[list[float]] = [[]]
+    for seconds, share in ordered:
+        if share >= threshold:
+            runs[-1].append(seconds)
+        elif runs[-1]:
+            runs.append([])
+    widest = max(reversed(runs), key=len)  # of two runs as wide, the one with the longer tasks
+    held = (widest[0], widest[-1]) if widest else None
+    return Crossover(line, None, None, best, threshold, held, ordered[-1] if held else None)
