@@ -9,6 +9,15 @@ def add(a: int, b: int) -> dict[str, int]:
     return {"sum": a + b}
 
 
+def own_dates() -> dict[str, str]:
+    """The dates of the job as the worker running it holds it (RQ's utcformat)."""
+    from rq.utils import utcformat
+
+    job = get_current_job()
+    assert job is not None and job.created_at is not None and job.enqueued_at is not None
+    return {"created_at": utcformat(job.created_at), "enqueued_at": utcformat(job.enqueued_at)}
+
+
 def count_runs_then_fail(counter_key: str) -> None:
     """Count this run in Redis, then fail (a retried job runs it once per attempt)."""
     job = get_current_job()

@@ -7,6 +7,7 @@ queue; the job functions are in tests/worker/queue/lean_jobs.py.
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -15,10 +16,11 @@ from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.rate_limit import RateLimit, RateLimitRegistry
 from rq.serializers import JSONSerializer
+from rq.utils import str_to_date, utcformat
 
 from shared.redis_conn import connect
 from tests.helpers import burst, monitored
-from worker.queue.lean import LeanWorker
+from worker.queue.lean import LeanWorker, rq_date
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +64,31 @@ def test_jobs_finish_with_rqs_records(queue: Queue) -> None:
     assert leftovers(queue) == {"started": 0, "intermediate": 0, "queued": 0}
     assert not queue.connection.keys(f"rq:execution:{jobs[0].id}:*")
     assert int(queue.connection.hget(worker.key, "successful_job_count")) == 5
+
+
+def test_a_taken_job_holds_rqs_dates_read_without_strptime(queue: Queue) -> None:
+    """The take restores created_at and enqueued_at through rq_date, not RQ's strptime: the job the
+    worker runs holds what RQ's own fetch reads, to the microsecond."""
+    job = queue.enqueue("tests.worker.queue.lean_jobs.own_dates", result_ttl=600)
+    assert work(queue).lean_jobs == 1
+    fetched = Job.fetch(job.id, connection=queue.connection, serializer=JSONSerializer)
+    assert fetched.return_value() == {
+        "created_at": utcformat(fetched.created_at),
+        "enqueued_at": utcformat(fetched.enqueued_at),
+    }
+
+
+@pytest.mark.parametrize(
+    "written", ["2026-12-07T14:00:00.123456Z", "2026-12-07T14:00:00.000000Z", "2026-12-07T14:00:00Z"]
+)
+def test_rq_date_reads_what_rqs_str_to_date_reads(written: str) -> None:
+    """Both of RQ's formats (its utcformat's, and the one without microseconds it still reads), and
+    RQ's own utcformat of now: equal to rq.utils.str_to_date's, aware and in UTC. Fails if RQ changes
+    how it writes dates."""
+    now = utcformat(datetime.now(UTC)).encode()
+    for raw in (written.encode(), now):
+        assert rq_date(raw) == str_to_date(raw)
+        assert rq_date(raw).utcoffset() == str_to_date(raw).utcoffset() == timedelta(0)
 
 
 def test_a_failing_job_is_retried_by_rq_then_lands_in_the_failed_registry(queue: Queue) -> None:
