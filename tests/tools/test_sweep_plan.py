@@ -139,6 +139,26 @@ def test_the_hybrid_line_can_run_more_consumers_each_with_its_pool() -> None:
         parse_args(["--budget", "2", "--hybrid-consumers", "0"])
 
 
+def test_the_distributed_and_stock_rq_lines_can_run_more_consumers_per_thin_container() -> None:
+    """--distributed-consumers 2: each 1-CPU container of distributed and of the stock RQ peer runs two
+    consumers; local keeps its own (so it is a stack configuration of its own); 0 is refused."""
+    _, sweep, _ = parse_args(
+        ["--budget", "2", "--lines", "local,distributed,peer", "--distributed-consumers", "2"]
+    )
+    local, distributed, peer = sweep.lines
+    assert distributed.cell.topology.describe() == "2 x 1 CPU, 2 consumers, pool 1"
+    assert peer.cell.topology.describe() == "2 x 1 CPU, 2 consumers, pool 1, stock RQ SimpleWorker"
+    assert peer.cell.topology.env()["WORKER_CONSUMERS"] == "2"
+    assert local.cell.topology.describe() == "2 x 1 CPU, pool 1"
+    assert [[line.key for line in group] for _, group in groups(sweep.lines)] == [
+        ["local"],
+        ["distributed"],
+        ["peer"],
+    ]
+    with pytest.raises(SystemExit):
+        parse_args(["--budget", "2", "--distributed-consumers", "0"])
+
+
 def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() -> None:
     _, sweep, _ = parse_args(["--budget", "2"])
     assert [line.key for line in sweep.lines] == list(KEYS)

@@ -90,24 +90,44 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
         default=1,
         help="RQ consumers in the hybrid line's fat container, each with its own pool (default: %(default)s)",
     )
+    parser.add_argument(
+        "--distributed-consumers",
+        type=int,
+        default=1,
+        help="RQ consumers in each thin container of distributed and stock RQ (default: %(default)s)",
+    )
     parser.add_argument("--concurrency", type=int, default=0, help="jobs in flight (default: all of them)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every cell (default: %(default)s)")
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--down", action="store_true", help="remove the stack at the end")
     args = parser.parse_args(argv)
     if (
-        min(args.rounds, args.jobs, args.budget, args.min_tasks, args.hybrid_consumers) < 1
+        min(
+            args.rounds,
+            args.jobs,
+            args.budget,
+            args.min_tasks,
+            args.hybrid_consumers,
+            args.distributed_consumers,
+        )
+        < 1
         or args.concurrency < 0
         or args.seconds <= 0
     ):
         parser.error(
-            "--rounds, --jobs, --budget, --min-tasks and --hybrid-consumers must be at least 1, "
+            "--rounds, --jobs, --budget, --min-tasks, --hybrid-consumers and --distributed-consumers must be "
+            "at least 1, "
             "--seconds above 0"
         )
     keys = [k for k in args.lines.split(",") if k]
     try:
         # The ceiling is measured with the stack's lines: at least one of them, then any in one container.
-        chosen = lines(args.budget, [k for k in keys if k not in IN_ONE], args.hybrid_consumers)
+        chosen = lines(
+            args.budget,
+            [k for k in keys if k not in IN_ONE],
+            args.hybrid_consumers,
+            args.distributed_consumers,
+        )
         points, dataset = plan(args)
     except ValueError as exc:
         parser.error(str(exc))

@@ -3,7 +3,9 @@ they run in so that the stack is reconfigured as seldom as possible.
 
 - local: thin workers (a container per CPU, a pool of one): whole jobs, each container's pool running
   one job's tasks; the fat container runs one job at a time and idles a core at each job's tail.
-- distributed: thin workers, one consumer per CPU, taking queue entries.
+- distributed: thin workers, one consumer per CPU, taking queue entries; `--distributed-consumers` runs
+  more in each container (and as many stock RQ consumers for the peer), so that one consumer's kernel
+  fills the CPU while another waits on its round trip to Redis.
 - hybrid: the fat container (all the budget, a pool of as many processes): each queue entry cut again
   into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there). One consumer by
   default: its pool waits while the consumer takes, stages and finishes an entry, and at an entry's
@@ -45,9 +47,12 @@ class Line:
         return SweepLine(self.key, self.label, self.cell.mode, topology.describe(), topology.worker_class)
 
 
-def lines(budget: int, keys: Sequence[str] = KEYS, hybrid_consumers: int = 1) -> list[Line]:
+def lines(
+    budget: int, keys: Sequence[str] = KEYS, hybrid_consumers: int = 1, distributed_consumers: int = 1
+) -> list[Line]:
     """The stack's lines asked for, on `budget` CPUs, in KEYS order (hybrid's fat container with
-    `hybrid_consumers` consumers); ValueError for an unknown one."""
+    `hybrid_consumers` consumers, distributed's and the peer's thin ones with `distributed_consumers`);
+    ValueError for an unknown one."""
     unknown = set(keys) - set(KEYS)
     if unknown or not keys:
         raise ValueError(
@@ -55,10 +60,11 @@ def lines(budget: int, keys: Sequence[str] = KEYS, hybrid_consumers: int = 1) ->
             f"with at least one of {', '.join(KEYS)}"
         )
     fat, thin = by_name(budget, ["fat", "thin"])
-    stock = replace(thin, worker_class="simple")
+    takers = replace(thin, consumers=distributed_consumers)
+    stock = replace(takers, worker_class="simple")
     every = {
         "local": Line("local", Cell(thin, "local")),
-        "distributed": Line("distributed", Cell(thin, "distributed")),
+        "distributed": Line("distributed", Cell(takers, "distributed")),
         "hybrid": Line("hybrid", Cell(replace(fat, consumers=hybrid_consumers), "hybrid")),
         "peer": Line("peer", Cell(stock, "distributed", "peer: stock RQ")),
     }
