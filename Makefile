@@ -59,6 +59,8 @@ HEAVIEST ?= 16
 # Empty: 2 on the data axis, 1 on the task axis (decided in the recipe, so that a make run from another
 # one, which inherits this file's variables through `export`, still decides it by its own AXIS).
 HYBRID_CONSUMERS ?=
+# RQ consumers in each thin container of the distributed and stock RQ lines (empty: 1).
+DISTRIBUTED_CONSUMERS ?=
 DATA_MIB ?= 8
 DATA_JOBS ?= 4
 # make bench: its flags, e.g. BENCH_ARGS="--quick", or "--fsync-jobs 1000 --fsync-rounds 7 --fsync-dir DIR"
@@ -149,7 +151,8 @@ sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where
 	$(PY) -m services.tools.sweep --seconds $(SWEEP_SECONDS) --budget $(BUDGET) --rounds $(ROUNDS) --reports $(REPORTS) \
 		$(if $(filter data,$(AXIS)),--axis data --points $(DATA_POINTS) --task $(DATA_TASK) --heaviest $(HEAVIEST) \
 		--dataset-mib $(DATA_MIB) --jobs $(DATA_JOBS) --lines $(DATA_LINES),--points $(POINTS) --shortest $(SHORTEST) \
-		--longest $(LONGEST) --jobs $(SWEEP_JOBS) --kernel $(KERNEL) --lines $(SWEEP_LINES)) --hybrid-consumers $(or $(HYBRID_CONSUMERS),$(if $(filter data,$(AXIS)),2,1))
+		--longest $(LONGEST) --jobs $(SWEEP_JOBS) --kernel $(KERNEL) --lines $(SWEEP_LINES)) --hybrid-consumers $(or $(HYBRID_CONSUMERS),$(if $(filter data,$(AXIS)),2,1)) \
+		$(if $(DISTRIBUTED_CONSUMERS),--distributed-consumers $(DISTRIBUTED_CONSUMERS))
 
 chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\

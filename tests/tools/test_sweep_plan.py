@@ -180,15 +180,19 @@ def test_the_lines_in_one_container_run_beside_the_stacks_lines_never_alone() ->
     )
 
 
-@pytest.mark.parametrize(("axis", "consumers"), [("task", 1), ("data", 2)])
+@pytest.mark.parametrize(
+    ("axis", "given", "consumers", "takers"),
+    [("task", [], 1, "1"), ("data", [], 2, "1"), ("task", ["DISTRIBUTED_CONSUMERS=2"], 1, "2")],
+)
 def test_make_sweep_runs_hybrid_with_one_consumer_on_the_task_axis_and_two_on_the_data_axis(
-    axis: str, consumers: int
+    axis: str, given: list[str], consumers: int, takers: str
 ) -> None:
     """The Makefile's own command (make -n), read by the sweep's parser: the data axis's fat container
-    runs two consumers unless HYBRID_CONSUMERS says otherwise."""
+    runs two consumers unless HYBRID_CONSUMERS says otherwise; distributed's thin ones one unless
+    DISTRIBUTED_CONSUMERS does."""
     make = require_tool("make")
     found = subprocess.run(
-        [make, "--no-print-directory", "-n", "sweep", f"AXIS={axis}"],
+        [make, "--no-print-directory", "-n", "sweep", f"AXIS={axis}", *given],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -198,3 +202,5 @@ def test_make_sweep_runs_hybrid_with_one_consumer_on_the_task_axis_and_two_on_th
     _, sweep, _ = parse_args(command[command.index("services.tools.sweep") + 1 :])
     hybrid = next(line for line in sweep.lines if line.key == "hybrid")
     assert hybrid.cell.topology.env()["WORKER_CONSUMERS"] == str(consumers)
+    distributed = next(line for line in sweep.lines if line.key == "distributed")
+    assert distributed.cell.topology.env()["WORKER_CONSUMERS"] == takers
