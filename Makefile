@@ -78,7 +78,7 @@ SCHEDULE ?= fixed
 WAIT_WORKERS ?= 60
 
 .DEFAULT_GOAL := help
-.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down swarm-up swarm-down k8s-secret k8s-render load-test compare sweep chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
+.PHONY: help venv env redis-password up down monitoring rq-dashboard logs ps workers-up workers-down swarm-up swarm-down k8s-secret k8s-render load-test compare sweep sweep-agree chaos soak bench idle results stats lab lab-container test test-unit test-integration test-e2e offline-images lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -153,6 +153,9 @@ sweep: venv ## Task duration ~1 ms to ~1 s: % of a bare Pool per approach, where
 		--dataset-mib $(DATA_MIB) --jobs $(DATA_JOBS) --lines $(DATA_LINES),--points $(POINTS) --shortest $(SHORTEST) \
 		--longest $(LONGEST) --jobs $(SWEEP_JOBS) --kernel $(KERNEL) --lines $(SWEEP_LINES)) --hybrid-consumers $(or $(HYBRID_CONSUMERS),$(if $(filter data,$(AXIS)),2,1)) \
 		$(if $(DISTRIBUTED_CONSUMERS),--distributed-consumers $(DISTRIBUTED_CONSUMERS))
+
+sweep-agree: venv ## The two newest make sweep reports side by side (AXIS=data: the data axis's): each line at each point, and how many agree within ±5 points
+	$(PY) -m services.tools.sweep.agree --reports $(REPORTS) $(if $(filter data,$(AXIS)),--axis data)
 
 chaos: venv ## Inject FAULTS mid-load (default all), or SCHEDULE=random DURATION=600 SEED=1: then the checker; reports/
 	$(PY) -m services.tools.loadtest.chaos --faults $(FAULTS) --wait-workers $(WAIT_WORKERS) $(if $(filter random,$(SCHEDULE)),\
