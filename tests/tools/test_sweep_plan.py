@@ -106,6 +106,9 @@ def test_a_line_that_holds_90_percent_but_not_at_the_longest_task_says_where_it_
         "free-threaded: reaches 90 % of the ceiling with tasks of 1.5 ms to 147 ms, "
         "but not at the longest swept (at 1.7 s: 84 %)."
     )
+    # Just short of 90 %: one decimal, so that it does not read as 90 %.
+    short = crossover("distributed", [(0.004, 0.78), (0.013, 0.8964), (0.04, 0.95)])
+    assert short.sentence().endswith("tasks of 40 ms and longer (at 13 ms: 89.6 %).")
     # Of two runs that hold it, the wider; of two as wide, the one with the longer tasks.
     gaps = crossover("x", [(0.001, 0.95), (0.003, 0.5), (0.01, 0.93), (0.1, 0.6), (1.0, 0.7)])
     assert gaps.held == (0.01, 0.01)

@@ -77,7 +77,7 @@ def verdict(found: Sequence[Gap], tolerance: float = TOLERANCE) -> str:
     widest = max(found, key=lambda gap: abs(gap.points))
     return (
         f"{held} of {len(found)} points within ±{100 * tolerance:.0f} points; the widest: "
-        f"{widest.line} at {widest.point}, {widest.points:+.0f} points."
+        f"{widest.line} at {widest.point}, {round(widest.points):+d} points."
     )
 
 
@@ -93,7 +93,7 @@ def table(found: Sequence[Gap], names: tuple[str, str], tolerance: float = TOLER
             gap.point,
             f"{100 * gap.a:.0f}",
             f"{100 * gap.b:.0f}",
-            f"{gap.points:+.0f}",
+            f"{round(gap.points):+d}",
             "yes" if gap.within(tolerance) else "NO",
         )
     return grid

@@ -12,6 +12,13 @@ from services.tools.sweep.points import duration
 THRESHOLD = 0.9
 
 
+def short_of(share: float, threshold: float) -> str:
+    """A share that fell short of the threshold, as a percentage: `84 %`, or `89.6 %` where a whole number
+    would round it up to the threshold itself (and read as if it held)."""
+    whole = f"{100 * share:.0f}"
+    return f"{100 * share:.1f} %" if float(whole) >= 100 * threshold else f"{whole} %"
+
+
 @dataclass(frozen=True)
 class Crossover:
     """One approach's knee: the smallest swept task (seconds) from which it holds the threshold."""
@@ -35,13 +42,13 @@ class Crossover:
             at, fell = self.longest
             return (
                 f"{self.line}: reaches {share} of the ceiling with tasks of {span}, but not at the longest "
-                f"swept (at {duration(at)}: {100 * fell:.0f} %)."
+                f"swept (at {duration(at)}: {short_of(fell, self.threshold)})."
             )
         if self.seconds is None:
             at, best = self.best
             return (
                 f"{self.line}: never reaches {share} of the ceiling in the swept range "
-                f"(best: {100 * best:.0f} % at {duration(at)} tasks)."
+                f"(best: {short_of(best, self.threshold)} at {duration(at)} tasks)."
             )
         if self.below is None:
             return (
@@ -51,7 +58,7 @@ class Crossover:
         at, fell = self.below
         return (
             f"{self.line}: reaches {share} of the ceiling with tasks of {duration(self.seconds)} and longer "
-            f"(at {duration(at)}: {100 * fell:.0f} %)."
+            f"(at {duration(at)}: {short_of(fell, self.threshold)})."
         )
 
 
