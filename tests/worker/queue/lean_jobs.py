@@ -10,12 +10,18 @@ def add(a: int, b: int) -> dict[str, int]:
 
 
 def own_dates() -> dict[str, str]:
-    """The dates of the job as the worker running it holds it (RQ's utcformat)."""
+    """The job as the worker running it holds it: its dates (RQ's utcformat), its serializer's name and
+    its meta (read by that serializer)."""
     from rq.utils import utcformat
 
     job = get_current_job()
     assert job is not None and job.created_at is not None and job.enqueued_at is not None
-    return {"created_at": utcformat(job.created_at), "enqueued_at": utcformat(job.enqueued_at)}
+    return {
+        "created_at": utcformat(job.created_at),
+        "enqueued_at": utcformat(job.enqueued_at),
+        "serializer": f"{job.serializer.__module__}.{job.serializer.__qualname__}",
+        "meta": job.meta,
+    }
 
 
 def count_runs_then_fail(counter_key: str) -> None:

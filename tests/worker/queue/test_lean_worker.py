@@ -66,15 +66,19 @@ def test_jobs_finish_with_rqs_records(queue: Queue) -> None:
     assert int(queue.connection.hget(worker.key, "successful_job_count")) == 5
 
 
-def test_a_taken_job_holds_rqs_dates_read_without_strptime(queue: Queue) -> None:
-    """The take restores created_at and enqueued_at through rq_date, not RQ's strptime: the job the
-    worker runs holds what RQ's own fetch reads, to the microsecond."""
-    job = queue.enqueue("tests.worker.queue.lean_jobs.own_dates", result_ttl=600)
+def test_a_taken_job_holds_rqs_dates_and_the_workers_serializer(queue: Queue) -> None:
+    """The take restores created_at and enqueued_at through rq_date, not RQ's strptime, and gives the job
+    the worker's serializer, resolved once: the job the worker runs holds what RQ's own fetch reads, its
+    dates to the microsecond, its meta read with JSON."""
+    job = queue.enqueue("tests.worker.queue.lean_jobs.own_dates", result_ttl=600, meta={"asked": [1, "a"]})
     assert work(queue).lean_jobs == 1
     fetched = Job.fetch(job.id, connection=queue.connection, serializer=JSONSerializer)
     assert fetched.return_value() == {
         "created_at": utcformat(fetched.created_at),
         "enqueued_at": utcformat(fetched.enqueued_at),
+        # The worker's own serializer (not RQ's default pickle), which read the meta back.
+        "serializer": "rq.serializers.JSONSerializer",
+        "meta": {"asked": [1, "a"]},
     }
 
 
