@@ -131,9 +131,13 @@ def test_make_load_test(stack: Stack, tmp_path: Path) -> None:
     for worker in workers:
         run = throttling[worker.name]
         assert run["service"] == "worker" and run["periods"] > 0, run
-        # Held back for some time exactly when some period was throttled.
+        # The kernel counts a throttled period when the throttle begins and its time when it ends, so one
+        # throttle may be in flight at either end of the run (stop 37's CI: 1 period, 0 s). Held back for
+        # some time once two periods were throttled, and for at most one CFS period (Docker's 100 ms)
+        # per throttled period, plus the one in flight when the run began.
         assert 0 <= run["throttled_periods"] <= run["periods"], run
-        assert (run["throttled_seconds"] > 0) == (run["throttled_periods"] > 0), run
+        assert run["throttled_periods"] < 2 or run["throttled_seconds"] > 0, run
+        assert 0 <= run["throttled_seconds"] <= 0.1 * (run["throttled_periods"] + 1), run
         # The share of periods throttled, to the 4 decimals the report keeps.
         assert run["throttled_share"] == pytest.approx(run["throttled_periods"] / run["periods"], abs=5e-5)
         (docker_view,) = [
