@@ -116,8 +116,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[ComposeStack, Sweep, argp
     ):
         parser.error(
             "--rounds, --jobs, --budget, --min-tasks, --hybrid-consumers and --distributed-consumers must be "
-            "at least 1, "
-            "--seconds above 0"
+            "at least 1, --seconds above 0"
         )
     keys = [k for k in args.lines.split(",") if k]
     try:

@@ -4,8 +4,8 @@ they run in so that the stack is reconfigured as seldom as possible.
 - local: thin workers (a container per CPU, a pool of one): whole jobs, each container's pool running
   one job's tasks; the fat container runs one job at a time and idles a core at each job's tail.
 - distributed: thin workers, one consumer per CPU, taking queue entries; `--distributed-consumers` runs
-  more in each container (and as many stock RQ consumers for the peer), so that one consumer's kernel
-  fills the CPU while another waits on its round trip to Redis.
+  more in each container (and as many stock RQ consumers for the peer), for one consumer's kernel to
+  fill the moments another waits on Redis (on a 2-core host it does not move the knee: docs/GUIDE.md).
 - hybrid: the fat container (all the budget, a pool of as many processes): each queue entry cut again
   into pool tasks (on 1-CPU workers hybrid is distributed, so it is not run there). One consumer by
   default: its pool waits while the consumer takes, stages and finishes an entry, and at an entry's
