@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 
-from services.api import auth, errors, limits, metrics, openapi
+from services.api import auth, errors, limits, metrics, openapi, query
 from services.api.responses import documented
 from services.api.routes import batch, dashboard, datasets, health, jobs, workers
 from services.api.routes import metrics as metrics_route
@@ -63,8 +63,11 @@ app = FastAPI(
     lifespan=lifespan,
 )
 # Every route but /health (the container's healthcheck) and the dashboard's page wants the token when
-# the API is exposed (services/api/auth.py).
-secured = {"dependencies": [Depends(auth.require_token)], "responses": documented(401)}
+# the API is exposed (services/api/auth.py); once it is given, a repeated query parameter is a 422.
+secured = {
+    "dependencies": [Depends(auth.require_token), Depends(query.single_values)],
+    "responses": documented(401),
+}
 app.include_router(health.router)
 app.include_router(jobs.router, **secured)
 app.include_router(batch.router, **secured)
