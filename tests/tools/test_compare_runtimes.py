@@ -19,6 +19,7 @@ from services.tools.loadtest.compare.render import render
 from services.tools.loadtest.compare.runtimes import (
     DEFAULT,
     RUNTIMES,
+    Versus,
     chosen,
     profiles,
     runtime_round,
@@ -144,7 +145,12 @@ def test_the_free_threaded_row_builds_its_base_reads_one_thread_against_3_14_run
     """Its image (worker-py314t) is built on a base compiled from CPython's source, by a script the tools
     run first; its single-thread speed is read against the CPython 3.14 image's, so both profiles build."""
     free = RUNTIMES["free-threaded"]
-    assert (free.profile, free.service, free.versus) == ("py314t", "worker-py314t", ("worker-py314", "py314"))
+    assert (free.profile, free.service, free.versus) == (
+        "py314t",
+        "worker-py314t",
+        Versus("worker-py314", "py314", "CPython 3.14"),
+    )
+    assert free.reports_gil and not any(r.reports_gil or r.versus for r in RUNTIMES.values() if r is not free)
     assert free.base_builder is not None and free.base_builder.is_file()
     assert profiles(chosen(["free-threaded"])) == ["py314", "py314t"]
     assert "free-threaded" not in DEFAULT and set(DEFAULT) < set(RUNTIMES)

@@ -33,6 +33,15 @@ from services.tools.loadtest.workload import Workload
 
 
 @dataclass(frozen=True)
+class Versus:
+    """The image a row's single-thread speed is read against, in the same round, and its Python's name."""
+
+    service: str
+    profile: str
+    python: str  # as the note says it: `one thread at 85 % of {python}'s speed`
+
+
+@dataclass(frozen=True)
 class Runtime:
     key: str  # worker.ceiling's --executor
     label: str
@@ -43,8 +52,10 @@ class Runtime:
     service: str = "worker"
     # The script that builds its service's base image (PYTHON_IMAGE) when missing: no registry has it.
     base_builder: Path | None = None
-    # (service, profile) of the image its single-thread speed is read against, in the same round.
-    versus: tuple[str, str] | None = None
+    # The image its single-thread speed is read against, in the same round.
+    versus: Versus | None = None
+    # Whether its runs report if the GIL was on (a free-threaded build can turn it back on).
+    reports_gil: bool = False
 
     def layout(self, budget: int) -> str:
         return f"{self.executor}({budget}), --cpus {budget}"
@@ -86,7 +97,8 @@ RUNTIMES = {
         profile="py314t",
         service="worker-py314t",
         base_builder=REPO / "services" / "python314t" / "build.sh",
-        versus=("worker-py314", "py314"),
+        versus=Versus("worker-py314", "py314", "CPython 3.14"),
+        reports_gil=True,
     ),
 }
 
@@ -98,7 +110,9 @@ DEFAULT = ("threads", "processes", "interpreters")
 
 def profiles(runtimes: Sequence[Runtime]) -> list[str]:
     """The compose profiles whose images these rows need built, besides the stack's."""
-    return sorted({r.profile for r in runtimes if r.profile} | {r.versus[1] for r in runtimes if r.versus})
+    return sorted(
+        {r.profile for r in runtimes if r.profile} | {r.versus.profile for r in runtimes if r.versus}
+    )
 
 
 def build_bases(stack: ComposeStack, runtimes: Sequence[Runtime]) -> None:
@@ -143,7 +157,7 @@ def measure_runtimes(
         single = None
         if r.versus is not None:
             # One process each, one CPU each: the Python's own speed, no parallelism in it.
-            other = stack.image(*r.versus)
+            other = stack.image(r.versus.service, r.versus.profile)
             single = (
                 dealt_run(client, image, workload, 1)["jobs_per_second"]
                 / (dealt_run(client, other, workload, 1)["jobs_per_second"])
@@ -170,8 +184,12 @@ def said(runtime: Runtime, row: RuntimeRound) -> str:
     return (
         f"{runtime.label}: {'exact' if row.run.exact else 'WRONG'}, {row.run.jobs_per_second:.2f} jobs/s, "
         f"{100 * row.of_ceiling:.0f} % of the ceiling, {row.cores:.2f} cores"
-        + (f", GIL {'on' if row.run.gil_enabled else 'off'}" if runtime.key == "free-threaded" else "")
-        + (f", one thread at {100 * row.single_thread:.0f} % of CPython 3.14's" if row.single_thread else "")
+        + (f", GIL {'on' if row.run.gil_enabled else 'off'}" if runtime.reports_gil else "")
+        + (
+            f", one thread at {100 * row.single_thread:.0f} % of {runtime.versus.python}'s"
+            if row.single_thread and runtime.versus
+            else ""
+        )
     )
 
 
@@ -181,7 +199,8 @@ def summarise_runtime(runtime: Runtime, budget: int, rounds: Sequence[RuntimeRou
         key=runtime.key,
         label=runtime.label,
         layout=runtime.layout(budget),
-        note=runtime.note.format(budget=budget) + single_thread_note([r.single_thread for r in rounds]),
+        note=runtime.note.format(budget=budget)
+        + single_thread_note(runtime, [r.single_thread for r in rounds]),
         jobs=sum(r.run.jobs for r in rounds),
         # worker.ceiling says whether every job's answer was equal, and what it was: a round's jobs are all
         # exact, or not counted as exact at all.
@@ -195,9 +214,9 @@ def summarise_runtime(runtime: Runtime, budget: int, rounds: Sequence[RuntimeRou
     )
 
 
-def single_thread_note(ratios: Sequence[float | None]) -> str:
+def single_thread_note(runtime: Runtime, ratios: Sequence[float | None]) -> str:
     """`; one thread at 83 (80–85) % of CPython 3.14's speed`: the rounds' median and range, or ''."""
     measured = spread(ratios)
-    if measured is None:
+    if measured is None or runtime.versus is None:
         return ""
-    return f"; one thread at {show(measured, '.0f', 100)} % of CPython 3.14's speed"
+    return f"; one thread at {show(measured, '.0f', 100)} % of {runtime.versus.python}'s speed"
