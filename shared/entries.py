@@ -6,6 +6,7 @@ data (RQ compresses it, and Lua has no zlib): worker.queue.lean begins the job i
 the entry. Job ids are 32 hex digits (uuid4().hex); RQ's own ids (uuid4 with dashes) never match.
 """
 
+import string
 import uuid
 
 from shared.redis_script import lua_file
@@ -24,6 +25,13 @@ def new_job_id() -> str:
 def entry_id(job_id: str, index: int | None = None) -> str:
     """The RQ job id of a job's queue entry: its chunk `index`, or the whole job (None)."""
     return job_id if index is None else f"{job_id}-{index}"
+
+
+def is_chunk(entry: str) -> bool:
+    """Whether an entry's id names a chunk of one of our jobs (see entry_id), as entries.lua reads it."""
+    job, dash, index = entry.partition("-")
+    digits = index.isascii() and index.isdigit()
+    return bool(dash) and digits and len(job) == JOB_ID_LENGTH and all(c in string.hexdigits for c in job)
 
 
 def our_job(entry: str) -> str:

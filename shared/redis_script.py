@@ -156,6 +156,12 @@ class NamedScript(LuaScript):
         """The script's SHA1, as EVALSHA names it."""
         return self._script.sha
 
+    def evalsha_args(self, keys: Mapping[str, str], args: Mapping[str, Any], **lists: Any) -> list[Any]:
+        """The command that runs it by its SHA, as a connection sends it (EVALSHA, the SHA, the number of
+        keys, the keys, the arguments), for these keys and arguments by name (`lists`: as `positions`)."""
+        key_list, arg_list = self.positions(keys, args, **lists)
+        return ["EVALSHA", self.sha, len(key_list), *key_list, *arg_list]
+
     def __call__(
         self,
         keys: Mapping[str, str],

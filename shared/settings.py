@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # RQ worker processes (consumers) per worker container, each with its own pool of POOL_PROCESSES;
     # unset means 1. Above 1, `python -m worker` supervises them (worker/consumers.py).
     worker_consumers: int | None = Field(default=None, ge=1, le=64)
+    # While the chunks a worker runs take less than this many seconds, it holds one more taken ahead and
+    # its finishes' round trips overlap the next chunk's kernel (worker/queue/lean.py); 0: never.
+    take_ahead_seconds: float = Field(default=0.025, ge=0)
     # Automatic chunk size (a job that does not fix its own; shared/plan.py): the largest share of the
     # work that the fixed cost per chunk may take, and those fixed costs (`make bench` measures them).
     chunk_overhead_share: float = Field(default=0.05, gt=0, le=1)

@@ -291,15 +291,15 @@ def test_the_cost_model_lines_are_settings_of_the_measured_values(bench: tuple[d
 
 def test_every_chunk_job_of_ours_is_a_take_and_a_finish(bench: tuple[dict[str, Any], str]) -> None:
     """The breakdown of a chunk job's commands: its take and its finish, for a middle and a last chunk, and
-    the only chunk of a job of one. The take rides on the finish before it (one round trip for the chunk)
+    the only chunk of a job of one. The take rides on an earlier finish (one round trip for the chunk)
     unless the worker's loop was due to check for `rq suspend` in between (at most once a second: two);
     which, the run's timing decides (tests/worker/queue/test_lean_own_entries.py pins both exactly)."""
     report, _ = bench
     chunks = report["chunk_commands"]["chunks"]
     assert [c["chunk"] for c in chunks] == ["middle", "last", "only"]
     shapes = {
-        ("take (with the last finish)", "finish_take"): 1,
-        ("take (with the last finish)", "finish"): 1,
+        ("take (with an earlier finish)", "finish_take"): 1,
+        ("take (with an earlier finish)", "finish"): 1,
         ("take", "finish_take"): 2,
         ("take", "finish"): 2,
     }

@@ -29,6 +29,13 @@ take. A job taken ahead that the loop will not run (it ends: a stop, max_jobs, a
 the front of its queue in `teardown` (give_back.lua); a worker killed while holding one leaves it
 started, as any job it ran, for the reaper.
 
+While chunks come one after another, that round trip is not waited for either: the worker holds one more
+chunk taken ahead (a take sent while the first chunk taken ahead runs), and sends each chunk's finish,
+which takes the chunk after the next, before it runs the chunk ahead, whose kernel its round trip then
+overlaps (worker.queue.sent). Its reply is read before the next finish, or when the job it took is
+wanted. A worker so holds at most one chunk taken ahead while it runs one, and a job it takes ahead waits
+behind one chunk at most.
+
 Everything else stays RQ's own code, on these same records: the job timeout (RQ's death penalty around
 the call), failures and retries (`_finalize_failure`: FailedJobRegistry, `Retry`, the job's retries
 left), jobs with success callbacks, repeats, dependents, webhooks, a rate limit or a result TTL of 0/-1
@@ -45,6 +52,7 @@ import sys
 import time
 import uuid
 from base64 import b64encode
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -63,7 +71,9 @@ from rq.worker import WorkerStatus
 from shared import entries, job_status
 from shared.job_store import ENDING_ARGS, HISTOGRAM, LUA_STEPS, JobStore
 from shared.redis_script import NamedScript, lua_file
+from shared.settings import get_settings
 from worker.queue import handoff, recovery
+from worker.queue.sent import Sent
 
 # Seconds between two worker heartbeats or suspension checks while jobs keep coming (RQ: every job).
 # The worker key's TTL is minutes, so this only saves round trips.
@@ -130,6 +140,19 @@ def rq_date(raw: bytes) -> datetime:
 
 
 @dataclass(frozen=True)
+class _Taking:
+    """A script in flight that takes the next job (worker.queue.sent): a finish that takes too, or a take
+    alone; the take's time and ids, to make its job of the reply."""
+
+    sent: Sent
+    queues: list[Queue]
+    execution_id: str
+    now: datetime
+    beat: bool
+    finishes: bool  # a finish's reply: the take's is its second item
+
+
+@dataclass(frozen=True)
 class OwnEntries:
     """Where our own entries run: the begin's host and pool size, and the store of their records."""
 
@@ -166,8 +189,12 @@ class LeanWorker(SimpleWorker):
             group=("queues", _QUEUE_KEYS),
         )
         self._give_back = NamedScript(self.connection, _GIVE_BACK, _GIVE_BACK_KEYS, _GIVE_BACK_ARGS)
-        # The next job, taken with the last one's finish (finish_take.lua), not yet returned to RQ's loop.
-        self._ahead: tuple[Job, Queue] | None = None
+        # Jobs taken ahead, not yet returned to RQ's loop: with the last one's finish (finish_take.lua), and
+        # while chunks come one after another, one more, taken while the chunk in hand runs (_taking).
+        self._ahead: deque[tuple[Job, Queue]] = deque()
+        self._taking: _Taking | None = None
+        self._take_ahead_seconds = get_settings().take_ahead_seconds
+        self._running_since = 0.0  # when the job running now began to run (monotonic)
         # Key prefixes of a job's own records, from RQ's own key functions (RQ_KEY_PREFIX is followed).
         self._prefixes = {
             "job": Job.key_for(""),
@@ -214,7 +241,7 @@ class LeanWorker(SimpleWorker):
     def check_for_suspension(self, burst: bool) -> None:
         """`rq suspend` is honoured within BEAT_INTERVAL instead of before every job (never while a job
         taken ahead waits: a take comes after a due check, see _may_take_ahead)."""
-        if self._ahead is None and time.monotonic() - self._last_suspension_check >= BEAT_INTERVAL:
+        if self._holds_nothing() and time.monotonic() - self._last_suspension_check >= BEAT_INTERVAL:
             self._last_suspension_check = time.monotonic()
             super().check_for_suspension(burst)
 
@@ -249,11 +276,12 @@ class LeanWorker(SimpleWorker):
         self, timeout: int | None, max_idle_time: int | None = None
     ) -> tuple[Job, Queue] | None:
         """The next job, already started (one script), from the first non-empty queue in the worker's order;
-        blocks up to `timeout` while they are all empty. First, a job taken ahead with the last finish."""
+        blocks up to `timeout` while they are all empty. First, a job taken ahead (with an earlier finish)."""
         self.heartbeat()
-        if self._ahead is not None:
-            ahead, self._ahead = self._ahead, None
-            return ahead
+        if not self._ahead:
+            self._receive()
+        if self._ahead:
+            return self._ahead.popleft()
         idle_since = time.monotonic()
         while True:
             queues = self._ordered_queues
@@ -421,6 +449,7 @@ class LeanWorker(SimpleWorker):
                 return
             try:
                 timeout = job.timeout or self.queue_class.DEFAULT_TIMEOUT
+                self._running_since = time.monotonic()
                 with self.death_penalty_class(timeout, JobTimeoutException, job_id=job.id):
                     return_value = job.perform()
             except BaseException:  # noqa: BLE001 - as RQ's perform_job: its failure handling decides
@@ -438,11 +467,11 @@ class LeanWorker(SimpleWorker):
             self.lean_jobs += 1
             # In this process (the script wrote Redis's); busy still while a job is taken ahead: a SIGTERM
             # until RQ's loop takes it asks the loop to stop (and teardown gives the job back).
-            self._state = WorkerStatus.BUSY if self._ahead is not None else WorkerStatus.IDLE
+            self._state = WorkerStatus.IDLE if self._holds_nothing() else WorkerStatus.BUSY
         finally:
             self._merge_left(job.id)
             self.executions.pop(execution.id, None)
-            if self._state != WorkerStatus.IDLE and self._ahead is None:
+            if self._state != WorkerStatus.IDLE and self._holds_nothing():
                 self.set_state(WorkerStatus.IDLE)
 
     def _merge_left(self, entry_id: str) -> None:
@@ -492,22 +521,33 @@ class LeanWorker(SimpleWorker):
             }
         keys, args = self._finished(job, queue, execution)
         pids = list(merge.pids) if merge is not None else []
+        self._receive()
         # The chunk's merge (and maybe its job's end) lives here: tried again while Redis refuses it, never
         # dropped (a job left started under a live worker is reclaimed by nobody). A resent merge is
         # merged once (merge_chunk's guard); the rest of the script rewrites the same records, and a
         # resent take answers the job it took (take.lua).
-        if self._may_take_ahead():
+        # One more taken ahead only behind a chunk, and only while chunks are short: a longer one would
+        # keep it from another worker for longer than its round trip is worth.
+        short = time.monotonic() - self._running_since < self._take_ahead_seconds
+        if self._may_take_ahead() and (not self._ahead or (short and self._is_chunk(self._ahead[0][0]))):
             queues = self._ordered_queues
             execution_id, now, beat, take_args = self._take_args()
-            raw = recovery.persist(
-                "finish a chunk, merge it and take the next job",
-                self._finish_take,
-                keys={**keys, "worker": self.key},
-                args={**args, **merge_args, **{f"next_{k}": v for k, v in take_args.items()}},
-                rest=pids,
-                groups=[self._queue_keys(q) for q in queues],
-            )
-            self._ahead = self._taken_from(raw[1], queues, execution_id, now, beat)
+            what = "finish a chunk, merge it and take the next job"
+            call = {
+                "keys": {**keys, "worker": self.key},
+                "args": {**args, **merge_args, **{f"next_{k}": v for k, v in take_args.items()}},
+                "rest": pids,
+                "groups": [self._queue_keys(q) for q in queues],
+            }
+            if self._ahead:
+                # A chunk waits ahead: this finish and its take are answered while that chunk runs.
+                sent = Sent(self.connection, what, self._finish_take, **call)
+                self._taking = _Taking(sent, queues, execution_id, now, beat, finishes=True)
+            else:
+                raw = recovery.persist(what, self._finish_take, **call)
+                self._hold(self._taken_from(raw[1], queues, execution_id, now, beat))
+                if short and self._ahead and self._is_chunk(self._ahead[0][0]):
+                    self._take_while_it_runs()
         else:
             recovery.persist(
                 "finish a chunk and merge it",
@@ -520,6 +560,43 @@ class LeanWorker(SimpleWorker):
         self._unsent[0] += 1
         self._unsent[1] += (ended - job.started_at).total_seconds()
 
+    def _is_chunk(self, job: Job) -> bool:
+        """Whether a job is a chunk of one of our jobs, begun by its take: short work, one of many."""
+        return job.id in self._begun and entries.is_chunk(job.id)
+
+    def _take_while_it_runs(self) -> None:
+        """Send a take of the next job now, to be answered while the chunk ahead runs (so a worker fed
+        chunk after chunk holds one more taken ahead; never behind longer work than one chunk)."""
+        queues = self._ordered_queues
+        execution_id, now, beat, args = self._take_args()
+        sent = Sent(
+            self.connection,
+            "take the next job",
+            self._take,
+            keys={"worker": self.key, "executions": self.executions_key},
+            groups=[self._queue_keys(queue) for queue in queues],
+            args=args,
+        )
+        self._taking = _Taking(sent, queues, execution_id, now, beat, finishes=False)
+
+    def _receive(self) -> None:
+        """The reply of the script in flight, if any: the job it took waits ahead."""
+        taking, self._taking = self._taking, None
+        if taking is None:
+            return
+        raw = taking.sent.reply()
+        if taking.finishes:
+            raw = raw[1]
+        self._hold(self._taken_from(raw, taking.queues, taking.execution_id, taking.now, taking.beat))
+
+    def _hold(self, taken: tuple[Job, Queue] | None) -> None:
+        if taken is not None:
+            self._ahead.append(taken)
+
+    def _holds_nothing(self) -> bool:
+        """Whether no job waits ahead and no take is in flight."""
+        return not self._ahead and self._taking is None
+
     def _may_take_ahead(self) -> bool:
         """Whether the finish of our entry takes the next job too: not once a stop is asked, nor when RQ's
         loop checks for a suspension before its next take (at most once per BEAT_INTERVAL), which must
@@ -530,28 +607,34 @@ class LeanWorker(SimpleWorker):
         """RQ's teardown, after a job taken ahead that RQ's loop will not run (a stop, max_jobs, an error
         that ends the loop) is given back to the front of its queue. RQ's own runs however that ends."""
         try:
-            if self._ahead is not None:
-                (job, queue), self._ahead = self._ahead, None
-                execution = self._taken.pop(job.id)
-                self._begun.pop(job.id, None)
-                self.executions.pop(execution.id, None)
-                recovery.persist(
-                    "give back a job taken ahead",
-                    self._give_back,
-                    keys={
-                        "started": queue.started_job_registry.key,
-                        "executions": self.executions_key,
-                        "job": job.key,
-                        "queue": queue.key,
-                    },
-                    args={
-                        "id": job.id,
-                        "execution_id": execution.id,
-                        "execution_prefix": self._prefixes["execution"],
-                    },
-                )
+            try:
+                self._receive()
+            finally:
+                while self._ahead:
+                    self._give_back_one(*self._ahead.pop())  # the last first: each goes to the front
         finally:
             super().teardown()
+
+    def _give_back_one(self, job: Job, queue: Queue) -> None:
+        """give_back.lua: a job taken ahead back at the front of its queue, as if never taken."""
+        execution = self._taken.pop(job.id)
+        self._begun.pop(job.id, None)
+        self.executions.pop(execution.id, None)
+        recovery.persist(
+            "give back a job taken ahead",
+            self._give_back,
+            keys={
+                "started": queue.started_job_registry.key,
+                "executions": self.executions_key,
+                "job": job.key,
+                "queue": queue.key,
+            },
+            args={
+                "id": job.id,
+                "execution_id": execution.id,
+                "execution_prefix": self._prefixes["execution"],
+            },
+        )
 
     def _finish_lean(self, job: Job, queue: Queue, execution: Execution, return_value: Any) -> bool:
         """The finish script; False (nothing written) if the job turned out to have dependents."""

@@ -7,15 +7,17 @@ bench's "ours" row: it ends its job at once, with no merged hash), the second of
 that no chunk sends (the worker's heartbeat thread, its reaper, RQ's loop) are counted apart, per chunk
 over the run.
 
-A finish of one of our entries usually takes the next job in the same script (worker/queue/finish_take.lua):
-then a chunk's take rides on the round trip of the finish before it, and the breakdown shows that take's
-commands under "take (with the last finish)", one round trip for the chunk in all.
+A finish of one of our entries usually takes a next job in the same script (worker/queue/finish_take.lua):
+then a chunk's take rides on the round trip of an earlier finish, and the breakdown shows that take's
+commands under "take (with an earlier finish)", one round trip for the chunk in all. While chunks come one
+after another, the worker holds one more taken ahead, and sends each finish before the chunk ahead runs
+(worker.queue.sent): the finish of one chunk takes the chunk after the next.
 
 The worker measured is the worker's own code (worker.queue.lean's LeanWorker), imported: a bench of it
 cannot use a copy in shared/.
 """
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -35,9 +37,10 @@ from shared.job_store import JobStore
 from shared.jobs import parse_job
 from worker.queue.lean import LeanWorker, OwnEntries
 
-# Chunks of the measured split job: enough for a first, a middle and a last one. Then two jobs of one
-# chunk: the second is measured (the worker busy already, as in a stream of them).
-CHUNKS = 5
+# Chunks of the measured split job: enough for a first, a middle one past the start's (a take of its own
+# then) and a last one. Then two jobs of one chunk: the second is measured (the worker busy already, as in
+# a stream of them).
+CHUNKS = 7
 ONE_CHUNK_JOBS = 2
 
 
@@ -129,19 +132,22 @@ def run(connection: redis.Redis, url: str) -> Breakdown:
 def _chunks(trips: list[RoundTrip]) -> list[tuple[RoundTrip, RoundTrip]]:
     """Each chunk's take and finish. A script call that ran nothing was refused with NOSCRIPT, then sent
     again (redis-py's first call of a script). A finish_take is the finish of one chunk, then the take of
-    the next: split where the take begins (its SET of the worker's last execution id, then its LPOP)."""
-    pairs, take = [], None
+    a next one: split where the take begins (its SET of the worker's last execution id, then its LPOP).
+    Takes are answered in order, finishes too: the oldest take not yet finished is the next finish's."""
+    pairs: list[tuple[RoundTrip, RoundTrip]] = []
+    takes: deque[RoundTrip] = deque()
     for trip in trips:
-        if trip.sent == "take" and trip.ran:
-            take = trip
-        elif trip.sent in ("finish", "finish_take") and trip.ran and take is not None:
+        # A take that finds the queue empty stops at its LPOP.
+        if trip.sent == "take" and len(trip.ran) > 2:
+            takes.append(trip)
+        elif trip.sent in ("finish", "finish_take") and trip.ran and takes:
             finish, ahead = trip.ran, ()
             if trip.sent == "finish_take":
                 at = max(i for i in range(len(trip.ran) - 1) if trip.ran[i : i + 2] == ("SET", "LPOP"))
                 finish, ahead = trip.ran[:at], trip.ran[at:]
-            pairs.append((take, RoundTrip(trip.sent, finish)))
-            # The next chunk's take, if the queue held one (a take that finds it empty stops at its LPOP).
-            take = RoundTrip("take (with the last finish)", ahead, own_trip=False) if len(ahead) > 2 else None
+            pairs.append((takes.popleft(), RoundTrip(trip.sent, finish)))
+            if len(ahead) > 2:
+                takes.append(RoundTrip("take (with an earlier finish)", ahead, own_trip=False))
     return pairs
 
 

@@ -23,6 +23,7 @@ from shared.entries import entry_id
 from shared.job_store import EXECUTIONS, JobKeys, JobStore
 from shared.jobs import parse_job
 from shared.kernels.primes import count_primes
+from shared.settings import get_settings
 from tests.helpers import burst, monitored
 from worker import runtime
 from worker.queue import lean
@@ -121,10 +122,15 @@ def test_lean_takes_one_round_trip_per_chunk_and_stock_four(
 ) -> None:
     """The store's begin and merge scripts run only under stock SimpleWorker; LeanWorker's scripts carry
     them: one take, then per chunk one finish that takes the next job too (the last finds the queue empty),
-    and one take that finds it empty before the burst ends."""
+    one take sent while the second chunk runs (so one chunk always waits ahead), and one take that finds
+    the queue empty before the burst ends."""
     monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)  # no heartbeat within the run: counts are exact
     probe = LeanWorker([queue], connection=queue.connection, own=OwnEntries(HOST, 1, store))
     scripts = {sha: name for name, sha in {**probe.script_shas(), **store.script_shas()}.items()}
+    # Every script loaded first: a script Redis does not know yet is sent twice (NOSCRIPT, then loaded).
+    for stock in (False, True):
+        submit(store, queue, 2)
+        work(queue, store, stock)
     counts = {}
     for stock in (False, True):
         submit(store, queue, 4)
@@ -132,8 +138,41 @@ def test_lean_takes_one_round_trip_per_chunk_and_stock_four(
             work(queue, store, stock)
         names = [scripts.get(c.split()[1], "other") for c, _ in calls(seen) if c.startswith("EVALSHA ")]
         counts[stock] = {name: names.count(name) for name in sorted(set(names))}
-    assert counts[False] == {"finish_take": 4, "take": 2}
+    assert counts[False] == {"finish_take": 4, "take": 3}
     assert counts[True] == {"begin": 4, "merge": 4}
+
+
+def test_with_take_ahead_off_a_chunk_waits_for_its_round_trip(
+    redis_url: str, queue: Queue, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TAKE_AHEAD_SECONDS=0 (or chunks that run longer): no take is sent while a chunk runs, so each
+    finish takes the next job and is waited for; the job still ends exact."""
+    monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)
+    monkeypatch.setenv("TAKE_AHEAD_SECONDS", "0")
+    get_settings.cache_clear()
+    try:
+        workers = [
+            LeanWorker(
+                [queue],
+                connection=queue.connection,
+                serializer=JSONSerializer,
+                own=OwnEntries(HOST, 1, store),
+            )
+            for _ in "ab"
+        ]
+    finally:
+        monkeypatch.delenv("TAKE_AHEAD_SECONDS")
+        get_settings.cache_clear()
+    scripts = {sha: name for name, sha in workers[0].script_shas().items()}
+    for worker in workers:  # the first loads the scripts: a script Redis does not know is sent twice
+        job_id = submit(store, queue, 4)
+        with monitored(redis_url) as seen:
+            burst(worker)
+    names = [scripts.get(c.split()[1], "other") for c, _ in calls(seen) if c.startswith("EVALSHA ")]
+    assert names == ["take", *["finish_take"] * 4, "take"]
+    record = store.read(job_id)
+    assert record is not None and record.status == "finished"
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(4), 4)
 
 
 # What every finish of our entries writes of RQ's records (finish_ours.lua), after the merge.
@@ -152,14 +191,16 @@ def test_the_commands_of_a_chunk_in_the_middle_of_a_job(
 ) -> None:
     """Exact: what a chunk that neither starts nor ends its job sends (`make bench` shows the same)."""
     monkeypatch.setattr(lean, "BEAT_INTERVAL", 3600.0)
-    job_id = submit(store, queue, 3)
+    job_id = submit(store, queue, 4)
     with monitored(redis_url) as seen:
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
-    # A take, a finish that takes the next per chunk, then a take that finds the queue empty: the middle
-    # chunk's finish, with the take of the last chunk (the same commands as the middle chunk's own take).
-    assert len(scripts) == 5
-    finish, take = scripts[2][1][:-9], scripts[2][1][-9:]
+    # A take; per chunk a finish that takes the next; once, a take sent while the second chunk runs (one
+    # chunk waits ahead from then on); then a take that finds the queue empty. The fourth script: the
+    # second chunk's finish, with the take of the last (the same commands as every chunk's take).
+    assert len(scripts) == 7
+    assert len(scripts[2][1]) == 9  # the take sent while the second chunk runs
+    finish, take = scripts[3][1][:-9], scripts[3][1][-9:]
     assert take == [
         "SET",  # the worker's last execution id, swapped for this one (a resent take answers its job)
         "LPOP",
@@ -317,9 +358,10 @@ def test_the_commands_of_a_job_of_one_chunk(
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
     # A take, per job a finish that takes the next, then a take that finds the queue empty. The second
-    # job's take rides on the first job's finish; its own finish ends with a take that finds nothing.
-    assert len(scripts) == 4
-    finish, empty = scripts[2][1][:-2], scripts[2][1][-2:]
+    # job's take rides on the first job's finish; a take sent while it runs finds nothing; its own finish
+    # ends with a take that finds nothing.
+    assert len(scripts) == 5 and scripts[2][1] == ["SET", "LPOP"]
+    finish, empty = scripts[3][1][:-2], scripts[3][1][-2:]
     assert empty == ["SET", "LPOP"] and scripts[1][1][: len(finish)] == finish
     take = scripts[1][1][len(finish) :]
     assert take == [
@@ -362,8 +404,10 @@ def test_the_commands_of_the_chunk_that_ends_its_job(
     with monitored(redis_url) as seen:
         work(queue, store)
     scripts = [(command.split()[1], ran) for command, ran in calls(seen) if command.startswith("EVALSHA ")]
-    # The last chunk's finish, then its take that finds the queue empty.
-    finish, empty = scripts[2][1][:-2], scripts[2][1][-2:]
+    # A take, the first chunk's finish that takes the last, a take sent while it runs that finds nothing,
+    # then the last chunk's finish, with its take that finds the queue empty.
+    assert scripts[2][1] == ["SET", "LPOP"]
+    finish, empty = scripts[3][1][:-2], scripts[3][1][-2:]
     assert empty == ["SET", "LPOP"]
     assert finish == [
         "HMGET",
@@ -385,11 +429,14 @@ def test_the_commands_of_the_chunk_that_ends_its_job(
     assert [(e[b"ended"], e[b"chunk"], e[b"effect"]) for e in ended] == [(b"finished", b"1", b"1")]
 
 
-def test_a_job_taken_ahead_is_given_back_when_the_loop_ends_before_it(queue: Queue, store: JobStore) -> None:
-    """`work(max_jobs=1)`: the first chunk's finish took the second chunk ahead, and RQ's loop ends before
-    running it. Teardown gives it back: at the front of its queue, not started, in no worker's index;
-    another worker then runs it and the job ends exact."""
-    job_id = submit(store, queue, 2)
+def test_jobs_taken_ahead_are_given_back_when_the_loop_ends_before_them(
+    queue: Queue, store: JobStore
+) -> None:
+    """`work(max_jobs=1)`: the first chunk's finish took the second chunk ahead, and a take sent while it
+    would run took the third; RQ's loop ends before running either. Teardown reads that take's reply and
+    gives both back, in order, at the front of their queue, not started, in no worker's index; another
+    worker then runs them and the job ends exact."""
+    job_id = submit(store, queue, 3)
     worker = LeanWorker(
         [queue], connection=queue.connection, serializer=JSONSerializer, own=OwnEntries(HOST, 1, store)
     )
@@ -399,17 +446,17 @@ def test_a_job_taken_ahead_is_given_back_when_the_loop_ends_before_it(queue: Que
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-    second = entry_id(job_id, 1)
-    assert worker.lean_jobs == 1 and worker._ahead is None
-    assert queue.get_job_ids() == [second]
+    later = [entry_id(job_id, 1), entry_id(job_id, 2)]
+    assert worker.lean_jobs == 1 and not worker._ahead and worker._taking is None
+    assert queue.get_job_ids() == later
     assert queue.started_job_registry.count == 0
     assert queue.connection.smembers(worker.executions_key) == set()
-    assert queue.fetch_job(second).get_status() == "queued"  # type: ignore[union-attr]
+    assert [queue.fetch_job(e).get_status() for e in later] == ["queued", "queued"]  # type: ignore[union-attr]
     assert store.read(job_id).status == "started"  # type: ignore[union-attr]
     work(queue, store)
     record = store.read(job_id)
     assert record is not None and record.status == "finished"
-    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(2), 2)
+    assert (record.tally.count, record.tally.histogram, record.chunks_done) == (*exact(3), 3)
 
 
 class StoppedDuringItsFirstJob(LeanWorker):
