@@ -31,11 +31,13 @@ class Sent:
         self.what = what
         self._pool = client.connection_pool
         self._resend: Callable[[], Any] = lambda: script(**call)
-        self._connection: Any = self._pool.get_connection()
+        command = script.evalsha_args(**call)
+        self._connection: Any = None
         try:
-            self._connection.send_command(*script.evalsha_args(**call))
+            self._connection = self._pool.get_connection()
+            self._connection.send_command(*command)
         except _RESEND:
-            # Not sent (or not whole): the reply is the resend's, read now.
+            # No connection (Redis away), or the script not sent whole: the reply will be the resend's.
             self._release(disconnect=True)
 
     def reply(self) -> Any:

@@ -81,6 +81,29 @@ def test_a_connection_closed_before_its_reply_came_sends_the_script_again(
     assert other.get("runs") == b"2"
 
 
+def test_no_connection_to_send_it_on_sends_it_when_its_reply_is_wanted(
+    client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis away when the script is to be sent (the pool cannot connect): nothing is raised then; the
+    script goes out, through the client and its ride-out, when its reply is read."""
+    script = NamedScript(client, COUNT, ["runs"], [])
+    script(keys=RUNS, args={})
+    pool, refused = client.connection_pool, []
+    get_connection = pool.get_connection
+
+    def away_once(*args: object, **kwargs: object) -> object:
+        if not refused:
+            refused.append(True)
+            raise redis.exceptions.ConnectionError("Error 111 connecting: Connection refused.")
+        return get_connection(*args, **kwargs)
+
+    monkeypatch.setattr(pool, "get_connection", away_once)
+    sent = Sent(client, "count", script, keys=RUNS, args={})
+    assert refused == [True] and client.get("runs") == b"1"  # not sent yet
+    assert sent.reply() == 2 and not lent(client)
+    assert client.get("runs") == b"2"
+
+
 def test_a_script_error_is_raised_and_its_connection_given_back(client: redis.Redis) -> None:
     script = NamedScript(client, FAIL, [], [])
     with pytest.raises(redis.exceptions.ResponseError, match="refused by the script"):
