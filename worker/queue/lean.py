@@ -329,12 +329,17 @@ class LeanWorker(SimpleWorker):
         """Run the take script: start `job_id` (popped from queues[place]), or else the next job of the first
         non-empty queue; the started job and its queue, or None if they are all empty."""
         execution_id, now, beat, args = self._take_args(job_id, place)
-        raw = self._take(
-            keys={"worker": self.key, "executions": self.executions_key},
-            groups=[self._queue_keys(queue) for queue in queues],
-            args=args,
-        )
+        raw = self._take(**self._take_call(queues, args))
         return self._taken_from(raw, queues, execution_id, now, beat)
+
+    def _take_call(self, queues: list[Queue], args: dict[str, Any]) -> dict[str, Any]:
+        """take.lua's keys, queue groups and arguments: the job it takes comes from the first non-empty of
+        `queues`, in their order."""
+        return {
+            "keys": {"worker": self.key, "executions": self.executions_key},
+            "groups": [self._queue_keys(queue) for queue in queues],
+            "args": args,
+        }
 
     def _take_args(self, job_id: str = "", place: int = 0) -> tuple[str, datetime, bool, dict[str, Any]]:
         """A take's execution id, time, whether it beats, and its arguments (take.lua's)."""
@@ -569,14 +574,7 @@ class LeanWorker(SimpleWorker):
         chunk after chunk holds one more taken ahead; never behind longer work than one chunk)."""
         queues = self._ordered_queues
         execution_id, now, beat, args = self._take_args()
-        sent = Sent(
-            self.connection,
-            "take the next job",
-            self._take,
-            keys={"worker": self.key, "executions": self.executions_key},
-            groups=[self._queue_keys(queue) for queue in queues],
-            args=args,
-        )
+        sent = Sent(self.connection, "take the next job", self._take, **self._take_call(queues, args))
         self._taking = _Taking(sent, queues, execution_id, now, beat, finishes=False)
 
     def _receive(self) -> None:
