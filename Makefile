@@ -167,7 +167,7 @@ soak: venv ## Load the running stack as fast as it accepts work for DURATION s (
 bench: venv ## Benchmarks on host processes (no Docker): per-job cost and efficiency beside Celery and Dramatiq, aggregation, enqueue
 	$(PY) -m services.tools.bench --reports $(REPORTS) $(BENCH_ARGS)
 
-results: venv ## Regenerate docs/RESULTS.md and the README's summary from the newest reports/
+results: venv ## Regenerate docs/RESULTS.md and the README's summary from the newest reports/ (a kind with none keeps its part)
 	$(PY) -m services.tools.results --reports $(REPORTS) $(RESULTS_ARGS)
 
 idle: venv ## What the running stack costs at rest: CPU per container and of the engine, from cgroups

@@ -16,9 +16,10 @@ from services.tools.loadtest.compare.rounds import Plan
 from services.tools.loadtest.compare.runtimes import RUNTIMES, runtime_round, summarise_runtime
 from services.tools.loadtest.task_size import chunk_for
 from services.tools.loadtest.topologies import by_name
+from services.tools.results import parts
 from services.tools.results.approaches import approaches_table, shares
 from services.tools.results.page import build
-from services.tools.results.readme import BEGIN, END
+from services.tools.results.readme import BEGIN, END, kept_parts
 from shared.cost import estimate_seconds
 from shared.jobs import job_params, parse_job
 from shared.plan import plan_job
@@ -149,8 +150,10 @@ def test_make_results_takes_the_newest_report_of_each_task_size(tmp_path: Path) 
     page = (docs / "RESULTS.md").read_text()
     assert "## `make compare TASK=0.001`: every cell at small tasks" in page
     assert (docs / "compare-small-tasks.png").read_bytes()[:4] == b"\x89PNG"
-    # With no report at small tasks, no such table.
+    # With no report at small tasks, the table and the section stay as their last run wrote them.
+    table, section = kept_parts(block)["approaches"], parts.split(page)["compare-small"]
     (reports / "comparison-20261207-000004.json").unlink()
     (reports / "comparison-20261207-000002.json").unlink()
-    build(reports, docs, readme)
-    assert "tasks |" not in readme.read_text()
+    assert build(reports, docs, readme) == ["comparison-20261207-000003.json"]
+    assert kept_parts(readme.read_text())["approaches"] == table
+    assert parts.split((docs / "RESULTS.md").read_text())["compare-small"] == section

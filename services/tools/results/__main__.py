@@ -3,7 +3,8 @@
 Figures are never copied by hand: this renders the newest report of each kind (make sweep, its data
 axis, make compare, make load-test, make idle, make bench) with the very tables those commands print,
 into docs/RESULTS.md, copies their charts into docs/, and rewrites the short summary between the
-markers in README.md.
+markers in README.md. Each kind has its own part of both (services.tools.results.parts): a kind with no
+report keeps the part its last run wrote, so a sweep run alone updates the sweep's part only.
 """
 
 import argparse

@@ -4,6 +4,7 @@ rest, and where the rest is."""
 
 from typing import Any
 
+from services.tools.results import parts
 from services.tools.results.approaches import approaches_table
 from services.tools.sweep import render as sweep_render
 from services.tools.sweep import rows as sweep_rows
@@ -28,7 +29,6 @@ def sweep_lead(sweep: sweep_rows.SweepResult, source: str) -> list[str]:
         *(f"- {sentence}" for sentence in sweep_render.sentences(sweep)),
         "",
         "![% of the ceiling against the task duration, per approach](docs/sweep.png)",
-        "",
     ]
 
 
@@ -41,26 +41,30 @@ def data_lead(data: sweep_rows.SweepResult, source: str) -> list[str]:
         *(f"- {sentence}" for sentence in sweep_render.sentences(data)),
         "",
         "![% of the ceiling against the bytes per task, per mode](docs/data-axis.png)",
-        "",
     ]
 
 
-def readme_block(
+# The README block's parts, in order (services.tools.results.parts): each from its own reports.
+README_KINDS = ("sweep", "data-axis", "compare", "approaches", "idle")
+MORE = "Every figure, its spread and where the cores went: [docs/RESULTS.md](docs/RESULTS.md)."
+
+
+def readme_parts(
     result: dict[str, Any] | None,
     idle_result: dict[str, Any] | None,
     source: str,
     sweep: sweep_rows.SweepResult | None = None,
     data: sweep_rows.SweepResult | None = None,
     small: dict[str, Any] | None = None,
-) -> str:
-    """The short summary the README carries: the sweeps' knees and charts, one table, where the rest is."""
-    lines = [BEGIN]
+) -> dict[str, str]:
+    """The README block's parts that these reports make, by kind."""
+    made: dict[str, list[str]] = {}
     if sweep:
-        lines += sweep_lead(sweep, source)
+        made["sweep"] = sweep_lead(sweep, source)
     if data:
-        lines += data_lead(data, source)
+        made["data-axis"] = data_lead(data, source)
     if result:
-        lines += [
+        lines = [
             f"`make compare` on {source} ({result['title']}; median over the rounds):",
             "",
             "| cell | workers | mode | jobs/s | % of ceiling | workers throttled |",
@@ -85,15 +89,36 @@ def readme_block(
                 f"| {p['jobs_per_second']['median']:.2f} | {100 * p['of_ceiling']['median']:.0f} "
                 f"| {throttled(p)} |"
             )
-        lines.append("")
+        made["compare"] = lines
     if result and small:
-        lines += approaches_table(result, small)
+        made["approaches"] = approaches_table(result, small)
     if idle_result:
-        lines.append(
+        made["idle"] = [
             f"At rest the whole stack used {idle_result['containers_percent_of_core']:.2f} % of one core "
             f"in its containers, and the Docker engine {idle_result['engine_percent_of_core']:.2f} % "
             "(`make idle`)."
-        )
-        lines.append("")
-    lines += ["Every figure, its spread and where the cores went: [docs/RESULTS.md](docs/RESULTS.md).", END]
-    return "\n".join(lines)
+        ]
+    return {kind: "\n".join(lines).strip("\n") for kind, lines in made.items()}
+
+
+def readme_block(
+    result: dict[str, Any] | None,
+    idle_result: dict[str, Any] | None,
+    source: str,
+    sweep: sweep_rows.SweepResult | None = None,
+    data: sweep_rows.SweepResult | None = None,
+    small: dict[str, Any] | None = None,
+    kept: dict[str, str] | None = None,
+) -> str:
+    """The short summary the README carries: the sweeps' knees and charts, one table, where the rest is.
+    Each part comes from these reports, or else is `kept` (the block's parts as the README has them)."""
+    made = readme_parts(result, idle_result, source, sweep, data, small)
+    return "\n".join([BEGIN, *parts.join(README_KINDS, made, kept or {}), MORE, END])
+
+
+def kept_parts(readme_text: str) -> dict[str, str]:
+    """The parts of the block in a README's text, by kind (none if it has no block)."""
+    if BEGIN not in readme_text or END not in readme_text:
+        return {}
+    inside = readme_text[readme_text.index(BEGIN) + len(BEGIN) : readme_text.index(END)]
+    return parts.split(inside.replace(MORE, ""))
