@@ -96,7 +96,7 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     )
     source = f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()} on the host"
     made: dict[str, list[str]] = {}
-    used: dict[str, Path] = {}
+    used: dict[str, Path | None] = {}
     sweep, made["sweep"], used["sweep"] = sweep_section(
         reports,
         docs,
