@@ -37,6 +37,16 @@ At rest the whole stack used 0.80 % of one core in its containers.
 {END}"""
 
 
+def earlier(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An empty reports folder, and a page and a README as an earlier make results left them."""
+    reports, docs, readme = tmp_path / "reports", tmp_path / "docs", tmp_path / "README.md"
+    reports.mkdir()
+    docs.mkdir()
+    (docs / "RESULTS.md").write_text(OLD_PAGE)
+    readme.write_text(f"intro\n{OLD_BLOCK}\nrest\n")
+    return reports, docs, readme
+
+
 def test_split_and_join_keep_each_part_and_their_order() -> None:
     found = parts.split(OLD_PAGE)
     assert found == {
@@ -56,11 +66,7 @@ def test_split_and_join_keep_each_part_and_their_order() -> None:
 
 
 def test_a_bench_report_alone_rewrites_the_bench_section_and_keeps_the_rest(tmp_path: Path) -> None:
-    reports, docs, readme = tmp_path / "reports", tmp_path / "docs", tmp_path / "README.md"
-    reports.mkdir()
-    docs.mkdir()
-    (docs / "RESULTS.md").write_text(OLD_PAGE)
-    readme.write_text(f"intro\n{OLD_BLOCK}\nrest\n")
+    reports, docs, readme = earlier(tmp_path)
     (reports / "bench-20261205-220000.json").write_text(json.dumps(bench_report(durability())))
 
     assert build_results(reports, docs, readme) == ["bench-20261205-220000.json"]
@@ -87,11 +93,7 @@ def test_a_bench_report_alone_rewrites_the_bench_section_and_keeps_the_rest(tmp_
 
 
 def test_no_report_changes_nothing(tmp_path: Path) -> None:
-    reports, docs, readme = tmp_path / "reports", tmp_path / "docs", tmp_path / "README.md"
-    reports.mkdir()
-    docs.mkdir()
-    (docs / "RESULTS.md").write_text(OLD_PAGE)
-    readme.write_text(f"intro\n{OLD_BLOCK}\nrest\n")
+    reports, docs, readme = earlier(tmp_path)
     assert build_results(reports, docs, readme) == []
     assert (docs / "RESULTS.md").read_text() == OLD_PAGE
     assert readme.read_text() == f"intro\n{OLD_BLOCK}\nrest\n"

@@ -22,7 +22,7 @@ from services.tools.loadtest.compare import rows
 from services.tools.loadtest.compare.render import render as render_comparison
 from services.tools.monitor import idle
 from services.tools.results import parts
-from services.tools.results.readme import BEGIN, END, kept_parts, readme_block
+from services.tools.results.readme import BEGIN, END, kept_parts, readme_block, readme_parts
 from services.tools.results.summary import compare_summary
 from services.tools.sweep import chart as sweep_chart
 from services.tools.sweep import render as sweep_render
@@ -175,6 +175,6 @@ def build(reports: Path, docs: Path, readme: Path) -> list[str]:
     text = readme.read_text()
     if BEGIN in text and END in text:
         start, end = text.index(BEGIN), text.index(END) + len(END)
-        block = readme_block(result, idle_result, source, sweep, data, small, kept=kept_parts(text))
+        block = readme_block(readme_parts(result, idle_result, source, sweep, data, small), kept_parts(text))
         readme.write_text(text[:start] + block + text[end:])
     return [file.name for file in found.values()]

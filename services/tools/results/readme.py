@@ -101,18 +101,10 @@ def readme_parts(
     return {kind: "\n".join(lines).strip("\n") for kind, lines in made.items()}
 
 
-def readme_block(
-    result: dict[str, Any] | None,
-    idle_result: dict[str, Any] | None,
-    source: str,
-    sweep: sweep_rows.SweepResult | None = None,
-    data: sweep_rows.SweepResult | None = None,
-    small: dict[str, Any] | None = None,
-    kept: dict[str, str] | None = None,
-) -> str:
+def readme_block(made: dict[str, str], kept: dict[str, str] | None = None) -> str:
     """The short summary the README carries: the sweeps' knees and charts, one table, where the rest is.
-    Each part comes from these reports, or else is `kept` (the block's parts as the README has them)."""
-    made = readme_parts(result, idle_result, source, sweep, data, small)
+    Each part is `made` from reports (readme_parts), or else `kept` (the block's parts as the README has
+    them)."""
     return "\n".join([BEGIN, *parts.join(README_KINDS, made, kept or {}), MORE, END])
 
 
