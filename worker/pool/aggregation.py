@@ -47,6 +47,11 @@ class SharedTally:
             self.chunks_merged.value += 1
             return True
 
+    def merged(self) -> int:
+        """The chunks merged so far, read without the lock (a progress figure, never the answer): one
+        aligned 64-bit word, which only grows during a run, so a read sees a count it had."""
+        return self.chunks_merged.value
+
     def snapshot(self) -> tuple[Tally, int]:
         """A consistent copy of the aggregate and the number of chunks merged into it."""
         with self.lock:

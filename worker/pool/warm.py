@@ -2,8 +2,14 @@
 
 Where a job gets split: `WarmPool.run` hands one pool task per chunk; each pool process computes
 its chunk locally and merges it into the SharedTally it inherited from the pool initializer, taking
-the Lock once per chunk. The same initializer hands every process a `Queue`, on which it reports
-each finished chunk (progress), and an `Event` that the parent sets to stop the work early (cancel).
+the Lock once per chunk. That merge also counts the chunk, and the count is the job's progress: the
+parent reads it from the shared memory, so a finished chunk sends no message of its own. The same
+initializer hands every process an `Event` that the parent sets to stop the work early (cancel).
+
+Per chunk, the parent wakes only once: the Pool's result-handler thread reads the chunk's reply. The
+run waits on `map_async`'s one result for the whole job, not on `imap`'s per-chunk results, which would
+wake its own thread for every chunk as well; on a 1-CPU container every wake-up is taken from the
+core the pool computes on (`make sweep`'s local line at its shortest tasks).
 
 A pool process that dies (killed, out of memory) breaks the Pool for good (worker.pool.health): a run
 notices it while waiting for results, kills the pool and raises `PoolBroken`; the owner
@@ -15,7 +21,6 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import pickle
-import queue
 import signal
 import threading
 import time
@@ -46,7 +51,6 @@ class _Shared:
     """What every pool process inherits through the initializer."""
 
     tally: SharedTally
-    progress: Any  # multiprocessing.Queue of (generation, pid) per finished chunk
     cancel: Any  # multiprocessing.Event
 
 
@@ -63,21 +67,25 @@ def _adopt(shared: _Shared) -> None:
 
 
 def _run_chunk(task: tuple[int, str, Mapping[str, Any], int, int]) -> tuple[int, float, bool]:
-    """Pool task: compute one chunk, merge it under the lock, report (pid, CPU seconds, merged)."""
+    """Pool task: compute one chunk, merge (and count) it under the lock; reply (pid, CPU seconds, merged)."""
     generation, kernel, params, lo, hi = task
     assert _shared is not None, "pool process started without the initializer"
     cpu_start = time.process_time()
     part = Tally()
     piece_lo = lo
-    while piece_lo < hi:
-        if _shared.cancel.is_set():
-            return os.getpid(), time.process_time() - cpu_start, False
-        piece_hi = min(hi, (piece_lo // CANCEL_CHECK_UNITS + 1) * CANCEL_CHECK_UNITS)
-        part.merge(run_kernel(kernel, params, piece_lo, piece_hi))
-        piece_lo = piece_hi
+    try:
+        while piece_lo < hi:
+            if _shared.cancel.is_set():
+                return os.getpid(), time.process_time() - cpu_start, False
+            piece_hi = min(hi, (piece_lo // CANCEL_CHECK_UNITS + 1) * CANCEL_CHECK_UNITS)
+            part.merge(run_kernel(kernel, params, piece_lo, piece_hi))
+            piece_lo = piece_hi
+    except BaseException:
+        # The job has failed: its other chunks stop at their next look, and the run's one result
+        # (which waits for every chunk) raises this error soon after.
+        _shared.cancel.set()
+        raise
     merged = _shared.tally.merge(part, generation)
-    if merged:
-        _shared.progress.put((generation, os.getpid()))
     return os.getpid(), time.process_time() - cpu_start, merged
 
 
@@ -108,7 +116,8 @@ class PoolRun:
 
 
 class WarmPool:
-    """A multiprocessing Pool plus the shared aggregate, progress queue and cancel event of its processes."""
+    """A multiprocessing Pool plus its processes' shared aggregate (whose chunk count is the progress)
+    and cancel Event."""
 
     def __init__(self, processes: int, start_method: str) -> None:
         ctx = multiprocessing.get_context(start_method)
@@ -117,7 +126,7 @@ class WarmPool:
         resource_tracker.ensure_running()
         self.processes = processes
         self.start_method = start_method
-        self._shared = _Shared(SharedTally(ctx), ctx.Queue(), ctx.Event())
+        self._shared = _Shared(SharedTally(ctx), ctx.Event())
         self._generation = 0
         self._pool = QuietPool(processes, initializer=_adopt, initargs=(self._shared,), context=ctx)
         self._watch = PoolWatch(self._pool)
@@ -165,15 +174,12 @@ class WarmPool:
         cpu_seconds = 0.0
         self._relay.follow(generation, on_progress, should_cancel)
         try:
-            results = self._pool.imap_unordered(_run_chunk, tasks, chunksize=1)
-            while True:
-                try:
-                    pid, cpu, _merged = results.next(timeout=HEALTH_CHECK_INTERVAL)
-                except StopIteration:
-                    break
-                except multiprocessing.TimeoutError:
+            results = self._pool.map_async(_run_chunk, tasks, chunksize=1)
+            while not results.ready():
+                results.wait(HEALTH_CHECK_INTERVAL)
+                if not results.ready():
                     self._check_health()
-                    continue
+            for pid, cpu, _merged in results.get():
                 pids.add(pid)
                 cpu_seconds += cpu
         except BaseException:
@@ -207,9 +213,6 @@ class WarmPool:
             self._closed = True
             self._relay.stop()
             dispose(self._pool)
-            # A process killed while reporting progress leaves the Queue's write lock held: our own
-            # last put could then never be flushed, and exit would wait for it forever.
-            self._shared.progress.cancel_join_thread()
 
 
 class _Relay(threading.Thread):
@@ -218,9 +221,8 @@ class _Relay(threading.Thread):
     however many chunks ended).
 
     One thread per pool, not per run: starting and joining a thread for every run cost more than a
-    small run's work. Reports of an earlier run (a late one after it ended) are dropped by generation.
-    It never blocks on the progress Queue: a pool process killed mid-report leaves the Queue's lock
-    held, and a non-blocking get only finds it busy.
+    small run's work. It reads the chunks merged so far without the tally's Lock (SharedTally.merged),
+    so a pool process killed while holding it cannot stop the relay.
     """
 
     def __init__(self, shared: _Shared) -> None:
@@ -262,21 +264,13 @@ class _Relay(threading.Thread):
     def _pass(self) -> None:
         with self._lock:
             generation, on_progress, should_cancel = self._generation, self._on_progress, self._should_cancel
-        arrived = 0
-        while True:
-            try:
-                report_generation, _pid = self._shared.progress.get_nowait()
-            except (queue.Empty, OSError, EOFError):
-                break
-            arrived += report_generation == generation
-        if generation is None:
-            return
-        with self._lock:
-            if self._generation != generation:
-                return  # the run ended meanwhile
-            self._done += arrived
-            done = self._done
-        if arrived and on_progress:
+            if generation is None:
+                return
+            # The run resets the tally to its generation before it is followed, and is no longer
+            # followed when the next one resets it: while this lock is held the count is this run's.
+            done = self._shared.tally.merged()
+            moved, self._done = done != self._done, done
+        if moved and on_progress:
             on_progress(done)
         if should_cancel and should_cancel():
             self._shared.cancel.set()
