@@ -1,22 +1,22 @@
 """A warm pool against a pool created for each job (fork and forkserver), for a small job; and the
-parent's CPU per task of the stdlib Pool against our QuietPool. The pools measured are the worker's own
-(worker.pool.warm), imported: a bench of them cannot use a copy in shared/."""
+parent's CPU per task of the stdlib Pool, of our QuietPool, and of our WarmPool's run (which waits on one
+result for the whole run). The pools measured are the worker's own (worker.pool.warm), imported: a bench
+of them cannot use a copy in shared/."""
 
 import multiprocessing
 import multiprocessing.pool
-import os
 import statistics
 import time
 from typing import Any
 
 from services.tools.bench.defaults import CPU_LO, SMALL_JOB_CHUNKS
-from services.tools.monitor.cgroups import process_cpu_seconds
 from shared.kernels.primes import count_primes
 from worker.pool.warm import QuietPool, WarmPool
 
 METHODS = ("fork", "forkserver")
 PROCESSES = 2
-# Tasks of the parent-CPU figure (each a small job's chunk, ~1 ms): enough for the CPU clock's 10 ms tick.
+# Tasks of the parent-CPU figure (each a small job's chunk, ~1 ms), read on this process's own CPU clock
+# (every thread, to the scheduler's ns; /proc's 10 ms ticks would be one tick for 400 tasks of 25 µs).
 PARENT_CPU_TASKS = 400
 
 
@@ -70,7 +70,9 @@ def _primes_task(bounds: tuple[int, int]) -> int:
 
 def parent_cpu_per_task(width: int, tasks: int, method: str = "forkserver") -> dict[str, float]:
     """This process's CPU seconds per task while a Pool(2) runs `tasks` CPU-bound tasks of `width` units:
-    the stdlib Pool, then QuietPool (whose worker-handler thread does not wake per result)."""
+    the stdlib Pool, then QuietPool (whose worker-handler thread does not wake per result), both read
+    result by result (imap), then WarmPool.run (a QuietPool whose caller waits on the run's one result,
+    and reads the progress from shared memory)."""
     ctx = multiprocessing.get_context(method)
     work = [(CPU_LO + i * width, CPU_LO + (i + 1) * width) for i in range(tasks)]
     out = {}
@@ -78,10 +80,18 @@ def parent_cpu_per_task(width: int, tasks: int, method: str = "forkserver") -> d
         pool = cls(PROCESSES, context=ctx)
         try:
             list(pool.imap_unordered(_primes_task, work[:PROCESSES]))  # started
-            cpu0 = process_cpu_seconds(os.getpid(), children=False)
+            cpu0 = time.process_time()
             list(pool.imap_unordered(_primes_task, work, chunksize=1))
-            out[name] = (process_cpu_seconds(os.getpid(), children=False) - cpu0) / tasks
+            out[name] = (time.process_time() - cpu0) / tasks
         finally:
             pool.terminate()
             pool.join()
+    warm_pool = WarmPool(PROCESSES, method)
+    try:
+        warm_pool.run("primes", {}, work[:PROCESSES])  # started
+        cpu0 = time.process_time()
+        warm_pool.run("primes", {}, work)
+        out["warm"] = (time.process_time() - cpu0) / tasks
+    finally:
+        warm_pool.close()
     return out

@@ -65,5 +65,15 @@ def pools(r: dict[str, Any]) -> Section:
             f"{cpu['stdlib'] / max(cpu['quiet'], 1e-9):.1f}x less",
         )
     )
+    if "warm" in cpu:  # reports from before WarmPool.run waited on one result lack it
+        figures.append(
+            Figure(
+                name="parent's CPU per task, forkserver, WarmPool.run",
+                value=cpu["warm"],
+                unit="µs",
+                beside=f"one result per run, not per task: {cpu['quiet'] / max(cpu['warm'], 1e-9):.1f}x "
+                "less than QuietPool read per result",
+            )
+        )
     note = f"Pool({p['processes']}), a small job of {p['chunks']} chunks"
     return Section(title="5. warm pool vs pool per job", note=note, figures=tuple(figures))
