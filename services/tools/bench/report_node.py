@@ -43,6 +43,16 @@ def aggregation(r: dict[str, Any]) -> Section:
     return Section(title="3. in-node aggregation", note="per item, 2 processes", figures=tuple(figures))
 
 
+def _parent_cpu(pool: str, value: float, other: str, others: float) -> Figure:
+    """A pool's parent CPU per task (forkserver), beside another pool's."""
+    return Figure(
+        name=f"parent's CPU per task, forkserver, {pool}",
+        value=value,
+        unit="µs",
+        beside=f"{other} {others * 1e6:,.0f} µs; {others / max(value, 1e-9):.1f}x less",
+    )
+
+
 def pools(r: dict[str, Any]) -> Section:
     """5. A warm pool against a pool per job, and the parent's CPU per pool task."""
     p = r["pools"]
@@ -56,24 +66,9 @@ def pools(r: dict[str, Any]) -> Section:
         for method in ("fork", "forkserver")
     ]
     cpu = p["parent_cpu_per_task"]
-    figures.append(
-        Figure(
-            name="parent's CPU per task, forkserver, QuietPool",
-            value=cpu["quiet"],
-            unit="µs",
-            beside=f"stdlib Pool {cpu['stdlib'] * 1e6:,.0f} µs; "
-            f"{cpu['stdlib'] / max(cpu['quiet'], 1e-9):.1f}x less",
-        )
-    )
+    figures.append(_parent_cpu("QuietPool", cpu["quiet"], "stdlib Pool", cpu["stdlib"]))
     if "warm" in cpu:  # reports from before WarmPool.run waited on one result lack it
-        figures.append(
-            Figure(
-                name="parent's CPU per task, forkserver, WarmPool.run",
-                value=cpu["warm"],
-                unit="µs",
-                beside=f"one result per run, not per task: {cpu['quiet'] / max(cpu['warm'], 1e-9):.1f}x "
-                "less than QuietPool read per result",
-            )
-        )
+        warm = _parent_cpu("WarmPool.run (one result)", cpu["warm"], "QuietPool per result", cpu["quiet"])
+        figures.append(warm)
     note = f"Pool({p['processes']}), a small job of {p['chunks']} chunks"
     return Section(title="5. warm pool vs pool per job", note=note, figures=tuple(figures))
