@@ -55,9 +55,10 @@ def test_a_run_wakes_its_own_thread_not_once_per_chunk(pool: WarmPool) -> None:
     run = pool.run("nap", {}, chunks())
     woke = voluntary_switches(me) - before
     assert run.chunks == CHUNKS and run.tally.count == CHUNKS
-    # It waits on the run's one result (map_async), waking each HEALTH_CHECK_INTERVAL: an imap would
-    # wake it for every chunk's result, ~CHUNKS times.
-    assert woke <= CHUNKS // 20, f"the run's thread woke {woke} times for {CHUNKS} chunks"
+    # It waits on the run's one result (map_async), waking each HEALTH_CHECK_INTERVAL (3 to 8 times here
+    # beside CI's other tests), and for the GIL now and then: an imap would wake it for every chunk's
+    # result (461 times for the same run).
+    assert woke <= CHUNKS // 10, f"the run's thread woke {woke} times for {CHUNKS} chunks"
 
 
 def test_pool_processes_send_nothing_per_chunk_but_the_reply(pool: WarmPool) -> None:
