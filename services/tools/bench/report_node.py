@@ -68,7 +68,7 @@ def pools(r: dict[str, Any]) -> Section:
     cpu = p["parent_cpu_per_task"]
     figures.append(_parent_cpu("QuietPool", cpu["quiet"], "stdlib Pool", cpu["stdlib"]))
     if "warm" in cpu:  # reports from before WarmPool.run waited on one result lack it
-        warm = _parent_cpu("WarmPool.run (one result)", cpu["warm"], "QuietPool per result", cpu["quiet"])
+        warm = _parent_cpu("WarmPool.run", cpu["warm"], "QuietPool read per result", cpu["quiet"])
         figures.append(warm)
     note = f"Pool({p['processes']}), a small job of {p['chunks']} chunks"
     return Section(title="5. warm pool vs pool per job", note=note, figures=tuple(figures))
